@@ -1,0 +1,26 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from commands import register_commands
+from views import register_views
+
+from config import DEV_SECRET_KEY, Config, config_from_environment
+from extensions import csrf, db, login_manager, migrate
+
+
+def create_app(config: type[Config] | Config | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config or config_from_environment())
+    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] in (None, "", DEV_SECRET_KEY):
+        raise RuntimeError("SECRET_KEY must be set to a long random value in production")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    register_views(app)
+    register_commands(app)
+    return app

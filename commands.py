@@ -1,0 +1,113 @@
+"""Command-line tools: `flask --app app seed ...`, `flask --app app users ...`.
+
+Bad input exits 2 with one line naming what was wrong; no traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from models import Role, Scenario, ScenarioKind, User, db
+from services import accounts, seeding
+from services.errors import ValidationError
+
+seed_cli = AppGroup("seed", help="Load reference data, the demo office, or scale-test lines.")
+users_cli = AppGroup("users", help="Manage users and API tokens.")
+
+
+def fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+def _refuse_demo_in_production() -> None:
+    if current_app.config["ENV_NAME"] == "production":
+        fail("refusing to create demo users in a production configuration")
+
+
+@seed_cli.command("reference")
+def seed_reference() -> None:
+    """Load (or refresh) reference data: fiscal years, regions, countries, object classes, per diem."""
+    seeding.load_reference()
+    db.session.commit()
+    click.echo("Reference data loaded.")
+
+
+@seed_cli.command("demo")
+def seed_demo() -> None:
+    """Load reference data and the demo office (idempotent)."""
+    _refuse_demo_in_production()
+    seeding.load_reference()
+    users = seeding.load_demo_office(current_app.config["DEMO_PASSWORD"])
+    db.session.commit()
+    click.echo("Demo office ready. Sign in with any of these (password from DEMO_PASSWORD, "
+               "default demo-password):")
+    for email, role, division in users:
+        click.echo(f"  {email:<24} {role:<18} {division}")
+
+
+@seed_cli.command("if-empty")
+@click.pass_context
+def seed_if_empty(ctx: click.Context) -> None:
+    """Seed the demo office only when the database has no users (used by `make run`)."""
+    if db.session.scalar(sa.select(sa.func.count(User.id))):
+        click.echo("Database already has data; not seeding.")
+        return
+    ctx.invoke(seed_demo)
+
+
+@seed_cli.command("scale")
+@click.option("--lines", "count", type=int, default=100_000, show_default=True, help="How many lines to add.")
+@click.option("--scenario", "scenario_name", default=None, help="Scenario name (default: the latest plan).")
+def seed_scale(count: int, scenario_name: str | None) -> None:
+    """Add synthetic budget lines to a scenario, for performance measurements."""
+    if count < 1:
+        fail("--lines: must be at least 1")
+    query = sa.select(Scenario)
+    query = query.where(Scenario.name == scenario_name) if scenario_name else query.where(
+        Scenario.kind == ScenarioKind.PLAN).order_by(Scenario.budget_year.desc())
+    scenario = db.session.scalars(query.limit(1)).first()
+    if scenario is None:
+        fail("--scenario: no such scenario (run `flask --app app seed demo` first)")
+    inserted = seeding.load_scale_lines(scenario.id, count)
+    db.session.commit()
+    click.echo(f"Added {inserted} lines to {scenario.name}.")
+
+
+@users_cli.command("token")
+@click.argument("email")
+@click.option("--label", default="command line", show_default=True)
+def users_token(email: str, label: str) -> None:
+    """Print a new API token for EMAIL on stdout."""
+    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.active:
+        fail(f"EMAIL: no active user {email}")
+    token = accounts.issue_token(None, user, label)
+    db.session.commit()
+    click.echo(token)
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.password_option()
+def users_create(email: str, name: str, role: str, password: str) -> None:
+    """Create a user (for the first administrator of a real office)."""
+    try:
+        accounts.check_password_strength(password)
+        accounts.create_user(None, email=email, name=name, role=Role(role), division=None, password=password)
+    except ValidationError as exc:
+        fail(f"{next(iter(exc.fields), 'input')}: {next(iter(exc.fields.values()), exc.message)}")
+    db.session.commit()
+    click.echo(f"Created {email}.")
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(seed_cli)
+    app.cli.add_command(users_cli)

@@ -1,0 +1,115 @@
+"""Budget: scenarios and their budget lines."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from models.base import db, enum_type, utcnow
+from models.funds import Appropriation
+from models.organisation import Division, User
+from models.reference import Country, ObjectClass, Priority, ProgramType, Region
+
+
+class ScenarioKind(enum.StrEnum):
+    ACTUAL = "actual"
+    ENACTED = "enacted"
+    PLAN = "plan"
+
+
+class ScenarioStatus(enum.StrEnum):
+    DRAFT = "draft"
+    LOCKED = "locked"
+    SUBMITTED = "submitted"
+
+
+class LineSource(enum.StrEnum):
+    MANUAL = "manual"
+    TRAVEL = "travel"
+    STAFFING = "staffing"
+    ALLOCATION = "allocation"
+    AWARD = "award"
+    IMPORT = "import"
+
+
+class LineStage(enum.StrEnum):
+    """How far along the funds flow a line's money is."""
+
+    PLANNED = "planned"
+    COMMITTED = "committed"
+    OBLIGATED = "obligated"
+
+
+class Scenario(db.Model):
+    __tablename__ = "scenario"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120), unique=True)
+    budget_year: so.Mapped[int] = so.mapped_column(sa.ForeignKey("fiscal_year.year"))
+    kind: so.Mapped[ScenarioKind] = so.mapped_column(enum_type(ScenarioKind))
+    status: so.Mapped[ScenarioStatus] = so.mapped_column(
+        enum_type(ScenarioStatus), default=ScenarioStatus.DRAFT
+    )
+    description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    based_on_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("scenario.id", ondelete="SET NULL"))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    version: so.Mapped[int] = so.mapped_column(sa.Integer, default=1)
+
+    based_on: so.Mapped[Scenario | None] = so.relationship(remote_side=[id])
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == ScenarioStatus.DRAFT
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+
+class BudgetLine(db.Model):
+    __tablename__ = "budget_line"
+    __table_args__ = (
+        sa.Index("ix_budget_line_scenario_appropriation", "scenario_id", "appropriation_id"),
+        sa.Index("ix_budget_line_scenario_fiscal_year", "scenario_id", "fiscal_year"),
+        sa.Index("ix_budget_line_source", "source", "source_id"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    scenario_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("scenario.id", ondelete="CASCADE"))
+    fiscal_year: so.Mapped[int] = so.mapped_column(sa.ForeignKey("fiscal_year.year"))
+    appropriation_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("appropriation.id"))
+    division_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("division.id"), index=True)
+    object_class_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("object_class.id"), index=True)
+    region_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("region.id"), index=True)
+    country_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("country.id"), index=True)
+    priority_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("priority.id"), index=True)
+    program_type_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("program_type.id"), index=True)
+    description: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    amount_cents: so.Mapped[int] = so.mapped_column(default=0)
+    stage: so.Mapped[LineStage] = so.mapped_column(
+        enum_type(LineStage), default=LineStage.PLANNED
+    )
+    source: so.Mapped[LineSource] = so.mapped_column(
+        enum_type(LineSource), default=LineSource.MANUAL
+    )
+    source_id: so.Mapped[int | None]
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+    version: so.Mapped[int] = so.mapped_column(sa.Integer, default=1)
+
+    scenario: so.Mapped[Scenario] = so.relationship()
+    appropriation: so.Mapped[Appropriation] = so.relationship()
+    division: so.Mapped[Division] = so.relationship()
+    object_class: so.Mapped[ObjectClass] = so.relationship()
+    region: so.Mapped[Region | None] = so.relationship()
+    country: so.Mapped[Country | None] = so.relationship()
+    priority: so.Mapped[Priority | None] = so.relationship()
+    program_type: so.Mapped[ProgramType | None] = so.relationship()
+    created_by: so.Mapped[User | None] = so.relationship()
+
+    __mapper_args__ = {"version_id_col": version}

@@ -1,0 +1,72 @@
+"""Money: integer cents at rest, Decimal in Python, strings at the edges.
+
+One rounding rule (half up to the cent) lives here, and every conversion
+between cents, Decimal and text goes through this module. No float, ever.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+CENT = Decimal("0.01")
+
+# Plain decimal dollars: optional sign, digits, at most two decimal places.
+# Deliberately rejects exponents ("1e3"), underscores ("1_000"), thousands
+# separators and more than two places ("12.345").
+_STRICT = re.compile(r"^-?\d{1,13}(\.\d{1,2})?$")
+# What people type in a form: the same, optionally with a $ and grouped thousands.
+_TYPED = re.compile(r"^-?\$?(\d{1,13}|\d{1,3}(,\d{3}){1,4})(\.\d{1,2})?$")
+
+
+class MoneyError(ValueError):
+    """A value that is not an amount of money we accept."""
+
+
+def quantize(amount: Decimal) -> Decimal:
+    """The one rounding rule: half up, to the cent."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def parse_money(text: str, *, allow_grouping: bool = False) -> Decimal:
+    """Parse a strict decimal amount of dollars; raise MoneyError otherwise."""
+    cleaned = text.strip()
+    pattern = _TYPED if allow_grouping else _STRICT
+    if not pattern.match(cleaned):
+        raise MoneyError("Enter an amount in dollars with at most two decimal places, like 1234.50")
+    cleaned = cleaned.replace("$", "").replace(",", "")
+    try:
+        return quantize(Decimal(cleaned))
+    except InvalidOperation as exc:  # pragma: no cover - the pattern already guards this
+        raise MoneyError("Not a number") from exc
+
+
+def money_from_json(value: object) -> Decimal:
+    """API input: a decimal string with up to two places, or an integer number of dollars."""
+    if isinstance(value, bool):
+        raise MoneyError("Expected a decimal string like \"1234.50\" or a whole number of dollars")
+    if isinstance(value, int):
+        return quantize(Decimal(value))
+    if isinstance(value, str):
+        return parse_money(value)
+    raise MoneyError("Expected a decimal string like \"1234.50\" or a whole number of dollars")
+
+
+def to_cents(amount: Decimal) -> int:
+    return int(quantize(amount) * 100)
+
+
+def from_cents(cents: int | None) -> Decimal:
+    return (Decimal(cents or 0) / 100).quantize(CENT)
+
+
+def money_str(cents: int | None) -> str:
+    """The API's money format: a decimal string with two places."""
+    return f"{from_cents(cents):.2f}"
+
+
+def format_dollars(cents: int | None) -> str:
+    """Pages show whole dollars with grouping: $1,234,567 (negative as -$1,234)."""
+    dollars = quantize(from_cents(cents)).to_integral_value(rounding=ROUND_HALF_UP)
+    sign = "-" if dollars < 0 else ""
+    return f"{sign}${abs(dollars):,}"

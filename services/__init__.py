@@ -1,0 +1,1 @@
+"""Use cases: plain functions on models. They flush, never commit; the caller commits once."""

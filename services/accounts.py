@@ -1,0 +1,175 @@
+"""Users, passwords, sign-in throttling, session versions and API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from models import ApiToken, Division, LoginAttempt, Role, User, db
+from models.base import utcnow
+from services.audit import record_event, snapshot
+from services.errors import ConflictError, PermissionDenied, ValidationError
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verified against when the email is unknown, so that timing does not reveal which emails exist.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+TOKEN_PREFIX = "apn_"
+MIN_PASSWORD_LENGTH = 12
+
+
+class ThrottledError(PermissionDenied):
+    """Too many failed sign-ins for this email or address."""
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _recent_failures(email: str, remote_addr: str, window: dt.timedelta) -> int:
+    since = utcnow() - window
+    return db.session.scalar(
+        sa.select(sa.func.count(LoginAttempt.id)).where(
+            LoginAttempt.at >= since,
+            sa.or_(LoginAttempt.email == email, LoginAttempt.remote_addr == remote_addr),
+        )
+    )
+
+
+def authenticate(email: str, password: str, remote_addr: str, *, max_failures: int, lockout_minutes: int) -> User | None:
+    """The user for these credentials, or None. Raises ThrottledError after too many failures."""
+    email = email.strip().lower()
+    window = dt.timedelta(minutes=lockout_minutes)
+    if _recent_failures(email, remote_addr, window) >= max_failures:
+        raise ThrottledError(
+            f"Too many failed sign-ins. Wait {lockout_minutes} minutes and try again, or ask an administrator."
+        )
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    if user is None:
+        _verify(_DUMMY_HASH, password)
+    elif user.active and _verify(user.password_hash, password):
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        record_event(user, "user.sign_in", "user", user.id)
+        db.session.flush()
+        return user
+    db.session.add(LoginAttempt(email=email, remote_addr=remote_addr))
+    db.session.flush()
+    return None
+
+
+def end_all_sessions(user: User) -> None:
+    user.session_version += 1
+    db.session.flush()
+
+
+def sign_out(user: User) -> None:
+    end_all_sessions(user)
+    record_event(user, "user.sign_out", "user", user.id)
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not _verify(user.password_hash, current):
+        raise ValidationError("Your current password is not right.", fields={"current_password": "Not right."})
+    check_password_strength(new)
+    user.password_hash = hash_password(new)
+    end_all_sessions(user)
+    record_event(user, "user.password_change", "user", user.id)
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(
+            "The password is too short.",
+            fields={"password": f"Use at least {MIN_PASSWORD_LENGTH} characters."},
+        )
+
+
+def create_user(actor: User | None, *, email: str, name: str, role: Role, division: Division | None,
+                password: str) -> User:
+    email = email.strip().lower()
+    if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        raise ValidationError("That email is taken.", fields={"email": "A user with this email exists."})
+    if role in (Role.DIVISION_HEAD, Role.STAFF) and division is None:
+        raise ValidationError("Choose a division.", fields={"division": "Division heads and staff need a division."})
+    user = User(email=email, name=name.strip(), role=role, division=division, password_hash=hash_password(password))
+    db.session.add(user)
+    db.session.flush()
+    record_event(actor, "user.create", "user", user.id, after=snapshot(user))
+    return user
+
+
+def update_user(actor: User, user: User, *, name: str, role: Role, division: Division | None, active: bool,
+                expected_version: int) -> None:
+    if user.version != expected_version:
+        raise ConflictError("This user was changed by someone else since you opened it. Reload and try again.")
+    if user.id == actor.id and (role != actor.role or not active):
+        raise ValidationError("You can't change your own role or deactivate yourself.",
+                              fields={"role": "Ask another administrator."})
+    if role in (Role.DIVISION_HEAD, Role.STAFF) and division is None:
+        raise ValidationError("Choose a division.", fields={"division": "Division heads and staff need a division."})
+    before = snapshot(user)
+    ends_sessions = user.active and not active or role != user.role
+    user.name, user.role, user.division, user.active = name.strip(), role, division, active
+    if ends_sessions:
+        user.session_version += 1
+    db.session.flush()
+    record_event(actor, "user.update", "user", user.id, before=before, after=snapshot(user))
+
+
+def load_session_user(session_id: str) -> User | None:
+    """Flask-Login's loader: the id is "<user id>:<session version>"."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(actor: User | None, user: User, label: str) -> str:
+    """Create a personal token and return its only plain-text copy."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    record = ApiToken(user_id=user.id, label=label.strip() or "token", digest=_digest(token), prefix=token[:10])
+    db.session.add(record)
+    db.session.flush()
+    record_event(actor, "api_token.create", "api_token", record.id, after={"user_id": user.id, "label": record.label})
+    return token
+
+
+def revoke_token(actor: User, token: ApiToken) -> None:
+    if token.user_id != actor.id:
+        raise PermissionDenied("That token is not yours.")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.flush()
+        record_event(actor, "api_token.revoke", "api_token", token.id)
+
+
+def user_for_token(token: str) -> User | None:
+    record = db.session.scalar(sa.select(ApiToken).where(ApiToken.digest == _digest(token)))
+    if record is None or record.revoked_at is not None or not record.user.active:
+        return None
+    return record.user
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    return list(db.session.scalars(
+        sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
+    ))

@@ -1,0 +1,87 @@
+"""Creating and changing appropriations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
+
+from models import Appropriation, FiscalYear, FundsCategory, User, db
+from money import to_cents
+from services.audit import record_event, snapshot
+from services.errors import ConflictError, ValidationError
+
+
+@dataclass(frozen=True)
+class AppropriationInput:
+    account_code: str
+    title: str
+    category: FundsCategory
+    fiscal_year: int
+    availability_years: int | None
+    enacted: Decimal
+    apportioned: Decimal
+    allotted: Decimal
+
+
+def _validate(data: AppropriationInput, existing: Appropriation | None = None) -> None:
+    errors = {}
+    if db.session.get(FiscalYear, data.fiscal_year) is None:
+        errors["fiscal_year"] = "No such fiscal year."
+    if data.availability_years is not None and not 1 <= data.availability_years <= 10:
+        errors["availability_years"] = "Between 1 and 10 years, or blank for no-year funds."
+    if min(data.enacted, data.apportioned, data.allotted) < 0:
+        errors["enacted"] = "Amounts can't be negative."
+    if data.apportioned > data.enacted:
+        errors["apportioned"] = "Apportioned can't exceed enacted."
+    if data.allotted > data.apportioned:
+        errors["allotted"] = "Allotted can't exceed apportioned."
+    duplicate = db.session.scalar(
+        sa.select(Appropriation.id).where(
+            Appropriation.account_code == data.account_code.strip(),
+            Appropriation.fiscal_year == data.fiscal_year,
+        )
+    )
+    if duplicate is not None and (existing is None or duplicate != existing.id):
+        errors["account_code"] = f"{data.account_code} FY{data.fiscal_year} exists already."
+    if errors:
+        raise ValidationError("Check the highlighted fields.", fields=errors)
+
+
+def _apply(appropriation: Appropriation, data: AppropriationInput) -> None:
+    appropriation.account_code = data.account_code.strip()
+    appropriation.title = data.title.strip()
+    appropriation.category = data.category
+    appropriation.fiscal_year = data.fiscal_year
+    appropriation.availability_years = data.availability_years
+    appropriation.enacted_cents = to_cents(data.enacted)
+    appropriation.apportioned_cents = to_cents(data.apportioned)
+    appropriation.allotted_cents = to_cents(data.allotted)
+
+
+def create_appropriation(actor: User, data: AppropriationInput) -> Appropriation:
+    _validate(data)
+    appropriation = Appropriation()
+    _apply(appropriation, data)
+    db.session.add(appropriation)
+    db.session.flush()
+    record_event(actor, "appropriation.create", "appropriation", appropriation.id, after=snapshot(appropriation))
+    return appropriation
+
+
+def update_appropriation(actor: User, appropriation: Appropriation, data: AppropriationInput,
+                         expected_version: int) -> None:
+    if appropriation.version != expected_version:
+        raise ConflictError(f"{appropriation.label} was changed by someone else since you opened it. "
+                            "Reload it and try again.")
+    _validate(data, appropriation)
+    before = snapshot(appropriation)
+    _apply(appropriation, data)
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise ConflictError(f"{appropriation.label} was changed by someone else. Reload it and try again.") from exc
+    record_event(actor, "appropriation.update", "appropriation", appropriation.id, before=before,
+                 after=snapshot(appropriation))

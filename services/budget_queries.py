@@ -1,0 +1,176 @@
+"""Reading budget lines: filters, sorting, pages and totals, all computed in SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from models import (
+    Appropriation,
+    BudgetLine,
+    Country,
+    Division,
+    ObjectClass,
+    Priority,
+    ProgramType,
+    Region,
+    Scenario,
+    db,
+)
+
+
+@dataclass(frozen=True)
+class LineFilter:
+    scenario_id: int | None = None
+    fiscal_year: int | None = None
+    appropriation_id: int | None = None
+    division_id: int | None = None
+    object_class_id: int | None = None
+    region_id: int | None = None
+    country_id: int | None = None
+    priority_id: int | None = None
+    program_type_id: int | None = None
+    source: str | None = None
+
+    def conditions(self) -> list[sa.ColumnElement[bool]]:
+        return [
+            getattr(BudgetLine, f.name) == getattr(self, f.name)
+            for f in fields(self)
+            if getattr(self, f.name) not in (None, "")
+        ]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.conditions()
+
+
+# A dimension: the line's foreign key, the referenced model and the column that names it.
+@dataclass(frozen=True)
+class Dimension:
+    name: str
+    column: sa.orm.InstrumentedAttribute
+    model: type | None = None
+    label_column: sa.orm.InstrumentedAttribute | None = None
+
+
+DIMENSIONS: dict[str, Dimension] = {
+    d.name: d
+    for d in (
+        Dimension("scenario", BudgetLine.scenario_id, Scenario, Scenario.name),
+        Dimension("fiscal_year", BudgetLine.fiscal_year),
+        Dimension("appropriation", BudgetLine.appropriation_id, Appropriation, Appropriation.account_code),
+        Dimension("division", BudgetLine.division_id, Division, Division.code),
+        Dimension("object_class", BudgetLine.object_class_id, ObjectClass, ObjectClass.code),
+        Dimension("region", BudgetLine.region_id, Region, Region.code),
+        Dimension("country", BudgetLine.country_id, Country, Country.iso3),
+        Dimension("priority", BudgetLine.priority_id, Priority, Priority.code),
+        Dimension("program_type", BudgetLine.program_type_id, ProgramType, ProgramType.code),
+        Dimension("source", BudgetLine.source),
+        Dimension("stage", BudgetLine.stage),
+    )
+}
+
+SORT_KEYS = ("id", "amount", "fiscal_year", "description", *[
+    name for name, d in DIMENSIONS.items() if d.model is not None and name != "scenario"
+])
+
+
+@dataclass(frozen=True)
+class LinePage:
+    items: list[BudgetLine]
+    page: int
+    per_page: int
+    total: int
+    total_cents: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _sorted(query: sa.Select, sort: str) -> sa.Select:
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key not in SORT_KEYS:
+        key, descending = "id", False
+    if key == "amount":
+        column = BudgetLine.amount_cents
+    elif key in ("id", "fiscal_year", "description"):
+        column = getattr(BudgetLine, key)
+    else:
+        dimension = DIMENSIONS[key]
+        alias = so.aliased(dimension.model)
+        query = query.outerjoin(alias, dimension.column == alias.id)
+        column = getattr(alias, dimension.label_column.key)
+    order = column.desc() if descending else column.asc()
+    return query.order_by(order, BudgetLine.id.desc() if descending else BudgetLine.id.asc())
+
+
+def list_lines(line_filter: LineFilter, *, sort: str = "id", page: int = 1, per_page: int = 50) -> LinePage:
+    conditions = line_filter.conditions()
+    count, total = db.session.execute(
+        sa.select(sa.func.count(BudgetLine.id), sa.func.coalesce(sa.func.sum(BudgetLine.amount_cents), 0))
+        .where(*conditions)
+    ).one()
+    page = max(1, page)
+    query = _sorted(sa.select(BudgetLine).where(*conditions), sort)
+    query = query.options(
+        so.joinedload(BudgetLine.scenario),
+        so.joinedload(BudgetLine.appropriation),
+        so.joinedload(BudgetLine.division),
+        so.joinedload(BudgetLine.object_class),
+        so.joinedload(BudgetLine.region),
+        so.joinedload(BudgetLine.country),
+        so.joinedload(BudgetLine.priority),
+        so.joinedload(BudgetLine.program_type),
+    )
+    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique())
+    return LinePage(items=items, page=page, per_page=per_page, total=int(count), total_cents=int(total))
+
+
+def totals_by(line_filter: LineFilter, by: list[str]) -> list[dict]:
+    """Sums grouped by dimension names; each row names the dimension by its code."""
+    unknown = [name for name in by if name not in DIMENSIONS]
+    if unknown:
+        raise KeyError(unknown[0])
+    columns, joins, group = [], [], []
+    for name in by:
+        dimension = DIMENSIONS[name]
+        if dimension.model is None:
+            columns.append(dimension.column.label(name))
+            group.append(dimension.column)
+        else:
+            alias = so.aliased(dimension.model)
+            label = getattr(alias, dimension.label_column.key)
+            joins.append((alias, dimension.column == alias.id))
+            columns.append(label.label(name))
+            group.append(label)
+    query = sa.select(*columns, sa.func.sum(BudgetLine.amount_cents).label("amount_cents"))
+    query = query.select_from(BudgetLine)
+    for alias, on in joins:
+        query = query.outerjoin(alias, on)
+    query = query.where(*line_filter.conditions()).group_by(*group).order_by(*group)
+    rows = []
+    for row in db.session.execute(query):
+        mapping = dict(row._mapping)
+        for name in by:
+            value = mapping[name]
+            mapping[name] = value.value if hasattr(value, "value") else value
+        mapping["amount_cents"] = int(mapping["amount_cents"] or 0)
+        rows.append(mapping)
+    return rows
+
+
+def region_priority_matrix(scenario_id: int) -> tuple[list[str], list[str], dict[tuple[str, str], int]]:
+    """Program funds (object class 41.0 and all program lines) by region × priority."""
+    rows = totals_by(LineFilter(scenario_id=scenario_id), ["region", "priority"])
+    regions = [r.code for r in db.session.scalars(sa.select(Region).order_by(Region.code))]
+    priorities = [p.code for p in db.session.scalars(sa.select(Priority).order_by(Priority.sort_order))]
+    cells = {
+        (row["region"], row["priority"]): row["amount_cents"]
+        for row in rows
+        if row["region"] is not None and row["priority"] is not None
+    }
+    return regions, priorities, cells

@@ -1,0 +1,57 @@
+"""What the dashboard shows: status of funds for a scenario and its program matrix."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from models import Appropriation, Scenario, ScenarioKind, db
+from services.budget_queries import region_priority_matrix
+from services.funds import FundsStatus, status_table
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    scenario: Scenario | None
+    funds: list[FundsStatus]
+    regions: list[str]
+    priorities: list[str]
+    matrix: dict[tuple[str, str], int]
+
+    @property
+    def expiring(self) -> list[FundsStatus]:
+        return [status for status in self.funds if status.expires_soon]
+
+    def region_total(self, region: str) -> int:
+        return sum(self.matrix.get((region, p), 0) for p in self.priorities)
+
+    def priority_total(self, priority: str) -> int:
+        return sum(self.matrix.get((r, priority), 0) for r in self.regions)
+
+    @property
+    def matrix_total(self) -> int:
+        return sum(self.matrix.values())
+
+
+def working_scenario() -> Scenario | None:
+    """The latest plan scenario, else the latest of any kind."""
+    return db.session.scalar(
+        sa.select(Scenario).order_by((Scenario.kind == ScenarioKind.PLAN).desc(), Scenario.budget_year.desc(),
+                                     Scenario.id.desc()).limit(1)
+    )
+
+
+def build_dashboard(scenario: Scenario | None, today: dt.date) -> Dashboard:
+    if scenario is None:
+        return Dashboard(None, [], [], [], {})
+    appropriations = list(db.session.scalars(
+        sa.select(Appropriation)
+        .where(Appropriation.fiscal_year <= scenario.budget_year)
+        .order_by(Appropriation.fiscal_year.desc(), Appropriation.account_code)
+    ))
+    funds = [s for s in status_table(scenario, today, appropriations)
+             if s.planned_cents or s.appropriation.fiscal_year == scenario.budget_year]
+    regions, priorities, matrix = region_priority_matrix(scenario.id)
+    return Dashboard(scenario, funds, regions, priorities, matrix)

@@ -1,0 +1,145 @@
+"""Status of funds and the Antideficiency Act check.
+
+Within a scenario every budget line is a claim on its appropriation's
+allotment, whatever its stage: available = allotted − planned, where planned
+includes the committed and obligated lines. Committed and obligated are shown
+as the parts of planned that have moved further along the funds flow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from models import Appropriation, BudgetLine, FundsControl, LineStage, Scenario, db
+from money import format_dollars
+from services.errors import FundsError
+
+EXPIRY_WARNING_DAYS = 90
+
+
+@dataclass(frozen=True)
+class FundsStatus:
+    appropriation: Appropriation
+    scenario: Scenario | None
+    planned_cents: int
+    committed_cents: int
+    obligated_cents: int
+    today: dt.date
+
+    @property
+    def enacted_cents(self) -> int:
+        return self.appropriation.enacted_cents
+
+    @property
+    def apportioned_cents(self) -> int:
+        return self.appropriation.apportioned_cents
+
+    @property
+    def allotted_cents(self) -> int:
+        return self.appropriation.allotted_cents
+
+    @property
+    def available_cents(self) -> int:
+        return self.allotted_cents - self.planned_cents
+
+    @property
+    def is_overdrawn(self) -> bool:
+        return self.available_cents < 0
+
+    @property
+    def expires_soon(self) -> bool:
+        return self.appropriation.expires_within(self.today, EXPIRY_WARNING_DAYS)
+
+    @property
+    def is_expired(self) -> bool:
+        return self.appropriation.is_expired(self.today)
+
+
+def _sums_by_appropriation_and_stage(scenario_id: int, appropriation_ids: list[int] | None = None):
+    query = (
+        sa.select(BudgetLine.appropriation_id, BudgetLine.stage, sa.func.sum(BudgetLine.amount_cents))
+        .where(BudgetLine.scenario_id == scenario_id)
+        .group_by(BudgetLine.appropriation_id, BudgetLine.stage)
+    )
+    if appropriation_ids is not None:
+        query = query.where(BudgetLine.appropriation_id.in_(appropriation_ids))
+    sums: dict[int, dict[LineStage, int]] = {}
+    for appropriation_id, stage, total in db.session.execute(query):
+        sums.setdefault(appropriation_id, {})[LineStage(stage)] = int(total or 0)
+    return sums
+
+
+def status_table(scenario: Scenario | None, today: dt.date, appropriations: list[Appropriation]) -> list[FundsStatus]:
+    """Status of funds for many appropriations with one grouped query."""
+    sums = _sums_by_appropriation_and_stage(scenario.id, [a.id for a in appropriations]) if scenario else {}
+    table = []
+    for appropriation in appropriations:
+        by_stage = sums.get(appropriation.id, {})
+        table.append(
+            FundsStatus(
+                appropriation=appropriation,
+                scenario=scenario,
+                planned_cents=sum(by_stage.values()),
+                committed_cents=by_stage.get(LineStage.COMMITTED, 0),
+                obligated_cents=by_stage.get(LineStage.OBLIGATED, 0),
+                today=today,
+            )
+        )
+    return table
+
+
+def status_of(appropriation: Appropriation, scenario: Scenario | None, today: dt.date) -> FundsStatus:
+    return status_table(scenario, today, [appropriation])[0]
+
+
+def planned_by_scenario(appropriation: Appropriation) -> list[tuple[Scenario, int]]:
+    rows = db.session.execute(
+        sa.select(Scenario, sa.func.sum(BudgetLine.amount_cents))
+        .join(BudgetLine, BudgetLine.scenario_id == Scenario.id)
+        .where(BudgetLine.appropriation_id == appropriation.id)
+        .group_by(Scenario.id)
+        .order_by(Scenario.budget_year, Scenario.name)
+    )
+    return [(scenario, int(total or 0)) for scenario, total in rows]
+
+
+def default_scenario_for(appropriation: Appropriation) -> Scenario | None:
+    """The scenario whose figures a status of funds shows when none is chosen:
+    the one with the most money on this appropriation, preferring plans."""
+    candidates = planned_by_scenario(appropriation)
+    if not candidates:
+        return None
+    rank = {"plan": 2, "enacted": 1, "actual": 0}
+    return max(candidates, key=lambda pair: (rank[pair[0].kind.value], pair[0].budget_year, pair[1]))[0]
+
+
+def check_funds(
+    scenario: Scenario, appropriation: Appropriation, increase_cents: int, control: FundsControl
+) -> str | None:
+    """Refuse (or warn about) a change that would take the appropriation below zero.
+
+    Returns a warning in "warn" mode, None when there is enough money; raises
+    FundsError in "refuse" mode. Decreases are always allowed.
+    """
+    if increase_cents <= 0:
+        return None
+    # Serialise concurrent claims on the same appropriation (a no-op on SQLite,
+    # whose writers are serialised already).
+    db.session.execute(
+        sa.select(Appropriation.id).where(Appropriation.id == appropriation.id).with_for_update()
+    )
+    status = status_of(appropriation, scenario, dt.date.today())
+    after = status.available_cents - increase_cents
+    if after >= 0:
+        return None
+    message = (
+        f"{appropriation.label} would be overdrawn in {scenario.name}: "
+        f"{format_dollars(status.available_cents)} available, this change needs "
+        f"{format_dollars(increase_cents)}, leaving {format_dollars(after)}."
+    )
+    if control == FundsControl.REFUSE:
+        raise FundsError(message + " Reduce the amount or ask for more allotment.", fields={"amount": message})
+    return message + " Saved anyway because the office's funds control is set to warn."

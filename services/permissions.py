@@ -1,0 +1,57 @@
+"""Who may do what: the role × action table, in one place.
+
+Views check it with `require(user, Action.X)` (or the `requires` decorator);
+templates ask `can(Action.X)`. Division scoping is a separate question,
+answered by `can_see_division`.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from models import Role, User
+from services.errors import PermissionDenied
+
+
+class Action(enum.StrEnum):
+    READ = "read"  # budget lines, appropriations, scenarios, reference data, dashboards
+    EDIT_BUDGET = "edit_budget"  # budget lines
+    EDIT_APPROPRIATIONS = "edit_appropriations"
+    EDIT_SCENARIOS = "edit_scenarios"
+    READ_AUDIT = "read_audit"
+    MANAGE_USERS = "manage_users"
+    MANAGE_SETTINGS = "manage_settings"
+    MANAGE_OWN_ACCOUNT = "manage_own_account"  # password, personal API tokens
+
+
+_EVERYONE = frozenset(Role)
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.READ: _EVERYONE,
+    Action.EDIT_BUDGET: frozenset({Role.RESOURCE_MANAGER}),
+    Action.EDIT_APPROPRIATIONS: frozenset({Role.RESOURCE_MANAGER}),
+    Action.EDIT_SCENARIOS: frozenset({Role.RESOURCE_MANAGER}),
+    Action.READ_AUDIT: frozenset({Role.ADMIN, Role.RESOURCE_MANAGER, Role.VIEWER}),
+    Action.MANAGE_USERS: frozenset({Role.ADMIN}),
+    Action.MANAGE_SETTINGS: frozenset({Role.ADMIN}),
+    Action.MANAGE_OWN_ACCOUNT: _EVERYONE,
+}
+
+
+def can(user: User | None, action: Action) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
+        return False
+    return user.role in PERMISSIONS[action]
+
+
+def require(user: User | None, action: Action) -> None:
+    if not can(user, action):
+        raise PermissionDenied("You don't have permission to do that.")
+
+
+def sees_all_divisions(user: User) -> bool:
+    return user.role in (Role.ADMIN, Role.RESOURCE_MANAGER, Role.VIEWER)
+
+
+def can_see_division(user: User, division_id: int | None) -> bool:
+    """Division heads and staff see their own division's requests only."""
+    return sees_all_divisions(user) or (division_id is not None and division_id == user.division_id)

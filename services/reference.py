@@ -1,0 +1,99 @@
+"""Reference data lookups for forms, filters and the API."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from models import (
+    Appropriation,
+    Country,
+    Division,
+    FiscalYear,
+    ObjectClass,
+    Priority,
+    ProgramType,
+    Region,
+    Scenario,
+    db,
+)
+
+Choice = tuple[int | str, str]
+
+
+def _choices(query: sa.Select, label) -> list[Choice]:
+    return [(record.id, label(record)) for record in db.session.scalars(query)]
+
+
+def scenario_choices() -> list[Choice]:
+    return _choices(sa.select(Scenario).order_by(Scenario.budget_year.desc(), Scenario.name), lambda s: s.name)
+
+
+def fiscal_year_choices() -> list[Choice]:
+    return [(fy.year, fy.label) for fy in db.session.scalars(sa.select(FiscalYear).order_by(FiscalYear.year))]
+
+
+def appropriation_choices() -> list[Choice]:
+    query = sa.select(Appropriation).order_by(Appropriation.fiscal_year.desc(), Appropriation.account_code)
+    return _choices(query, lambda a: f"{a.label} ({a.availability_label})")
+
+
+def division_choices() -> list[Choice]:
+    return _choices(sa.select(Division).order_by(Division.name), lambda d: d.name)
+
+
+def object_class_choices() -> list[Choice]:
+    return _choices(sa.select(ObjectClass).order_by(ObjectClass.code), lambda o: o.label)
+
+
+def region_choices() -> list[Choice]:
+    return _choices(sa.select(Region).order_by(Region.name), lambda r: r.name)
+
+
+def country_choices() -> list[Choice]:
+    return _choices(sa.select(Country).order_by(Country.name), lambda c: c.name)
+
+
+def priority_choices() -> list[Choice]:
+    return _choices(sa.select(Priority).order_by(Priority.sort_order), lambda p: p.name)
+
+
+def program_type_choices() -> list[Choice]:
+    return _choices(sa.select(ProgramType).order_by(ProgramType.name), lambda p: p.name)
+
+
+# The API's /reference/{kind}: model, order and how each record is shown.
+REFERENCE_KINDS = {
+    "regions": (Region, Region.code, lambda r: {"id": r.id, "code": r.code, "name": r.name}),
+    "countries": (
+        Country,
+        Country.name,
+        lambda c: {
+            "id": c.id,
+            "iso3": c.iso3,
+            "name": c.name,
+            "region": c.region_id,
+            "tiers": {str(t.report_year): t.tier for t in c.tiers},
+        },
+    ),
+    "priorities": (Priority, Priority.sort_order, lambda p: {"id": p.id, "code": p.code, "name": p.name}),
+    "program-types": (ProgramType, ProgramType.code, lambda p: {"id": p.id, "code": p.code, "name": p.name}),
+    "object-classes": (
+        ObjectClass,
+        ObjectClass.code,
+        lambda o: {"id": o.id, "code": o.code, "title": o.title, "group": o.group},
+    ),
+    "divisions": (Division, Division.name, lambda d: {"id": d.id, "code": d.code, "name": d.name}),
+    "fiscal-years": (
+        FiscalYear,
+        FiscalYear.year,
+        lambda f: {"year": f.year, "starts_on": f.starts_on.isoformat(), "ends_on": f.ends_on.isoformat()},
+    ),
+}
+
+
+def reference_items(kind: str) -> list[dict]:
+    model, order, show = REFERENCE_KINDS[kind]
+    query = sa.select(model).order_by(order)
+    if model is Country:
+        query = query.options(sa.orm.selectinload(Country.tiers))
+    return [show(record) for record in db.session.scalars(query)]

@@ -1,0 +1,60 @@
+"""The web layer: one blueprint per area, plus the glue every page shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, request, url_for
+from flask_login import current_user
+
+from money import format_dollars
+from services.permissions import Action, can
+from views import admin, api, audit, auth, budget, dashboard, scenarios
+from views.errors import init_error_handlers
+from views.security import init_security
+
+BLUEPRINTS = (auth.bp, dashboard.bp, budget.bp, scenarios.bp, audit.bp, admin.bp, api.bp, api.health_bp)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    active: bool
+
+
+# (label, endpoint, action needed to see it, endpoint prefix that marks it active)
+_NAV = (
+    ("Dashboard", "dashboard.index", Action.READ, "dashboard."),
+    ("Budget lines", "budget.lines", Action.READ, "budget.line"),
+    ("Status of funds", "budget.appropriations", Action.READ, "budget.appropriation"),
+    ("Scenarios", "scenarios.index", Action.READ, "scenarios."),
+    ("Audit trail", "audit.index", Action.READ_AUDIT, "audit."),
+    ("Users", "admin.users", Action.MANAGE_USERS, "admin.user"),
+    ("Settings", "admin.settings_page", Action.MANAGE_SETTINGS, "admin.settings"),
+)
+
+
+def _nav_items() -> list[NavItem]:
+    if not current_user.is_authenticated:
+        return []
+    endpoint = request.endpoint or ""
+    return [
+        NavItem(label, url_for(target), endpoint.startswith(prefix))
+        for label, target, action, prefix in _NAV
+        if can(current_user, action)
+    ]
+
+
+def register_views(app: Flask) -> None:
+    init_security(app)
+    init_error_handlers(app)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    app.add_template_filter(format_dollars, "money")
+    app.add_template_filter(lambda cents: (cents or 0) // 100, "cents_to_dollars")
+    app.add_template_global(Action)
+
+    @app.context_processor
+    def inject_navigation():
+        return {"nav_items": _nav_items(), "can": lambda action: can(current_user, action)}

@@ -1,0 +1,149 @@
+"""The API's plumbing: one decorator that registers a route, checks the caller,
+and turns domain errors into the contract's JSON errors; plus pagination."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+
+import marshmallow
+from flask import Blueprint, jsonify, request
+from flask_login import current_user
+
+from models import db
+from services.errors import ConflictError, DomainError, FundsError, PermissionDenied, ValidationError
+from services.permissions import Action, can
+from views.errors import error_body
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+MAX_PER_PAGE = 500
+
+
+@dataclass(frozen=True)
+class ApiDoc:
+    """What the OpenAPI document says about one operation."""
+
+    summary: str
+    action: Action | None
+    request_schema: type[marshmallow.Schema] | None = None
+    response_schema: type[marshmallow.Schema] | None = None
+    paginated: bool = False
+    status: int = 200
+    query: dict[str, str] = field(default_factory=dict)
+
+
+class BadRequest(Exception):
+    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message, self.fields = message, fields or {}
+
+
+def _domain_status(error: DomainError) -> int:
+    if isinstance(error, PermissionDenied):
+        return 403
+    if isinstance(error, ConflictError):
+        return 409
+    if isinstance(error, ValidationError | FundsError):
+        return 422
+    return 400
+
+
+def _flatten(messages: dict, prefix: str = "") -> dict[str, str]:
+    flat = {}
+    for key, value in messages.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = " ".join(value) if isinstance(value, list) else str(value)
+    return flat
+
+
+def operation(rule: str, method: str, doc: ApiDoc) -> Callable:
+    """Register an API operation guarded by `doc.action` (None: any signed-in caller)."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def handler(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return error_body(401)
+            if doc.action is not None and not can(current_user, doc.action):
+                return error_body(403)
+            try:
+                return view(*args, **kwargs)
+            except marshmallow.ValidationError as exc:
+                db.session.rollback()
+                messages = exc.messages if isinstance(exc.messages, dict) else {"_body": exc.messages}
+                return error_body(422, "Some fields are not valid.", _flatten(messages))
+            except BadRequest as exc:
+                db.session.rollback()
+                return error_body(400, exc.message, exc.fields)
+            except DomainError as exc:
+                db.session.rollback()
+                return error_body(_domain_status(exc), exc.message, exc.fields)
+
+        handler.api_doc = doc
+        handler.required_action = doc.action
+        bp.add_url_rule(rule, view.__name__, handler, methods=[method])
+        return handler
+
+    return decorator
+
+
+def actor():
+    """The signed-in user as a plain object, for services."""
+    return current_user._get_current_object()
+
+
+def json_body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise BadRequest("Send a JSON object with Content-Type: application/json.", {"_body": "Not a JSON object."})
+    return data
+
+
+def page_args() -> tuple[int, int]:
+    try:
+        page = int(request.args.get("page", 1))
+        per_page = int(request.args.get("per_page", 50))
+    except ValueError as exc:
+        raise BadRequest("page and per_page must be whole numbers.", {"page": "Not a whole number."}) from exc
+    if page < 1:
+        raise BadRequest("page starts at 1.", {"page": "Must be 1 or more."})
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise BadRequest(f"per_page is between 1 and {MAX_PER_PAGE}.", {"per_page": f"1 to {MAX_PER_PAGE}."})
+    return page, per_page
+
+
+def int_arg(name: str) -> int | None:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return None
+    if not raw.isdigit():
+        raise BadRequest(f"{name} must be a record id.", {name: "Not a whole number."})
+    return int(raw)
+
+
+def paginated(items: list, schema: marshmallow.Schema, page: int, per_page: int, total: int):
+    return jsonify({"items": schema.dump(items, many=True), "page": page, "per_page": per_page, "total": total})
+
+
+def created(schema: marshmallow.Schema, record):
+    return jsonify(schema.dump(record)), 201
+
+
+def require_version(data: dict) -> int:
+    version = data.get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise marshmallow.ValidationError({"version": ["Send the version you read (a whole number)."]})
+    return version
+
+
+def version_from_request() -> int:
+    """DELETE takes the version as ?version=N or in a JSON body."""
+    version = int_arg("version")
+    if version is not None:
+        return version
+    body = request.get_json(silent=True)
+    return require_version(body if isinstance(body, dict) else {})

@@ -1,0 +1,142 @@
+"""Marshmallow schemas: the API's record shapes, in and out.
+
+Money goes out as a decimal string with two places and comes in as a
+decimal string or a whole number of dollars (money.money_from_json).
+"""
+
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
+
+from models import FundsCategory, LineSource, LineStage, ScenarioKind, ScenarioStatus
+from money import MoneyError, money_from_json, money_str
+
+
+class Money(fields.Field):
+    """Cents attribute ↔ "1234.50"."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else money_str(value)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return money_from_json(value)
+        except MoneyError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class RecordSchema(Schema):
+    """Records round-trip: what GET returns (less read-only fields) is accepted by POST."""
+
+    class Meta:
+        unknown = RAISE
+        ordered = True
+
+    @pre_load
+    def drop_read_only(self, data, **kwargs):
+        if not isinstance(data, dict):
+            return data
+        read_only = {name for name, field in self.fields.items() if field.dump_only}
+        return {key: value for key, value in data.items() if key not in read_only}
+
+
+def _enum(enum_type) -> fields.Field:
+    return fields.Enum(enum_type, by_value=True)
+
+
+class UserSchema(Schema):
+    id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    role = fields.Function(lambda user: user.role.value)
+    division = fields.Integer(attribute="division_id", allow_none=True)
+
+
+class AppropriationSchema(RecordSchema):
+    id = fields.Integer(dump_only=True)
+    version = fields.Integer(load_default=None)
+    account_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    category = _enum(FundsCategory)
+    fiscal_year = fields.Integer(required=True)
+    availability_years = fields.Integer(allow_none=True, load_default=None, validate=validate.Range(1, 10))
+    enacted = Money(attribute="enacted_cents", required=True)
+    apportioned = Money(attribute="apportioned_cents", required=True)
+    allotted = Money(attribute="allotted_cents", required=True)
+    expires_on = fields.Date(dump_only=True)
+    cancels_on = fields.Date(dump_only=True)
+
+
+class ScenarioSchema(RecordSchema):
+    id = fields.Integer(dump_only=True)
+    version = fields.Integer(load_default=None)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    budget_year = fields.Integer(required=True)
+    kind = _enum(ScenarioKind)
+    status = fields.Enum(ScenarioStatus, by_value=True, dump_only=True)
+    description = fields.String(load_default="")
+    based_on = fields.Integer(attribute="based_on_id", allow_none=True, load_default=None)
+
+
+class BudgetLineSchema(RecordSchema):
+    id = fields.Integer(dump_only=True)
+    version = fields.Integer(load_default=None)
+    scenario = fields.Integer(attribute="scenario_id", required=True)
+    fiscal_year = fields.Integer(required=True)
+    appropriation = fields.Integer(attribute="appropriation_id", required=True)
+    division = fields.Integer(attribute="division_id", required=True)
+    object_class = fields.Integer(attribute="object_class_id", required=True)
+    region = fields.Integer(attribute="region_id", allow_none=True, load_default=None)
+    country = fields.Integer(attribute="country_id", allow_none=True, load_default=None)
+    priority = fields.Integer(attribute="priority_id", allow_none=True, load_default=None)
+    program_type = fields.Integer(attribute="program_type_id", allow_none=True, load_default=None)
+    description = fields.String(load_default="", validate=validate.Length(max=500))
+    amount = Money(attribute="amount_cents", required=True)
+    stage = _enum(LineStage)
+    source = fields.Enum(LineSource, by_value=True, dump_only=True)
+    source_id = fields.Integer(dump_only=True, allow_none=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+
+class VersionSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    version = fields.Integer(required=True)
+
+
+class ErrorSchema(Schema):
+    error = fields.Dict()
+
+
+class TotalsSchema(Schema):
+    by = fields.List(fields.String())
+    rows = fields.List(fields.Dict())
+    total = fields.String()
+
+
+class StatusSchema(Schema):
+    appropriation = fields.Integer()
+    enacted = fields.String()
+    apportioned = fields.String()
+    allotted = fields.String()
+    planned = fields.List(fields.Dict())
+    scenario = fields.Integer(allow_none=True)
+    committed = fields.String()
+    obligated = fields.String()
+    available = fields.String()
+    expires_on = fields.Date(allow_none=True)
+    cancels_on = fields.Date(allow_none=True)
+    expires_soon = fields.Boolean()
+
+
+class AuditEventSchema(Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    user = fields.Integer(attribute="user_id", allow_none=True)
+    action = fields.String()
+    entity = fields.String()
+    entity_id = fields.Integer(allow_none=True)
+    before = fields.Dict(allow_none=True)
+    after = fields.Dict(allow_none=True)
+    reason = fields.String()

@@ -1,0 +1,121 @@
+"""Sign in, sign out, and the profile page (password, personal API tokens)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from forms.auth import ConfirmForm, LoginForm, PasswordForm, TokenForm
+from models import ApiToken, db
+from services import accounts
+from services.errors import ValidationError
+from services.permissions import Action
+from views.access import requires
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: never redirect to another host after sign-in."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("dashboard.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.index"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(
+                form.email.data, form.password.data, request.remote_addr or "unknown",
+                max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+                lockout_minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"],
+            )
+        except accounts.ThrottledError as exc:
+            db.session.commit()
+            form.email.errors.append(exc.message)
+            return render_template("auth/login.html", form=form), 429
+        db.session.commit()
+        if user is not None:
+            session.clear()  # a fresh session on sign-in (no fixation)
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+        form.password.errors.append("The email or password is not right.")
+        status = 401
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    accounts.sign_out(current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You have signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/profile")
+@requires(Action.MANAGE_OWN_ACCOUNT)
+def profile():
+    return render_template(
+        "auth/profile.html", password_form=PasswordForm(), token_form=TokenForm(), revoke_form=ConfirmForm(),
+        tokens=accounts.tokens_of(current_user), new_token=None,
+    )
+
+
+@bp.route("/profile/password", methods=["POST"])
+@requires(Action.MANAGE_OWN_ACCOUNT)
+def change_password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current_password.data, form.password.data)
+        except ValidationError as exc:
+            db.session.rollback()
+            form.current_password.errors.extend(exc.fields.values())
+        else:
+            db.session.commit()
+            login_user(current_user._get_current_object())  # keep this session; every other one has ended
+            flash("Your password has changed. Every other session has been signed out.", "success")
+            return redirect(url_for("auth.profile"))
+    return render_template(
+        "auth/profile.html", password_form=form, token_form=TokenForm(), revoke_form=ConfirmForm(),
+        tokens=accounts.tokens_of(current_user), new_token=None,
+    ), 422
+
+
+@bp.route("/profile/tokens", methods=["POST"])
+@requires(Action.MANAGE_OWN_ACCOUNT)
+def create_token():
+    form = TokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        new_token = accounts.issue_token(current_user, current_user, form.label.data)
+        db.session.commit()
+        form = TokenForm(formdata=None)
+    # The plain token is shown once, on this response, and never stored.
+    return render_template(
+        "auth/profile.html", password_form=PasswordForm(), token_form=form, revoke_form=ConfirmForm(),
+        tokens=accounts.tokens_of(current_user), new_token=new_token,
+    ), 200 if new_token else 422
+
+
+@bp.route("/profile/tokens/<int:token_id>/revoke", methods=["POST"])
+@requires(Action.MANAGE_OWN_ACCOUNT)
+def revoke_token(token_id: int):
+    token = db.get_or_404(ApiToken, token_id)
+    if token.user_id != current_user.id:
+        return render_template("errors/404.html", message=None), 404
+    if ConfirmForm().validate_on_submit():
+        accounts.revoke_token(current_user, token)
+        db.session.commit()
+        flash(f"The token “{token.label}” is revoked.", "success")
+    return redirect(url_for("auth.profile"))

@@ -1,0 +1,191 @@
+"""Budget lines and appropriations (with their status of funds)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from forms.budget import BudgetLineForm, DeleteForm, LineFilterForm
+from forms.funds import AppropriationForm
+from models import Appropriation, BudgetLine, FundsCategory, Scenario, db
+from services import appropriations as appropriation_service
+from services import budget_lines
+from services.appropriations import AppropriationInput
+from services.audit import history
+from services.budget_queries import list_lines
+from services.errors import DomainError
+from services.funds import default_scenario_for, planned_by_scenario, status_of, status_table
+from services.permissions import Action
+from views.access import requires
+from views.feedback import show_domain_error
+
+bp = Blueprint("budget", __name__)
+PER_PAGE_CHOICES = (25, 50, 100, 200)
+
+
+@bp.route("/lines")
+@requires(Action.READ)
+def lines():
+    filters = LineFilterForm(request.args)
+    filters.validate()
+    per_page = request.args.get("per_page", 50, type=int)
+    per_page = per_page if per_page in PER_PAGE_CHOICES else 50
+    sort = filters.sort.data if not filters.sort.errors else "id"
+    page = list_lines(filters.to_filter(), sort=sort, page=filters.page.data or 1, per_page=per_page)
+    args = MultiDict(request.args)
+
+    def url_with(**changes):
+        query = args.copy()
+        for key, value in changes.items():
+            query[key] = value
+        return url_for("budget.lines", **query.to_dict())
+
+    return render_template(
+        "budget/lines.html", filters=filters, page=page, sort=sort,
+        sort_url=lambda key: url_with(sort=key, page=1), page_url=lambda number: url_with(page=number),
+    )
+
+
+@bp.route("/lines/new", methods=["GET", "POST"])
+@requires(Action.EDIT_BUDGET)
+def new_line():
+    form = BudgetLineForm()
+    status = 422 if form.is_submitted() else 200
+    if request.method == "GET":
+        form.scenario.data = request.args.get("scenario", type=int)
+    if form.validate_on_submit():
+        try:
+            line, warning = budget_lines.create_line(current_user, form.to_input())
+        except DomainError as exc:
+            status = show_domain_error(form, exc)
+        else:
+            db.session.commit()
+            flash(warning or f"Budget line {line.id} added.", "warning" if warning else "success")
+            return redirect(url_for("budget.lines", scenario=line.scenario_id))
+    return render_template("budget/line_form.html", form=form, line=None), status
+
+
+@bp.route("/lines/<int:line_id>")
+@requires(Action.READ)
+def line(line_id: int):
+    line = db.get_or_404(BudgetLine, line_id)
+    return render_template("budget/line.html", line=line, events=history("budget_line", line.id),
+                           delete_form=DeleteForm(data={"version": line.version}))
+
+
+@bp.route("/lines/<int:line_id>/edit", methods=["GET", "POST"])
+@requires(Action.EDIT_BUDGET)
+def edit_line(line_id: int):
+    line = db.get_or_404(BudgetLine, line_id)
+    form = BudgetLineForm()
+    status = 422 if form.is_submitted() else 200
+    if request.method == "GET":
+        form.fill_from(line)
+    elif form.validate_on_submit():
+        try:
+            warning = budget_lines.update_line(current_user, line, form.to_input(), form.expected_version)
+        except DomainError as exc:
+            status = show_domain_error(form, exc)
+        else:
+            db.session.commit()
+            flash(warning or f"Budget line {line.id} saved.", "warning" if warning else "success")
+            return redirect(url_for("budget.line", line_id=line.id))
+    return render_template("budget/line_form.html", form=form, line=line), status
+
+
+@bp.route("/lines/<int:line_id>/delete", methods=["POST"])
+@requires(Action.EDIT_BUDGET)
+def delete_line(line_id: int):
+    line = db.get_or_404(BudgetLine, line_id)
+    form = DeleteForm()
+    scenario_id = line.scenario_id
+    try:
+        budget_lines.delete_line(current_user, line, form.expected_version)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("budget.line", line_id=line_id))
+    db.session.commit()
+    flash(f"Budget line {line_id} deleted.", "success")
+    return redirect(url_for("budget.lines", scenario=scenario_id))
+
+
+@bp.route("/appropriations")
+@requires(Action.READ)
+def appropriations():
+    scenario_id = request.args.get("scenario", type=int)
+    scenario = db.session.get(Scenario, scenario_id) if scenario_id else None
+    records = list(db.session.scalars(
+        db.select(Appropriation).order_by(Appropriation.fiscal_year.desc(), Appropriation.account_code)
+    ))
+    if scenario is None:
+        # Without a chosen scenario each appropriation shows its own working scenario.
+        table = [status_of(a, default_scenario_for(a), dt.date.today()) for a in records]
+    else:
+        table = status_table(scenario, dt.date.today(), records)
+    scenarios = db.session.scalars(db.select(Scenario).order_by(Scenario.budget_year.desc(), Scenario.name))
+    return render_template("budget/appropriations.html", table=table, scenario=scenario, scenarios=list(scenarios))
+
+
+@bp.route("/appropriations/<int:appropriation_id>")
+@requires(Action.READ)
+def appropriation(appropriation_id: int):
+    record = db.get_or_404(Appropriation, appropriation_id)
+    scenario_id = request.args.get("scenario", type=int)
+    scenario = db.session.get(Scenario, scenario_id) if scenario_id else default_scenario_for(record)
+    return render_template(
+        "budget/appropriation.html", appropriation=record, status=status_of(record, scenario, dt.date.today()),
+        planned=planned_by_scenario(record), events=history("appropriation", record.id),
+    )
+
+
+def _appropriation_input(form: AppropriationForm) -> AppropriationInput:
+    return AppropriationInput(
+        account_code=form.account_code.data, title=form.title.data, category=FundsCategory(form.category.data),
+        fiscal_year=form.fiscal_year.data, availability_years=form.availability_years.data,
+        enacted=form.enacted.decimal, apportioned=form.apportioned.decimal, allotted=form.allotted.decimal,
+    )
+
+
+@bp.route("/appropriations/new", methods=["GET", "POST"])
+@requires(Action.EDIT_APPROPRIATIONS)
+def new_appropriation():
+    form = AppropriationForm()
+    status = 422 if form.is_submitted() else 200
+    if form.validate_on_submit():
+        try:
+            record = appropriation_service.create_appropriation(current_user, _appropriation_input(form))
+        except DomainError as exc:
+            status = show_domain_error(form, exc)
+        else:
+            db.session.commit()
+            flash(f"{record.label} added.", "success")
+            return redirect(url_for("budget.appropriation", appropriation_id=record.id))
+    return render_template("budget/appropriation_form.html", form=form, appropriation=None), status
+
+
+@bp.route("/appropriations/<int:appropriation_id>/edit", methods=["GET", "POST"])
+@requires(Action.EDIT_APPROPRIATIONS)
+def edit_appropriation(appropriation_id: int):
+    record = db.get_or_404(Appropriation, appropriation_id)
+    form = AppropriationForm(obj=record if request.method == "GET" else None)
+    status = 422 if form.is_submitted() else 200
+    if request.method == "GET":
+        form.enacted.process_data(record.enacted_cents)
+        form.apportioned.process_data(record.apportioned_cents)
+        form.allotted.process_data(record.allotted_cents)
+        form.category.data = record.category.value
+    elif form.validate_on_submit():
+        try:
+            appropriation_service.update_appropriation(current_user, record, _appropriation_input(form),
+                                                       form.expected_version)
+        except DomainError as exc:
+            status = show_domain_error(form, exc)
+        else:
+            db.session.commit()
+            flash(f"{record.label} saved.", "success")
+            return redirect(url_for("budget.appropriation", appropriation_id=record.id))
+    return render_template("budget/appropriation_form.html", form=form, appropriation=record), status

@@ -1,0 +1,104 @@
+"""Scenarios: list, create, view with totals, edit, delete."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from forms.budget import DeleteForm
+from forms.scenarios import ScenarioForm
+from models import BudgetLine, Scenario, ScenarioKind, db
+from services import scenarios as scenario_service
+from services.audit import history
+from services.budget_queries import LineFilter, totals_by
+from services.errors import DomainError
+from services.permissions import Action
+from services.scenarios import ScenarioInput
+from views.access import requires
+from views.feedback import show_domain_error
+
+bp = Blueprint("scenarios", __name__, url_prefix="/scenarios")
+
+
+def _input(form: ScenarioForm) -> ScenarioInput:
+    return ScenarioInput(name=form.name.data, budget_year=form.budget_year.data, kind=ScenarioKind(form.kind.data),
+                         description=form.description.data or "", based_on_id=form.based_on.data)
+
+
+@bp.route("/")
+@requires(Action.READ)
+def index():
+    totals = db.session.execute(
+        db.select(BudgetLine.scenario_id, db.func.count(BudgetLine.id), db.func.sum(BudgetLine.amount_cents))
+        .group_by(BudgetLine.scenario_id)
+    )
+    summary = {scenario_id: (count, int(total or 0)) for scenario_id, count, total in totals}
+    scenarios = db.session.scalars(db.select(Scenario).order_by(Scenario.budget_year.desc(), Scenario.name))
+    return render_template("scenarios/index.html", scenarios=list(scenarios), summary=summary)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(Action.EDIT_SCENARIOS)
+def new():
+    form = ScenarioForm()
+    status = 422 if form.is_submitted() else 200
+    if form.validate_on_submit():
+        try:
+            scenario = scenario_service.create_scenario(current_user, _input(form))
+        except DomainError as exc:
+            status = show_domain_error(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Scenario {scenario.name} created.", "success")
+            return redirect(url_for("scenarios.show", scenario_id=scenario.id))
+    return render_template("scenarios/form.html", form=form, scenario=None), status
+
+
+@bp.route("/<int:scenario_id>")
+@requires(Action.READ)
+def show(scenario_id: int):
+    scenario = db.get_or_404(Scenario, scenario_id)
+    line_filter = LineFilter(scenario_id=scenario.id)
+    return render_template(
+        "scenarios/show.html", scenario=scenario,
+        by_appropriation=totals_by(line_filter, ["appropriation", "fiscal_year"]),
+        by_object_class=totals_by(line_filter, ["object_class"]),
+        events=history("scenario", scenario.id), delete_form=DeleteForm(data={"version": scenario.version}),
+    )
+
+
+@bp.route("/<int:scenario_id>/edit", methods=["GET", "POST"])
+@requires(Action.EDIT_SCENARIOS)
+def edit(scenario_id: int):
+    scenario = db.get_or_404(Scenario, scenario_id)
+    form = ScenarioForm(obj=scenario if request.method == "GET" else None)
+    status = 422 if form.is_submitted() else 200
+    if request.method == "GET":
+        form.kind.data = scenario.kind.value
+        form.based_on.data = scenario.based_on_id
+    elif form.validate_on_submit():
+        try:
+            scenario_service.update_scenario(current_user, scenario, _input(form), form.expected_version)
+        except DomainError as exc:
+            status = show_domain_error(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Scenario {scenario.name} saved.", "success")
+            return redirect(url_for("scenarios.show", scenario_id=scenario.id))
+    return render_template("scenarios/form.html", form=form, scenario=scenario), status
+
+
+@bp.route("/<int:scenario_id>/delete", methods=["POST"])
+@requires(Action.EDIT_SCENARIOS)
+def delete(scenario_id: int):
+    scenario = db.get_or_404(Scenario, scenario_id)
+    name = scenario.name
+    try:
+        scenario_service.delete_scenario(current_user, scenario, DeleteForm().expected_version)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("scenarios.show", scenario_id=scenario_id))
+    db.session.commit()
+    flash(f"Scenario {name} deleted with its lines.", "success")
+    return redirect(url_for("scenarios.index"))

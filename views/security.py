@@ -1,0 +1,59 @@
+"""Sign-in plumbing, CSRF for cookie sessions, and security headers."""
+
+from __future__ import annotations
+
+from flask import Flask, flash, redirect, request, url_for
+from extensions import csrf, login_manager
+from services.accounts import load_session_user, user_for_token
+from views.errors import error_body, wants_json
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def init_security(app: Flask) -> None:
+    login_manager.user_loader(load_session_user)
+
+    @login_manager.request_loader
+    def load_from_token(_request):
+        token = bearer_token()
+        return user_for_token(token) if token else None
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        if wants_json():
+            return error_body(401)
+        flash(login_manager.login_message, login_manager.login_message_category)
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+    @app.before_request
+    def check_csrf():
+        # Token requests carry no ambient credentials, so they need no CSRF token;
+        # anything authenticated by the session cookie does.
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return None
+        if bearer_token() is not None:
+            return None
+        csrf.protect()
+        return None
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
