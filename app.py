@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask
 
 from commands import register_commands
-from views import register_views
-
 from config import DEV_SECRET_KEY, Config, config_from_environment
 from extensions import csrf, db, login_manager, migrate
+from views import register_views
 
 
 def create_app(config: type[Config] | Config | None = None) -> Flask:
@@ -17,8 +18,9 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] in (None, "", DEV_SECRET_KEY):
         raise RuntimeError("SECRET_KEY must be set to a long random value in production")
 
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)  # the default SQLite file lives there
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(app.root_path + "/migrations"))
+    migrate.init_app(app, db, directory=str(Path(app.root_path) / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
     register_views(app)
