@@ -45,8 +45,7 @@ def seed_demo() -> None:
     seeding.load_reference()
     users = seeding.load_demo_office(current_app.config["DEMO_PASSWORD"])
     db.session.commit()
-    click.echo("Demo office ready. Sign in with any of these (password from DEMO_PASSWORD, "
-               "default demo-password):")
+    click.echo("Demo office ready. Sign in with any of these (password from DEMO_PASSWORD, default demo-password):")
     for email, role, division in users:
         click.echo(f"  {email:<24} {role:<18} {division}")
 
@@ -69,8 +68,11 @@ def seed_scale(count: int, scenario_name: str | None) -> None:
     if count < 1:
         fail("--lines: must be at least 1")
     query = sa.select(Scenario)
-    query = query.where(Scenario.name == scenario_name) if scenario_name else query.where(
-        Scenario.kind == ScenarioKind.PLAN).order_by(Scenario.budget_year.desc())
+    query = (
+        query.where(Scenario.name == scenario_name)
+        if scenario_name
+        else query.where(Scenario.kind == ScenarioKind.PLAN).order_by(Scenario.budget_year.desc())
+    )
     scenario = db.session.scalars(query.limit(1)).first()
     if scenario is None:
         fail("--scenario: no such scenario (run `flask --app app seed demo` first)")

@@ -11,12 +11,13 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
 
-# Plain decimal dollars: optional sign, digits, at most two decimal places.
+# Plain decimal dollars: optional sign, ASCII digits (re's \d would take any
+# script's digits), at most two decimal places, at most $999 trillion.
 # Deliberately rejects exponents ("1e3"), underscores ("1_000"), thousands
 # separators and more than two places ("12.345").
-_STRICT = re.compile(r"^-?\d{1,13}(\.\d{1,2})?$")
+_STRICT = re.compile(r"^-?[0-9]{1,15}(\.[0-9]{1,2})?$")
 # What people type in a form: the same, optionally with a $ and grouped thousands.
-_TYPED = re.compile(r"^-?\$?(\d{1,13}|\d{1,3}(,\d{3}){1,4})(\.\d{1,2})?$")
+_TYPED = re.compile(r"^-?\$?([0-9]{1,15}|[0-9]{1,3}(,[0-9]{3}){1,4})(\.[0-9]{1,2})?$")
 
 
 class MoneyError(ValueError):
@@ -44,12 +45,12 @@ def parse_money(text: str, *, allow_grouping: bool = False) -> Decimal:
 def money_from_json(value: object) -> Decimal:
     """API input: a decimal string with up to two places, or an integer number of dollars."""
     if isinstance(value, bool):
-        raise MoneyError("Expected a decimal string like \"1234.50\" or a whole number of dollars")
+        raise MoneyError('Expected a decimal string like "1234.50" or a whole number of dollars')
     if isinstance(value, int):
         return quantize(Decimal(value))
     if isinstance(value, str):
         return parse_money(value)
-    raise MoneyError("Expected a decimal string like \"1234.50\" or a whole number of dollars")
+    raise MoneyError('Expected a decimal string like "1234.50" or a whole number of dollars')
 
 
 def to_cents(amount: Decimal) -> int:

@@ -33,9 +33,7 @@ class NewUserForm(UserForm):
         "Email",
         validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
     )
-    password = PasswordField(
-        "Initial password", validators=[DataRequired(), Length(min=12, max=1000)]
-    )
+    password = PasswordField("Initial password", validators=[DataRequired(), Length(min=12, max=1000)])
 
 
 class SettingsForm(FlaskForm):

@@ -40,9 +40,7 @@ class PasswordForm(FlaskForm):
 
 
 class TokenForm(FlaskForm):
-    label = StringField(
-        "What is this token for?", validators=[DataRequired(), Length(max=80)]
-    )
+    label = StringField("What is this token for?", validators=[DataRequired(), Length(max=80)])
 
 
 class ConfirmForm(FlaskForm):

@@ -20,9 +20,7 @@ _NONE = ("", "—")
 class BudgetLineForm(VersionedForm):
     scenario = SelectField("Scenario", coerce=int, validators=[InputRequired()])
     fiscal_year = SelectField("Fiscal year", coerce=int, validators=[InputRequired()])
-    appropriation = SelectField(
-        "Appropriation", coerce=int, validators=[InputRequired()]
-    )
+    appropriation = SelectField("Appropriation", coerce=int, validators=[InputRequired()])
     division = SelectField("Division", coerce=int, validators=[InputRequired()])
     object_class = SelectField("Object class", coerce=int, validators=[InputRequired()])
     region = OptionalIdSelect("Region")
@@ -30,9 +28,7 @@ class BudgetLineForm(VersionedForm):
     priority = OptionalIdSelect("Priority")
     program_type = OptionalIdSelect("Program type")
     description = StringField("Description", validators=[Optional(), Length(max=500)])
-    amount = MoneyField(
-        "Amount (dollars)", validators=[DataRequired()], min_value=Decimal("0")
-    )
+    amount = MoneyField("Amount (dollars)", validators=[DataRequired()], min_value=Decimal("0"))
     stage = SelectField(
         "Stage",
         choices=options([(s.value, s.value.capitalize()) for s in LineStage]),
@@ -105,15 +101,12 @@ class LineFilterForm(FlaskForm):
     program_type = OptionalIdSelect("Program type")
     source = SelectField(
         "Source",
-        choices=options(
-            [("", "Any"), *[(s.value, s.value.capitalize()) for s in LineSource]]
-        ),
+        choices=options([("", "Any"), *[(s.value, s.value.capitalize()) for s in LineSource]]),
+        default="",
     )
     sort = SelectField(
         "Sort",
-        choices=options(
-            [(k, k) for k in SORT_KEYS] + [(f"-{k}", f"-{k}") for k in SORT_KEYS]
-        ),
+        choices=options([(k, k) for k in SORT_KEYS] + [(f"-{k}", f"-{k}") for k in SORT_KEYS]),
         default="id",
         validate_choice=True,
     )

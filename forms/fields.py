@@ -18,12 +18,8 @@ class MoneyField(StringField):
     places ("12.345") and anything else float() would guess at.
     """
 
-    def __init__(
-        self, label=None, validators=None, *, min_value: Decimal | None = None, **kwargs
-    ):
-        kwargs.setdefault("render_kw", {}).update(
-            {"inputmode": "decimal", "autocomplete": "off"}
-        )
+    def __init__(self, label=None, validators=None, *, min_value: Decimal | None = None, **kwargs):
+        kwargs.setdefault("render_kw", {}).update({"inputmode": "decimal", "autocomplete": "off"})
         super().__init__(label, validators, **kwargs)
         self.min_value = min_value
         self.decimal: Decimal | None = None
@@ -45,9 +41,7 @@ class MoneyField(StringField):
         except MoneyError as exc:
             raise ValidationError(str(exc)) from exc
         if self.min_value is not None and self.decimal < self.min_value:
-            raise ValidationError(
-                f"Enter at least {format_dollars(to_cents(self.min_value))}."
-            )
+            raise ValidationError(f"Enter at least {format_dollars(to_cents(self.min_value))}.")
 
 
 class OptionalIdSelect(SelectField):

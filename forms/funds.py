@@ -17,9 +17,7 @@ from services import reference
 
 
 class AppropriationForm(VersionedForm):
-    account_code = StringField(
-        "Account code", validators=[DataRequired(), Length(max=32)]
-    )
+    account_code = StringField("Account code", validators=[DataRequired(), Length(max=32)])
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     category = SelectField(
         "Category",
@@ -36,23 +34,15 @@ class AppropriationForm(VersionedForm):
         validators=[Optional(), NumberRange(min=1, max=10)],
     )
     enacted = MoneyField("Enacted", validators=[DataRequired()], min_value=Decimal("0"))
-    apportioned = MoneyField(
-        "Apportioned", validators=[DataRequired()], min_value=Decimal("0")
-    )
-    allotted = MoneyField(
-        "Allotted", validators=[DataRequired()], min_value=Decimal("0")
-    )
+    apportioned = MoneyField("Apportioned", validators=[DataRequired()], min_value=Decimal("0"))
+    allotted = MoneyField("Allotted", validators=[DataRequired()], min_value=Decimal("0"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fiscal_year.choices = options(reference.fiscal_year_choices())
 
     def validate_apportioned(self, field):
-        if (
-            field.decimal is not None
-            and self.enacted.decimal is not None
-            and field.decimal > self.enacted.decimal
-        ):
+        if field.decimal is not None and self.enacted.decimal is not None and field.decimal > self.enacted.decimal:
             raise ValidationError("Apportioned can't exceed enacted.")
 
     def validate_allotted(self, field):

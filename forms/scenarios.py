@@ -17,9 +17,7 @@ class ScenarioForm(VersionedForm):
         default=ScenarioKind.PLAN.value,
     )
     based_on = OptionalIdSelect("Based on")
-    description = TextAreaField(
-        "Description", validators=[Optional(), Length(max=5000)]
-    )
+    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

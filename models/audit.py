@@ -29,4 +29,3 @@ class AuditEvent(db.Model):
     reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
 
     user: so.Mapped[User | None] = so.relationship()
-

@@ -50,9 +50,7 @@ class Scenario(db.Model):
     name: so.Mapped[str] = so.mapped_column(sa.String(120), unique=True)
     budget_year: so.Mapped[int] = so.mapped_column(sa.ForeignKey("fiscal_year.year"))
     kind: so.Mapped[ScenarioKind] = so.mapped_column(enum_type(ScenarioKind))
-    status: so.Mapped[ScenarioStatus] = so.mapped_column(
-        enum_type(ScenarioStatus), default=ScenarioStatus.DRAFT
-    )
+    status: so.Mapped[ScenarioStatus] = so.mapped_column(enum_type(ScenarioStatus), default=ScenarioStatus.DRAFT)
     description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     based_on_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("scenario.id", ondelete="SET NULL"))
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
@@ -91,12 +89,8 @@ class BudgetLine(db.Model):
     program_type_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("program_type.id"), index=True)
     description: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
     amount_cents: so.Mapped[int] = so.mapped_column(default=0)
-    stage: so.Mapped[LineStage] = so.mapped_column(
-        enum_type(LineStage), default=LineStage.PLANNED
-    )
-    source: so.Mapped[LineSource] = so.mapped_column(
-        enum_type(LineSource), default=LineSource.MANUAL
-    )
+    stage: so.Mapped[LineStage] = so.mapped_column(enum_type(LineStage), default=LineStage.PLANNED)
+    source: so.Mapped[LineSource] = so.mapped_column(enum_type(LineSource), default=LineSource.MANUAL)
     source_id: so.Mapped[int | None]
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)

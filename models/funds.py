@@ -30,9 +30,7 @@ class Appropriation(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     account_code: so.Mapped[str] = so.mapped_column(sa.String(32))
     title: so.Mapped[str] = so.mapped_column(sa.String(200))
-    category: so.Mapped[FundsCategory] = so.mapped_column(
-        enum_type(FundsCategory)
-    )
+    category: so.Mapped[FundsCategory] = so.mapped_column(enum_type(FundsCategory))
     fiscal_year: so.Mapped[int] = so.mapped_column(sa.ForeignKey("fiscal_year.year"), index=True)
     # Years of availability: 1 (one-year), 2 (two-year INCLE/ESF), ...; None = no-year.
     availability_years: so.Mapped[int | None] = so.mapped_column(sa.Integer)

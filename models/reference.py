@@ -51,9 +51,7 @@ class Country(db.Model):
     region_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("region.id"), index=True)
 
     region: so.Mapped[Region] = so.relationship()
-    tiers: so.Mapped[list[CountryTier]] = so.relationship(
-        back_populates="country", order_by="CountryTier.report_year"
-    )
+    tiers: so.Mapped[list[CountryTier]] = so.relationship(back_populates="country", order_by="CountryTier.report_year")
 
     def tier_in(self, report_year: int) -> str | None:
         for tier in self.tiers:

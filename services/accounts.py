@@ -47,7 +47,9 @@ def _recent_failures(email: str, remote_addr: str, window: dt.timedelta) -> int:
     )
 
 
-def authenticate(email: str, password: str, remote_addr: str, *, max_failures: int, lockout_minutes: int) -> User | None:
+def authenticate(
+    email: str, password: str, remote_addr: str, *, max_failures: int, lockout_minutes: int
+) -> User | None:
     """The user for these credentials, or None. Raises ThrottledError after too many failures."""
     email = email.strip().lower()
     window = dt.timedelta(minutes=lockout_minutes)
@@ -96,8 +98,9 @@ def check_password_strength(password: str) -> None:
         )
 
 
-def create_user(actor: User | None, *, email: str, name: str, role: Role, division: Division | None,
-                password: str) -> User:
+def create_user(
+    actor: User | None, *, email: str, name: str, role: Role, division: Division | None, password: str
+) -> User:
     email = email.strip().lower()
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
         raise ValidationError("That email is taken.", fields={"email": "A user with this email exists."})
@@ -110,17 +113,19 @@ def create_user(actor: User | None, *, email: str, name: str, role: Role, divisi
     return user
 
 
-def update_user(actor: User, user: User, *, name: str, role: Role, division: Division | None, active: bool,
-                expected_version: int) -> None:
+def update_user(
+    actor: User, user: User, *, name: str, role: Role, division: Division | None, active: bool, expected_version: int
+) -> None:
     if user.version != expected_version:
         raise ConflictError("This user was changed by someone else since you opened it. Reload and try again.")
     if user.id == actor.id and (role != actor.role or not active):
-        raise ValidationError("You can't change your own role or deactivate yourself.",
-                              fields={"role": "Ask another administrator."})
+        raise ValidationError(
+            "You can't change your own role or deactivate yourself.", fields={"role": "Ask another administrator."}
+        )
     if role in (Role.DIVISION_HEAD, Role.STAFF) and division is None:
         raise ValidationError("Choose a division.", fields={"division": "Division heads and staff need a division."})
     before = snapshot(user)
-    ends_sessions = user.active and not active or role != user.role
+    ends_sessions = (user.active and not active) or role != user.role
     user.name, user.role, user.division, user.active = name.strip(), role, division, active
     if ends_sessions:
         user.session_version += 1
@@ -170,6 +175,6 @@ def user_for_token(token: str) -> User | None:
 
 
 def tokens_of(user: User) -> list[ApiToken]:
-    return list(db.session.scalars(
-        sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
-    ))
+    return list(
+        db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc()))
+    )

@@ -71,17 +71,21 @@ def create_appropriation(actor: User, data: AppropriationInput) -> Appropriation
     return appropriation
 
 
-def update_appropriation(actor: User, appropriation: Appropriation, data: AppropriationInput,
-                         expected_version: int) -> None:
+def update_appropriation(
+    actor: User, appropriation: Appropriation, data: AppropriationInput, expected_version: int
+) -> None:
     if appropriation.version != expected_version:
-        raise ConflictError(f"{appropriation.label} was changed by someone else since you opened it. "
-                            "Reload it and try again.")
+        raise ConflictError(
+            f"{appropriation.label} was changed by someone else since you opened it. Reload it and try again."
+        )
     _validate(data, appropriation)
     before = snapshot(appropriation)
+    label = appropriation.label  # the record is unusable after a failed flush
     _apply(appropriation, data)
     try:
         db.session.flush()
     except StaleDataError as exc:
-        raise ConflictError(f"{appropriation.label} was changed by someone else. Reload it and try again.") from exc
-    record_event(actor, "appropriation.update", "appropriation", appropriation.id, before=before,
-                 after=snapshot(appropriation))
+        raise ConflictError(f"{label} was changed by someone else. Reload it and try again.") from exc
+    record_event(
+        actor, "appropriation.update", "appropriation", appropriation.id, before=before, after=snapshot(appropriation)
+    )

@@ -35,8 +35,12 @@ def list_events(audit_filter: AuditFilter, page: int, per_page: int) -> tuple[li
     conditions = audit_filter.conditions()
     total = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(*conditions))
     events = db.session.scalars(
-        sa.select(AuditEvent).where(*conditions).options(so.joinedload(AuditEvent.user))
-        .order_by(AuditEvent.id.desc()).limit(per_page).offset((max(page, 1) - 1) * per_page)
+        sa.select(AuditEvent)
+        .where(*conditions)
+        .options(so.joinedload(AuditEvent.user))
+        .order_by(AuditEvent.id.desc())
+        .limit(per_page)
+        .offset((max(page, 1) - 1) * per_page)
     )
     return list(events), int(total)
 

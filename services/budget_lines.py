@@ -76,8 +76,7 @@ def _validated(data: LineInput) -> Scenario:
     ):
         raise ValidationError(
             "The fiscal year is outside the appropriation's period of availability.",
-            fields={"fiscal_year": f"{appropriation.label} is available in "
-                                   f"{_availability_years(appropriation)} only."},
+            fields={"fiscal_year": f"{appropriation.label} is available in {_availability_years(appropriation)} only."},
         )
     if data.country_id is not None:
         country = db.session.get(Country, data.country_id)
@@ -133,7 +132,7 @@ def create_line(actor: User, data: LineInput, source: LineSource = LineSource.MA
 def update_line(actor: User, line: BudgetLine, data: LineInput, expected_version: int) -> str | None:
     """Change a line read at `expected_version`; a stale version is a ConflictError."""
     if line.version != expected_version:
-        raise ConflictError(_stale_message(line))
+        raise ConflictError(_stale_message(line.id))
     _ensure_editable(line.scenario)
     scenario = _validated(data)
     _ensure_editable(scenario)
@@ -143,34 +142,36 @@ def update_line(actor: User, line: BudgetLine, data: LineInput, expected_version
     increase = new_cents - line.amount_cents if same_pot else new_cents
     appropriation = db.session.get(Appropriation, data.appropriation_id)
     warning = check_funds(scenario, appropriation, increase, funds_control())
+    line_id = line.id
     _apply(line, data)
-    _flush_or_conflict(line)
-    record_event(actor, "budget_line.update", "budget_line", line.id, before=before, after=snapshot(line),
-                 reason=warning or "")
+    _flush_or_conflict(line_id)
+    record_event(
+        actor, "budget_line.update", "budget_line", line.id, before=before, after=snapshot(line), reason=warning or ""
+    )
     return warning
 
 
 def delete_line(actor: User, line: BudgetLine, expected_version: int) -> None:
     if line.version != expected_version:
-        raise ConflictError(_stale_message(line))
+        raise ConflictError(_stale_message(line.id))
     _ensure_editable(line.scenario)
     before = snapshot(line)
     line_id = line.id
     db.session.delete(line)
-    _flush_or_conflict(line)
+    _flush_or_conflict(line_id)
     record_event(actor, "budget_line.delete", "budget_line", line_id, before=before)
     db.session.flush()
 
 
-def _stale_message(line: BudgetLine) -> str:
+def _stale_message(line_id: int) -> str:
     return (
-        f"Budget line {line.id} was changed by someone else since you opened it. "
+        f"Budget line {line_id} was changed by someone else since you opened it. "
         "Your changes were not saved: reload the line, check their change and try again."
     )
 
 
-def _flush_or_conflict(line: BudgetLine) -> None:
+def _flush_or_conflict(line_id: int) -> None:
     try:
         db.session.flush()
-    except StaleDataError as exc:
-        raise ConflictError(_stale_message(line)) from exc
+    except StaleDataError as exc:  # another transaction saved a newer version first
+        raise ConflictError(_stale_message(line_id)) from exc

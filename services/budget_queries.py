@@ -72,9 +72,13 @@ DIMENSIONS: dict[str, Dimension] = {
     )
 }
 
-SORT_KEYS = ("id", "amount", "fiscal_year", "description", *[
-    name for name, d in DIMENSIONS.items() if d.model is not None and name != "scenario"
-])
+SORT_KEYS = (
+    "id",
+    "amount",
+    "fiscal_year",
+    "description",
+    *[name for name, d in DIMENSIONS.items() if d.model is not None and name != "scenario"],
+)
 
 
 @dataclass(frozen=True)
@@ -111,8 +115,9 @@ def _sorted(query: sa.Select, sort: str) -> sa.Select:
 def list_lines(line_filter: LineFilter, *, sort: str = "id", page: int = 1, per_page: int = 50) -> LinePage:
     conditions = line_filter.conditions()
     count, total = db.session.execute(
-        sa.select(sa.func.count(BudgetLine.id), sa.func.coalesce(sa.func.sum(BudgetLine.amount_cents), 0))
-        .where(*conditions)
+        sa.select(sa.func.count(BudgetLine.id), sa.func.coalesce(sa.func.sum(BudgetLine.amount_cents), 0)).where(
+            *conditions
+        )
     ).one()
     page = max(1, page)
     query = _sorted(sa.select(BudgetLine).where(*conditions), sort)

@@ -38,20 +38,26 @@ class Dashboard:
 def working_scenario() -> Scenario | None:
     """The latest plan scenario, else the latest of any kind."""
     return db.session.scalar(
-        sa.select(Scenario).order_by((Scenario.kind == ScenarioKind.PLAN).desc(), Scenario.budget_year.desc(),
-                                     Scenario.id.desc()).limit(1)
+        sa.select(Scenario)
+        .order_by((Scenario.kind == ScenarioKind.PLAN).desc(), Scenario.budget_year.desc(), Scenario.id.desc())
+        .limit(1)
     )
 
 
 def build_dashboard(scenario: Scenario | None, today: dt.date) -> Dashboard:
     if scenario is None:
         return Dashboard(None, [], [], [], {})
-    appropriations = list(db.session.scalars(
-        sa.select(Appropriation)
-        .where(Appropriation.fiscal_year <= scenario.budget_year)
-        .order_by(Appropriation.fiscal_year.desc(), Appropriation.account_code)
-    ))
-    funds = [s for s in status_table(scenario, today, appropriations)
-             if s.planned_cents or s.appropriation.fiscal_year == scenario.budget_year]
+    appropriations = list(
+        db.session.scalars(
+            sa.select(Appropriation)
+            .where(Appropriation.fiscal_year <= scenario.budget_year)
+            .order_by(Appropriation.fiscal_year.desc(), Appropriation.account_code)
+        )
+    )
+    funds = [
+        s
+        for s in status_table(scenario, today, appropriations)
+        if s.planned_cents or s.appropriation.fiscal_year == scenario.budget_year
+    ]
     regions, priorities, matrix = region_priority_matrix(scenario.id)
     return Dashboard(scenario, funds, regions, priorities, matrix)

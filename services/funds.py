@@ -128,9 +128,7 @@ def check_funds(
         return None
     # Serialise concurrent claims on the same appropriation (a no-op on SQLite,
     # whose writers are serialised already).
-    db.session.execute(
-        sa.select(Appropriation.id).where(Appropriation.id == appropriation.id).with_for_update()
-    )
+    db.session.execute(sa.select(Appropriation.id).where(Appropriation.id == appropriation.id).with_for_update())
     status = status_of(appropriation, scenario, dt.date.today())
     after = status.available_cents - increase_cents
     if after >= 0:

@@ -40,15 +40,20 @@ def _validate(data: ScenarioInput, existing: Scenario | None = None) -> None:
         raise ValidationError("Check the highlighted fields.", fields=errors)
 
 
-def _stale(scenario: Scenario) -> ConflictError:
-    return ConflictError(f"The scenario {scenario.name} was changed by someone else since you opened it. "
-                         "Reload it and try again.")
+def _stale(name: str) -> ConflictError:
+    return ConflictError(f"The scenario {name} was changed by someone else since you opened it. Reload it and try again."
+    )
 
 
 def create_scenario(actor: User, data: ScenarioInput) -> Scenario:
     _validate(data)
-    scenario = Scenario(name=data.name.strip(), budget_year=data.budget_year, kind=data.kind,
-                        description=data.description, based_on_id=data.based_on_id)
+    scenario = Scenario(
+        name=data.name.strip(),
+        budget_year=data.budget_year,
+        kind=data.kind,
+        description=data.description,
+        based_on_id=data.based_on_id,
+    )
     db.session.add(scenario)
     db.session.flush()
     record_event(actor, "scenario.create", "scenario", scenario.id, after=snapshot(scenario))
@@ -57,11 +62,12 @@ def create_scenario(actor: User, data: ScenarioInput) -> Scenario:
 
 def update_scenario(actor: User, scenario: Scenario, data: ScenarioInput, expected_version: int) -> None:
     if scenario.version != expected_version:
-        raise _stale(scenario)
+        raise _stale(scenario.name)
     if not scenario.is_editable:
         raise WorkflowError(f"The scenario {scenario.name} is {scenario.status.value}; unlock it first.")
     _validate(data, scenario)
     before = snapshot(scenario)
+    name = scenario.name  # the record is unusable after a failed flush
     scenario.name = data.name.strip()
     scenario.budget_year = data.budget_year
     scenario.kind = data.kind
@@ -70,13 +76,13 @@ def update_scenario(actor: User, scenario: Scenario, data: ScenarioInput, expect
     try:
         db.session.flush()
     except StaleDataError as exc:
-        raise _stale(scenario) from exc
+        raise _stale(name) from exc
     record_event(actor, "scenario.update", "scenario", scenario.id, before=before, after=snapshot(scenario))
 
 
 def delete_scenario(actor: User, scenario: Scenario, expected_version: int) -> None:
     if scenario.version != expected_version:
-        raise _stale(scenario)
+        raise _stale(scenario.name)
     if not scenario.is_editable:
         raise WorkflowError(f"The scenario {scenario.name} is {scenario.status.value}; it can't be deleted.")
     before = snapshot(scenario)
@@ -86,5 +92,11 @@ def delete_scenario(actor: User, scenario: Scenario, expected_version: int) -> N
     db.session.execute(sa.delete(BudgetLine).where(BudgetLine.scenario_id == scenario_id))
     db.session.delete(scenario)
     db.session.flush()
-    record_event(actor, "scenario.delete", "scenario", scenario_id, before=before,
-                 reason=f"deleted with {line_count} budget lines")
+    record_event(
+        actor,
+        "scenario.delete",
+        "scenario",
+        scenario_id,
+        before=before,
+        reason=f"deleted with {line_count} budget lines",
+    )

@@ -192,9 +192,7 @@ def _country_matcher(countries: dict[str, Country]) -> dict[str, int]:
 
 def _load_per_diem(countries: dict[str, Country]) -> int:
     match = _country_matcher(countries)
-    existing = {
-        (r.country_name, r.location, r.season_code): r for r in db.session.scalars(sa.select(PerDiemRate))
-    }
+    existing = {(r.country_name, r.location, r.season_code): r for r in db.session.scalars(sa.select(PerDiemRate))}
     changed = 0
     for row in _rows(PER_DIEM_FILE):
         key = (row["Country"], row["Location"], row["Season Code"])
@@ -272,12 +270,16 @@ class _Codes:
         program = spec["program"]
         needed = {
             "division": (self.divisions, {u["division"] for u in spec["users"]}),
-            "object class": (self.object_classes, {program["object_class"]}
-                             | {line["object_class"] for line in spec["operations"]["lines"]}),
+            "object class": (
+                self.object_classes,
+                {program["object_class"]} | {line["object_class"] for line in spec["operations"]["lines"]},
+            ),
             "region": (self.regions, set(program["region_percent"])),
             "priority": (self.priorities, {p for w in program["priority_percent"].values() for p in w}),
-            "program type": (self.program_types, set(program["program_type_percent"])
-                             | set(program["global_program_type_percent"]) | {"cpc"}),
+            "program type": (
+                self.program_types,
+                set(program["program_type_percent"]) | set(program["global_program_type_percent"]) | {"cpc"},
+            ),
             "country": (self.countries, {c["iso3"] for c in program["cpc"]}),
         }
         for label, (table, codes) in needed.items():
@@ -333,23 +335,35 @@ def load_demo_office(demo_password: str) -> list[tuple[str, str, str]]:
             appropriation = appropriations.get((account, year))
             if appropriation is None:
                 continue
-            portfolio, fixed = _program_drafts(rng, spec["program"], codes, focus, account, year,
-                                               appropriation.allotted_cents // _HUNDRED_CENTS,
-                                               portfolios.get(account, []))
+            portfolio, fixed = _program_drafts(
+                rng,
+                spec["program"],
+                codes,
+                focus,
+                account,
+                year,
+                appropriation.allotted_cents // _HUNDRED_CENTS,
+                portfolios.get(account, []),
+            )
             portfolios[account] = portfolio
             drafts += fixed + portfolio
         operations = appropriations.get((spec["operations"]["account_code"], year))
         if operations is not None:
-            drafts += _operations_drafts(rng, spec["operations"], year,
-                                         operations.allotted_cents // _HUNDRED_CENTS)
+            drafts += _operations_drafts(rng, spec["operations"], year, operations.allotted_cents // _HUNDRED_CENTS)
 
         lines = _lines(rng, drafts, scenario, scenario_spec["stage_percent"], appropriations, codes, author)
         db.session.add_all(lines)
         db.session.flush()
         record_event(
-            None, "seed.demo", "scenario", scenario.id,
-            after={"name": scenario.name, "lines": len(lines),
-                   "amount": money_str(sum(line.amount_cents for line in lines))},
+            None,
+            "seed.demo",
+            "scenario",
+            scenario.id,
+            after={
+                "name": scenario.name,
+                "lines": len(lines),
+                "amount": money_str(sum(line.amount_cents for line in lines)),
+            },
             reason="Demo office loaded from fixtures",
         )
     db.session.flush()
@@ -361,8 +375,14 @@ def _create_users(spec: dict[str, Any], codes: _Codes, password: str) -> None:
     for user in spec["users"]:
         if user["email"] in taken:
             continue
-        create_user(None, email=user["email"], name=user["name"], role=Role(user["role"]),
-                    division=codes.divisions[user["division"]], password=password)
+        create_user(
+            None,
+            email=user["email"],
+            name=user["name"],
+            role=Role(user["role"]),
+            division=codes.divisions[user["division"]],
+            password=password,
+        )
 
 
 def _create_appropriations(spec: dict[str, Any]) -> dict[tuple[str, int], Appropriation]:
@@ -416,7 +436,8 @@ def _focus_countries(rng: random.Random, program: dict[str, Any], codes: _Codes)
     focus: dict[str, list[str]] = {}
     for region, count in program["focus_countries_per_region"].items():
         candidates = [
-            iso3 for iso3, country in codes.countries.items()
+            iso3
+            for iso3, country in codes.countries.items()
             if country.region.code == region and weights.get(codes.tiers.get(iso3, ""), 0) > 0
         ]
         chosen: list[str] = []
@@ -428,8 +449,9 @@ def _focus_countries(rng: random.Random, program: dict[str, Any], codes: _Codes)
     return focus
 
 
-def _new_program_draft(rng: random.Random, program: dict[str, Any], codes: _Codes,
-                       focus: dict[str, list[str]], account: str) -> _Draft:
+def _new_program_draft(
+    rng: random.Random, program: dict[str, Any], codes: _Codes, focus: dict[str, list[str]], account: str
+) -> _Draft:
     region = _pick(rng, program["region_percent"])
     priority = _pick(rng, program["priority_percent"][account])
     is_global = region == GLOBAL_REGION or not focus.get(region)
@@ -444,8 +466,17 @@ def _new_program_draft(rng: random.Random, program: dict[str, Any], codes: _Code
     return _program_draft(program, codes, account, region, country, priority, program_type, activity, hundreds)
 
 
-def _program_draft(program: dict[str, Any], codes: _Codes, account: str, region: str, country: str | None,
-                   priority: str, program_type: str, activity: str, hundreds: int) -> _Draft:
+def _program_draft(
+    program: dict[str, Any],
+    codes: _Codes,
+    account: str,
+    region: str,
+    country: str | None,
+    priority: str,
+    program_type: str,
+    activity: str,
+    hundreds: int,
+) -> _Draft:
     division = program["division"]
     for rule in program["division_rules"]:
         facts = {"region": region, "priority": priority, "program_type": program_type}
@@ -458,21 +489,46 @@ def _program_draft(program: dict[str, Any], codes: _Codes, account: str, region:
         place = "global"
     else:
         place = codes.regions[region].name
-    description = (f"{codes.priorities[priority].name}: {activity} — {place}"
-                   f"{program['type_suffix'].get(program_type, '')}")
-    return _Draft(account_code=account, object_class=program["object_class"], division=division,
-                  hundreds=hundreds, description=description, region=region, country=country,
-                  priority=priority, program_type=program_type)
+    description = (
+        f"{codes.priorities[priority].name}: {activity} — {place}{program['type_suffix'].get(program_type, '')}"
+    )
+    return _Draft(
+        account_code=account,
+        object_class=program["object_class"],
+        division=division,
+        hundreds=hundreds,
+        description=description,
+        region=region,
+        country=country,
+        priority=priority,
+        program_type=program_type,
+    )
 
 
-def _program_drafts(rng: random.Random, program: dict[str, Any], codes: _Codes, focus: dict[str, list[str]],
-                    account: str, year: int, allotted_hundreds: int,
-                    previous: list[_Draft]) -> tuple[list[_Draft], list[_Draft]]:
+def _program_drafts(
+    rng: random.Random,
+    program: dict[str, Any],
+    codes: _Codes,
+    focus: dict[str, list[str]],
+    account: str,
+    year: int,
+    allotted_hundreds: int,
+    previous: list[_Draft],
+) -> tuple[list[_Draft], list[_Draft]]:
     """(the year's portfolio, carried into next year; the fixed Child Protection Compact lines)."""
     target = allotted_hundreds * rng.randint(*program["planned_permille"]) // 1000
     fixed = [
-        _program_draft(program, codes, account, codes.countries[cpc["iso3"]].region.code, cpc["iso3"],
-                       part["priority"], "cpc", part["activity"], _hundreds(part["amount"]))
+        _program_draft(
+            program,
+            codes,
+            account,
+            codes.countries[cpc["iso3"]].region.code,
+            cpc["iso3"],
+            part["priority"],
+            "cpc",
+            part["activity"],
+            _hundreds(part["amount"]),
+        )
         for cpc in program["cpc"]
         if cpc["account_code"] == account and cpc["from"] <= year <= cpc["to"]
         for part in cpc["components"]
@@ -498,8 +554,9 @@ def _program_drafts(rng: random.Random, program: dict[str, Any], codes: _Codes, 
     return [d for d in portfolio if d.hundreds > 0], fixed
 
 
-def _operations_drafts(rng: random.Random, operations: dict[str, Any], year: int,
-                       allotted_hundreds: int) -> list[_Draft]:
+def _operations_drafts(
+    rng: random.Random, operations: dict[str, Any], year: int, allotted_hundreds: int
+) -> list[_Draft]:
     target = allotted_hundreds * rng.randint(*operations["planned_permille"]) // 1000
     growth = 1000 + operations["growth_permille_per_year"]
     drafts = []
@@ -508,25 +565,44 @@ def _operations_drafts(rng: random.Random, operations: dict[str, Any], year: int
         for _ in range(year - operations["base_year"]):
             hundreds = hundreds * growth // 1000
         hundreds = hundreds * rng.randint(*operations["change_permille"]) // 1000
-        drafts.append(_Draft(account_code=operations["account_code"], object_class=line["object_class"],
-                             division=line["division"], hundreds=hundreds, description=line["description"]))
+        drafts.append(
+            _Draft(
+                account_code=operations["account_code"],
+                object_class=line["object_class"],
+                division=line["division"],
+                hundreds=hundreds,
+                description=line["description"],
+            )
+        )
     total = sum(d.hundreds for d in drafts)
     if total > target:
         drafts = [replace(d, hundreds=d.hundreds * target // total) for d in drafts]
     return drafts
 
 
-def _lines(rng: random.Random, drafts: list[_Draft], scenario: Scenario, stage_percent: dict[str, int],
-           appropriations: dict[tuple[str, int], Appropriation], codes: _Codes,
-           author: User | None) -> list[BudgetLine]:
+def _lines(
+    rng: random.Random,
+    drafts: list[_Draft],
+    scenario: Scenario,
+    stage_percent: dict[str, int],
+    appropriations: dict[tuple[str, int], Appropriation],
+    codes: _Codes,
+    author: User | None,
+) -> list[BudgetLine]:
     region_order = list(codes.regions)
     priority_order = {code: p.sort_order for code, p in codes.priorities.items()}
 
     def order(d: _Draft) -> tuple:
-        return (d.account_code, d.object_class,
-                region_order.index(d.region) if d.region else -1,
-                codes.countries[d.country].name if d.country else "",
-                priority_order.get(d.priority or "", 0), d.program_type or "", d.division, d.description)
+        return (
+            d.account_code,
+            d.object_class,
+            region_order.index(d.region) if d.region else -1,
+            codes.countries[d.country].name if d.country else "",
+            priority_order.get(d.priority or "", 0),
+            d.program_type or "",
+            d.division,
+            d.description,
+        )
 
     lines = []
     for draft in sorted(drafts, key=order):
@@ -572,15 +648,18 @@ def load_scale_lines(scenario_id: int, count: int, seed: int = 1) -> int:
         return fiscal_year <= year and (years is None or year < fiscal_year + years)
 
     appropriations = db.session.execute(
-        sa.select(Appropriation.id, Appropriation.fiscal_year, Appropriation.availability_years,
-                  Appropriation.category).order_by(Appropriation.id)
+        sa.select(
+            Appropriation.id, Appropriation.fiscal_year, Appropriation.availability_years, Appropriation.category
+        ).order_by(Appropriation.id)
     ).all()
     usable = [a for a in appropriations if covers(a.fiscal_year, a.availability_years)] or appropriations
     division_ids = list(db.session.scalars(sa.select(Division.id).order_by(Division.id)))
     object_classes = dict(db.session.execute(sa.select(ObjectClass.code, ObjectClass.id)).all())
     if not usable or not division_ids or not object_classes:
-        raise ValidationError("Load the reference data and the demo office (or an appropriation) first.",
-                              fields={"scenario_id": "Nothing to draw references from."})
+        raise ValidationError(
+            "Load the reference data and the demo office (or an appropriation) first.",
+            fields={"scenario_id": "Nothing to draw references from."},
+        )
     grants_id = object_classes.pop("41.0", None)
     operations_ids = sorted(object_classes.values()) or [grants_id]
     region_ids = list(db.session.scalars(sa.select(Region.id).order_by(Region.id)))
@@ -598,7 +677,8 @@ def load_scale_lines(scenario_id: int, count: int, seed: int = 1) -> int:
         appropriation = rng.choice(usable)
         row = {
             "scenario_id": scenario_id,
-            "fiscal_year": year if covers(appropriation.fiscal_year, appropriation.availability_years)
+            "fiscal_year": year
+            if covers(appropriation.fiscal_year, appropriation.availability_years)
             else appropriation.fiscal_year,
             "appropriation_id": appropriation.id,
             "division_id": rng.choice(division_ids),
@@ -632,8 +712,14 @@ def load_scale_lines(scenario_id: int, count: int, seed: int = 1) -> int:
             chunk = []
     if chunk:
         inserted += _insert_lines(chunk)
-    record_event(None, "seed.scale", "scenario", scenario_id,
-                 after={"lines": inserted, "seed": seed}, reason="Synthetic lines for a performance test")
+    record_event(
+        None,
+        "seed.scale",
+        "scenario",
+        scenario_id,
+        after={"lines": inserted, "seed": seed},
+        reason="Synthetic lines for a performance test",
+    )
     db.session.flush()
     return inserted
 

@@ -24,6 +24,13 @@ def set_funds_control(actor: User, control: FundsControl) -> None:
         db.session.add(row)
     else:
         row.value = control.value
-    record_event(actor, "setting.update", "office_setting", None, before=before, after={"value": control.value},
-                 reason=FUNDS_CONTROL_KEY)
+    record_event(
+        actor,
+        "setting.update",
+        "office_setting",
+        None,
+        before=before,
+        after={"value": control.value},
+        reason=FUNDS_CONTROL_KEY,
+    )
     db.session.flush()

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from app import create_app
@@ -114,9 +115,28 @@ def database_url(databases):
     databases.drop(url)
 
 
+class AppClient(FlaskClient):
+    """Each request runs in its own app context, as in production.
+
+    The test itself holds an app context (so it can use db.session); without
+    this, requests would reuse it and share `g`, which caches the signed-in
+    user and the CSRF token across requests. The test's session commits what
+    it set up first and forgets cached rows afterwards, so it sees what the
+    request wrote.
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def app(database_url):
     app = create_app(make_config(database_url))
+    app.test_client_class = AppClient
     with app.app_context():
         yield app
         db.session.remove()

@@ -32,7 +32,10 @@ def new_user():
     if form.validate_on_submit():
         try:
             user = accounts.create_user(
-                current_user, email=form.email.data, name=form.name.data, role=Role(form.role.data),
+                current_user,
+                email=form.email.data,
+                name=form.name.data,
+                role=Role(form.role.data),
                 division=db.session.get(Division, form.division.data) if form.division.data else None,
                 password=form.password.data,
             )
@@ -57,9 +60,13 @@ def edit_user(user_id: int):
     elif form.validate_on_submit():
         try:
             accounts.update_user(
-                current_user, user, name=form.name.data, role=Role(form.role.data),
+                current_user,
+                user,
+                name=form.name.data,
+                role=Role(form.role.data),
                 division=db.session.get(Division, form.division.data) if form.division.data else None,
-                active=form.active.data, expected_version=form.expected_version,
+                active=form.active.data,
+                expected_version=form.expected_version,
             )
         except DomainError as exc:
             status = show_domain_error(form, exc)

@@ -15,14 +15,24 @@ PER_PAGE = 50
 @bp.route("/")
 @requires(Action.READ_AUDIT)
 def index():
-    audit_filter = AuditFilter(entity=request.args.get("entity") or None,
-                               entity_id=request.args.get("entity_id", type=int),
-                               user_id=request.args.get("user", type=int))
+    audit_filter = AuditFilter(
+        entity=request.args.get("entity") or None,
+        entity_id=request.args.get("entity_id", type=int),
+        user_id=request.args.get("user", type=int),
+    )
     page = max(request.args.get("page", 1, type=int), 1)
     events, total = list_events(audit_filter, page, PER_PAGE)
 
     def page_url(number: int) -> str:
         return url_for("audit.index", **{**request.args.to_dict(), "page": number})
 
-    return render_template("audit/index.html", events=events, total=total, page=page, per_page=PER_PAGE,
-                           page_url=page_url, entities=entities(), audit_filter=audit_filter)
+    return render_template(
+        "audit/index.html",
+        events=events,
+        total=total,
+        page=page,
+        per_page=PER_PAGE,
+        page_url=page_url,
+        entities=entities(),
+        audit_filter=audit_filter,
+    )

@@ -33,7 +33,9 @@ def login():
     if form.validate_on_submit():
         try:
             user = accounts.authenticate(
-                form.email.data, form.password.data, request.remote_addr or "unknown",
+                form.email.data,
+                form.password.data,
+                request.remote_addr or "unknown",
                 max_failures=current_app.config["LOGIN_MAX_FAILURES"],
                 lockout_minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"],
             )
@@ -66,8 +68,12 @@ def logout():
 @requires(Action.MANAGE_OWN_ACCOUNT)
 def profile():
     return render_template(
-        "auth/profile.html", password_form=PasswordForm(), token_form=TokenForm(), revoke_form=ConfirmForm(),
-        tokens=accounts.tokens_of(current_user), new_token=None,
+        "auth/profile.html",
+        password_form=PasswordForm(),
+        token_form=TokenForm(),
+        revoke_form=ConfirmForm(),
+        tokens=accounts.tokens_of(current_user),
+        new_token=None,
     )
 
 
@@ -87,8 +93,12 @@ def change_password():
             flash("Your password has changed. Every other session has been signed out.", "success")
             return redirect(url_for("auth.profile"))
     return render_template(
-        "auth/profile.html", password_form=form, token_form=TokenForm(), revoke_form=ConfirmForm(),
-        tokens=accounts.tokens_of(current_user), new_token=None,
+        "auth/profile.html",
+        password_form=form,
+        token_form=TokenForm(),
+        revoke_form=ConfirmForm(),
+        tokens=accounts.tokens_of(current_user),
+        new_token=None,
     ), 422
 
 
@@ -103,8 +113,12 @@ def create_token():
         form = TokenForm(formdata=None)
     # The plain token is shown once, on this response, and never stored.
     return render_template(
-        "auth/profile.html", password_form=PasswordForm(), token_form=form, revoke_form=ConfirmForm(),
-        tokens=accounts.tokens_of(current_user), new_token=new_token,
+        "auth/profile.html",
+        password_form=PasswordForm(),
+        token_form=form,
+        revoke_form=ConfirmForm(),
+        tokens=accounts.tokens_of(current_user),
+        new_token=new_token,
     ), 200 if new_token else 422
 
 

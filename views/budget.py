@@ -44,8 +44,12 @@ def lines():
         return url_for("budget.lines", **query.to_dict())
 
     return render_template(
-        "budget/lines.html", filters=filters, page=page, sort=sort,
-        sort_url=lambda key: url_with(sort=key, page=1), page_url=lambda number: url_with(page=number),
+        "budget/lines.html",
+        filters=filters,
+        page=page,
+        sort=sort,
+        sort_url=lambda key: url_with(sort=key, page=1),
+        page_url=lambda number: url_with(page=number),
     )
 
 
@@ -72,8 +76,12 @@ def new_line():
 @requires(Action.READ)
 def line(line_id: int):
     line = db.get_or_404(BudgetLine, line_id)
-    return render_template("budget/line.html", line=line, events=history("budget_line", line.id),
-                           delete_form=DeleteForm(data={"version": line.version}))
+    return render_template(
+        "budget/line.html",
+        line=line,
+        events=history("budget_line", line.id),
+        delete_form=DeleteForm(data={"version": line.version}),
+    )
 
 
 @bp.route("/lines/<int:line_id>/edit", methods=["GET", "POST"])
@@ -118,9 +126,11 @@ def delete_line(line_id: int):
 def appropriations():
     scenario_id = request.args.get("scenario", type=int)
     scenario = db.session.get(Scenario, scenario_id) if scenario_id else None
-    records = list(db.session.scalars(
-        db.select(Appropriation).order_by(Appropriation.fiscal_year.desc(), Appropriation.account_code)
-    ))
+    records = list(
+        db.session.scalars(
+            db.select(Appropriation).order_by(Appropriation.fiscal_year.desc(), Appropriation.account_code)
+        )
+    )
     if scenario is None:
         # Without a chosen scenario each appropriation shows its own working scenario.
         table = [status_of(a, default_scenario_for(a), dt.date.today()) for a in records]
@@ -137,16 +147,24 @@ def appropriation(appropriation_id: int):
     scenario_id = request.args.get("scenario", type=int)
     scenario = db.session.get(Scenario, scenario_id) if scenario_id else default_scenario_for(record)
     return render_template(
-        "budget/appropriation.html", appropriation=record, status=status_of(record, scenario, dt.date.today()),
-        planned=planned_by_scenario(record), events=history("appropriation", record.id),
+        "budget/appropriation.html",
+        appropriation=record,
+        status=status_of(record, scenario, dt.date.today()),
+        planned=planned_by_scenario(record),
+        events=history("appropriation", record.id),
     )
 
 
 def _appropriation_input(form: AppropriationForm) -> AppropriationInput:
     return AppropriationInput(
-        account_code=form.account_code.data, title=form.title.data, category=FundsCategory(form.category.data),
-        fiscal_year=form.fiscal_year.data, availability_years=form.availability_years.data,
-        enacted=form.enacted.decimal, apportioned=form.apportioned.decimal, allotted=form.allotted.decimal,
+        account_code=form.account_code.data,
+        title=form.title.data,
+        category=FundsCategory(form.category.data),
+        fiscal_year=form.fiscal_year.data,
+        availability_years=form.availability_years.data,
+        enacted=form.enacted.decimal,
+        apportioned=form.apportioned.decimal,
+        allotted=form.allotted.decimal,
     )
 
 
@@ -180,8 +198,9 @@ def edit_appropriation(appropriation_id: int):
         form.category.data = record.category.value
     elif form.validate_on_submit():
         try:
-            appropriation_service.update_appropriation(current_user, record, _appropriation_input(form),
-                                                       form.expected_version)
+            appropriation_service.update_appropriation(
+                current_user, record, _appropriation_input(form), form.expected_version
+            )
         except DomainError as exc:
             status = show_domain_error(form, exc)
         else:

@@ -21,8 +21,18 @@ _MESSAGES = {
     429: "Too many attempts. Wait a few minutes and try again.",
     500: "Something went wrong on our side. Nothing was changed. Try again, and tell an administrator if it persists.",
 }
-_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-          409: "conflict", 413: "too_large", 422: "invalid", 429: "too_many_requests", 500: "server_error"}
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "invalid",
+    429: "too_many_requests",
+    500: "server_error",
+}
 
 
 def wants_json() -> bool:
@@ -30,8 +40,13 @@ def wants_json() -> bool:
 
 
 def error_body(status: int, message: str | None = None, fields: dict | None = None):
-    body = {"error": {"code": _CODES.get(status, "error"), "message": message or _MESSAGES.get(status, ""),
-                      "fields": fields or {}}}
+    body = {
+        "error": {
+            "code": _CODES.get(status, "error"),
+            "message": message or _MESSAGES.get(status, ""),
+            "fields": fields or {},
+        }
+    }
     return jsonify(body), status
 
 
@@ -39,6 +54,7 @@ def init_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
         message = "The form expired or came from elsewhere. Reload the page and try again."
+        app.logger.warning("CSRF refused: %s", error.description)
         if wants_json():
             return error_body(400, message, {"csrf_token": error.description})
         return render_template("errors/400.html", message=message), 400

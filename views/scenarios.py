@@ -21,16 +21,22 @@ bp = Blueprint("scenarios", __name__, url_prefix="/scenarios")
 
 
 def _input(form: ScenarioForm) -> ScenarioInput:
-    return ScenarioInput(name=form.name.data, budget_year=form.budget_year.data, kind=ScenarioKind(form.kind.data),
-                         description=form.description.data or "", based_on_id=form.based_on.data)
+    return ScenarioInput(
+        name=form.name.data,
+        budget_year=form.budget_year.data,
+        kind=ScenarioKind(form.kind.data),
+        description=form.description.data or "",
+        based_on_id=form.based_on.data,
+    )
 
 
 @bp.route("/")
 @requires(Action.READ)
 def index():
     totals = db.session.execute(
-        db.select(BudgetLine.scenario_id, db.func.count(BudgetLine.id), db.func.sum(BudgetLine.amount_cents))
-        .group_by(BudgetLine.scenario_id)
+        db.select(BudgetLine.scenario_id, db.func.count(BudgetLine.id), db.func.sum(BudgetLine.amount_cents)).group_by(
+            BudgetLine.scenario_id
+        )
     )
     summary = {scenario_id: (count, int(total or 0)) for scenario_id, count, total in totals}
     scenarios = db.session.scalars(db.select(Scenario).order_by(Scenario.budget_year.desc(), Scenario.name))
@@ -60,10 +66,12 @@ def show(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
     line_filter = LineFilter(scenario_id=scenario.id)
     return render_template(
-        "scenarios/show.html", scenario=scenario,
+        "scenarios/show.html",
+        scenario=scenario,
         by_appropriation=totals_by(line_filter, ["appropriation", "fiscal_year"]),
         by_object_class=totals_by(line_filter, ["object_class"]),
-        events=history("scenario", scenario.id), delete_form=DeleteForm(data={"version": scenario.version}),
+        events=history("scenario", scenario.id),
+        delete_form=DeleteForm(data={"version": scenario.version}),
     )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Flask, flash, redirect, request, url_for
+from flask_login import current_user
+
 from extensions import csrf, login_manager
 from services.accounts import load_session_user, user_for_token
 from views.errors import error_body, wants_json
@@ -42,6 +44,8 @@ def init_security(app: Flask) -> None:
             return None
         if bearer_token() is not None:
             return None
+        if not current_user.is_authenticated and request.endpoint != "auth.login":
+            return None  # nothing to forge: the route's sign-in guard refuses it (401 or to the sign-in page)
         csrf.protect()
         return None
 

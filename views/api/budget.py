@@ -29,22 +29,44 @@ from views.api.schemas import BudgetLineSchema, ScenarioSchema, TotalsSchema
 
 scenario_schema = ScenarioSchema()
 line_schema = BudgetLineSchema()
-LINE_FILTERS = {"scenario": "integer", "fiscal_year": "integer", "appropriation": "integer", "division": "integer",
-                "object_class": "integer", "region": "integer", "country": "integer", "priority": "integer",
-                "program_type": "integer", "source": "string"}
+LINE_FILTERS = {
+    "scenario": "integer",
+    "fiscal_year": "integer",
+    "appropriation": "integer",
+    "division": "integer",
+    "object_class": "integer",
+    "region": "integer",
+    "country": "integer",
+    "priority": "integer",
+    "program_type": "integer",
+    "source": "string",
+}
 
 
 def _scenario_input(data: dict, base: Scenario | None = None) -> ScenarioInput:
     def pick(name, attribute=None):
         return data[name] if name in data else getattr(base, attribute or name)
 
-    return ScenarioInput(name=pick("name"), budget_year=pick("budget_year"), kind=pick("kind"),
-                         description=pick("description") or "", based_on_id=pick("based_on_id"))
+    return ScenarioInput(
+        name=pick("name"),
+        budget_year=pick("budget_year"),
+        kind=pick("kind"),
+        description=pick("description") or "",
+        based_on_id=pick("based_on_id"),
+    )
 
 
-@operation("/scenarios", "GET", ApiDoc("List scenarios", Action.READ, response_schema=ScenarioSchema,
-                                       paginated=True, query={"budget_year": "integer", "kind": "string",
-                                                              "status": "string"}))
+@operation(
+    "/scenarios",
+    "GET",
+    ApiDoc(
+        "List scenarios",
+        Action.READ,
+        response_schema=ScenarioSchema,
+        paginated=True,
+        query={"budget_year": "integer", "kind": "string", "status": "string"},
+    ),
+)
 def list_scenarios():
     page, per_page = page_args()
     query = db.select(Scenario)
@@ -54,13 +76,15 @@ def list_scenarios():
         if value := request.args.get(name):
             query = query.where(getattr(Scenario, name) == value)
     total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
-    items = db.session.scalars(query.order_by(Scenario.budget_year.desc(), Scenario.name)
-                               .limit(per_page).offset((page - 1) * per_page))
+    items = db.session.scalars(
+        query.order_by(Scenario.budget_year.desc(), Scenario.name).limit(per_page).offset((page - 1) * per_page)
+    )
     return paginated(list(items), scenario_schema, page, per_page, total)
 
 
-@operation("/scenarios", "POST", ApiDoc("Create a scenario", Action.EDIT_SCENARIOS, ScenarioSchema, ScenarioSchema,
-                                        status=201))
+@operation(
+    "/scenarios", "POST", ApiDoc("Create a scenario", Action.EDIT_SCENARIOS, ScenarioSchema, ScenarioSchema, status=201)
+)
 def create_scenario():
     body = json_body()
     body.pop("version", None)
@@ -75,9 +99,16 @@ def get_scenario(scenario_id: int):
     return jsonify(scenario_schema.dump(db.get_or_404(Scenario, scenario_id)))
 
 
-@operation("/scenarios/<int:scenario_id>", "PATCH",
-           ApiDoc("Change a scenario (send the version you read); a locked one answers 409", Action.EDIT_SCENARIOS,
-                  ScenarioSchema, ScenarioSchema))
+@operation(
+    "/scenarios/<int:scenario_id>",
+    "PATCH",
+    ApiDoc(
+        "Change a scenario (send the version you read); a locked one answers 409",
+        Action.EDIT_SCENARIOS,
+        ScenarioSchema,
+        ScenarioSchema,
+    ),
+)
 def patch_scenario(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
     body = json_body()
@@ -88,9 +119,13 @@ def patch_scenario(scenario_id: int):
     return jsonify(scenario_schema.dump(scenario))
 
 
-@operation("/scenarios/<int:scenario_id>", "DELETE",
-           ApiDoc("Delete a scenario and its lines (?version=N)", Action.EDIT_SCENARIOS, status=204,
-                  query={"version": "integer"}))
+@operation(
+    "/scenarios/<int:scenario_id>",
+    "DELETE",
+    ApiDoc(
+        "Delete a scenario and its lines (?version=N)", Action.EDIT_SCENARIOS, status=204, query={"version": "integer"}
+    ),
+)
 def delete_scenario(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
     version = version_from_request()
@@ -107,33 +142,50 @@ def _dimensions() -> list[str]:
     return by
 
 
-@operation("/scenarios/<int:scenario_id>/totals", "GET",
-           ApiDoc("Totals of a scenario by dimensions", Action.READ, response_schema=TotalsSchema,
-                  query={"by": "comma-separated: " + ", ".join(DIMENSIONS)}))
+@operation(
+    "/scenarios/<int:scenario_id>/totals",
+    "GET",
+    ApiDoc(
+        "Totals of a scenario by dimensions",
+        Action.READ,
+        response_schema=TotalsSchema,
+        query={"by": "comma-separated: " + ", ".join(DIMENSIONS)},
+    ),
+)
 def scenario_totals(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
     by = _dimensions()
     rows = totals_by(LineFilter(scenario_id=scenario.id), by)
     total = sum(row["amount_cents"] for row in rows)
-    return jsonify({
-        "by": by,
-        "rows": [{**{name: row[name] for name in by}, "amount": money_str(row["amount_cents"])} for row in rows],
-        "total": money_str(total),
-    })
+    return jsonify(
+        {
+            "by": by,
+            "rows": [{**{name: row[name] for name in by}, "amount": money_str(row["amount_cents"])} for row in rows],
+            "total": money_str(total),
+        }
+    )
 
 
 def _line_filter() -> LineFilter:
     return LineFilter(
-        scenario_id=int_arg("scenario"), fiscal_year=int_arg("fiscal_year"),
-        appropriation_id=int_arg("appropriation"), division_id=int_arg("division"),
-        object_class_id=int_arg("object_class"), region_id=int_arg("region"), country_id=int_arg("country"),
-        priority_id=int_arg("priority"), program_type_id=int_arg("program_type"),
+        scenario_id=int_arg("scenario"),
+        fiscal_year=int_arg("fiscal_year"),
+        appropriation_id=int_arg("appropriation"),
+        division_id=int_arg("division"),
+        object_class_id=int_arg("object_class"),
+        region_id=int_arg("region"),
+        country_id=int_arg("country"),
+        priority_id=int_arg("priority"),
+        program_type_id=int_arg("program_type"),
         source=request.args.get("source") or None,
     )
 
 
-@operation("/budget-lines", "GET", ApiDoc("List budget lines", Action.READ, response_schema=BudgetLineSchema,
-                                          paginated=True, query=LINE_FILTERS))
+@operation(
+    "/budget-lines",
+    "GET",
+    ApiDoc("List budget lines", Action.READ, response_schema=BudgetLineSchema, paginated=True, query=LINE_FILTERS),
+)
 def list_budget_lines():
     page, per_page = page_args()
     result = list_lines(_line_filter(), sort=request.args.get("sort", "id"), page=page, per_page=per_page)
@@ -146,16 +198,26 @@ def _line_input(data: dict, base: BudgetLine | None = None) -> LineInput:
 
     amount = data["amount_cents"] if "amount_cents" in data else from_cents(base.amount_cents)
     return LineInput(
-        scenario_id=pick("scenario_id"), fiscal_year=pick("fiscal_year"), appropriation_id=pick("appropriation_id"),
-        division_id=pick("division_id"), object_class_id=pick("object_class_id"), amount=amount,
-        region_id=pick("region_id"), country_id=pick("country_id"), priority_id=pick("priority_id"),
-        program_type_id=pick("program_type_id"), description=pick("description") or "",
+        scenario_id=pick("scenario_id"),
+        fiscal_year=pick("fiscal_year"),
+        appropriation_id=pick("appropriation_id"),
+        division_id=pick("division_id"),
+        object_class_id=pick("object_class_id"),
+        amount=amount,
+        region_id=pick("region_id"),
+        country_id=pick("country_id"),
+        priority_id=pick("priority_id"),
+        program_type_id=pick("program_type_id"),
+        description=pick("description") or "",
         stage=data.get("stage", base.stage if base is not None else LineStage.PLANNED),
     )
 
 
-@operation("/budget-lines", "POST", ApiDoc("Create a budget line", Action.EDIT_BUDGET, BudgetLineSchema,
-                                           BudgetLineSchema, status=201))
+@operation(
+    "/budget-lines",
+    "POST",
+    ApiDoc("Create a budget line", Action.EDIT_BUDGET, BudgetLineSchema, BudgetLineSchema, status=201),
+)
 def create_budget_line():
     body = json_body()
     body.pop("version", None)
@@ -168,15 +230,16 @@ def create_budget_line():
     return response, status
 
 
-@operation("/budget-lines/<int:line_id>", "GET", ApiDoc("A budget line", Action.READ,
-                                                        response_schema=BudgetLineSchema))
+@operation("/budget-lines/<int:line_id>", "GET", ApiDoc("A budget line", Action.READ, response_schema=BudgetLineSchema))
 def get_budget_line(line_id: int):
     return jsonify(line_schema.dump(db.get_or_404(BudgetLine, line_id)))
 
 
-@operation("/budget-lines/<int:line_id>", "PATCH",
-           ApiDoc("Change a budget line (send the version you read)", Action.EDIT_BUDGET, BudgetLineSchema,
-                  BudgetLineSchema))
+@operation(
+    "/budget-lines/<int:line_id>",
+    "PATCH",
+    ApiDoc("Change a budget line (send the version you read)", Action.EDIT_BUDGET, BudgetLineSchema, BudgetLineSchema),
+)
 def patch_budget_line(line_id: int):
     line = db.get_or_404(BudgetLine, line_id)
     body = json_body()
@@ -187,12 +250,14 @@ def patch_budget_line(line_id: int):
     return jsonify(line_schema.dump(line))
 
 
-@operation("/budget-lines/<int:line_id>", "DELETE",
-           ApiDoc("Delete a budget line (?version=N)", Action.EDIT_BUDGET, status=204, query={"version": "integer"}))
+@operation(
+    "/budget-lines/<int:line_id>",
+    "DELETE",
+    ApiDoc("Delete a budget line (?version=N)", Action.EDIT_BUDGET, status=204, query={"version": "integer"}),
+)
 def delete_budget_line(line_id: int):
     line = db.get_or_404(BudgetLine, line_id)
     version = version_from_request()
     budget_lines.delete_line(actor(), line, version)
     db.session.commit()
     return "", 204
-

@@ -26,16 +26,28 @@ def _input(data: dict, base: Appropriation | None = None) -> AppropriationInput:
         return convert(getattr(base, attribute or name))
 
     return AppropriationInput(
-        account_code=pick("account_code"), title=pick("title"), category=pick("category"),
-        fiscal_year=pick("fiscal_year"), availability_years=pick("availability_years"),
-        enacted=pick("enacted_cents", convert=from_cents), apportioned=pick("apportioned_cents", convert=from_cents),
+        account_code=pick("account_code"),
+        title=pick("title"),
+        category=pick("category"),
+        fiscal_year=pick("fiscal_year"),
+        availability_years=pick("availability_years"),
+        enacted=pick("enacted_cents", convert=from_cents),
+        apportioned=pick("apportioned_cents", convert=from_cents),
         allotted=pick("allotted_cents", convert=from_cents),
     )
 
 
-@operation("/appropriations", "GET", ApiDoc("List appropriations", Action.READ, response_schema=AppropriationSchema,
-                                            paginated=True, query={"fiscal_year": "integer",
-                                                                   "account_code": "string"}))
+@operation(
+    "/appropriations",
+    "GET",
+    ApiDoc(
+        "List appropriations",
+        Action.READ,
+        response_schema=AppropriationSchema,
+        paginated=True,
+        query={"fiscal_year": "integer", "account_code": "string"},
+    ),
+)
 def list_appropriations():
     page, per_page = page_args()
     query = sa.select(Appropriation)
@@ -44,13 +56,19 @@ def list_appropriations():
     if account_code := request.args.get("account_code"):
         query = query.where(Appropriation.account_code == account_code)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    items = db.session.scalars(query.order_by(Appropriation.fiscal_year.desc(), Appropriation.account_code)
-                               .limit(per_page).offset((page - 1) * per_page))
+    items = db.session.scalars(
+        query.order_by(Appropriation.fiscal_year.desc(), Appropriation.account_code)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
     return paginated(list(items), schema, page, per_page, total)
 
 
-@operation("/appropriations", "POST", ApiDoc("Create an appropriation", Action.EDIT_APPROPRIATIONS,
-                                             AppropriationSchema, AppropriationSchema, status=201))
+@operation(
+    "/appropriations",
+    "POST",
+    ApiDoc("Create an appropriation", Action.EDIT_APPROPRIATIONS, AppropriationSchema, AppropriationSchema, status=201),
+)
 def create_appropriation():
     body = json_body()
     body.pop("version", None)
@@ -60,15 +78,25 @@ def create_appropriation():
     return created(schema, record)
 
 
-@operation("/appropriations/<int:appropriation_id>", "GET",
-           ApiDoc("An appropriation", Action.READ, response_schema=AppropriationSchema))
+@operation(
+    "/appropriations/<int:appropriation_id>",
+    "GET",
+    ApiDoc("An appropriation", Action.READ, response_schema=AppropriationSchema),
+)
 def get_appropriation(appropriation_id: int):
     return jsonify(schema.dump(db.get_or_404(Appropriation, appropriation_id)))
 
 
-@operation("/appropriations/<int:appropriation_id>", "PATCH",
-           ApiDoc("Change an appropriation (send the version you read)", Action.EDIT_APPROPRIATIONS,
-                  AppropriationSchema, AppropriationSchema))
+@operation(
+    "/appropriations/<int:appropriation_id>",
+    "PATCH",
+    ApiDoc(
+        "Change an appropriation (send the version you read)",
+        Action.EDIT_APPROPRIATIONS,
+        AppropriationSchema,
+        AppropriationSchema,
+    ),
+)
 def patch_appropriation(appropriation_id: int):
     record = db.get_or_404(Appropriation, appropriation_id)
     body = json_body()
@@ -79,25 +107,32 @@ def patch_appropriation(appropriation_id: int):
     return jsonify(schema.dump(record))
 
 
-@operation("/appropriations/<int:appropriation_id>/status", "GET",
-           ApiDoc("Status of funds", Action.READ, response_schema=StatusSchema, query={"scenario": "integer"}))
+@operation(
+    "/appropriations/<int:appropriation_id>/status",
+    "GET",
+    ApiDoc("Status of funds", Action.READ, response_schema=StatusSchema, query={"scenario": "integer"}),
+)
 def appropriation_status(appropriation_id: int):
     record = db.get_or_404(Appropriation, appropriation_id)
     scenario_id = int_arg("scenario")
     scenario = db.get_or_404(Scenario, scenario_id) if scenario_id else default_scenario_for(record)
     status = status_of(record, scenario, dt.date.today())
-    return jsonify({
-        "appropriation": record.id,
-        "enacted": money_str(status.enacted_cents),
-        "apportioned": money_str(status.apportioned_cents),
-        "allotted": money_str(status.allotted_cents),
-        "planned": [{"scenario": s.id, "name": s.name, "amount": money_str(cents)}
-                    for s, cents in planned_by_scenario(record)],
-        "scenario": scenario.id if scenario else None,
-        "committed": money_str(status.committed_cents),
-        "obligated": money_str(status.obligated_cents),
-        "available": money_str(status.available_cents),
-        "expires_on": record.expires_on.isoformat() if record.expires_on else None,
-        "cancels_on": record.cancels_on.isoformat() if record.cancels_on else None,
-        "expires_soon": status.expires_soon,
-    })
+    return jsonify(
+        {
+            "appropriation": record.id,
+            "enacted": money_str(status.enacted_cents),
+            "apportioned": money_str(status.apportioned_cents),
+            "allotted": money_str(status.allotted_cents),
+            "planned": [
+                {"scenario": s.id, "name": s.name, "amount": money_str(cents)}
+                for s, cents in planned_by_scenario(record)
+            ],
+            "scenario": scenario.id if scenario else None,
+            "committed": money_str(status.committed_cents),
+            "obligated": money_str(status.obligated_cents),
+            "available": money_str(status.available_cents),
+            "expires_on": record.expires_on.isoformat() if record.expires_on else None,
+            "cancels_on": record.cancels_on.isoformat() if record.cancels_on else None,
+            "expires_soon": status.expires_soon,
+        }
+    )

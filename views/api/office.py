@@ -36,8 +36,11 @@ def me():
     return jsonify(UserSchema().dump(current_user))
 
 
-@operation("/reference/<kind>", "GET", ApiDoc("Reference data of one kind", Action.READ,
-                                               query={"kind": ", ".join(REFERENCE_KINDS)}))
+@operation(
+    "/reference/<kind>",
+    "GET",
+    ApiDoc("Reference data of one kind", Action.READ, query={"kind": ", ".join(REFERENCE_KINDS)}),
+)
 def reference(kind: str):
     if kind not in REFERENCE_KINDS:
         abort(404)
@@ -45,10 +48,17 @@ def reference(kind: str):
     return jsonify({"items": items, "page": 1, "per_page": len(items), "total": len(items)})
 
 
-@operation("/audit", "GET", ApiDoc("The audit trail", Action.READ_AUDIT, response_schema=AuditEventSchema,
-                                   paginated=True,
-                                   query={"entity": "string", "entity_id": "integer", "user": "integer",
-                                          "since": "ISO 8601 date-time"}))
+@operation(
+    "/audit",
+    "GET",
+    ApiDoc(
+        "The audit trail",
+        Action.READ_AUDIT,
+        response_schema=AuditEventSchema,
+        paginated=True,
+        query={"entity": "string", "entity_id": "integer", "user": "integer", "since": "ISO 8601 date-time"},
+    ),
+)
 def audit():
     page, per_page = page_args()
     since = request.args.get("since")
@@ -57,8 +67,13 @@ def audit():
     except ValueError as exc:
         raise BadRequest("since is an ISO 8601 date-time.", {"since": "Not a date-time."}) from exc
     events, total = list_events(
-        AuditFilter(entity=request.args.get("entity") or None, entity_id=int_arg("entity_id"),
-                    user_id=int_arg("user"), since=since_at),
-        page, per_page,
+        AuditFilter(
+            entity=request.args.get("entity") or None,
+            entity_id=int_arg("entity_id"),
+            user_id=int_arg("user"),
+            since=since_at,
+        ),
+        page,
+        per_page,
     )
     return paginated(events, AuditEventSchema(), page, per_page, total)

@@ -12,53 +12,89 @@ from views.api.core import ApiDoc, bp
 from views.api.schemas import ErrorSchema
 
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
-_ERRORS = {"400": "Malformed request", "401": "No or bad token", "403": "Not allowed", "404": "Not found",
-           "409": "Conflict: stale version or a state that no longer allows the action", "422": "Validation failed"}
+_ERRORS = {
+    "400": "Malformed request",
+    "401": "No or bad token",
+    "403": "Not allowed",
+    "404": "Not found",
+    "409": "Conflict: stale version or a state that no longer allows the action",
+    "422": "Validation failed",
+}
 
 
 def _path_parameters(rule: str) -> list[dict]:
     return [
-        {"name": name, "in": "path", "required": True,
-         "schema": {"type": "integer" if converter == "int" else "string"}}
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer" if converter == "int" else "string"},
+        }
         for converter, name in _CONVERTER.findall(rule)
     ]
 
 
 def _operation(doc: ApiDoc, rule: str) -> dict:
     parameters = _path_parameters(rule)
-    parameters += [{"name": name, "in": "query", "required": False, "description": about,
-                    "schema": {"type": "integer" if about == "integer" else "string"}}
-                   for name, about in doc.query.items() if f"<{name}>" not in rule]
+    parameters += [
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": about,
+            "schema": {"type": "integer" if about == "integer" else "string"},
+        }
+        for name, about in doc.query.items()
+        if f"<{name}>" not in rule
+    ]
     if doc.paginated:
-        parameters += [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-                       {"name": "per_page", "in": "query", "schema": {"type": "integer", "maximum": 500}}]
+        parameters += [
+            {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+            {"name": "per_page", "in": "query", "schema": {"type": "integer", "maximum": 500}},
+        ]
     operation: dict = {"summary": doc.summary, "parameters": parameters, "responses": {}}
     if doc.action is not None:
         operation["description"] = f"Requires the permission `{doc.action.value}`."
     if doc.request_schema is not None:
-        operation["requestBody"] = {"required": True,
-                                    "content": {"application/json": {"schema": doc.request_schema}}}
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": doc.request_schema}}}
     if doc.response_schema is None:
         success: dict = {"description": "Done"}
     elif doc.paginated:
-        success = {"description": "A page of records", "content": {"application/json": {"schema": {
-            "type": "object",
-            "properties": {"items": {"type": "array", "items": doc.response_schema},
-                           "page": {"type": "integer"}, "per_page": {"type": "integer"},
-                           "total": {"type": "integer"}}}}}}
+        success = {
+            "description": "A page of records",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "items": {"type": "array", "items": doc.response_schema},
+                            "page": {"type": "integer"},
+                            "per_page": {"type": "integer"},
+                            "total": {"type": "integer"},
+                        },
+                    }
+                }
+            },
+        }
     else:
         success = {"description": "The record", "content": {"application/json": {"schema": doc.response_schema}}}
     operation["responses"][str(doc.status)] = success
     for status, description in _ERRORS.items():
-        operation["responses"][status] = {"description": description,
-                                          "content": {"application/json": {"schema": "Error"}}}
+        operation["responses"][status] = {
+            "description": description,
+            "content": {"application/json": {"schema": "Error"}},
+        }
     return operation
 
 
 def build_spec() -> dict:
-    spec = APISpec(title="Apportion API", version="1", openapi_version="3.0.3",
-                   plugins=[MarshmallowPlugin()],
-                   info={"description": "Everything a person can do in the pages, a script can do here."})
+    spec = APISpec(
+        title="Apportion API",
+        version="1",
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={"description": "Everything a person can do in the pages, a script can do here."},
+    )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", schema=ErrorSchema)
     paths: dict[str, dict] = {}
@@ -74,8 +110,13 @@ def build_spec() -> dict:
         spec.path(path=path, operations=operations)
     document = spec.to_dict()
     document["security"] = [{"bearer": []}]
-    document["paths"]["/healthz"] = {"get": {"summary": "Liveness and database check", "security": [],
-                                             "responses": {"200": {"description": "Healthy"}}}}
+    document["paths"]["/healthz"] = {
+        "get": {
+            "summary": "Liveness and database check",
+            "security": [],
+            "responses": {"200": {"description": "Healthy"}},
+        }
+    }
     return document
 
 

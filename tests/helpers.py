@@ -1,0 +1,83 @@
+"""Helpers shared by the access, CSRF and API tests."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import sqlalchemy as sa
+from conftest import user
+
+from models import Appropriation, BudgetLine, Division, ObjectClass, Role, Scenario, db
+from services.budget_lines import LineInput
+
+DEMO_USER = {
+    Role.ADMIN: "admin@example.gov",
+    Role.RESOURCE_MANAGER: "rm@example.gov",
+    Role.DIVISION_HEAD: "head-ip@example.gov",
+    Role.STAFF: "staff-ip@example.gov",
+    Role.VIEWER: "viewer@example.gov",
+}
+
+def database_fingerprint() -> dict[str, tuple]:
+    """Row counts and version sums of every table: any write changes it."""
+    fingerprint = {}
+    for table in db.metadata.sorted_tables:
+        columns = [sa.func.count()]
+        if "version" in table.c:
+            columns.append(sa.func.coalesce(sa.func.sum(table.c.version), 0))
+        fingerprint[table.name] = tuple(db.session.execute(sa.select(*columns).select_from(table)).one())
+    db.session.rollback()
+    return fingerprint
+
+
+def url_values(rm_token_id: int) -> dict[str, object]:
+    plan = db.session.scalar(sa.select(Scenario).where(Scenario.name == "FY2027 plan"))
+    return {
+        "line_id": db.session.scalar(sa.select(BudgetLine.id).where(BudgetLine.scenario_id == plan.id).limit(1)),
+        "appropriation_id": db.session.scalar(sa.select(Appropriation.id).limit(1)),
+        "scenario_id": plan.id,
+        "user_id": user("staff-ip@example.gov").id,
+        "token_id": rm_token_id,
+        "kind": "regions",
+        "filename": "app.css",
+    }
+
+
+def concrete_requests(app, values):
+    for rule in app.url_map.iter_rules():
+        path = rule.rule
+        for name in rule.arguments:
+            path = path.replace(f"<int:{name}>", str(values[name])).replace(f"<{name}>", str(values[name]))
+            path = path.replace(f"<path:{name}>", str(values[name]))
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule.endpoint, method, path
+
+
+def plan_scenario() -> Scenario:
+    return db.session.scalar(sa.select(Scenario).where(Scenario.name == "FY2027 plan"))
+
+
+def appropriation(code: str, year: int) -> Appropriation:
+    return db.session.scalar(
+        sa.select(Appropriation).where(Appropriation.account_code == code, Appropriation.fiscal_year == year)
+    )
+
+
+def program_line(funds: Appropriation, amount: str) -> LineInput:
+    """A new object class 41.0 line for International Programs in the FY2027 plan."""
+    return LineInput(
+        scenario_id=plan_scenario().id, fiscal_year=2027, appropriation_id=funds.id,
+        division_id=db.session.scalar(sa.select(Division.id).where(Division.code == "IP")),
+        object_class_id=db.session.scalar(sa.select(ObjectClass.id).where(ObjectClass.code == "41.0")),
+        amount=Decimal(amount),
+    )
+
+
+def same_line_with(line: BudgetLine, amount: str) -> LineInput:
+    """An existing line's fields with another amount."""
+    return LineInput(
+        scenario_id=line.scenario_id, fiscal_year=line.fiscal_year, appropriation_id=line.appropriation_id,
+        division_id=line.division_id, object_class_id=line.object_class_id, amount=Decimal(amount),
+        region_id=line.region_id, country_id=line.country_id, priority_id=line.priority_id,
+        program_type_id=line.program_type_id, description=line.description, stage=line.stage,
+    )

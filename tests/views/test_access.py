@@ -1,0 +1,159 @@
+"""The permission matrix: every route × every role, plus anonymous and a deactivated user.
+
+The expected table below is written from the product's rules (DESIGN.md and
+issue 2), not read from the code. A route missing from it fails the test.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from conftest import DEMO_PASSWORD, Auth, user
+from helpers import DEMO_USER, concrete_requests, database_fingerprint, url_values
+
+from models import ApiToken, Role, User, db
+from services import accounts
+
+EVERYONE = frozenset(Role)
+RM = frozenset({Role.RESOURCE_MANAGER})
+AUDITORS = frozenset({Role.ADMIN, Role.RESOURCE_MANAGER, Role.VIEWER})
+ADMIN = frozenset({Role.ADMIN})
+PUBLIC = "public"
+
+# endpoint → who may use it (every method of the endpoint).
+EXPECTED: dict[str, frozenset[Role] | str] = {
+    "static": PUBLIC,
+    "auth.login": PUBLIC,
+    "health.healthz": PUBLIC,
+    "api.openapi_document": PUBLIC,
+    "auth.logout": EVERYONE,
+    "auth.profile": EVERYONE,
+    "auth.change_password": EVERYONE,
+    "auth.create_token": EVERYONE,
+    "auth.revoke_token": EVERYONE,
+    "dashboard.index": EVERYONE,
+    "budget.lines": EVERYONE,
+    "budget.line": EVERYONE,
+    "budget.appropriations": EVERYONE,
+    "budget.appropriation": EVERYONE,
+    "budget.new_line": RM,
+    "budget.edit_line": RM,
+    "budget.delete_line": RM,
+    "budget.new_appropriation": RM,
+    "budget.edit_appropriation": RM,
+    "scenarios.index": EVERYONE,
+    "scenarios.show": EVERYONE,
+    "scenarios.new": RM,
+    "scenarios.edit": RM,
+    "scenarios.delete": RM,
+    "audit.index": AUDITORS,
+    "admin.users": ADMIN,
+    "admin.new_user": ADMIN,
+    "admin.edit_user": ADMIN,
+    "admin.settings_page": ADMIN,
+    "api.me": EVERYONE,
+    "api.reference": EVERYONE,
+    "api.audit": AUDITORS,
+    "api.list_appropriations": EVERYONE,
+    "api.get_appropriation": EVERYONE,
+    "api.appropriation_status": EVERYONE,
+    "api.create_appropriation": RM,
+    "api.patch_appropriation": RM,
+    "api.list_scenarios": EVERYONE,
+    "api.get_scenario": EVERYONE,
+    "api.create_scenario": RM,
+    "api.patch_scenario": RM,
+    "api.delete_scenario": RM,
+    "api.scenario_totals": EVERYONE,
+    "api.list_budget_lines": EVERYONE,
+    "api.get_budget_line": EVERYONE,
+    "api.create_budget_line": RM,
+    "api.patch_budget_line": RM,
+    "api.delete_budget_line": RM,
+}
+
+IDENTITIES = [*Role, "anonymous", "deactivated"]
+
+
+def test_every_route_has_an_expected_access_entry(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - EXPECTED.keys() == set(), "add new routes to EXPECTED"
+    assert EXPECTED.keys() - endpoints == set(), "EXPECTED names routes that no longer exist"
+
+
+def _sign_in_as(client, identity) -> dict[str, str]:
+    """Sign the client in; return the headers an API call would carry."""
+    if identity == "anonymous":
+        return {}
+    email = "staff-ip@example.gov" if identity == "deactivated" else DEMO_USER[identity]
+    assert Auth(client).login(email, DEMO_PASSWORD).status_code == 302
+    token = accounts.issue_token(None, user(email), "matrix")
+    db.session.commit()
+    if identity == "deactivated":
+        staff = user(email)
+        staff.active = False
+        db.session.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize("identity", IDENTITIES, ids=str)
+def test_permission_matrix(app, client, identity):
+    rm_token_id = _rm_token_id()
+    headers = _sign_in_as(client, identity)
+    role = identity if isinstance(identity, Role) else None
+    csrf = None if role is None else Auth(client).csrf()
+    unexpected, changed = [], []
+    for endpoint, method, path in concrete_requests(app, url_values(rm_token_id)):
+        expected = EXPECTED[endpoint]
+        allowed = expected == PUBLIC or (role is not None and role in expected)
+        if allowed and method != "GET":
+            continue  # allowed writes are exercised by their own tests
+        before = None if allowed else database_fingerprint()
+        api = path.startswith("/api/")
+        kwargs = {"headers": headers} if api else {"data": {"csrf_token": csrf} if csrf else {}}
+        if api and method in ("POST", "PATCH"):
+            kwargs["json"] = {}
+        response = client.open(path, method=method, **kwargs)
+        response.close()
+        if allowed:
+            if response.status_code != 200 and not (endpoint == "auth.login" and response.status_code == 302):
+                unexpected.append(f"{method} {path} → {response.status_code} (expected 200)")
+            continue
+        denied = response.status_code in (401, 403) or (
+            response.status_code == 302 and "/login" in response.headers["Location"]
+        )
+        if not denied:
+            unexpected.append(f"{method} {path} → {response.status_code}")
+        if database_fingerprint() != before:
+            changed.append(f"{method} {path}")
+    assert unexpected == [], "\n".join(unexpected)
+    assert changed == []
+
+
+def _rm_token_id() -> int:
+    accounts.issue_token(None, user("rm@example.gov"), "someone else's")
+    db.session.commit()
+    return db.session.scalar(sa.select(sa.func.max(ApiToken.id)))
+
+
+def test_division_head_cannot_revoke_someone_elses_token(client, auth):
+    token_id = _rm_token_id()
+    auth.login("head-ip@example.gov")
+    response = client.post(f"/profile/tokens/{token_id}/revoke", data={"csrf_token": auth.csrf()})
+    assert response.status_code == 404
+    assert db.session.get(ApiToken, token_id).revoked_at is None
+
+
+def test_deactivated_user_cannot_sign_in(client, auth):
+    staff = user("staff-ip@example.gov")
+    staff.active = False
+    db.session.commit()
+    response = auth.login("staff-ip@example.gov")
+    assert response.status_code == 401
+    assert client.get("/").status_code == 302
+
+
+def test_a_new_role_needs_an_entry(app):
+    """Every role appears in the demo office, so the matrix covers it."""
+    assert set(DEMO_USER) == set(Role)
+    assert {u.role for u in db.session.scalars(sa.select(User))} >= set(Role)
