@@ -42,6 +42,8 @@ def _sqlite_pragmas(dbapi_connection, _connection_record) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB: aggregates over a large scenario stay in memory
+        cursor.execute("PRAGMA mmap_size=268435456")
         cursor.close()
 
 

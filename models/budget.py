@@ -71,8 +71,13 @@ class Scenario(db.Model):
 
 class BudgetLine(db.Model):
     __tablename__ = "budget_line"
+    # Covering indexes for what every page asks of a scenario: its total, its
+    # status of funds (by appropriation and stage), its region × priority
+    # matrix, and its lines by amount.
     __table_args__ = (
-        sa.Index("ix_budget_line_scenario_appropriation", "scenario_id", "appropriation_id"),
+        sa.Index("ix_budget_line_scenario_amount", "scenario_id", "amount_cents"),
+        sa.Index("ix_budget_line_funds", "scenario_id", "appropriation_id", "stage", "amount_cents"),
+        sa.Index("ix_budget_line_matrix", "scenario_id", "region_id", "priority_id", "amount_cents"),
         sa.Index("ix_budget_line_scenario_fiscal_year", "scenario_id", "fiscal_year"),
         sa.Index("ix_budget_line_source", "source", "source_id"),
     )

@@ -226,7 +226,9 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_budget_line_priority_id'), ['priority_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_budget_line_program_type_id'), ['program_type_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_budget_line_region_id'), ['region_id'], unique=False)
-        batch_op.create_index('ix_budget_line_scenario_appropriation', ['scenario_id', 'appropriation_id'], unique=False)
+        batch_op.create_index('ix_budget_line_scenario_amount', ['scenario_id', 'amount_cents'], unique=False)
+        batch_op.create_index('ix_budget_line_funds', ['scenario_id', 'appropriation_id', 'stage', 'amount_cents'], unique=False)
+        batch_op.create_index('ix_budget_line_matrix', ['scenario_id', 'region_id', 'priority_id', 'amount_cents'], unique=False)
         batch_op.create_index('ix_budget_line_scenario_fiscal_year', ['scenario_id', 'fiscal_year'], unique=False)
         batch_op.create_index('ix_budget_line_source', ['source', 'source_id'], unique=False)
 
@@ -290,7 +292,9 @@ def downgrade():
     with op.batch_alter_table('budget_line', schema=None) as batch_op:
         batch_op.drop_index('ix_budget_line_source')
         batch_op.drop_index('ix_budget_line_scenario_fiscal_year')
-        batch_op.drop_index('ix_budget_line_scenario_appropriation')
+        batch_op.drop_index('ix_budget_line_matrix')
+        batch_op.drop_index('ix_budget_line_funds')
+        batch_op.drop_index('ix_budget_line_scenario_amount')
         batch_op.drop_index(batch_op.f('ix_budget_line_region_id'))
         batch_op.drop_index(batch_op.f('ix_budget_line_program_type_id'))
         batch_op.drop_index(batch_op.f('ix_budget_line_priority_id'))
