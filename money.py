@@ -47,6 +47,8 @@ def money_from_json(value: object) -> Decimal:
     if isinstance(value, bool):
         raise MoneyError('Expected a decimal string like "1234.50" or a whole number of dollars')
     if isinstance(value, int):
+        if abs(value) >= 10**15:
+            raise MoneyError("Amounts are limited to $999,999,999,999,999")
         return quantize(Decimal(value))
     if isinstance(value, str):
         return parse_money(value)

@@ -32,8 +32,14 @@ REQUESTS, CONCURRENCY = 400, 8
 
 
 def flask(env: dict, *args: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=ROOT, env=env,
-                            check=True, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return result.stdout
 
 
@@ -84,8 +90,19 @@ def free_port() -> int:
 def bench_dashboard_load(env: dict) -> None:
     port = free_port()
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "app:create_app()"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "app:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -98,8 +115,9 @@ def bench_dashboard_load(env: dict) -> None:
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
         login_page = opener.open(f"{base}/login").read().decode()
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
-        data = urllib.parse.urlencode({"email": "viewer@example.gov", "password": "demo-password",
-                                       "csrf_token": token}).encode()
+        data = urllib.parse.urlencode(
+            {"email": "viewer@example.gov", "password": "demo-password", "csrf_token": token}
+        ).encode()
         opener.open(f"{base}/login", data=data).read()
 
         def one(_: int) -> float:
@@ -117,8 +135,10 @@ def bench_dashboard_load(env: dict) -> None:
             elapsed = time.perf_counter() - start
         p50 = latencies[len(latencies) // 2]
         p95 = latencies[int(len(latencies) * 0.95) - 1]
-        print(f"  {REQUESTS} requests, {CONCURRENCY} concurrent: p50 {p50 * 1000:.1f} ms, "
-              f"p95 {p95 * 1000:.1f} ms, max {latencies[-1] * 1000:.1f} ms, {REQUESTS / elapsed:.1f} req/s")
+        print(
+            f"  {REQUESTS} requests, {CONCURRENCY} concurrent: p50 {p50 * 1000:.1f} ms, "
+            f"p95 {p95 * 1000:.1f} ms, max {latencies[-1] * 1000:.1f} ms, {REQUESTS / elapsed:.1f} req/s"
+        )
     finally:
         server.terminate()
         server.wait(timeout=10)

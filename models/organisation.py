@@ -78,7 +78,6 @@ class ApiToken(db.Model):
     digest: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
     prefix: so.Mapped[str] = so.mapped_column(sa.String(12))
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
-    last_used_at: so.Mapped[datetime | None]
     revoked_at: so.Mapped[datetime | None]
 
     user: so.Mapped[User] = so.relationship()

@@ -12,6 +12,7 @@ from models import (
     BudgetLine,
     Country,
     Division,
+    FiscalYear,
     LineSource,
     LineStage,
     ObjectClass,
@@ -67,8 +68,14 @@ def _validated(data: LineInput) -> Scenario:
         for name, model in _REFERENCES.items()
         if getattr(data, name) is not None and db.session.get(model, getattr(data, name)) is None
     }
+    if db.session.get(FiscalYear, data.fiscal_year) is None:
+        missing["fiscal_year"] = "No such fiscal year."
     if missing:
         raise ValidationError("Some choices no longer exist.", fields=missing)
+    if data.amount < 0:
+        raise ValidationError(
+            "Amounts can't be negative: lower a line to record a reduction.", fields={"amount": "Enter zero or more."}
+        )
     appropriation = db.session.get(Appropriation, data.appropriation_id)
     years = appropriation.availability_years
     if data.fiscal_year < appropriation.fiscal_year or (

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -46,27 +48,32 @@ class LineFilter:
         return not self.conditions()
 
 
-# A dimension: the line's foreign key, the referenced model and the column that names it.
+# A dimension: the line's column, the referenced model, and how a record is named.
 @dataclass(frozen=True)
 class Dimension:
     name: str
     column: sa.orm.InstrumentedAttribute
     model: type | None = None
-    label_column: sa.orm.InstrumentedAttribute | None = None
+    label: Callable[[Any], sa.ColumnElement] | None = None  # of the model or an alias of it
 
 
 DIMENSIONS: dict[str, Dimension] = {
     d.name: d
     for d in (
-        Dimension("scenario", BudgetLine.scenario_id, Scenario, Scenario.name),
+        Dimension("scenario", BudgetLine.scenario_id, Scenario, lambda s: s.name),
         Dimension("fiscal_year", BudgetLine.fiscal_year),
-        Dimension("appropriation", BudgetLine.appropriation_id, Appropriation, Appropriation.account_code),
-        Dimension("division", BudgetLine.division_id, Division, Division.code),
-        Dimension("object_class", BudgetLine.object_class_id, ObjectClass, ObjectClass.code),
-        Dimension("region", BudgetLine.region_id, Region, Region.code),
-        Dimension("country", BudgetLine.country_id, Country, Country.iso3),
-        Dimension("priority", BudgetLine.priority_id, Priority, Priority.code),
-        Dimension("program_type", BudgetLine.program_type_id, ProgramType, ProgramType.code),
+        Dimension(
+            "appropriation",
+            BudgetLine.appropriation_id,
+            Appropriation,
+            lambda a: a.account_code + " FY" + sa.cast(a.fiscal_year, sa.String),  # INCLE FY2027
+        ),
+        Dimension("division", BudgetLine.division_id, Division, lambda d: d.code),
+        Dimension("object_class", BudgetLine.object_class_id, ObjectClass, lambda o: o.code),
+        Dimension("region", BudgetLine.region_id, Region, lambda r: r.code),
+        Dimension("country", BudgetLine.country_id, Country, lambda c: c.iso3),
+        Dimension("priority", BudgetLine.priority_id, Priority, lambda p: p.code),
+        Dimension("program_type", BudgetLine.program_type_id, ProgramType, lambda p: p.code),
         Dimension("source", BudgetLine.source),
         Dimension("stage", BudgetLine.stage),
     )
@@ -107,7 +114,7 @@ def _sorted(query: sa.Select, sort: str) -> sa.Select:
         dimension = DIMENSIONS[key]
         alias = so.aliased(dimension.model)
         query = query.outerjoin(alias, dimension.column == alias.id)
-        column = getattr(alias, dimension.label_column.key)
+        column = dimension.label(alias)
     order = column.desc() if descending else column.asc()
     return query.order_by(order, BudgetLine.id.desc() if descending else BudgetLine.id.asc())
 
@@ -124,15 +131,19 @@ def list_lines(line_filter: LineFilter, *, sort: str = "id", page: int = 1, per_
     # joining every line to eight tables before sorting is what makes deep pages slow.
     page_ids = sa.select(BudgetLine.id).where(*conditions)
     ids = list(db.session.scalars(_sorted(page_ids, sort).limit(per_page).offset((page - 1) * per_page)))
-    query = sa.select(BudgetLine).where(BudgetLine.id.in_(ids)).options(
-        so.joinedload(BudgetLine.scenario),
-        so.joinedload(BudgetLine.appropriation),
-        so.joinedload(BudgetLine.division),
-        so.joinedload(BudgetLine.object_class),
-        so.joinedload(BudgetLine.region),
-        so.joinedload(BudgetLine.country),
-        so.joinedload(BudgetLine.priority),
-        so.joinedload(BudgetLine.program_type),
+    query = (
+        sa.select(BudgetLine)
+        .where(BudgetLine.id.in_(ids))
+        .options(
+            so.joinedload(BudgetLine.scenario),
+            so.joinedload(BudgetLine.appropriation),
+            so.joinedload(BudgetLine.division),
+            so.joinedload(BudgetLine.object_class),
+            so.joinedload(BudgetLine.region),
+            so.joinedload(BudgetLine.country),
+            so.joinedload(BudgetLine.priority),
+            so.joinedload(BudgetLine.program_type),
+        )
     )
     by_id = {line.id: line for line in db.session.scalars(query).unique()}
     items = [by_id[i] for i in ids]
@@ -144,7 +155,8 @@ def _labels(dimension: Dimension, ids: set) -> dict:
     ids = {i for i in ids if i is not None}
     if dimension.model is None or not ids:
         return {}
-    rows = db.session.execute(sa.select(dimension.model.id, dimension.label_column).where(dimension.model.id.in_(ids)))
+    model = dimension.model
+    rows = db.session.execute(sa.select(model.id, dimension.label(model)).where(model.id.in_(ids)))
     return {record_id: label for record_id, label in rows}
 
 
@@ -160,9 +172,7 @@ def totals_by(line_filter: LineFilter, by: list[str]) -> list[dict]:
         raise KeyError(unknown[0])
     columns = [DIMENSIONS[name].column for name in by]
     query = (
-        sa.select(*columns, sa.func.sum(BudgetLine.amount_cents))
-        .where(*line_filter.conditions())
-        .group_by(*columns)
+        sa.select(*columns, sa.func.sum(BudgetLine.amount_cents)).where(*line_filter.conditions()).group_by(*columns)
     )
     grouped = db.session.execute(query).all()
     labels = {name: _labels(DIMENSIONS[name], {row[i] for row in grouped}) for i, name in enumerate(by)}

@@ -41,7 +41,8 @@ def _validate(data: ScenarioInput, existing: Scenario | None = None) -> None:
 
 
 def _stale(name: str) -> ConflictError:
-    return ConflictError(f"The scenario {name} was changed by someone else since you opened it. Reload it and try again."
+    return ConflictError(
+        f"The scenario {name} was changed by someone else since you opened it. Reload it and try again."
     )
 
 

@@ -19,13 +19,13 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from helpers import DEMO_PASSWORD, Auth
 
 from app import create_app
 from config import TestConfig
-from models import User, db
+from models import db
 from services import seeding
 
-DEMO_PASSWORD = "demo-password"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 _counter = itertools.count()
 
@@ -151,37 +151,6 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
-
-
-def user(email: str) -> User:
-    return db.session.scalar(sa.select(User).where(User.email == email))
-
-
-_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
-
-
-def csrf_from(html: str) -> str:
-    match = _CSRF.search(html)
-    assert match, "no CSRF token on the page"
-    return match.group(1) or match.group(2)
-
-
-class Auth:
-    """Sign in and out through the real login form."""
-
-    def __init__(self, client) -> None:
-        self.client = client
-
-    def login(self, email: str = "rm@example.gov", password: str = DEMO_PASSWORD):
-        page = self.client.get("/login")
-        token = csrf_from(page.get_data(as_text=True))
-        return self.client.post("/login", data={"email": email, "password": password, "csrf_token": token})
-
-    def csrf(self, path: str = "/profile") -> str:
-        return csrf_from(self.client.get(path).get_data(as_text=True))
-
-    def logout(self):
-        return self.client.post("/logout", data={"csrf_token": self.csrf()})
 
 
 @pytest.fixture

@@ -1,14 +1,48 @@
-"""Helpers shared by the access, CSRF and API tests."""
+"""Helpers shared by the tests: signing in, CSRF tokens, demo records, database fingerprints."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import sqlalchemy as sa
-from conftest import user
 
-from models import Appropriation, BudgetLine, Division, ObjectClass, Role, Scenario, db
+from models import Appropriation, BudgetLine, Division, ObjectClass, Role, Scenario, User, db
 from services.budget_lines import LineInput
+
+DEMO_PASSWORD = "demo-password"
+
+
+def user(email: str) -> User:
+    return db.session.scalar(sa.select(User).where(User.email == email))
+
+
+_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1) or match.group(2)
+
+
+class Auth:
+    """Sign in and out through the real login form."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+
+    def login(self, email: str = "rm@example.gov", password: str = DEMO_PASSWORD):
+        page = self.client.get("/login")
+        token = csrf_from(page.get_data(as_text=True))
+        return self.client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+    def csrf(self, path: str = "/profile") -> str:
+        return csrf_from(self.client.get(path).get_data(as_text=True))
+
+    def logout(self):
+        return self.client.post("/logout", data={"csrf_token": self.csrf()})
+
 
 DEMO_USER = {
     Role.ADMIN: "admin@example.gov",
@@ -17,6 +51,7 @@ DEMO_USER = {
     Role.STAFF: "staff-ip@example.gov",
     Role.VIEWER: "viewer@example.gov",
 }
+
 
 def database_fingerprint() -> dict[str, tuple]:
     """Row counts and version sums of every table: any write changes it."""
@@ -66,7 +101,9 @@ def appropriation(code: str, year: int) -> Appropriation:
 def program_line(funds: Appropriation, amount: str) -> LineInput:
     """A new object class 41.0 line for International Programs in the FY2027 plan."""
     return LineInput(
-        scenario_id=plan_scenario().id, fiscal_year=2027, appropriation_id=funds.id,
+        scenario_id=plan_scenario().id,
+        fiscal_year=2027,
+        appropriation_id=funds.id,
         division_id=db.session.scalar(sa.select(Division.id).where(Division.code == "IP")),
         object_class_id=db.session.scalar(sa.select(ObjectClass.id).where(ObjectClass.code == "41.0")),
         amount=Decimal(amount),
@@ -76,8 +113,16 @@ def program_line(funds: Appropriation, amount: str) -> LineInput:
 def same_line_with(line: BudgetLine, amount: str) -> LineInput:
     """An existing line's fields with another amount."""
     return LineInput(
-        scenario_id=line.scenario_id, fiscal_year=line.fiscal_year, appropriation_id=line.appropriation_id,
-        division_id=line.division_id, object_class_id=line.object_class_id, amount=Decimal(amount),
-        region_id=line.region_id, country_id=line.country_id, priority_id=line.priority_id,
-        program_type_id=line.program_type_id, description=line.description, stage=line.stage,
+        scenario_id=line.scenario_id,
+        fiscal_year=line.fiscal_year,
+        appropriation_id=line.appropriation_id,
+        division_id=line.division_id,
+        object_class_id=line.object_class_id,
+        amount=Decimal(amount),
+        region_id=line.region_id,
+        country_id=line.country_id,
+        priority_id=line.priority_id,
+        program_type_id=line.program_type_id,
+        description=line.description,
+        stage=line.stage,
     )

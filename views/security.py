@@ -22,12 +22,22 @@ def bearer_token() -> str | None:
 
 
 def init_security(app: Flask) -> None:
-    login_manager.user_loader(load_session_user)
+    @login_manager.user_loader
+    def load_from_session(session_id: str):
+        # A request that names a token is that token's, or nobody's: it never
+        # falls back to a session cookie sent alongside (which would also skip CSRF).
+        return None if bearer_token() is not None else load_session_user(session_id)
 
     @login_manager.request_loader
     def load_from_token(_request):
         token = bearer_token()
         return user_for_token(token) if token else None
+
+    @app.before_request
+    def refuse_bad_tokens():
+        if bearer_token() is not None and not current_user.is_authenticated:
+            return error_body(401, "The API token is not valid: revoked, mistyped or its user deactivated.")
+        return None
 
     @login_manager.unauthorized_handler
     def unauthorized():
@@ -43,7 +53,7 @@ def init_security(app: Flask) -> None:
         if request.method in ("GET", "HEAD", "OPTIONS") or not app.config.get("WTF_CSRF_ENABLED", True):
             return None
         if bearer_token() is not None:
-            return None
+            return None  # a bad token is refused by load_from_token, never replaced by the cookie
         if not current_user.is_authenticated and request.endpoint != "auth.login":
             return None  # nothing to forge: the route's sign-in guard refuses it (401 or to the sign-in page)
         csrf.protect()

@@ -11,21 +11,43 @@ from hypothesis import strategies as st
 from money import MoneyError, format_dollars, from_cents, money_from_json, money_str, parse_money, to_cents
 
 
-@pytest.mark.parametrize("text", ["12.345", "1e3", "1_000", "", "abc", "1.2.3", "NaN", "Infinity", "0x10",
-                                  "12,34", "1,2345", "--5", "$", "1 000", "١٢٣"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "12.345",
+        "1e3",
+        "1_000",
+        "",
+        "abc",
+        "1.2.3",
+        "NaN",
+        "Infinity",
+        "0x10",
+        "12,34",
+        "1,2345",
+        "--5",
+        "$",
+        "1 000",
+        "١٢٣",
+    ],
+)
 def test_strict_parser_refuses(text):
     with pytest.raises(MoneyError):
         parse_money(text)
 
 
-@pytest.mark.parametrize(("text", "expected"), [("0", "0.00"), ("12", "12.00"), ("12.3", "12.30"),
-                                                ("12.34", "12.34"), ("-5.01", "-5.01"), (" 7 ", "7.00")])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("0", "0.00"), ("12", "12.00"), ("12.3", "12.30"), ("12.34", "12.34"), ("-5.01", "-5.01"), (" 7 ", "7.00")],
+)
 def test_strict_parser_accepts(text, expected):
     assert parse_money(text) == Decimal(expected)
 
 
-@pytest.mark.parametrize(("text", "expected"), [("1,234.50", "1234.50"), ("$1,234", "1234.00"),
-                                                ("$125,000.50", "125000.50"), ("1,000,000", "1000000.00")])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("1,234.50", "1234.50"), ("$1,234", "1234.00"), ("$125,000.50", "125000.50"), ("1,000,000", "1000000.00")],
+)
 def test_form_parser_accepts_grouping(text, expected):
     assert parse_money(text, allow_grouping=True) == Decimal(expected)
 
@@ -53,7 +75,9 @@ def test_cents_round_trip(cents):
     assert parse_money(money_str(cents)) == from_cents(cents)
 
 
-@pytest.mark.parametrize(("cents", "shown"), [(0, "$0"), (123456789, "$1,234,568"), (49, "$0"), (50, "$1"),
-                                              (-150000, "-$1,500"), (None, "$0")])
+@pytest.mark.parametrize(
+    ("cents", "shown"),
+    [(0, "$0"), (123456789, "$1,234,568"), (49, "$0"), (50, "$1"), (-150000, "-$1,500"), (None, "$0")],
+)
 def test_pages_show_whole_dollars_rounded_half_up(cents, shown):
     assert format_dollars(cents) == shown

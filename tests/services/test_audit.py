@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from conftest import user
-from helpers import appropriation, plan_scenario, program_line, same_line_with
+from helpers import appropriation, plan_scenario, program_line, same_line_with, user
 
 from models import AuditEvent, BudgetLine, db
 from services import budget_lines
@@ -13,10 +12,13 @@ from services.errors import FundsError
 
 
 def _events(entity: str, entity_id: int) -> list[AuditEvent]:
-    return list(db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.entity == entity, AuditEvent.entity_id == entity_id)
-        .order_by(AuditEvent.id)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.entity == entity, AuditEvent.entity_id == entity_id)
+            .order_by(AuditEvent.id)
+        )
+    )
 
 
 def test_create_update_delete_write_before_and_after(app):
@@ -45,10 +47,13 @@ def test_a_refused_change_leaves_no_event(app):
     assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id))) == count
 
 
-@pytest.mark.parametrize("statement", [
-    sa.text("UPDATE audit_event SET action = 'forged'"),
-    sa.text("DELETE FROM audit_event"),
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        sa.text("UPDATE audit_event SET action = 'forged'"),
+        sa.text("DELETE FROM audit_event"),
+    ],
+)
 def test_database_refuses_update_and_delete(app, statement):
     before = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)))
     assert before > 0
@@ -68,4 +73,3 @@ def test_record_pages_show_their_history(client, auth):
     page = client.get(f"/lines/{line.id}").get_data(as_text=True)
     assert "budget_line.update" in page
     assert "$4,321" in page
-

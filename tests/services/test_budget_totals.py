@@ -31,9 +31,15 @@ def test_totals_are_exact_to_the_cent(app, cents, regions):
     object_class = db.session.scalar(sa.select(ObjectClass).where(ObjectClass.code == "41.0"))
     region_ids = list(db.session.scalars(sa.select(Region.id).order_by(Region.id)))
     db.session.add_all(
-        BudgetLine(scenario_id=scenario.id, fiscal_year=2027, appropriation_id=appropriation.id,
-                   division_id=division.id, object_class_id=object_class.id,
-                   region_id=region_ids[regions[i] % len(region_ids)], amount_cents=amount)
+        BudgetLine(
+            scenario_id=scenario.id,
+            fiscal_year=2027,
+            appropriation_id=appropriation.id,
+            division_id=division.id,
+            object_class_id=object_class.id,
+            region_id=region_ids[regions[i] % len(region_ids)],
+            amount_cents=amount,
+        )
         for i, amount in enumerate(cents)
     )
     db.session.flush()
@@ -52,6 +58,6 @@ def test_totals_by_dimensions_match_the_lines(app):
     lines = db.session.scalars(sa.select(BudgetLine).where(BudgetLine.scenario_id == plan.id)).all()
     expected: dict[tuple[str, str], int] = {}
     for line in lines:
-        key = (line.appropriation.account_code, line.object_class.code)
+        key = (f"{line.appropriation.account_code} FY{line.appropriation.fiscal_year}", line.object_class.code)
         expected[key] = expected.get(key, 0) + line.amount_cents
     assert {(r["appropriation"], r["object_class"]): r["amount_cents"] for r in rows} == expected

@@ -5,8 +5,7 @@ from __future__ import annotations
 import threading
 
 import sqlalchemy as sa
-from conftest import Auth, csrf_from, user
-from helpers import plan_scenario, same_line_with
+from helpers import Auth, csrf_from, plan_scenario, same_line_with, user
 
 from models import BudgetLine, db
 from services import budget_lines
@@ -15,7 +14,8 @@ from services.errors import ConflictError
 
 def _plan_line() -> BudgetLine:
     return db.session.scalar(
-        sa.select(BudgetLine).where(BudgetLine.scenario_id == plan_scenario().id)
+        sa.select(BudgetLine)
+        .where(BudgetLine.scenario_id == plan_scenario().id)
         .order_by(BudgetLine.amount_cents.desc())
     )
 
@@ -33,11 +33,20 @@ def test_two_forms_from_the_same_version(app):
 
     def post(client, page, amount):
         data = {
-            "csrf_token": csrf_from(page), "version": "1", "scenario": line.scenario_id,
-            "fiscal_year": line.fiscal_year, "appropriation": line.appropriation_id, "division": line.division_id,
-            "object_class": line.object_class_id, "region": line.region_id or "", "country": line.country_id or "",
-            "priority": line.priority_id or "", "program_type": line.program_type_id or "",
-            "description": line.description, "amount": amount, "stage": line.stage.value,
+            "csrf_token": csrf_from(page),
+            "version": "1",
+            "scenario": line.scenario_id,
+            "fiscal_year": line.fiscal_year,
+            "appropriation": line.appropriation_id,
+            "division": line.division_id,
+            "object_class": line.object_class_id,
+            "region": line.region_id or "",
+            "country": line.country_id or "",
+            "priority": line.priority_id or "",
+            "program_type": line.program_type_id or "",
+            "description": line.description,
+            "amount": amount,
+            "stage": line.stage.value,
         }
         return client.post(f"/lines/{line_id}/edit", data=data)
 

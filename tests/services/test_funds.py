@@ -7,8 +7,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from conftest import user
-from helpers import appropriation, plan_scenario, program_line
+from helpers import appropriation, plan_scenario, program_line, user
 
 from models import Appropriation, BudgetLine, FundsControl, Scenario, db
 from services import budget_lines, settings
@@ -17,8 +16,11 @@ from services.funds import status_of
 
 
 def _planned_cents(scenario: Scenario, appropriation: Appropriation) -> int:
-    lines = db.session.scalars(sa.select(BudgetLine).where(BudgetLine.scenario_id == scenario.id,
-                                                           BudgetLine.appropriation_id == appropriation.id))
+    lines = db.session.scalars(
+        sa.select(BudgetLine).where(
+            BudgetLine.scenario_id == scenario.id, BudgetLine.appropriation_id == appropriation.id
+        )
+    )
     return sum(line.amount_cents for line in lines)
 
 
@@ -64,8 +66,10 @@ def test_reducing_an_overdrawn_line_is_always_allowed(app):
 
 @pytest.mark.parametrize(
     ("code", "year", "expires", "cancels"),
-    [("INCLE", 2026, dt.date(2027, 9, 30), dt.date(2032, 9, 30)),  # two-year: FY2026–FY2027
-     ("DP", 2026, dt.date(2026, 9, 30), dt.date(2031, 9, 30))],  # one-year
+    [
+        ("INCLE", 2026, dt.date(2027, 9, 30), dt.date(2032, 9, 30)),  # two-year: FY2026–FY2027
+        ("DP", 2026, dt.date(2026, 9, 30), dt.date(2031, 9, 30)),
+    ],  # one-year
 )
 def test_expiry_and_cancellation(app, code, year, expires, cancels):
     funds = appropriation(code, year)

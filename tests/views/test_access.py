@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from conftest import DEMO_PASSWORD, Auth, user
-from helpers import DEMO_USER, concrete_requests, database_fingerprint, url_values
+from helpers import DEMO_PASSWORD, DEMO_USER, Auth, concrete_requests, database_fingerprint, url_values, user
 
 from models import ApiToken, Role, User, db
 from services import accounts

@@ -6,11 +6,10 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from helpers import DEMO_PASSWORD, Auth, csrf_from, user
 
 from app import create_app
 from config import ProductionConfig
-
-from conftest import DEMO_PASSWORD, Auth, csrf_from, user
 from models import LoginAttempt, db
 
 
@@ -40,8 +39,10 @@ def test_wrong_password_says_so_without_revealing_which_part(client, auth):
 
 def test_next_only_goes_to_this_site(client):
     page = client.get("/login").get_data(as_text=True)
-    response = client.post("/login?next=//evil.example/x", data={
-        "email": "rm@example.gov", "password": DEMO_PASSWORD, "csrf_token": csrf_from(page)})
+    response = client.post(
+        "/login?next=//evil.example/x",
+        data={"email": "rm@example.gov", "password": DEMO_PASSWORD, "csrf_token": csrf_from(page)},
+    )
     assert response.headers["Location"] == "/"
 
 
@@ -68,9 +69,15 @@ def test_password_change_ends_other_sessions_but_not_this_one(app):
     laptop, phone = app.test_client(), app.test_client()
     Auth(laptop).login()
     Auth(phone).login()
-    response = laptop.post("/profile/password", data={
-        "csrf_token": Auth(laptop).csrf(), "current_password": DEMO_PASSWORD,
-        "password": "a-much-longer-passphrase", "confirm": "a-much-longer-passphrase"})
+    response = laptop.post(
+        "/profile/password",
+        data={
+            "csrf_token": Auth(laptop).csrf(),
+            "current_password": DEMO_PASSWORD,
+            "password": "a-much-longer-passphrase",
+            "confirm": "a-much-longer-passphrase",
+        },
+    )
     assert response.status_code == 302
     assert laptop.get("/").status_code == 200
     assert phone.get("/").status_code == 302
@@ -85,9 +92,16 @@ def test_deactivation_ends_sessions(app, client, auth):
     staff = user("staff-ip@example.gov")
     page = client.get(f"/admin/users/{staff.id}/edit").get_data(as_text=True)
     version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
-    response = client.post(f"/admin/users/{staff.id}/edit", data={
-        "csrf_token": csrf_from(page), "name": staff.name, "role": "staff", "division": staff.division_id,
-        "version": version})  # the "active" checkbox unticked
+    response = client.post(
+        f"/admin/users/{staff.id}/edit",
+        data={
+            "csrf_token": csrf_from(page),
+            "name": staff.name,
+            "role": "staff",
+            "division": staff.division_id,
+            "version": version,
+        },
+    )  # the "active" checkbox unticked
     assert response.status_code == 302
     assert staff_client.get("/").status_code == 302
 

@@ -6,9 +6,8 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from helpers import appropriation, csrf_from, plan_scenario
 
-from conftest import csrf_from
-from helpers import appropriation, plan_scenario
 from models import AuditEvent, BudgetLine, Division, ObjectClass, Region, Scenario, db
 from money import format_dollars
 
@@ -21,8 +20,11 @@ def _lines(**where) -> list[BudgetLine]:
 
 
 def _summary(page: str) -> tuple[int, str]:
-    match = re.search(r'<strong>([\d,]+)</strong> lines? ·\s*total <strong class="money" data-testid="lines-total">'
-                      r"([^<]+)</strong>", page)
+    match = re.search(
+        r'<strong>([\d,]+)</strong> lines? ·\s*total <strong class="money" data-testid="lines-total">'
+        r"([^<]+)</strong>",
+        page,
+    )
     assert match, "no totals summary on the page"
     return int(match.group(1).replace(",", "")), match.group(2)
 
@@ -75,11 +77,18 @@ def test_unknown_filter_values_are_ignored_with_a_message(rm):
 def _new_line_fields(**changes) -> dict:
     plan = plan_scenario()
     fields = {
-        "scenario": plan.id, "fiscal_year": 2027, "appropriation": appropriation("INCLE", 2027).id,
+        "scenario": plan.id,
+        "fiscal_year": 2027,
+        "appropriation": appropriation("INCLE", 2027).id,
         "division": db.session.scalar(sa.select(Division.id).where(Division.code == "IP")),
         "object_class": db.session.scalar(sa.select(ObjectClass.id).where(ObjectClass.code == "41.0")),
-        "region": "", "country": "", "priority": "", "program_type": "", "description": "Test line",
-        "amount": "1000", "stage": "planned",
+        "region": "",
+        "country": "",
+        "priority": "",
+        "program_type": "",
+        "description": "Test line",
+        "amount": "1000",
+        "stage": "planned",
     }
     fields.update(changes)
     return fields
@@ -106,8 +115,9 @@ def test_add_a_line_then_edit_then_delete(rm):
 
     edit = rm.get(f"/lines/{line.id}/edit").get_data(as_text=True)
     assert 'value="125000.50"' in edit
-    response = rm.post(f"/lines/{line.id}/edit",
-                       data=_form(edit, version=str(line.version), **_new_line_fields(amount="99.99")))
+    response = rm.post(
+        f"/lines/{line.id}/edit", data=_form(edit, version=str(line.version), **_new_line_fields(amount="99.99"))
+    )
     assert response.status_code == 302
     db.session.refresh(line)
     assert line.amount_cents == 9999
@@ -117,8 +127,9 @@ def test_add_a_line_then_edit_then_delete(rm):
     response = rm.post(f"/lines/{line_id}/delete", data=_form(shown, version=str(version)))
     assert response.status_code == 302
     assert db.session.get(BudgetLine, line_id) is None
-    actions = db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.entity_id == line_id,
-                                                                     AuditEvent.entity == "budget_line"))
+    actions = db.session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.entity_id == line_id, AuditEvent.entity == "budget_line")
+    )
     assert list(actions) == ["budget_line.create", "budget_line.update", "budget_line.delete"]
 
 
@@ -147,6 +158,7 @@ def test_dashboard_shows_the_plan_matrix_and_chart(rm):
     assert "<svg" in page
     plan = plan_scenario()
     africa = db.session.scalar(sa.select(Region).where(Region.code == "AF"))
-    africa_total = sum(line.amount_cents for line in _lines(scenario_id=plan.id, region_id=africa.id)
-                       if line.priority_id is not None)
+    africa_total = sum(
+        line.amount_cents for line in _lines(scenario_id=plan.id, region_id=africa.id) if line.priority_id is not None
+    )
     assert format_dollars(africa_total) in page

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Auth
-from helpers import DEMO_USER, concrete_requests, database_fingerprint, url_values
+from helpers import DEMO_USER, Auth, concrete_requests, database_fingerprint, url_values
 from test_access import EXPECTED, PUBLIC
 
 from models import Role
@@ -60,6 +59,7 @@ def test_api_with_session_cookie_needs_csrf_header(client, auth):
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "bad_request"
     token = auth.csrf()
-    response = client.post("/api/v1/scenarios", json={"name": "X", "budget_year": 2027, "kind": "plan"},
-                           headers={"X-CSRFToken": token})
+    response = client.post(
+        "/api/v1/scenarios", json={"name": "X", "budget_year": 2027, "kind": "plan"}, headers={"X-CSRFToken": token}
+    )
     assert response.status_code == 201

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from models import BudgetLine, LineStage, Scenario, db
+from models import BudgetLine, LineSource, LineStage, Scenario, ScenarioKind, ScenarioStatus, db
 from money import from_cents, money_str
 from services import budget_lines
 from services import scenarios as scenario_service
@@ -17,6 +17,7 @@ from views.api.core import (
     BadRequest,
     actor,
     created,
+    enum_arg,
     int_arg,
     json_body,
     operation,
@@ -72,9 +73,10 @@ def list_scenarios():
     query = db.select(Scenario)
     if (year := int_arg("budget_year")) is not None:
         query = query.where(Scenario.budget_year == year)
-    for name in ("kind", "status"):
-        if value := request.args.get(name):
-            query = query.where(getattr(Scenario, name) == value)
+    if (kind := enum_arg("kind", ScenarioKind)) is not None:
+        query = query.where(Scenario.kind == kind)
+    if (status := enum_arg("status", ScenarioStatus)) is not None:
+        query = query.where(Scenario.status == status)
     total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
     items = db.session.scalars(
         query.order_by(Scenario.budget_year.desc(), Scenario.name).limit(per_page).offset((page - 1) * per_page)
@@ -177,7 +179,7 @@ def _line_filter() -> LineFilter:
         country_id=int_arg("country"),
         priority_id=int_arg("priority"),
         program_type_id=int_arg("program_type"),
-        source=request.args.get("source") or None,
+        source=enum_arg("source", LineSource),
     )
 
 

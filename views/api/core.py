@@ -3,6 +3,7 @@ and turns domain errors into the contract's JSON errors; plus pagination."""
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
@@ -17,7 +18,9 @@ from services.permissions import Action, can
 from views.errors import error_body
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 500
+MAX_PAGE = 10**9
 
 
 @dataclass(frozen=True)
@@ -104,25 +107,36 @@ def json_body() -> dict:
 
 
 def page_args() -> tuple[int, int]:
-    try:
-        page = int(request.args.get("page", 1))
-        per_page = int(request.args.get("per_page", 50))
-    except ValueError as exc:
-        raise BadRequest("page and per_page must be whole numbers.", {"page": "Not a whole number."}) from exc
-    if page < 1:
-        raise BadRequest("page starts at 1.", {"page": "Must be 1 or more."})
+    page = int_arg("page")
+    page = 1 if page is None else page
+    per_page = int_arg("per_page")
+    per_page = DEFAULT_PER_PAGE if per_page is None else per_page
+    if not 1 <= page <= MAX_PAGE:
+        raise BadRequest(f"page is between 1 and {MAX_PAGE}.", {"page": f"1 to {MAX_PAGE}."})
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise BadRequest(f"per_page is between 1 and {MAX_PER_PAGE}.", {"per_page": f"1 to {MAX_PER_PAGE}."})
     return page, per_page
 
 
 def int_arg(name: str) -> int | None:
+    """A whole-number query parameter (ASCII digits, within a 64-bit key), or None when absent."""
     raw = request.args.get(name)
     if raw in (None, ""):
         return None
-    if not raw.isdigit():
-        raise BadRequest(f"{name} must be a record id.", {name: "Not a whole number."})
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
+        raise BadRequest(f"{name} must be a whole number.", {name: "Not a whole number."})
     return int(raw)
+
+
+def enum_arg(name: str, enum_type: type[enum.Enum]) -> str | None:
+    """A query parameter that must be one of an enum's values, or None when absent."""
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return None
+    allowed = [member.value for member in enum_type]
+    if raw not in allowed:
+        raise BadRequest(f"{name} must be one of {', '.join(allowed)}.", {name: f"One of {', '.join(allowed)}."})
+    return raw
 
 
 def paginated(items: list, schema: marshmallow.Schema, page: int, per_page: int, total: int):

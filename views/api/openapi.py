@@ -9,7 +9,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app, jsonify
 
 from views.api.core import ApiDoc, bp
-from views.api.schemas import ErrorSchema
+from views.api.schemas import ErrorSchema, Money
 
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 _ERRORS = {
@@ -20,6 +20,18 @@ _ERRORS = {
     "409": "Conflict: stale version or a state that no longer allows the action",
     "422": "Validation failed",
 }
+
+
+def _money_property(self, field, **kwargs) -> dict:
+    """Money is a decimal string with two places; input also takes whole dollars."""
+    if isinstance(field, Money):
+        return {
+            "type": "string",
+            "pattern": r"^-?[0-9]{1,15}\.[0-9]{2}$",
+            "example": "1234567.00",
+            "description": "Dollars as a decimal string; input also accepts a whole number of dollars.",
+        }
+    return {}
 
 
 def _path_parameters(rule: str) -> list[dict]:
@@ -34,7 +46,7 @@ def _path_parameters(rule: str) -> list[dict]:
     ]
 
 
-def _operation(doc: ApiDoc, rule: str) -> dict:
+def _operation(doc: ApiDoc, rule: str, method: str) -> dict:
     parameters = _path_parameters(rule)
     parameters += [
         {
@@ -88,13 +100,15 @@ def _operation(doc: ApiDoc, rule: str) -> dict:
 
 
 def build_spec() -> dict:
+    marshmallow_plugin = MarshmallowPlugin()
     spec = APISpec(
         title="Apportion API",
         version="1",
         openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin()],
+        plugins=[marshmallow_plugin],
         info={"description": "Everything a person can do in the pages, a script can do here."},
     )
+    marshmallow_plugin.converter.add_attribute_function(_money_property)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", schema=ErrorSchema)
     paths: dict[str, dict] = {}
@@ -105,7 +119,7 @@ def build_spec() -> dict:
             continue
         path = _CONVERTER.sub(r"{\2}", rule.rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            paths.setdefault(path, {})[method.lower()] = _operation(doc, rule.rule)
+            paths.setdefault(path, {})[method.lower()] = _operation(doc, rule.rule, method)
     for path, operations in sorted(paths.items()):
         spec.path(path=path, operations=operations)
     document = spec.to_dict()

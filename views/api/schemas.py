@@ -40,8 +40,20 @@ class RecordSchema(Schema):
         return {key: value for key, value in data.items() if key not in read_only}
 
 
-def _enum(enum_type) -> fields.Field:
-    return fields.Enum(enum_type, by_value=True)
+def _enum(enum_type, **kwargs) -> fields.Field:
+    return fields.Enum(enum_type, by_value=True, **kwargs)
+
+
+MAX_ID = 2**63 - 1
+
+
+def _id(**kwargs) -> fields.Integer:
+    """A record id: a JSON integer (not 3.7, not "3"), within a 64-bit key."""
+    return fields.Integer(strict=True, validate=validate.Range(1, MAX_ID), **kwargs)
+
+
+def _year(**kwargs) -> fields.Integer:
+    return fields.Integer(strict=True, validate=validate.Range(1900, 2200), **kwargs)
 
 
 class UserSchema(Schema):
@@ -54,12 +66,13 @@ class UserSchema(Schema):
 
 class AppropriationSchema(RecordSchema):
     id = fields.Integer(dump_only=True)
-    version = fields.Integer(load_default=None)
+    version = fields.Integer(strict=True, load_default=None)
     account_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    category = _enum(FundsCategory)
-    fiscal_year = fields.Integer(required=True)
-    availability_years = fields.Integer(allow_none=True, load_default=None, validate=validate.Range(1, 10))
+    category = _enum(FundsCategory, required=True)
+    fiscal_year = _year(required=True)
+    # Required, and null for no-year funds: leaving it out must not silently mean "no-year".
+    availability_years = fields.Integer(strict=True, allow_none=True, required=True, validate=validate.Range(1, 10))
     enacted = Money(attribute="enacted_cents", required=True)
     apportioned = Money(attribute="apportioned_cents", required=True)
     allotted = Money(attribute="allotted_cents", required=True)
@@ -69,27 +82,27 @@ class AppropriationSchema(RecordSchema):
 
 class ScenarioSchema(RecordSchema):
     id = fields.Integer(dump_only=True)
-    version = fields.Integer(load_default=None)
+    version = fields.Integer(strict=True, load_default=None)
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    budget_year = fields.Integer(required=True)
-    kind = _enum(ScenarioKind)
+    budget_year = _year(required=True)
+    kind = _enum(ScenarioKind, required=True)
     status = fields.Enum(ScenarioStatus, by_value=True, dump_only=True)
     description = fields.String(load_default="")
-    based_on = fields.Integer(attribute="based_on_id", allow_none=True, load_default=None)
+    based_on = _id(attribute="based_on_id", allow_none=True, load_default=None)
 
 
 class BudgetLineSchema(RecordSchema):
     id = fields.Integer(dump_only=True)
-    version = fields.Integer(load_default=None)
-    scenario = fields.Integer(attribute="scenario_id", required=True)
-    fiscal_year = fields.Integer(required=True)
-    appropriation = fields.Integer(attribute="appropriation_id", required=True)
-    division = fields.Integer(attribute="division_id", required=True)
-    object_class = fields.Integer(attribute="object_class_id", required=True)
-    region = fields.Integer(attribute="region_id", allow_none=True, load_default=None)
-    country = fields.Integer(attribute="country_id", allow_none=True, load_default=None)
-    priority = fields.Integer(attribute="priority_id", allow_none=True, load_default=None)
-    program_type = fields.Integer(attribute="program_type_id", allow_none=True, load_default=None)
+    version = fields.Integer(strict=True, load_default=None)
+    scenario = _id(attribute="scenario_id", required=True)
+    fiscal_year = _year(required=True)
+    appropriation = _id(attribute="appropriation_id", required=True)
+    division = _id(attribute="division_id", required=True)
+    object_class = _id(attribute="object_class_id", required=True)
+    region = _id(attribute="region_id", allow_none=True, load_default=None)
+    country = _id(attribute="country_id", allow_none=True, load_default=None)
+    priority = _id(attribute="priority_id", allow_none=True, load_default=None)
+    program_type = _id(attribute="program_type_id", allow_none=True, load_default=None)
     description = fields.String(load_default="", validate=validate.Length(max=500))
     amount = Money(attribute="amount_cents", required=True)
     stage = _enum(LineStage)
