@@ -1,0 +1,188 @@
+"""Benchmark the planner from problem JSON to result JSON, by phase.
+
+Run by hand from the repository root:
+
+    .venv/bin/python bench/bench_planner.py [--solver highs|cbc] [--repeat 3] [--sizes 1,10]
+
+Problems are synthetic but shaped like the real one: countries in six regional bureaus,
+four priorities, five program types (188 x 4 x 5 = 3,760 cells at size 1), three funds
+and twenty rules; size 10 has ten times the countries (37,600 cells).
+Targets: size 1 under 2 s in all with model building at most half; size 10 under 20 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
+
+from planner import parse_problem, solve
+from planner.fields import load_json
+
+REGIONS = {"AF": 48, "EAP": 27, "EUR": 49, "NEA": 18, "SCA": 13, "WHA": 33}  # 188 countries
+PRIORITIES = ["prosecution", "protection", "prevention", "partnership"]
+PROGRAM_TYPES = ["bilateral", "regional", "cpc", "ttaa", "eva"]
+TIERS = ["Tier 1", "Tier 2", "Tier 2 Watch List", "Tier 3"]
+
+
+def synthetic_problem(size: int = 1, seed: int = 2027) -> dict[str, Any]:
+    """An allocation-problem/1 dict with 188 * size countries (3,760 * size cells)."""
+    rng = random.Random(seed)
+    countries = [
+        (f"{region}{n:04d}", region, rng.choices(TIERS, weights=[2, 5, 3, 1])[0])
+        for region, count in REGIONS.items()
+        for n in range(count * size)
+    ]
+    need = {"Tier 1": 0.4, "Tier 2": 1.0, "Tier 2 Watch List": 1.4, "Tier 3": 1.2}
+    cells = []
+    for country, region, tier in countries:
+        for priority in PRIORITIES:
+            for program_type in PROGRAM_TYPES:
+                weight = round(need[tier] * rng.uniform(0.6, 1.6), 3)
+                first = rng.randrange(20, 120) * 1_000
+                second = first + rng.randrange(50, 400) * 1_000
+                cell: dict[str, Any] = {
+                    "key": {"region": region, "country": country, "priority": priority, "program_type": program_type},
+                    "max": second + rng.randrange(0, 300) * 1_000,
+                    "value": [
+                        {"upto": first, "weight": weight},
+                        {"upto": second, "weight": round(weight * 0.5, 3)},
+                        {"upto": None, "weight": round(weight * 0.1, 3)},
+                    ],
+                }
+                if program_type == "cpc" and tier == "Tier 2 Watch List" and rng.random() < 0.2:
+                    cell["min"] = 50_000  # a compact partner's committed floor
+                cells.append(cell)
+    millions = 1_000_000 * size
+    funds = [
+        {"id": "INCLE-FY27", "label": "INCLE FY2027", "available": 66 * millions, "spend": "all"},
+        {
+            "id": "INCLE-FY26",
+            "label": "INCLE FY2026 carry-over",
+            "available": 12 * millions,
+            "spend": "all",
+            "eligible": {"program_type": ["bilateral", "cpc"]},
+        },
+        {
+            "id": "ESF-FY27",
+            "label": "ESF FY2027",
+            "available": 25 * millions,
+            "spend": "up_to",
+            "eligible": {
+                "program_type": ["bilateral", "regional", "ttaa"],
+                "priority": ["prevention", "partnership", "protection"],
+            },
+        },
+    ]
+    floors = {"AF": 16, "EAP": 8, "EUR": 6, "NEA": 5, "SCA": 5, "WHA": 9}
+    rules: list[dict[str, Any]] = [
+        {
+            "id": f"{region.lower()}-floor",
+            "label": f"Not less than ${floor},000,000 for {region}",
+            "where": {"region": [region]},
+            "min": floor * millions,
+        }
+        for region, floor in floors.items()
+    ]
+    rules += [
+        {
+            "id": f"{priority}-share",
+            "label": f"{priority.title()} between 15% and 40% of INCLE FY2027",
+            "where": {"priority": [priority], "fund": ["INCLE-FY27"]},
+            "min_share": 0.15,
+            "max_share": 0.40,
+        }
+        for priority in PRIORITIES
+    ]
+    rules += [
+        {
+            "id": f"{program_type}-cap",
+            "label": f"{program_type} at most 35% of all funds",
+            "where": {"program_type": [program_type]},
+            "max_share": 0.35,
+        }
+        for program_type in PROGRAM_TYPES
+    ]
+    rules += [
+        {"id": "eur-cap", "label": "Europe at most $15M", "where": {"region": ["EUR"]}, "max": 15 * millions},
+        {"id": "nea-cap", "label": "Near East at most $12M", "where": {"region": ["NEA"]}, "max": 12 * millions},
+        {
+            "id": "eva-min",
+            "label": "Emergency victim assistance at least $3M",
+            "where": {"program_type": ["eva"]},
+            "min": 3 * millions,
+        },
+        {
+            "id": "esf-protection",
+            "label": "ESF protection at most $6M",
+            "where": {"priority": ["protection"], "fund": ["ESF-FY27"]},
+            "max": 6 * millions,
+        },
+        {
+            "id": "cpc-incle",
+            "label": "Child Protection Compacts at least $4M of INCLE",
+            "where": {"program_type": ["cpc"], "fund": ["INCLE-FY27", "INCLE-FY26"]},
+            "min": 4 * millions,
+        },
+    ]
+    return {
+        "format": "allocation-problem/1",
+        "name": f"Synthetic, {len(cells):,} cells",
+        "objective": "value",
+        "cells": cells,
+        "funds": funds,
+        "rules": rules,
+    }
+
+
+def measure(text: str, solver: str | None) -> dict[str, float]:
+    started, cpu = time.perf_counter(), time.process_time()
+    problem = parse_problem(load_json(text, "problem"))
+    parsed = time.perf_counter()
+    result = solve(problem, solver)
+    solved = time.perf_counter()
+    output = json.dumps(result.to_json())
+    finished = time.perf_counter()
+    assert result.status == "optimal", result.messages
+    return {
+        "cells": len(problem.cells),
+        "parse": parsed - started,
+        "build": result.timings["build"],
+        "solve": result.timings["solve"],
+        "solver": result.timings["solver"],
+        "finish": result.timings["finish"],
+        "solve_call": solved - parsed,
+        "to_json": finished - solved,
+        "total": finished - started,
+        "cpu": time.process_time() - cpu,
+        "bytes": len(output),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--solver", choices=("highs", "cbc"))
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--sizes", default="1,10")
+    args = parser.parse_args()
+    columns = ["cells", "total", "cpu", "parse", "build", "solve", "solver", "finish", "to_json"]
+    print(" ".join(f"{name:>7}" for name in columns), " build/total")
+    for size in [int(s) for s in args.sizes.split(",")]:
+        text = json.dumps(synthetic_problem(size))
+        runs = [measure(text, args.solver) for _ in range(args.repeat)]
+        best = min(runs, key=lambda run: run["total"])
+        figures = [f"{best['cells']:>7,}"] + [f"{best[name]:>7.2f}" for name in columns[1:]]
+        print(" ".join(figures), f" {best['build'] / best['total']:.0%}")
+    print(f"seconds (wall; cpu = this process's CPU time), best of {args.repeat}.")
+    print("build = problem to PuLP model; solve = PuLP's solve call; solver = inside the solver alone;")
+    print("finish = rounding, checks, explanations; json = result.to_json() and json.dumps")
+
+
+if __name__ == "__main__":
+    main()

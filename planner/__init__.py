@@ -1,0 +1,42 @@
+"""Apportion's planner: allocate funds to a grid of cells with a linear program.
+
+Pure Python and PuLP; no web framework. The public interface:
+
+    problem = parse_problem(json_dict)      # or load_problem(path); raises InvalidProblem
+    result = solve(problem)                 # Result; result.to_json() is allocation-result/1
+    curve = sweep(problem, "INCLE-FY27")    # Sweep; curve.to_json() is allocation-sweep/1
+
+and on the command line ``python -m planner solve|sweep``.
+"""
+
+from planner.errors import Infeasible, InvalidProblem, PlannerError, SolverError, TimeLimitReached
+from planner.problem import Cell, Fund, Options, Problem, Rule, Segment, load_problem, parse_problem
+from planner.result import Allocation, Binding, CellTotal, Conflict, FundTotal, Result
+from planner.solve import solve
+from planner.sweep import Sweep, SweepPoint, sweep
+
+__all__ = [
+    "Allocation",
+    "Binding",
+    "Cell",
+    "CellTotal",
+    "Conflict",
+    "Fund",
+    "FundTotal",
+    "Infeasible",
+    "InvalidProblem",
+    "Options",
+    "PlannerError",
+    "Problem",
+    "Result",
+    "Rule",
+    "Segment",
+    "SolverError",
+    "Sweep",
+    "SweepPoint",
+    "TimeLimitReached",
+    "load_problem",
+    "parse_problem",
+    "solve",
+    "sweep",
+]

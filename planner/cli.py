@@ -1,0 +1,103 @@
+"""``python -m planner solve|sweep``: JSON in, JSON out, one line on stderr when refused.
+
+Exit status: 0 optimal; 1 a result that is infeasible or stopped at the time limit
+(for sweep: any point); 2 invalid input (one line naming the field); 3 the solver failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+from planner.errors import InvalidProblem, SolverError
+from planner.problem import load_problem
+from planner.solve import solve
+from planner.sweep import sweep
+
+EXIT_OPTIMAL, EXIT_NOT_OPTIMAL, EXIT_INVALID, EXIT_SOLVER = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (no usage block), like every other refusal."""
+
+    def error(self, message: str) -> NoReturn:
+        raise InvalidProblem(self.prog, message)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="planner", description="Allocate funds with a linear program.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("problem", help="allocation-problem/1 JSON file")
+        sub.add_argument("-o", "--output", help="write the JSON here instead of stdout")
+        sub.add_argument("--solver", choices=("highs", "cbc"), help="default: HiGHS when installed, else CBC")
+        sub.add_argument("--time-limit", type=float, metavar="S", help="seconds per solve (overrides the problem's)")
+
+    common(commands.add_parser("solve", help="solve once"))
+    sweep_parser = commands.add_parser("sweep", help="solve with one fund's available scaled over a range")
+    common(sweep_parser)
+    sweep_parser.add_argument("--fund", required=True, help="the fund id to scale")
+    sweep_parser.add_argument("--from", dest="low", type=str, default="0.7", help="first scale (default 0.7)")
+    sweep_parser.add_argument("--to", dest="high", type=str, default="1.3", help="last scale (default 1.3)")
+    sweep_parser.add_argument("--steps", type=int, default=7, help="number of points (default 7)")
+    return parser
+
+
+@contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Send whatever the solver libraries print on fd 1 to /dev/null: stdout is for JSON."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _write(data: dict[str, Any], output: str | None) -> None:
+    text = json.dumps(data, indent=2) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise InvalidProblem(output, f"cannot be written ({error.strerror})") from None
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.time_limit is not None and not args.time_limit > 0:
+        raise InvalidProblem("--time-limit", "must be a positive number of seconds")
+    problem = load_problem(args.problem)
+    with _quiet_stdout():
+        if args.command == "solve":
+            result = solve(problem, args.solver, time_limit=args.time_limit)
+            data, optimal = result.to_json(), result.optimal
+        else:
+            curve = sweep(problem, args.fund, args.low, args.high, args.steps, args.solver, time_limit=args.time_limit)
+            data, optimal = curve.to_json(), all(point.result.optimal for point in curve.points)
+    _write(data, args.output)
+    return EXIT_OPTIMAL if optimal else EXIT_NOT_OPTIMAL
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _run(_parser().parse_args(argv))
+    except InvalidProblem as error:
+        print(error, file=sys.stderr)  # "field: message", as the contract shows
+        return EXIT_INVALID
+    except SolverError as error:
+        print(f"planner: {error}", file=sys.stderr)
+        return EXIT_SOLVER

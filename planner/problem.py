@@ -1,0 +1,233 @@
+"""The allocation problem (``allocation-problem/1``): immutable dataclasses and their parser.
+
+``parse_problem`` is the only way in: it checks everything the contract says and raises
+``InvalidProblem(field, message)`` naming the first offending field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+from planner.errors import InvalidProblem
+from planner.fields import REQUIRED, Obj, as_text, read_json_file
+
+FORMAT = "allocation-problem/1"
+
+Objective = Literal["value", "targets"]
+Spend = Literal["all", "up_to"]
+Key = tuple[tuple[str, str], ...]  # (dimension, value) pairs in the order given
+Filter = tuple[tuple[str, frozenset[str]], ...]  # (dimension, accepted values)
+
+
+def matches(key: Mapping[str, str], where: Filter) -> bool:
+    """True when, for every dimension the filter names, the key's value is accepted."""
+    return all(key.get(dimension) in accepted for dimension, accepted in where)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Value per dollar (``weight``) up to a cumulative amount (``upto``; None = no end)."""
+
+    upto: Decimal | None
+    weight: Decimal
+
+
+@dataclass(frozen=True)
+class Cell:
+    key: Key
+    min: Decimal = Decimal(0)
+    max: Decimal | None = None
+    value: tuple[Segment, ...] = ()
+    target: Decimal | None = None
+    penalty: Decimal = Decimal(1)
+
+    @cached_property
+    def id(self) -> str:
+        return "/".join(value for _, value in self.key)
+
+    @property
+    def key_dict(self) -> dict[str, str]:
+        return dict(self.key)
+
+
+@dataclass(frozen=True)
+class Fund:
+    id: str
+    label: str
+    available: Decimal
+    spend: Spend = "up_to"
+    eligible: Filter = ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    label: str
+    where: Filter = ()
+    funds: frozenset[str] | None = None  # where.fund; None means every fund
+    min: Decimal | None = None
+    max: Decimal | None = None
+    min_share: Decimal | None = None
+    max_share: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Options:
+    time_limit_s: float | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    objective: Objective
+    cells: tuple[Cell, ...]
+    funds: tuple[Fund, ...]
+    rules: tuple[Rule, ...] = ()
+    options: Options = Options()
+    name: str = ""
+
+    def fund(self, fund_id: str) -> Fund:
+        for fund in self.funds:
+            if fund.id == fund_id:
+                return fund
+        raise KeyError(fund_id)
+
+    def with_available(self, fund_id: str, available: Decimal) -> Problem:
+        """A copy with one fund's ``available`` changed (for sensitivity sweeps)."""
+        self.fund(fund_id)
+        funds = tuple(replace(fund, available=available) if fund.id == fund_id else fund for fund in self.funds)
+        return replace(self, funds=funds)
+
+    def with_time_limit(self, seconds: float | None) -> Problem:
+        return replace(self, options=replace(self.options, time_limit_s=seconds))
+
+
+def load_problem(path: str | Path) -> Problem:
+    return parse_problem(read_json_file(path))
+
+
+def parse_problem(data: Any) -> Problem:
+    top = Obj(data, "", frozenset({"format", "name", "objective", "cells", "funds", "rules", "options"}))
+    if top.raw("format") != FORMAT:
+        raise InvalidProblem("format", f"must be '{FORMAT}'")
+    name = top.raw("name", "")
+    if not isinstance(name, str):
+        raise InvalidProblem("name", "must be a string")
+    objective = top.choice("objective", ("value", "targets"), REQUIRED)
+    cells = tuple(
+        _parse_cell(item, f"cells[{i}]") for i, item in enumerate(top.list("cells", REQUIRED, allow_empty=False))
+    )
+    _check_unique_keys(cells)
+    funds = tuple(
+        _parse_fund(item, f"funds[{i}]") for i, item in enumerate(top.list("funds", REQUIRED, allow_empty=False))
+    )
+    _check_unique_ids([fund.id for fund in funds], "funds")
+    fund_ids = frozenset(fund.id for fund in funds)
+    rules = tuple(_parse_rule(item, f"rules[{i}]", fund_ids) for i, item in enumerate(top.list("rules", [])))
+    _check_unique_ids([rule.id for rule in rules], "rules")
+    options = _parse_options(top.raw("options", {}), "options")
+    return Problem(objective, cells, funds, rules, options, name)
+
+
+def _parse_cell(data: Any, path: str) -> Cell:
+    obj = Obj(data, path, frozenset({"key", "min", "max", "value", "target", "penalty"}))
+    key = _parse_key(obj.raw("key", REQUIRED), obj.field("key"))
+    low = obj.money("min", Decimal(0))
+    high = obj.money("max")
+    if high is not None and high < low:
+        raise InvalidProblem(obj.field("max"), f"must not be less than min ({low})")
+    value = _parse_segments(obj.list("value", []), obj.field("value"))
+    return Cell(key, low, high, value, obj.money("target"), obj.number("penalty", Decimal(1)))
+
+
+def _parse_key(data: Any, path: str) -> Key:
+    if not isinstance(data, Mapping) or not data:
+        raise InvalidProblem(path, "must be an object of dimension: value, with at least one dimension")
+    if "fund" in data:
+        raise InvalidProblem(f"{path}.fund", "'fund' is reserved: rules use it for fund ids")
+    return tuple((dimension, as_text(value, f"{path}.{dimension}")) for dimension, value in data.items())
+
+
+_SEGMENT_FIELDS = frozenset({"upto", "weight"})
+
+
+def _parse_segments(items: list[Any], path: str) -> tuple[Segment, ...]:
+    segments: list[Segment] = []
+    previous: Decimal | None = Decimal(0)
+    for i, item in enumerate(items):
+        obj = Obj(item, f"{path}[{i}]", _SEGMENT_FIELDS)
+        if previous is None:
+            raise InvalidProblem(f"{path}[{i - 1}].upto", "only the last segment may have no end (null)")
+        upto = obj.money("upto")
+        if upto is not None and upto <= previous:
+            raise InvalidProblem(obj.field("upto"), f"must be greater than the previous upto ({previous})")
+        weight = obj.number("weight", REQUIRED)
+        if segments and weight > segments[-1].weight:
+            raise InvalidProblem(path, "weights must not increase")
+        segments.append(Segment(upto, weight))
+        previous = upto
+    return tuple(segments)
+
+
+def _parse_fund(data: Any, path: str) -> Fund:
+    obj = Obj(data, path, frozenset({"id", "label", "available", "spend", "eligible"}))
+    fund_id = obj.text("id", REQUIRED)
+    eligible = obj.filter("eligible")
+    if "fund" in eligible:
+        raise InvalidProblem(obj.field("eligible.fund"), "'fund' is not a cell dimension")
+    return Fund(
+        fund_id,
+        obj.text("label", fund_id),
+        obj.money("available", REQUIRED),
+        obj.choice("spend", ("all", "up_to"), "up_to"),
+        tuple(eligible.items()),
+    )
+
+
+def _parse_rule(data: Any, path: str, fund_ids: frozenset[str]) -> Rule:
+    obj = Obj(data, path, frozenset({"id", "label", "where", "min", "max", "min_share", "max_share"}))
+    rule_id = obj.text("id", REQUIRED)
+    where = obj.filter("where")
+    funds = where.pop("fund", None)
+    for fund_id in sorted(funds or ()):
+        if fund_id not in fund_ids:
+            raise InvalidProblem(obj.field("where.fund"), f"no fund has the id '{fund_id}'")
+    low, high = obj.money("min"), obj.money("max")
+    low_share, high_share = obj.share("min_share"), obj.share("max_share")
+    if low is None and high is None and low_share is None and high_share is None:
+        raise InvalidProblem(path, "must set at least one of min, max, min_share, max_share")
+    if low is not None and high is not None and high < low:
+        raise InvalidProblem(obj.field("max"), f"must not be less than min ({low})")
+    if low_share is not None and high_share is not None and high_share < low_share:
+        raise InvalidProblem(obj.field("max_share"), f"must not be less than min_share ({low_share})")
+    return Rule(rule_id, obj.text("label", rule_id), tuple(where.items()), funds, low, high, low_share, high_share)
+
+
+def _parse_options(data: Any, path: str) -> Options:
+    obj = Obj(data, path, frozenset({"time_limit_s"}))
+    seconds = obj.number("time_limit_s")
+    if seconds is None:
+        return Options()
+    if seconds <= 0:
+        raise InvalidProblem(obj.field("time_limit_s"), "must be a positive number of seconds")
+    return Options(float(seconds))
+
+
+def _check_unique_keys(cells: tuple[Cell, ...]) -> None:
+    seen: dict[frozenset[tuple[str, str]], int] = {}
+    for i, cell in enumerate(cells):
+        first = seen.setdefault(frozenset(cell.key), i)
+        if first != i:
+            raise InvalidProblem(f"cells[{i}].key", f"repeats the key of cells[{first}] ({cells[first].id})")
+
+
+def _check_unique_ids(ids: list[str], path: str) -> None:
+    seen: dict[str, int] = {}
+    for i, item_id in enumerate(ids):
+        first = seen.setdefault(item_id, i)
+        if first != i:
+            raise InvalidProblem(f"{path}[{i}].id", f"repeats the id of {path}[{first}] ('{item_id}')")
