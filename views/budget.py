@@ -16,6 +16,7 @@ from services import budget_lines
 from services.appropriations import AppropriationInput
 from services.audit import history
 from services.budget_queries import list_lines
+from services.dashboard import working_scenario
 from services.errors import DomainError
 from services.funds import default_scenario_for, planned_by_scenario, status_of, status_table
 from services.permissions import Action
@@ -59,7 +60,10 @@ def new_line():
     form = BudgetLineForm()
     status = 422 if form.is_submitted() else 200
     if request.method == "GET":
-        form.scenario.data = request.args.get("scenario", type=int)
+        scenario = db.session.get(Scenario, request.args.get("scenario", type=int) or 0) or working_scenario()
+        if scenario is not None:
+            form.scenario.data, form.fiscal_year.data = scenario.id, scenario.budget_year
+        form.appropriation.data = request.args.get("appropriation", type=int)
     if form.validate_on_submit():
         try:
             line, warning = budget_lines.create_line(current_user, form.to_input())
@@ -68,7 +72,7 @@ def new_line():
         else:
             db.session.commit()
             flash(warning or f"Budget line {line.id} added.", "warning" if warning else "success")
-            return redirect(url_for("budget.lines", scenario=line.scenario_id))
+            return redirect(url_for("budget.lines", scenario=line.scenario_id, appropriation=line.appropriation_id))
     return render_template("budget/line_form.html", form=form, line=None), status
 
 
