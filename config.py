@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
-DEV_SECRET_KEY = "dev-only-not-secret"
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused by a production start
 
 
 def _default_database_url() -> str:
@@ -35,10 +35,6 @@ class Config:
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     APP_VERSION = "0.1.0"
 
-    @property
-    def is_production(self) -> bool:
-        return self.ENV_NAME == "production"
-
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
@@ -48,9 +44,9 @@ class ProductionConfig(Config):
 class TestConfig(Config):
     ENV_NAME = "test"
     TESTING = True
-    SECRET_KEY = "test-secret"
+    SECRET_KEY = "test-secret"  # noqa: S105 - tests only
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
-    DEMO_PASSWORD = "demo-password"
+    DEMO_PASSWORD = "demo-password"  # noqa: S105 - the documented demo password
 
 
 def config_from_environment() -> type[Config]:

@@ -18,7 +18,7 @@ from services.errors import ConflictError, PermissionDenied, ValidationError
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verified against when the email is unknown, so that timing does not reveal which emails exist.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
-TOKEN_PREFIX = "apn_"
+TOKEN_PREFIX = "apn_"  # noqa: S105 - a visible prefix, not a secret
 MIN_PASSWORD_LENGTH = 12
 
 
