@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
+from models.allocation import AllocationRun, RunStatus
 from models.audit import AuditEvent
 from models.base import Base, db
 from models.budget import BudgetLine, LineSource, LineStage, Scenario, ScenarioKind, ScenarioStatus
@@ -26,6 +27,8 @@ from models.reference import (
 )
 
 __all__ = [
+    "AllocationRun",
+    "RunStatus",
     "ApiToken",
     "Appropriation",
     "AuditEvent",

@@ -141,3 +141,15 @@ def check_funds(
     if control == FundsControl.REFUSE:
         raise FundsError(message + " Reduce the amount or ask for more allotment.", fields={"amount": message})
     return message + " Saved anyway because the office's funds control is set to warn."
+
+
+def ensure_not_overdrawn(scenario: Scenario, appropriation: Appropriation, control: FundsControl) -> str | None:
+    """After a change that wrote many lines at once: refuse (or warn) if the fund is now overdrawn."""
+    status = status_of(appropriation, scenario, dt.date.today())
+    if not status.is_overdrawn:
+        return None
+    message = (f"{appropriation.label} would be overdrawn in {scenario.name} by "
+               f"{format_dollars(-status.available_cents)}.")
+    if control == FundsControl.REFUSE:
+        raise FundsError(message + " Nothing was changed.", fields={"amount": message})
+    return message + " Saved anyway because the office's funds control is set to warn."

@@ -18,6 +18,7 @@ class Action(enum.StrEnum):
     EDIT_BUDGET = "edit_budget"  # budget lines
     EDIT_APPROPRIATIONS = "edit_appropriations"
     EDIT_SCENARIOS = "edit_scenarios"
+    RUN_ALLOCATION = "run_allocation"  # run the planner, apply a run to a scenario
     READ_AUDIT = "read_audit"
     MANAGE_USERS = "manage_users"
     MANAGE_SETTINGS = "manage_settings"
@@ -30,6 +31,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.EDIT_BUDGET: frozenset({Role.RESOURCE_MANAGER}),
     Action.EDIT_APPROPRIATIONS: frozenset({Role.RESOURCE_MANAGER}),
     Action.EDIT_SCENARIOS: frozenset({Role.RESOURCE_MANAGER}),
+    Action.RUN_ALLOCATION: frozenset({Role.RESOURCE_MANAGER}),
     Action.READ_AUDIT: frozenset({Role.ADMIN, Role.RESOURCE_MANAGER, Role.VIEWER}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
     Action.MANAGE_SETTINGS: frozenset({Role.ADMIN}),

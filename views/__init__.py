@@ -9,11 +9,13 @@ from flask_login import current_user
 
 from money import format_dollars
 from services.permissions import Action, can
-from views import admin, api, audit, auth, budget, dashboard, scenarios
+from views import admin, allocation, api, audit, auth, budget, dashboard, scenarios
 from views.errors import init_error_handlers
 from views.security import init_security
 
-BLUEPRINTS = (auth.bp, dashboard.bp, budget.bp, scenarios.bp, audit.bp, admin.bp, api.bp, api.health_bp)
+BLUEPRINTS = (
+    auth.bp, dashboard.bp, budget.bp, scenarios.bp, allocation.bp, audit.bp, admin.bp, api.bp, api.health_bp,
+)
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ _NAV = (
     ("Budget lines", "budget.lines", Action.READ, "budget.line"),
     ("Status of funds", "budget.appropriations", Action.READ, "budget.appropriation"),
     ("Scenarios", "scenarios.index", Action.READ, "scenarios."),
+    ("Allocation", "allocation.index", Action.READ, "allocation."),
     ("Audit trail", "audit.index", Action.READ_AUDIT, "audit."),
     ("Users", "admin.users", Action.MANAGE_USERS, "admin.user"),
     ("Settings", "admin.settings_page", Action.MANAGE_SETTINGS, "admin.settings"),

@@ -1,0 +1,155 @@
+"""Running the planner against a scenario, saving the run, and applying it as budget lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+import planner
+from models import (
+    AllocationRun,
+    Appropriation,
+    BudgetLine,
+    Division,
+    LineSource,
+    LineStage,
+    ObjectClass,
+    Priority,
+    ProgramType,
+    Region,
+    RunStatus,
+    Scenario,
+    User,
+    db,
+)
+from models.base import utcnow
+from money import to_cents
+from services.allocation_problems import (
+    PROGRAM_OBJECT_CLASS,
+    AllocationSettings,
+    fund_id,
+    lines_replaced_on_apply,
+    program_appropriations,
+)
+from services.audit import record_event
+from services.errors import ValidationError, WorkflowError
+from services.funds import ensure_not_overdrawn
+from services.settings import funds_control
+
+APPLYING_DIVISION = "IP"  # program funds are International Programs' lines unless the office says otherwise
+
+
+def parse(problem_json: dict) -> planner.Problem:
+    """The planner's own validation, as a ValidationError naming the field."""
+    try:
+        return planner.parse_problem(problem_json)
+    except planner.InvalidProblem as exc:
+        raise ValidationError(str(exc), fields={"problem": str(exc)}) from exc
+
+
+def run_allocation(actor: User, scenario: Scenario, problem_json: dict, *, settings: AllocationSettings | None,
+                   name: str | None = None) -> AllocationRun:
+    """Solve and save a run (whatever its status: an infeasible run explains its conflicts)."""
+    problem = parse(problem_json)
+    result = planner.solve(problem)
+    result_json = result.to_json()
+    run = AllocationRun(
+        scenario_id=scenario.id, name=name or problem_json.get("name") or f"Allocation for {scenario.name}",
+        settings=settings.to_json() if settings else None, problem=problem_json, result=result_json,
+        status=RunStatus(result.status), solver=result.solver, seconds=round(result.seconds, 3),
+        created_by_id=actor.id,
+    )
+    db.session.add(run)
+    db.session.flush()
+    record_event(actor, "allocation_run.create", "allocation_run", run.id,
+                 after={"scenario_id": scenario.id, "status": run.status.value, "solver": run.solver,
+                        "objective": result_json["objective"]})
+    return run
+
+
+def rerun(actor: User, run: AllocationRun) -> AllocationRun:
+    settings = AllocationSettings.from_json(run.settings) if run.settings is not None else None
+    return run_allocation(actor, run.scenario, run.problem, settings=settings, name=run.name)
+
+
+@dataclass(frozen=True)
+class ApplyPlan:
+    """What applying a run would do, shown before the button is pressed."""
+
+    replaced_count: int
+    replaced_cents: int
+    new_count: int
+    new_cents: int
+
+
+def _codes(model) -> dict[str, int]:
+    return {code: record_id for record_id, code in db.session.execute(sa.select(model.id, model.code))}
+
+
+def _new_lines(run: AllocationRun, appropriations: dict[str, Appropriation]) -> list[BudgetLine]:
+    regions, priorities, program_types = _codes(Region), _codes(Priority), _codes(ProgramType)
+    division_id = db.session.scalar(sa.select(Division.id).where(Division.code == APPLYING_DIVISION))
+    object_class_id = db.session.scalar(sa.select(ObjectClass.id).where(ObjectClass.code == PROGRAM_OBJECT_CLASS))
+    lines = []
+    for index, allocation in enumerate(run.result["allocations"]):
+        key, fund = allocation["key"], allocation["fund"]
+        if fund not in appropriations:
+            raise ValidationError(f"allocations[{index}].fund: {fund} is not a program appropriation of "
+                                  f"FY{run.scenario.budget_year}", fields={"fund": fund})
+        unknown = [d for d, known in (("region", regions), ("priority", priorities)) if key.get(d) not in known]
+        if unknown or ("program_type" in key and key["program_type"] not in program_types):
+            raise ValidationError(f"allocations[{index}].key: {key} names no known region and priority",
+                                  fields={"key": str(key)})
+        names = " — ".join(str(v) for v in key.values())
+        lines.append(BudgetLine(
+            scenario_id=run.scenario_id, fiscal_year=run.scenario.budget_year,
+            appropriation_id=appropriations[fund].id, division_id=division_id, object_class_id=object_class_id,
+            region_id=regions[key["region"]], priority_id=priorities[key["priority"]],
+            program_type_id=program_types.get(key.get("program_type")) if key.get("program_type") else None,
+            description=f"Allocation run {run.id}: {names}", amount_cents=to_cents(Decimal(allocation["amount"])),
+            stage=LineStage.PLANNED, source=LineSource.ALLOCATION, source_id=run.id, created_by_id=run.created_by_id,
+        ))
+    return lines
+
+
+def _targets(run: AllocationRun) -> tuple[dict[str, Appropriation], sa.ColumnElement[bool]]:
+    settings = AllocationSettings.from_json(run.settings)
+    appropriations = {fund_id(a): a for a in program_appropriations(run.scenario)}
+    funds_in_run = [a.id for fid, a in appropriations.items() if fid in {f["id"] for f in run.problem["funds"]}]
+    return appropriations, lines_replaced_on_apply(run.scenario, settings, funds_in_run)
+
+
+def apply_plan(run: AllocationRun) -> ApplyPlan:
+    _, replaced = _targets(run)
+    count, cents = db.session.execute(
+        sa.select(sa.func.count(BudgetLine.id), sa.func.coalesce(sa.func.sum(BudgetLine.amount_cents), 0))
+        .where(replaced)).one()
+    allocations = run.result.get("allocations", [])
+    return ApplyPlan(int(count), int(cents), len(allocations), sum(to_cents(Decimal(a["amount"])) for a in allocations))
+
+
+def apply_run(actor: User, run: AllocationRun) -> ApplyPlan:
+    """Write the allocation into the scenario as budget lines, replacing earlier allocation
+    (and, when the settings say so, program) lines on the same funds. Idempotent."""
+    if run.status != RunStatus.OPTIMAL:
+        raise WorkflowError(f"Run {run.id} is {run.status.value.replace('_', ' ')}: only an optimal run can be "
+                            "applied. Fix the conflicts and run again.")
+    if not run.scenario.is_editable:
+        raise WorkflowError(f"The scenario {run.scenario.name} is {run.scenario.status.value}; unlock it first.")
+    appropriations, replaced = _targets(run)
+    plan = apply_plan(run)
+    new_lines = _new_lines(run, appropriations)
+    db.session.execute(sa.delete(BudgetLine).where(replaced))
+    db.session.add_all(new_lines)
+    db.session.flush()
+    # The scenario may have changed since the run: never leave a fund overdrawn.
+    warnings = [ensure_not_overdrawn(run.scenario, db.session.get(Appropriation, appropriation_id), funds_control())
+                for appropriation_id in sorted({line.appropriation_id for line in new_lines})]
+    run.applied_at, run.applied_by_id = utcnow(), actor.id
+    db.session.flush()
+    record_event(actor, "allocation_run.apply", "allocation_run", run.id,
+                 after={"scenario_id": run.scenario_id, "lines": len(new_lines), "amount_cents": plan.new_cents},
+                 reason=" ".join([f"replaced {plan.replaced_count} lines.", *filter(None, warnings)]))
+    return plan

@@ -1,0 +1,85 @@
+"""Reading a saved run for people: the region × priority matrix, funds, and sensitivity."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+import planner
+from models import AllocationRun
+from services.allocation import parse
+from services.errors import ValidationError
+
+
+@dataclass(frozen=True)
+class Matrix:
+    rows: list[str]
+    columns: list[str]
+    cells: dict[tuple[str, str], int]  # whole dollars
+
+    def row_total(self, row: str) -> int:
+        return sum(self.cells.get((row, column), 0) for column in self.columns)
+
+    def column_total(self, column: str) -> int:
+        return sum(self.cells.get((row, column), 0) for row in self.rows)
+
+    @property
+    def total(self) -> int:
+        return sum(self.cells.values())
+
+
+def _matrix(cells: list[dict], row_dim: str, column_dim: str) -> Matrix:
+    sums: dict[tuple[str, str], int] = defaultdict(int)
+    rows, columns = [], []
+    for cell in cells:
+        row, column = cell["key"].get(row_dim, "—"), cell["key"].get(column_dim, "—")
+        sums[(row, column)] += cell["total"]
+        rows.append(row)
+        columns.append(column)
+    return Matrix(list(dict.fromkeys(rows)), list(dict.fromkeys(columns)), dict(sums))
+
+
+def region_priority_matrix(run: AllocationRun) -> Matrix:
+    return _matrix(run.result.get("cells", []), "region", "priority")
+
+
+def detail_rows(run: AllocationRun) -> list[dict]:
+    """Every cell with its key and total, for "program types on demand"."""
+    return sorted((c for c in run.result.get("cells", []) if c["total"]),
+                  key=lambda c: tuple(str(v) for v in c["key"].values()))
+
+
+def fund_rows(run: AllocationRun) -> list[dict]:
+    labels = {fund["id"]: fund.get("label", fund["id"]) for fund in run.problem.get("funds", [])}
+    return [{**fund, "label": labels.get(fund["id"], fund["id"])} for fund in run.result.get("funds", [])]
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    fund: str
+    scales: list[Decimal]
+    available: list[int]
+    statuses: list[str]
+    by_region: dict[str, list[int]]
+    by_priority: dict[str, list[int]]
+
+
+def sensitivity(run: AllocationRun, fund_id: str, low: Decimal, high: Decimal, steps: int = 7) -> Sensitivity:
+    """How each region's and priority's total moves as one fund goes from `low` to `high` of its level."""
+    problem = parse(run.problem)
+    try:
+        curve = planner.sweep(problem, fund_id, low, high, steps)
+    except planner.InvalidProblem as exc:
+        raise ValidationError(str(exc), fields={"fund": str(exc)}) from exc
+    by_region: dict[str, list[int]] = defaultdict(lambda: [0] * len(curve.points))
+    by_priority: dict[str, list[int]] = defaultdict(lambda: [0] * len(curve.points))
+    for index, point in enumerate(curve.points):
+        for cell in point.result.cells:
+            key = dict(cell.key)
+            by_region[key.get("region", "—")][index] += cell.total
+            by_priority[key.get("priority", "—")][index] += cell.total
+    return Sensitivity(
+        fund=fund_id, scales=[p.scale for p in curve.points], available=[int(p.available) for p in curve.points],
+        statuses=[p.result.status for p in curve.points], by_region=dict(by_region), by_priority=dict(by_priority),
+    )
