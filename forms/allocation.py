@@ -18,17 +18,24 @@ from services.allocation_problems import AllocationSettings
 
 
 class AllocationSettingsForm(FlaskForm):
-    objective = SelectField("Objective", choices=options([
-        ("value", "Most value: diminishing returns by weight"),
-        ("targets", "Closest to targets: last year's amounts"),
-    ]))
+    objective = SelectField(
+        "Objective",
+        choices=options(
+            [
+                ("value", "Most value: diminishing returns by weight"),
+                ("targets", "Closest to targets: last year's amounts"),
+            ]
+        ),
+    )
     by_program_type = BooleanField("Split each region and priority by program type")
     spend_all = BooleanField("Allocate every dollar of each appropriation", default=True)
     replace_program_lines = BooleanField(
-        "Replace the scenario's program lines (object class 41.0) on these appropriations", default=True)
+        "Replace the scenario's program lines (object class 41.0) on these appropriations", default=True
+    )
     include_directives = BooleanField("Honour the appropriations' directives", default=True)
-    time_limit_s = IntegerField("Time limit (seconds)", default=20, validators=[InputRequired(),
-                                                                              NumberRange(min=1, max=120)])
+    time_limit_s = IntegerField(
+        "Time limit (seconds)", default=20, validators=[InputRequired(), NumberRange(min=1, max=120)]
+    )
 
     regions: tuple[str, ...] = ()
     priorities: tuple[str, ...] = ()
@@ -58,8 +65,14 @@ class AllocationSettingsForm(FlaskForm):
 
     def fill(self, settings: AllocationSettings, weights: dict[str, str]) -> None:
         """Show saved (or default) settings."""
-        for name in ("objective", "by_program_type", "spend_all", "replace_program_lines", "include_directives",
-                     "time_limit_s"):
+        for name in (
+            "objective",
+            "by_program_type",
+            "spend_all",
+            "replace_program_lines",
+            "include_directives",
+            "time_limit_s",
+        ):
             self[name].data = getattr(settings, name)
         for region in self.regions:
             floor, cap = self.region_fields(region)
@@ -85,9 +98,12 @@ class AllocationSettingsForm(FlaskForm):
         mins = {p: share(self.priority_fields(p)[0]) for p in self.priorities}
         maxes = {p: share(self.priority_fields(p)[1]) for p in self.priorities}
         return AllocationSettings(
-            objective=self.objective.data, by_program_type=self.by_program_type.data, spend_all=self.spend_all.data,
+            objective=self.objective.data,
+            by_program_type=self.by_program_type.data,
+            spend_all=self.spend_all.data,
             replace_program_lines=self.replace_program_lines.data,
-            include_directives=self.include_directives.data, time_limit_s=self.time_limit_s.data,
+            include_directives=self.include_directives.data,
+            time_limit_s=self.time_limit_s.data,
             region_floors={k: v for k, v in floors.items() if v is not None},
             region_caps={k: v for k, v in caps.items() if v is not None},
             priority_min_shares={k: v for k, v in mins.items() if v is not None},
@@ -117,24 +133,37 @@ def settings_form(regions: list[str], priorities: list[str]) -> type[AllocationS
 
     Form.regions, Form.priorities = tuple(regions), tuple(priorities)
     for region in regions:
-        setattr(Form, f"floor_{region}", MoneyField(f"{region} floor", [Optional(), _whole_dollars],
-                                                    min_value=Decimal(0)))
+        setattr(
+            Form, f"floor_{region}", MoneyField(f"{region} floor", [Optional(), _whole_dollars], min_value=Decimal(0))
+        )
         setattr(Form, f"cap_{region}", MoneyField(f"{region} cap", [Optional(), _whole_dollars], min_value=Decimal(0)))
     for priority in priorities:
         for side in ("min", "max"):
-            setattr(Form, f"{side}_share_{priority}", DecimalField(
-                f"{priority} {side}imum share (%)", places=None, validators=[Optional(), NumberRange(0, 100)]))
+            setattr(
+                Form,
+                f"{side}_share_{priority}",
+                DecimalField(
+                    f"{priority} {side}imum share (%)", places=None, validators=[Optional(), NumberRange(0, 100)]
+                ),
+            )
         for region in regions:
-            setattr(Form, f"weight_{region}_{priority}", DecimalField(
-                f"Weight for {region}, {priority}", places=None, validators=[InputRequired(), NumberRange(0, 1000)]))
+            setattr(
+                Form,
+                f"weight_{region}_{priority}",
+                DecimalField(
+                    f"Weight for {region}, {priority}", places=None, validators=[InputRequired(), NumberRange(0, 1000)]
+                ),
+            )
     return Form
 
 
 class ProblemUploadForm(FlaskForm):
     """An allocation-problem/1 file someone saved or wrote by hand."""
 
-    problem = FileField("Allocation problem (JSON)", validators=[
-        FileRequired(), FileAllowed(["json"], "Upload a .json file (allocation-problem/1).")])
+    problem = FileField(
+        "Allocation problem (JSON)",
+        validators=[FileRequired(), FileAllowed(["json"], "Upload a .json file (allocation-problem/1).")],
+    )
 
 
 class SweepForm(FlaskForm):
@@ -142,6 +171,7 @@ class SweepForm(FlaskForm):
         csrf = False  # a GET form: it only reads
 
     fund = SelectField("Appropriation")
-    low = DecimalField("From (% of today's level)", default=Decimal(70), places=None,
-                       validators=[InputRequired(), NumberRange(0, 500)])
+    low = DecimalField(
+        "From (% of today's level)", default=Decimal(70), places=None, validators=[InputRequired(), NumberRange(0, 500)]
+    )
     high = DecimalField("To (%)", default=Decimal(130), places=None, validators=[InputRequired(), NumberRange(0, 500)])

@@ -49,23 +49,38 @@ def parse(problem_json: dict) -> planner.Problem:
         raise ValidationError(str(exc), fields={"problem": str(exc)}) from exc
 
 
-def run_allocation(actor: User, scenario: Scenario, problem_json: dict, *, settings: AllocationSettings | None,
-                   name: str | None = None) -> AllocationRun:
+def run_allocation(
+    actor: User, scenario: Scenario, problem_json: dict, *, settings: AllocationSettings | None, name: str | None = None
+) -> AllocationRun:
     """Solve and save a run (whatever its status: an infeasible run explains its conflicts)."""
     problem = parse(problem_json)
     result = planner.solve(problem)
     result_json = result.to_json()
     run = AllocationRun(
-        scenario_id=scenario.id, name=name or problem_json.get("name") or f"Allocation for {scenario.name}",
-        settings=settings.to_json() if settings else None, problem=problem_json, result=result_json,
-        status=RunStatus(result.status), solver=result.solver, seconds=round(result.seconds, 3),
+        scenario_id=scenario.id,
+        name=name or problem_json.get("name") or f"Allocation for {scenario.name}",
+        settings=settings.to_json() if settings else None,
+        problem=problem_json,
+        result=result_json,
+        status=RunStatus(result.status),
+        solver=result.solver,
+        seconds=round(result.seconds, 3),
         created_by_id=actor.id,
     )
     db.session.add(run)
     db.session.flush()
-    record_event(actor, "allocation_run.create", "allocation_run", run.id,
-                 after={"scenario_id": scenario.id, "status": run.status.value, "solver": run.solver,
-                        "objective": result_json["objective"]})
+    record_event(
+        actor,
+        "allocation_run.create",
+        "allocation_run",
+        run.id,
+        after={
+            "scenario_id": scenario.id,
+            "status": run.status.value,
+            "solver": run.solver,
+            "objective": result_json["objective"],
+        },
+    )
     return run
 
 
@@ -96,21 +111,34 @@ def _new_lines(run: AllocationRun, appropriations: dict[str, Appropriation]) -> 
     for index, allocation in enumerate(run.result["allocations"]):
         key, fund = allocation["key"], allocation["fund"]
         if fund not in appropriations:
-            raise ValidationError(f"allocations[{index}].fund: {fund} is not a program appropriation of "
-                                  f"FY{run.scenario.budget_year}", fields={"fund": fund})
+            raise ValidationError(
+                f"allocations[{index}].fund: {fund} is not a program appropriation of FY{run.scenario.budget_year}",
+                fields={"fund": fund},
+            )
         unknown = [d for d, known in (("region", regions), ("priority", priorities)) if key.get(d) not in known]
         if unknown or ("program_type" in key and key["program_type"] not in program_types):
-            raise ValidationError(f"allocations[{index}].key: {key} names no known region and priority",
-                                  fields={"key": str(key)})
+            raise ValidationError(
+                f"allocations[{index}].key: {key} names no known region and priority", fields={"key": str(key)}
+            )
         names = " — ".join(str(v) for v in key.values())
-        lines.append(BudgetLine(
-            scenario_id=run.scenario_id, fiscal_year=run.scenario.budget_year,
-            appropriation_id=appropriations[fund].id, division_id=division_id, object_class_id=object_class_id,
-            region_id=regions[key["region"]], priority_id=priorities[key["priority"]],
-            program_type_id=program_types.get(key.get("program_type")) if key.get("program_type") else None,
-            description=f"Allocation run {run.id}: {names}", amount_cents=to_cents(Decimal(allocation["amount"])),
-            stage=LineStage.PLANNED, source=LineSource.ALLOCATION, source_id=run.id, created_by_id=run.created_by_id,
-        ))
+        lines.append(
+            BudgetLine(
+                scenario_id=run.scenario_id,
+                fiscal_year=run.scenario.budget_year,
+                appropriation_id=appropriations[fund].id,
+                division_id=division_id,
+                object_class_id=object_class_id,
+                region_id=regions[key["region"]],
+                priority_id=priorities[key["priority"]],
+                program_type_id=program_types.get(key.get("program_type")) if key.get("program_type") else None,
+                description=f"Allocation run {run.id}: {names}",
+                amount_cents=to_cents(Decimal(allocation["amount"])),
+                stage=LineStage.PLANNED,
+                source=LineSource.ALLOCATION,
+                source_id=run.id,
+                created_by_id=run.created_by_id,
+            )
+        )
     return lines
 
 
@@ -124,8 +152,10 @@ def _targets(run: AllocationRun) -> tuple[dict[str, Appropriation], sa.ColumnEle
 def apply_plan(run: AllocationRun) -> ApplyPlan:
     _, replaced = _targets(run)
     count, cents = db.session.execute(
-        sa.select(sa.func.count(BudgetLine.id), sa.func.coalesce(sa.func.sum(BudgetLine.amount_cents), 0))
-        .where(replaced)).one()
+        sa.select(sa.func.count(BudgetLine.id), sa.func.coalesce(sa.func.sum(BudgetLine.amount_cents), 0)).where(
+            replaced
+        )
+    ).one()
     allocations = run.result.get("allocations", [])
     return ApplyPlan(int(count), int(cents), len(allocations), sum(to_cents(Decimal(a["amount"])) for a in allocations))
 
@@ -134,8 +164,10 @@ def apply_run(actor: User, run: AllocationRun) -> ApplyPlan:
     """Write the allocation into the scenario as budget lines, replacing earlier allocation
     (and, when the settings say so, program) lines on the same funds. Idempotent."""
     if run.status != RunStatus.OPTIMAL:
-        raise WorkflowError(f"Run {run.id} is {run.status.value.replace('_', ' ')}: only an optimal run can be "
-                            "applied. Fix the conflicts and run again.")
+        raise WorkflowError(
+            f"Run {run.id} is {run.status.value.replace('_', ' ')}: only an optimal run can be "
+            "applied. Fix the conflicts and run again."
+        )
     if not run.scenario.is_editable:
         raise WorkflowError(f"The scenario {run.scenario.name} is {run.scenario.status.value}; unlock it first.")
     appropriations, replaced = _targets(run)
@@ -145,11 +177,18 @@ def apply_run(actor: User, run: AllocationRun) -> ApplyPlan:
     db.session.add_all(new_lines)
     db.session.flush()
     # The scenario may have changed since the run: never leave a fund overdrawn.
-    warnings = [ensure_not_overdrawn(run.scenario, db.session.get(Appropriation, appropriation_id), funds_control())
-                for appropriation_id in sorted({line.appropriation_id for line in new_lines})]
+    warnings = [
+        ensure_not_overdrawn(run.scenario, db.session.get(Appropriation, appropriation_id), funds_control())
+        for appropriation_id in sorted({line.appropriation_id for line in new_lines})
+    ]
     run.applied_at, run.applied_by_id = utcnow(), actor.id
     db.session.flush()
-    record_event(actor, "allocation_run.apply", "allocation_run", run.id,
-                 after={"scenario_id": run.scenario_id, "lines": len(new_lines), "amount_cents": plan.new_cents},
-                 reason=" ".join([f"replaced {plan.replaced_count} lines.", *filter(None, warnings)]))
+    record_event(
+        actor,
+        "allocation_run.apply",
+        "allocation_run",
+        run.id,
+        after={"scenario_id": run.scenario_id, "lines": len(new_lines), "amount_cents": plan.new_cents},
+        reason=" ".join([f"replaced {plan.replaced_count} lines.", *filter(None, warnings)]),
+    )
     return plan

@@ -34,13 +34,21 @@ from models import (
 PROGRAM_OBJECT_CLASS = "41.0"  # grants, subsidies and contributions
 NEEDY_TIERS = ("Tier 2 Watch List", "Tier 3")
 # Value per dollar before the region's need: protection first, as most offices weigh it.
-PRIORITY_WEIGHTS = {"protection": Decimal("1.2"), "prosecution": Decimal("1.0"), "prevention": Decimal("1.0"),
-                    "partnership": Decimal("0.8")}
+PRIORITY_WEIGHTS = {
+    "protection": Decimal("1.2"),
+    "prosecution": Decimal("1.0"),
+    "prevention": Decimal("1.0"),
+    "partnership": Decimal("0.8"),
+}
 # Diminishing returns, in multiples of an even share of the money: the full weight up to
 # half an even share, 60% of it up to a whole share, 35% up to two shares, 15% beyond.
 # Breakpoints below the even share make the weights trade off against each other.
-SEGMENTS = ((Decimal("0.5"), Decimal(1)), (Decimal(1), Decimal("0.6")), (Decimal(2), Decimal("0.35")),
-            (None, Decimal("0.15")))
+SEGMENTS = (
+    (Decimal("0.5"), Decimal(1)),
+    (Decimal(1), Decimal("0.6")),
+    (Decimal(2), Decimal("0.35")),
+    (None, Decimal("0.15")),
+)
 
 
 @dataclass(frozen=True)
@@ -74,12 +82,16 @@ def fund_id(appropriation: Appropriation) -> str:
 
 def program_appropriations(scenario: Scenario) -> list[Appropriation]:
     """Foreign-assistance appropriations of the scenario's budget year (new money to allocate)."""
-    return list(db.session.scalars(
-        sa.select(Appropriation)
-        .where(Appropriation.fiscal_year == scenario.budget_year,
-               Appropriation.category == FundsCategory.FOREIGN_ASSISTANCE)
-        .order_by(Appropriation.account_code)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(Appropriation)
+            .where(
+                Appropriation.fiscal_year == scenario.budget_year,
+                Appropriation.category == FundsCategory.FOREIGN_ASSISTANCE,
+            )
+            .order_by(Appropriation.account_code)
+        )
+    )
 
 
 def _program_object_class_id() -> int:
@@ -91,16 +103,16 @@ def lines_replaced_on_apply(scenario: Scenario, settings: AllocationSettings, ap
     replaced = BudgetLine.source == LineSource.ALLOCATION
     if settings.replace_program_lines:
         replaced = sa.or_(replaced, BudgetLine.object_class_id == _program_object_class_id())
-    return sa.and_(BudgetLine.scenario_id == scenario.id, BudgetLine.appropriation_id.in_(appropriation_ids),
-                   replaced)
+    return sa.and_(BudgetLine.scenario_id == scenario.id, BudgetLine.appropriation_id.in_(appropriation_ids), replaced)
 
 
 def spoken_for_cents(scenario: Scenario, settings: AllocationSettings, appropriation: Appropriation) -> int:
     """What the scenario spends from the appropriation on lines the allocation leaves alone."""
     kept = sa.not_(lines_replaced_on_apply(scenario, settings, [appropriation.id]))
     total = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(BudgetLine.amount_cents), 0))
-        .where(BudgetLine.scenario_id == scenario.id, BudgetLine.appropriation_id == appropriation.id, kept)
+        sa.select(sa.func.coalesce(sa.func.sum(BudgetLine.amount_cents), 0)).where(
+            BudgetLine.scenario_id == scenario.id, BudgetLine.appropriation_id == appropriation.id, kept
+        )
     )
     return int(total)
 
@@ -113,15 +125,19 @@ def region_need() -> dict[str, Decimal]:
     """1 + the share of the region's countries on the Tier 2 Watch List or Tier 3 (latest report)."""
     latest = db.session.scalar(sa.select(sa.func.max(CountryTier.report_year)))
     rows = db.session.execute(
-        sa.select(Region.code, sa.func.count(Country.id),
-                  sa.func.count(CountryTier.id).filter(CountryTier.tier.in_(NEEDY_TIERS)))
+        sa.select(
+            Region.code,
+            sa.func.count(Country.id),
+            sa.func.count(CountryTier.id).filter(CountryTier.tier.in_(NEEDY_TIERS)),
+        )
         .select_from(Region)
         .outerjoin(Country, Country.region_id == Region.id)
         .outerjoin(CountryTier, sa.and_(CountryTier.country_id == Country.id, CountryTier.report_year == latest))
         .group_by(Region.code)
     )
-    return {code: Decimal(1) + (Decimal(needy) / countries if countries else Decimal(0))
-            for code, countries, needy in rows}
+    return {
+        code: Decimal(1) + (Decimal(needy) / countries if countries else Decimal(0)) for code, countries, needy in rows
+    }
 
 
 def default_weights() -> dict[str, str]:
@@ -137,8 +153,11 @@ def default_weights() -> dict[str, str]:
 def _prior_year_amounts(scenario: Scenario, by_program_type: bool) -> dict[tuple, int]:
     """Program amounts by cell in the scenario this one is based on (else the latest enacted)."""
     base = scenario.based_on or db.session.scalar(
-        sa.select(Scenario).where(Scenario.kind == ScenarioKind.ENACTED, Scenario.id != scenario.id)
-        .order_by(Scenario.budget_year.desc()).limit(1))
+        sa.select(Scenario)
+        .where(Scenario.kind == ScenarioKind.ENACTED, Scenario.id != scenario.id)
+        .order_by(Scenario.budget_year.desc())
+        .limit(1)
+    )
     if base is None:
         return {}
     columns = [Region.code, Priority.code] + ([ProgramType.code] if by_program_type else [])
@@ -167,8 +186,11 @@ def build_problem(scenario: Scenario, settings: AllocationSettings) -> dict:
         settings = replace(settings, by_program_type=True)  # a directive names program types: the grid must too
     regions = [r.code for r in db.session.scalars(sa.select(Region).order_by(Region.code))]
     priorities = [p.code for p in db.session.scalars(sa.select(Priority).order_by(Priority.sort_order))]
-    program_types = ([t.code for t in db.session.scalars(sa.select(ProgramType).order_by(ProgramType.code))]
-                     if settings.by_program_type else [None])
+    program_types = (
+        [t.code for t in db.session.scalars(sa.select(ProgramType).order_by(ProgramType.code))]
+        if settings.by_program_type
+        else [None]
+    )
     funds = [
         {
             "id": fund_id(a),
@@ -191,10 +213,13 @@ def build_problem(scenario: Scenario, settings: AllocationSettings) -> dict:
                 if program_type is not None:
                     key["program_type"] = program_type
                 weight = Decimal(weights.get(f"{region}/{priority}", "1"))
-                cell: dict = {"key": key, "value": [
-                    {"upto": None if upto is None else int(even_share * upto), "weight": float(weight * factor)}
-                    for upto, factor in SEGMENTS
-                ]}
+                cell: dict = {
+                    "key": key,
+                    "value": [
+                        {"upto": None if upto is None else int(even_share * upto), "weight": float(weight * factor)}
+                        for upto, factor in SEGMENTS
+                    ],
+                }
                 if settings.objective == "targets":
                     cell["target"] = _whole_dollars(prior.get(tuple(v for v in key.values()), 0))
                 cells.append(cell)
@@ -214,19 +239,34 @@ def _rules(appropriations: list[Appropriation], settings: AllocationSettings) ->
     if settings.include_directives:
         for appropriation in appropriations:
             for directive in appropriation.directives:
-                rule = {"id": f"directive-{directive.id}", "label": f"{directive.label} ({appropriation.label})",
-                        "where": {**directive.where, "fund": [fund_id(appropriation)]}}
+                rule = {
+                    "id": f"directive-{directive.id}",
+                    "label": f"{directive.label} ({appropriation.label})",
+                    "where": {**directive.where, "fund": [fund_id(appropriation)]},
+                }
                 if directive.min_cents is not None:
                     rule["min"] = _whole_dollars(directive.min_cents)
                 if directive.max_cents is not None:
                     rule["max"] = _whole_dollars(directive.max_cents)
                 rules.append(rule)
     for region, amount in sorted(settings.region_floors.items()):
-        rules.append({"id": f"floor-{region}", "label": f"Not less than ${amount:,} for {region}",
-                      "where": {"region": [region]}, "min": amount})
+        rules.append(
+            {
+                "id": f"floor-{region}",
+                "label": f"Not less than ${amount:,} for {region}",
+                "where": {"region": [region]},
+                "min": amount,
+            }
+        )
     for region, amount in sorted(settings.region_caps.items()):
-        rules.append({"id": f"cap-{region}", "label": f"No more than ${amount:,} for {region}",
-                      "where": {"region": [region]}, "max": amount})
+        rules.append(
+            {
+                "id": f"cap-{region}",
+                "label": f"No more than ${amount:,} for {region}",
+                "where": {"region": [region]},
+                "max": amount,
+            }
+        )
     for priority in sorted(set(settings.priority_min_shares) | set(settings.priority_max_shares)):
         rule: dict = {"id": f"share-{priority}", "where": {"priority": [priority]}}
         low, high = settings.priority_min_shares.get(priority), settings.priority_max_shares.get(priority)
@@ -234,8 +274,11 @@ def _rules(appropriations: list[Appropriation], settings: AllocationSettings) ->
             rule["min_share"] = float(Decimal(low))
         if high is not None:
             rule["max_share"] = float(Decimal(high))
-        bounds = " and ".join(part for part in (f"at least {Decimal(low):.0%}" if low else "",
-                                                 f"at most {Decimal(high):.0%}" if high else "") if part)
+        bounds = " and ".join(
+            part
+            for part in (f"at least {Decimal(low):.0%}" if low else "", f"at most {Decimal(high):.0%}" if high else "")
+            if part
+        )
         rule["label"] = f"{priority.capitalize()}: {bounds} of the program funds"
         rules.append(rule)
     return rules

@@ -46,8 +46,9 @@ def region_priority_matrix(run: AllocationRun) -> Matrix:
 
 def detail_rows(run: AllocationRun) -> list[dict]:
     """Every cell with its key and total, for "program types on demand"."""
-    return sorted((c for c in run.result.get("cells", []) if c["total"]),
-                  key=lambda c: tuple(str(v) for v in c["key"].values()))
+    return sorted(
+        (c for c in run.result.get("cells", []) if c["total"]), key=lambda c: tuple(str(v) for v in c["key"].values())
+    )
 
 
 def fund_rows(run: AllocationRun) -> list[dict]:
@@ -80,6 +81,10 @@ def sensitivity(run: AllocationRun, fund_id: str, low: Decimal, high: Decimal, s
             by_region[key.get("region", "—")][index] += cell.total
             by_priority[key.get("priority", "—")][index] += cell.total
     return Sensitivity(
-        fund=fund_id, scales=[p.scale for p in curve.points], available=[int(p.available) for p in curve.points],
-        statuses=[p.result.status for p in curve.points], by_region=dict(by_region), by_priority=dict(by_priority),
+        fund=fund_id,
+        scales=[p.scale for p in curve.points],
+        available=[int(p.available) for p in curve.points],
+        statuses=[p.result.status for p in curve.points],
+        by_region=dict(by_region),
+        by_priority=dict(by_priority),
     )

@@ -148,8 +148,9 @@ def ensure_not_overdrawn(scenario: Scenario, appropriation: Appropriation, contr
     status = status_of(appropriation, scenario, dt.date.today())
     if not status.is_overdrawn:
         return None
-    message = (f"{appropriation.label} would be overdrawn in {scenario.name} by "
-               f"{format_dollars(-status.available_cents)}.")
+    message = (
+        f"{appropriation.label} would be overdrawn in {scenario.name} by {format_dollars(-status.available_cents)}."
+    )
     if control == FundsControl.REFUSE:
         raise FundsError(message + " Nothing was changed.", fields={"amount": message})
     return message + " Saved anyway because the office's funds control is set to warn."

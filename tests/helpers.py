@@ -74,16 +74,16 @@ def url_values(rm_token_id: int) -> dict[str, object]:
         "user_id": user("staff-ip@example.gov").id,
         "token_id": rm_token_id,
         "kind": "regions",
+        "run_id": allocation_run_id(plan),
+        "part": "result",
         "filename": "app.css",
     }
 
 
 def concrete_requests(app, values):
+    """(endpoint, method, path) for every route, its arguments filled in from `values`."""
     for rule in app.url_map.iter_rules():
-        path = rule.rule
-        for name in rule.arguments:
-            path = path.replace(f"<int:{name}>", str(values[name])).replace(f"<{name}>", str(values[name]))
-            path = path.replace(f"<path:{name}>", str(values[name]))
+        path = re.sub(r"<(?:[^:<>]+:)?([a-z_]+)>", lambda m: str(values[m.group(1)]), rule.rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield rule.endpoint, method, path
 
@@ -126,3 +126,20 @@ def same_line_with(line: BudgetLine, amount: str) -> LineInput:
         description=line.description,
         stage=line.stage,
     )
+
+
+def allocation_run_id(scenario: Scenario) -> int:
+    """A saved (optimal) allocation run on the scenario, made once per test database."""
+    from models import AllocationRun  # noqa: PLC0415 - keeps the helper import-light for the planner tests
+    from services import allocation  # noqa: PLC0415
+    from services.allocation_problems import AllocationSettings, build_problem  # noqa: PLC0415
+
+    existing = db.session.scalar(sa.select(AllocationRun.id).where(AllocationRun.scenario_id == scenario.id).limit(1))
+    if existing is not None:
+        return existing
+    settings = AllocationSettings()
+    run = allocation.run_allocation(
+        user("rm@example.gov"), scenario, build_problem(scenario, settings), settings=settings
+    )
+    db.session.commit()
+    return run.id

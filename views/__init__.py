@@ -14,7 +14,15 @@ from views.errors import init_error_handlers
 from views.security import init_security
 
 BLUEPRINTS = (
-    auth.bp, dashboard.bp, budget.bp, scenarios.bp, allocation.bp, audit.bp, admin.bp, api.bp, api.health_bp,
+    auth.bp,
+    dashboard.bp,
+    budget.bp,
+    scenarios.bp,
+    allocation.bp,
+    audit.bp,
+    admin.bp,
+    api.bp,
+    api.health_bp,
 )
 
 

@@ -14,8 +14,8 @@ from forms.fields import options
 from models import AllocationRun, Priority, Region, Scenario, db
 from services import allocation
 from services.allocation_problems import AllocationSettings, build_problem, default_weights
-from services.dashboard import working_scenario
 from services.allocation_results import detail_rows, fund_rows, region_priority_matrix, sensitivity
+from services.dashboard import working_scenario
 from services.errors import DomainError
 from services.permissions import Action
 from views.access import requires
@@ -33,14 +33,17 @@ def _grid() -> tuple[list[str], list[str]]:
 
 
 def _runs(scenario: Scenario) -> list[AllocationRun]:
-    return list(db.session.scalars(
-        sa.select(AllocationRun).where(AllocationRun.scenario_id == scenario.id).order_by(AllocationRun.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(AllocationRun).where(AllocationRun.scenario_id == scenario.id).order_by(AllocationRun.id.desc())
+        )
+    )
 
 
 def _setup_page(scenario: Scenario, form, upload_form, status: int = 200):
-    return render_template("allocation/setup.html", scenario=scenario, form=form, upload_form=upload_form,
-                           runs=_runs(scenario)), status
+    return render_template(
+        "allocation/setup.html", scenario=scenario, form=form, upload_form=upload_form, runs=_runs(scenario)
+    ), status
 
 
 @bp.route("/allocation")
@@ -74,8 +77,9 @@ def run(scenario_id: int):
         return _setup_page(scenario, form, ProblemUploadForm(formdata=None), 422)
     settings = form.to_settings()
     try:
-        new_run = allocation.run_allocation(current_user, scenario, build_problem(scenario, settings),
-                                            settings=settings)
+        new_run = allocation.run_allocation(
+            current_user, scenario, build_problem(scenario, settings), settings=settings
+        )
     except DomainError as exc:
         return _setup_page(scenario, form, ProblemUploadForm(formdata=None), show_domain_error(form, exc))
     db.session.commit()
@@ -116,7 +120,10 @@ def upload(scenario_id: int):
 def show(run_id: int):
     record = db.get_or_404(AllocationRun, run_id)
     return render_template(
-        "allocation/run.html", run=record, matrix=region_priority_matrix(record), funds=fund_rows(record),
+        "allocation/run.html",
+        run=record,
+        matrix=region_priority_matrix(record),
+        funds=fund_rows(record),
         details=detail_rows(record) if request.args.get("detail") else None,
         plan=allocation.apply_plan(record) if record.status.value == "optimal" else None,
         sweep_form=_sweep_form(record),
@@ -134,8 +141,11 @@ def _sweep_form(record: AllocationRun) -> SweepForm:
 def download(run_id: int, part: str):
     record = db.get_or_404(AllocationRun, run_id)
     body = json.dumps(getattr(record, part), indent=2, sort_keys=False)
-    return Response(body, mimetype="application/json", headers={
-        "Content-Disposition": f'attachment; filename="allocation-run-{record.id}-{part}.json"'})
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="allocation-run-{record.id}-{part}.json"'},
+    )
 
 
 @bp.route("/allocation-runs/<int:run_id>/rerun", methods=["POST"])
@@ -164,8 +174,11 @@ def apply(run_id: int):
         flash(exc.message, "error")
         return redirect(url_for("allocation.show", run_id=run_id))
     db.session.commit()
-    flash(f"Applied: {plan.new_count} allocation lines now stand in {record.scenario.name} "
-          f"(replacing {plan.replaced_count}).", "success")
+    flash(
+        f"Applied: {plan.new_count} allocation lines now stand in {record.scenario.name} "
+        f"(replacing {plan.replaced_count}).",
+        "success",
+    )
     return redirect(url_for("budget.lines", scenario=record.scenario_id, source="allocation"))
 
 
@@ -174,6 +187,8 @@ def apply(run_id: int):
 def sensitivity_page(run_id: int):
     record = db.get_or_404(AllocationRun, run_id)
     form = _sweep_form(record)
+    if "fund" not in request.args:  # the form alone, with its defaults
+        return render_template("allocation/sensitivity.html", run=record, form=form, result=None)
     if not form.validate():
         return render_template("allocation/sensitivity.html", run=record, form=form, result=None), 422
     try:
@@ -182,7 +197,16 @@ def sensitivity_page(run_id: int):
         form.fund.errors = [exc.message]
         return render_template("allocation/sensitivity.html", run=record, form=form, result=None), 422
     labels = [f"{scale * 100:.0f}%" for scale in result.scales]
-    charts = (line_chart("Total by region", labels, result.by_region),
-              line_chart("Total by priority", labels, result.by_priority))
-    return render_template("allocation/sensitivity.html", run=record, form=form, result=result, charts=charts,
-                           labels=labels, hundred=Decimal(100))
+    charts = (
+        line_chart("Total by region", labels, result.by_region),
+        line_chart("Total by priority", labels, result.by_priority),
+    )
+    return render_template(
+        "allocation/sensitivity.html",
+        run=record,
+        form=form,
+        result=result,
+        charts=charts,
+        labels=labels,
+        hundred=Decimal(100),
+    )

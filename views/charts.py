@@ -68,7 +68,7 @@ def line_chart(title: str, x_labels: list[str], series: dict[str, list[int]]) ->
         label_y = max(item.label_y, last + 12)
         placed.append(Series(item.name, item.css_class, item.values, item.points, label_y))
         last = label_y
-    ticks = int(round(y_max / step))
+    ticks = round(y_max / step)
     return LineChart(
         title=title,
         x_labels=tuple(x_labels),

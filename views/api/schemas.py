@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
 
-from models import FundsCategory, LineSource, LineStage, ScenarioKind, ScenarioStatus
+from models import FundsCategory, LineSource, LineStage, RunStatus, ScenarioKind, ScenarioStatus
 from money import MoneyError, money_from_json, money_str
 
 
@@ -153,3 +153,58 @@ class AuditEventSchema(Schema):
     before = fields.Dict(allow_none=True)
     after = fields.Dict(allow_none=True)
     reason = fields.String()
+
+
+class AllocationSettingsSchema(Schema):
+    """How to build the problem from the scenario (the Allocation page's settings)."""
+
+    class Meta:
+        unknown = RAISE
+
+    objective = fields.String(load_default="value", validate=validate.OneOf(["value", "targets"]))
+    by_program_type = fields.Boolean(load_default=False)
+    spend_all = fields.Boolean(load_default=True)
+    replace_program_lines = fields.Boolean(load_default=True)
+    include_directives = fields.Boolean(load_default=True)
+    time_limit_s = fields.Integer(strict=True, load_default=20, validate=validate.Range(1, 120))
+    region_floors = fields.Dict(
+        keys=fields.String(), values=fields.Integer(strict=True, validate=validate.Range(0)), load_default=dict
+    )
+    region_caps = fields.Dict(
+        keys=fields.String(), values=fields.Integer(strict=True, validate=validate.Range(0)), load_default=dict
+    )
+    priority_min_shares = fields.Dict(
+        keys=fields.String(), values=fields.Decimal(validate=validate.Range(0, 1)), load_default=dict
+    )
+    priority_max_shares = fields.Dict(
+        keys=fields.String(), values=fields.Decimal(validate=validate.Range(0, 1)), load_default=dict
+    )
+    weights = fields.Dict(
+        keys=fields.String(), values=fields.Decimal(validate=validate.Range(0, 1000)), load_default=dict
+    )
+
+
+class AllocationRunRequestSchema(Schema):
+    """Either a problem (allocation-problem/1) or settings to build one from the scenario."""
+
+    class Meta:
+        unknown = RAISE
+
+    problem = fields.Dict(load_default=None)
+    settings = fields.Nested(AllocationSettingsSchema, load_default=None)
+    name = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class AllocationRunSchema(Schema):
+    id = fields.Integer()
+    scenario = fields.Integer(attribute="scenario_id")
+    name = fields.String()
+    status = fields.Enum(RunStatus, by_value=True)
+    solver = fields.String()
+    seconds = fields.Float()
+    created_by = fields.Integer(attribute="created_by_id", allow_none=True)
+    created_at = fields.DateTime()
+    applied_at = fields.DateTime(allow_none=True)
+    settings = fields.Dict(allow_none=True)
+    problem = fields.Dict()
+    result = fields.Dict()

@@ -1,0 +1,172 @@
+"""Allocation from a scenario: the problem it builds, the run it saves, the lines it applies."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+import sqlalchemy as sa
+from helpers import appropriation, plan_scenario, user
+
+from models import AuditEvent, BudgetLine, LineSource, ObjectClass, RunStatus, Scenario, ScenarioStatus, db
+from services import allocation
+from services.allocation_problems import AllocationSettings, build_problem
+from services.errors import ValidationError, WorkflowError
+
+
+def _program_class_id() -> int:
+    return db.session.scalar(sa.select(ObjectClass.id).where(ObjectClass.code == "41.0"))
+
+
+def _lines(scenario: Scenario) -> list[BudgetLine]:
+    return list(db.session.scalars(sa.select(BudgetLine).where(BudgetLine.scenario_id == scenario.id)))
+
+
+def _run(settings: AllocationSettings | None = None):
+    settings = settings or AllocationSettings()
+    plan = plan_scenario()
+    return allocation.run_allocation(user("rm@example.gov"), plan, build_problem(plan, settings), settings=settings)
+
+
+def test_funds_are_the_budget_years_program_money_less_other_spending(app):
+    plan = plan_scenario()
+    problem = build_problem(plan, AllocationSettings())
+    funds = {fund["id"]: fund for fund in problem["funds"]}
+    assert set(funds) == {"INCLE-FY2027", "ESF-FY2027"}  # DP is operations money, FY2026 funds are last year's
+    for code in ("INCLE", "ESF"):
+        record = appropriation(code, 2027)
+        other = sum(
+            line.amount_cents
+            for line in _lines(plan)
+            if line.appropriation_id == record.id and line.object_class_id != _program_class_id()
+        )
+        assert funds[f"{code}-FY2027"]["available"] == (record.allotted_cents - other) // 100
+        assert funds[f"{code}-FY2027"]["spend"] == "all"
+
+
+def test_directives_become_rules_and_bring_program_types_into_the_grid(app):
+    problem = build_problem(plan_scenario(), AllocationSettings())
+    incle = appropriation("INCLE", 2027)
+    rules = {rule["id"]: rule for rule in problem["rules"]}
+    for directive in incle.directives:
+        rule = rules[f"directive-{directive.id}"]
+        assert rule["where"]["fund"] == ["INCLE-FY2027"]
+        if directive.min_cents is not None:
+            assert rule["min"] * 100 == directive.min_cents
+    assert any("program_type" in d.where for d in incle.directives)
+    assert all("program_type" in cell["key"] for cell in problem["cells"])
+
+
+def test_without_directives_the_grid_is_region_by_priority(app):
+    problem = build_problem(plan_scenario(), AllocationSettings(include_directives=False))
+    assert len(problem["cells"]) == 7 * 4
+    assert all(set(cell["key"]) == {"region", "priority"} for cell in problem["cells"])
+
+
+def test_targets_are_last_years_program_amounts(app):
+    plan = plan_scenario()
+    problem = build_problem(plan, AllocationSettings(objective="targets", include_directives=False))
+    enacted = plan.based_on
+    expected: dict[tuple[str, str], int] = defaultdict(int)
+    for line in _lines(enacted):
+        if line.object_class_id == _program_class_id() and line.region and line.priority:
+            expected[(line.region.code, line.priority.code)] += line.amount_cents
+    targets = {(c["key"]["region"], c["key"]["priority"]): c["target"] for c in problem["cells"]}
+    assert targets == {key: expected.get(key, 0) // 100 for key in targets}
+
+
+def test_apply_writes_the_allocation_and_keeps_other_lines(app):
+    plan = plan_scenario()
+    before = _lines(plan)
+    program_ids = {"INCLE": appropriation("INCLE", 2027).id, "ESF": appropriation("ESF", 2027).id}
+    untouched = sorted(
+        (line.id, line.amount_cents)
+        for line in before
+        if not (line.appropriation_id in program_ids.values() and line.object_class_id == _program_class_id())
+    )
+    run = _run()
+    assert run.status == RunStatus.OPTIMAL
+    allocation.apply_run(user("rm@example.gov"), run)
+    db.session.commit()
+    after = _lines(plan)
+    written = [line for line in after if line.source == LineSource.ALLOCATION]
+    assert len(written) == len(run.result["allocations"])
+    assert all(line.source_id == run.id and line.object_class_id == _program_class_id() for line in written)
+    # Every fund is spent in full, to the dollar, as the run said.
+    for fund in run.result["funds"]:
+        appropriation_id = program_ids[fund["id"].split("-")[0]]
+        assert (
+            sum(line.amount_cents for line in written if line.appropriation_id == appropriation_id)
+            == fund["allocated"] * 100
+            == fund["available"] * 100
+        )
+    kept = sorted((line.id, line.amount_cents) for line in after if line.source != LineSource.ALLOCATION)
+    assert kept == untouched
+    assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "allocation_run.apply")) is not None
+
+
+def test_applying_twice_changes_nothing(app):
+    run = _run()
+    allocation.apply_run(user("rm@example.gov"), run)
+    db.session.commit()
+    first = sorted(
+        (line.appropriation_id, line.region_id, line.priority_id, line.program_type_id, line.amount_cents)
+        for line in _lines(plan_scenario())
+    )
+    allocation.apply_run(user("rm@example.gov"), run)
+    db.session.commit()
+    second = sorted(
+        (line.appropriation_id, line.region_id, line.priority_id, line.program_type_id, line.amount_cents)
+        for line in _lines(plan_scenario())
+    )
+    assert first == second
+
+
+def test_an_impossible_floor_is_infeasible_with_the_least_relaxation(app):
+    plan = plan_scenario()
+    problem = build_problem(plan, AllocationSettings())
+    money = sum(fund["available"] for fund in problem["funds"])
+    floor = money + 5_000_000  # more than all the money: the floor must give way by exactly the excess
+    run = _run(AllocationSettings(region_floors={"AF": floor}))
+    assert run.status == RunStatus.INFEASIBLE
+    conflicts = {c["id"]: c["relaxed_by"] for c in run.result["conflicts"]}
+    assert conflicts == {"floor-AF": 5_000_000}
+    count = len(_lines(plan))
+    with pytest.raises(WorkflowError, match="only an optimal run can be applied"):
+        allocation.apply_run(user("rm@example.gov"), run)
+    db.session.rollback()
+    assert len(_lines(plan)) == count
+
+
+def test_a_locked_scenario_is_not_changed(app):
+    run = _run()
+    plan = plan_scenario()
+    plan.status = ScenarioStatus.LOCKED
+    db.session.commit()
+    with pytest.raises(WorkflowError, match="locked"):
+        allocation.apply_run(user("rm@example.gov"), run)
+
+
+def test_an_uploaded_problem_must_name_the_scenarios_funds_to_be_applied(app):
+    problem = {
+        "format": "allocation-problem/1",
+        "objective": "value",
+        "cells": [{"key": {"region": "AF", "priority": "protection"}, "value": [{"upto": None, "weight": 1}]}],
+        "funds": [{"id": "ELSEWHERE", "available": 1000, "spend": "all"}],
+    }
+    run = allocation.run_allocation(user("rm@example.gov"), plan_scenario(), problem, settings=None)
+    assert run.status == RunStatus.OPTIMAL
+    with pytest.raises(ValidationError, match="ELSEWHERE is not a program appropriation"):
+        allocation.apply_run(user("rm@example.gov"), run)
+
+
+def test_invalid_problems_name_the_field(app):
+    problem = {
+        "format": "allocation-problem/1",
+        "objective": "value",
+        "cells": [{"key": {"region": "AF"}, "value": [{"upto": 10, "weight": 1}, {"upto": 20, "weight": 2}]}],
+        "funds": [{"id": "F", "available": 1000}],
+    }
+    with pytest.raises(ValidationError) as invalid:
+        allocation.run_allocation(user("rm@example.gov"), plan_scenario(), problem, settings=None)
+    assert invalid.value.message.startswith("cells[0].value")

@@ -1,0 +1,203 @@
+"""The Allocation pages and the allocation-runs API."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import pytest
+import sqlalchemy as sa
+from helpers import allocation_run_id, csrf_from, plan_scenario, user
+
+from models import AllocationRun, BudgetLine, LineSource, db
+from services import accounts
+
+
+@pytest.fixture
+def rm(client, auth):
+    auth.login("rm@example.gov")
+    return client
+
+
+def _settings_form(page: str) -> dict:
+    """Every input of the settings form as the browser would send it (checkboxes ticked as shown)."""
+    form = page[page.index('class="usa-form usa-form--large allocation-settings"') :]
+    form = form[: form.index("</form>")]
+    data = {}
+    for tag in re.findall(r"<input[^>]*>", form):
+        name = re.search(r'name="([^"]+)"', tag)
+        if not name:
+            continue
+        value = re.search(r'value="([^"]*)"', tag)
+        if 'type="checkbox"' in tag:
+            if "checked" in tag:
+                data[name.group(1)] = "y"
+        else:
+            data[name.group(1)] = value.group(1) if value else ""
+    data["objective"] = "value"
+    return data
+
+
+def test_run_from_the_page_then_apply(rm):
+    plan = plan_scenario()
+    page = rm.get(f"/scenarios/{plan.id}/allocation").get_data(as_text=True)
+    response = rm.post(f"/scenarios/{plan.id}/allocation/runs", data=_settings_form(page))
+    assert response.status_code == 302
+    run_page = rm.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Optimal" in run_page
+    run = db.session.scalar(sa.select(AllocationRun).order_by(AllocationRun.id.desc()))
+    total = sum(c["total"] for c in run.result["cells"])
+    assert f"${total:,}" in run_page  # the matrix's grand total
+    assert "What limits the allocation" in run_page
+    response = rm.post(f"/allocation-runs/{run.id}/apply", data={"csrf_token": csrf_from(run_page)})
+    assert response.status_code == 302
+    written = db.session.scalars(sa.select(BudgetLine).where(BudgetLine.source == LineSource.ALLOCATION)).all()
+    assert sum(line.amount_cents for line in written) == total * 100
+
+
+def test_a_bad_floor_shows_on_its_field_and_runs_nothing(rm):
+    plan = plan_scenario()
+    page = rm.get(f"/scenarios/{plan.id}/allocation").get_data(as_text=True)
+    data = _settings_form(page) | {"floor_AF": "1e3", "cap_EAP": "100", "floor_EAP": "200"}
+    response = rm.post(f"/scenarios/{plan.id}/allocation/runs", data=data)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "at most two decimal places" in html
+    assert "The cap is below the floor." in html
+    assert db.session.scalar(sa.select(sa.func.count(AllocationRun.id))) == 0
+
+
+def test_upload_a_saved_problem(rm):
+    plan = plan_scenario()
+    page = rm.get(f"/scenarios/{plan.id}/allocation").get_data(as_text=True)
+    problem = {
+        "format": "allocation-problem/1",
+        "objective": "value",
+        "cells": [
+            {"key": {"region": "AF", "priority": "protection"}, "value": [{"upto": None, "weight": 2}]},
+            {"key": {"region": "EAP", "priority": "protection"}, "value": [{"upto": None, "weight": 1}]},
+        ],
+        "funds": [{"id": "INCLE-FY2027", "available": 1000, "spend": "all"}],
+    }
+    upload = {"csrf_token": csrf_from(page), "problem": (io.BytesIO(json.dumps(problem).encode()), "p.json")}
+    response = rm.post(f"/scenarios/{plan.id}/allocation/upload", data=upload, content_type="multipart/form-data")
+    assert response.status_code == 302
+    run = db.session.scalar(sa.select(AllocationRun).order_by(AllocationRun.id.desc()))
+    # All $1,000 goes to the cell worth twice as much per dollar.
+    assert run.result["cells"] == [
+        {"key": {"region": "AF", "priority": "protection"}, "total": 1000},
+        {"key": {"region": "EAP", "priority": "protection"}, "total": 0},
+    ]
+    downloaded = rm.get(f"/allocation-runs/{run.id}/problem.json")
+    assert downloaded.headers["Content-Disposition"].startswith("attachment")
+    assert json.loads(downloaded.get_data()) == problem
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"{not json", "That is not JSON"),
+        (b"[1, 2]", "Upload one allocation-problem/1 JSON object"),
+        (
+            json.dumps(
+                {
+                    "format": "allocation-problem/1",
+                    "objective": "value",
+                    "cells": [
+                        {"key": {"region": "AF"}, "value": [{"upto": 10, "weight": 1}, {"upto": 20, "weight": 3}]}
+                    ],
+                    "funds": [{"id": "F", "available": 5}],
+                }
+            ).encode(),
+            "cells[0].value",
+        ),
+    ],
+)
+def test_bad_uploads_say_what_is_wrong(rm, content, message):
+    plan = plan_scenario()
+    page = rm.get(f"/scenarios/{plan.id}/allocation").get_data(as_text=True)
+    upload = {"csrf_token": csrf_from(page), "problem": (io.BytesIO(content), "p.json")}
+    response = rm.post(f"/scenarios/{plan.id}/allocation/upload", data=upload, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(AllocationRun.id))) == 0
+
+
+def test_sensitivity_solves_seven_levels(rm):
+    run_id = allocation_run_id(plan_scenario())
+    response = rm.get(f"/allocation-runs/{run_id}/sensitivity?fund=INCLE-FY2027&low=70&high=130")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    for level in ("70%", "80%", "90%", "100%", "110%", "120%", "130%"):
+        assert f">{level}<" in html
+    available = next(
+        f["available"] for f in db.session.get(AllocationRun, run_id).problem["funds"] if f["id"] == "INCLE-FY2027"
+    )
+    assert f"${available * 7 // 10:,}" in html  # the 70% level, in whole dollars
+    assert html.count("<polyline") == 7 + 4  # a line per region and per priority
+    unknown = rm.get(f"/allocation-runs/{run_id}/sensitivity?fund=NOPE&low=70&high=130")
+    assert unknown.status_code == 422
+
+
+def _token(email: str) -> dict:
+    token = accounts.issue_token(None, user(email), "test")
+    db.session.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_api_runs_from_settings_and_applies(client):
+    headers = _token("rm@example.gov")
+    plan = plan_scenario()
+    response = client.post(
+        f"/api/v1/scenarios/{plan.id}/allocation-runs",
+        headers=headers,
+        json={"settings": {"region_floors": {"AF": 20_000_000}, "weights": {"AF/protection": 3}}},
+    )
+    assert response.status_code == 201
+    run = response.get_json()
+    assert run["result"]["format"] == "allocation-result/1"
+    assert run["status"] == "optimal"
+    africa = sum(c["total"] for c in run["result"]["cells"] if c["key"]["region"] == "AF")
+    assert africa >= 20_000_000
+    assert client.get(f"/api/v1/allocation-runs/{run['id']}", headers=headers).get_json()["id"] == run["id"]
+    listed = client.get(f"/api/v1/scenarios/{plan.id}/allocation-runs", headers=headers).get_json()
+    assert [item["id"] for item in listed["items"]] == [run["id"]]
+    applied = client.post(f"/api/v1/allocation-runs/{run['id']}/apply", headers=headers)
+    assert applied.status_code == 200
+    again = client.post(f"/api/v1/allocation-runs/{run['id']}/apply", headers=headers)
+    assert again.get_json()["applied"]["lines"] == applied.get_json()["applied"]["lines"]
+    assert again.get_json()["applied"]["replaced_lines"] == applied.get_json()["applied"]["lines"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ({}, 400, "problem"),
+        ({"problem": {"format": "allocation-problem/1"}, "settings": {}}, 400, "problem"),
+        ({"problem": {"format": "allocation-problem/2", "cells": [], "funds": []}}, 422, "problem"),
+        ({"settings": {"objective": "most"}}, 422, "settings.objective"),
+        ({"settings": {"time_limit_s": 0}}, 422, "settings.time_limit_s"),
+        ({"settings": {"nonsense": 1}}, 422, "settings.nonsense"),
+    ],
+)
+def test_api_refuses_bad_requests_naming_the_field(client, body, status, field):
+    response = client.post(
+        f"/api/v1/scenarios/{plan_scenario().id}/allocation-runs", headers=_token("rm@example.gov"), json=body
+    )
+    assert response.status_code == status
+    assert field in response.get_json()["error"]["fields"]
+    assert db.session.scalar(sa.select(sa.func.count(AllocationRun.id))) == 0
+
+
+def test_viewers_read_runs_but_cannot_run_or_apply(client):
+    run_id = allocation_run_id(plan_scenario())
+    headers = _token("viewer@example.gov")
+    assert client.get(f"/api/v1/allocation-runs/{run_id}", headers=headers).status_code == 200
+    assert client.post(f"/api/v1/allocation-runs/{run_id}/apply", headers=headers).status_code == 403
+    assert (
+        client.post(
+            f"/api/v1/scenarios/{plan_scenario().id}/allocation-runs", headers=headers, json={"settings": {}}
+        ).status_code
+        == 403
+    )

@@ -1,0 +1,109 @@
+"""API: allocation runs of a scenario, and applying one."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import jsonify
+
+from models import AllocationRun, Scenario, db
+from money import money_str
+from services import allocation
+from services.allocation_problems import AllocationSettings, build_problem
+from services.permissions import Action
+from views.api.core import ApiDoc, BadRequest, actor, json_body, operation, page_args, paginated
+from views.api.schemas import AllocationRunRequestSchema, AllocationRunSchema
+
+run_schema = AllocationRunSchema()
+
+
+@operation(
+    "/scenarios/<int:scenario_id>/allocation-runs",
+    "GET",
+    ApiDoc(
+        "A scenario's allocation runs, newest first", Action.READ, response_schema=AllocationRunSchema, paginated=True
+    ),
+)
+def list_runs(scenario_id: int):
+    scenario = db.get_or_404(Scenario, scenario_id)
+    page, per_page = page_args()
+    query = sa.select(AllocationRun).where(AllocationRun.scenario_id == scenario.id)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    runs = db.session.scalars(query.order_by(AllocationRun.id.desc()).limit(per_page).offset((page - 1) * per_page))
+    return paginated(list(runs), run_schema, page, per_page, total)
+
+
+def _settings(data: dict) -> AllocationSettings:
+    def as_text(values: dict) -> dict:
+        return {key: str(value) for key, value in values.items()}
+
+    return AllocationSettings(
+        **{
+            **data,
+            **{name: as_text(data[name]) for name in ("priority_min_shares", "priority_max_shares", "weights")},
+        }
+    )
+
+
+@operation(
+    "/scenarios/<int:scenario_id>/allocation-runs",
+    "POST",
+    ApiDoc(
+        'Solve an allocation: send {"problem": allocation-problem/1} or {"settings": {...}} to build '
+        "it from the scenario",
+        Action.RUN_ALLOCATION,
+        AllocationRunRequestSchema,
+        AllocationRunSchema,
+        status=201,
+    ),
+)
+def create_run(scenario_id: int):
+    scenario = db.get_or_404(Scenario, scenario_id)
+    body = AllocationRunRequestSchema().load(json_body())
+    if (body["problem"] is None) == (body["settings"] is None):
+        raise BadRequest(
+            "Send either a problem or settings, not both and not neither.", {"problem": "Either problem or settings."}
+        )
+    if body["problem"] is not None:
+        run = allocation.run_allocation(actor(), scenario, body["problem"], settings=None, name=body["name"])
+    else:
+        settings = _settings(body["settings"])
+        run = allocation.run_allocation(
+            actor(), scenario, build_problem(scenario, settings), settings=settings, name=body["name"]
+        )
+    db.session.commit()
+    return jsonify(run_schema.dump(run)), 201
+
+
+@operation(
+    "/allocation-runs/<int:run_id>",
+    "GET",
+    ApiDoc("An allocation run with its problem and result", Action.READ, response_schema=AllocationRunSchema),
+)
+def get_run(run_id: int):
+    return jsonify(run_schema.dump(db.get_or_404(AllocationRun, run_id)))
+
+
+@operation(
+    "/allocation-runs/<int:run_id>/apply",
+    "POST",
+    ApiDoc(
+        "Write the allocation into its scenario as budget lines (source allocation); idempotent",
+        Action.RUN_ALLOCATION,
+        response_schema=AllocationRunSchema,
+    ),
+)
+def apply_run(run_id: int):
+    run = db.get_or_404(AllocationRun, run_id)
+    plan = allocation.apply_run(actor(), run)
+    db.session.commit()
+    return jsonify(
+        {
+            **run_schema.dump(run),
+            "applied": {
+                "lines": plan.new_count,
+                "amount": money_str(plan.new_cents),
+                "replaced_lines": plan.replaced_count,
+                "replaced_amount": money_str(plan.replaced_cents),
+            },
+        }
+    )
