@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
 from models import Appropriation, BudgetLine, Scenario, db
-from tests.conftest import DEMO_PASSWORD
+from helpers import DEMO_PASSWORD
 
 pytestmark = pytest.mark.e2e
 
