@@ -121,3 +121,41 @@ class PerDiemRate(db.Model):
     mie_cents: so.Mapped[int]
     effective_on: so.Mapped[dt.date | None]
     published: so.Mapped[str] = so.mapped_column(sa.String(40))
+
+
+class TravelPurpose(db.Model):
+    """Why people travel: a list the office edits (monitoring visit, conference, ...)."""
+
+    __tablename__ = "travel_purpose"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120), unique=True)
+    active: so.Mapped[bool] = so.mapped_column(default=True)
+
+
+class CityPairFare(db.Model):
+    """A typical round-trip economy fare between two cities (an office-maintained table)."""
+
+    __tablename__ = "city_pair_fare"
+    __table_args__ = (sa.UniqueConstraint("origin", "destination"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    origin: so.Mapped[str] = so.mapped_column(sa.String(120))  # city name, as the traveler types it
+    destination: so.Mapped[str] = so.mapped_column(sa.String(120))
+    fare_cents: so.Mapped[int]
+
+
+class PayRate(db.Model):
+    """Annual basic pay for a pay plan, grade and step, with locality, for a pay year."""
+
+    __tablename__ = "pay_rate"
+    __table_args__ = (sa.UniqueConstraint("pay_plan", "grade", "step", "year"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    pay_plan: so.Mapped[str] = so.mapped_column(sa.String(8))  # GS, FS
+    grade: so.Mapped[int] = so.mapped_column(sa.Integer)
+    step: so.Mapped[int] = so.mapped_column(sa.Integer)
+    year: so.Mapped[int] = so.mapped_column(sa.Integer)  # calendar year of the table
+    annual_cents: so.Mapped[int]  # with locality
+    locality: so.Mapped[str] = so.mapped_column(sa.String(80))
+    source: so.Mapped[str] = so.mapped_column(sa.String(200))
