@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 
-class OutOfTime(Exception):  # noqa: N818 - a signal inside solve, not an error
+class OutOfTime(Exception):
     """Raised inside a solve when its deadline passes; ``solve`` reports ``time_limit``."""
 
 

@@ -12,7 +12,7 @@ class PlannerError(Exception):
     """Base class for every error the planner raises on purpose."""
 
 
-class InvalidProblem(PlannerError, ValueError):  # noqa: N818 - the name the contract uses
+class InvalidProblem(PlannerError, ValueError):
     """The input does not follow the contract. ``str(error)`` is ``field: message``."""
 
     def __init__(self, field: str, message: str) -> None:
@@ -25,7 +25,7 @@ class SolverError(PlannerError):
     """The solver failed in a way that says nothing about the problem (crash, not installed)."""
 
 
-class Infeasible(PlannerError):  # noqa: N818 - the name the design uses
+class Infeasible(PlannerError):
     """Raised by ``Result.ensure_optimal()`` for an infeasible problem; carries the result."""
 
     def __init__(self, result: Result) -> None:
@@ -34,7 +34,7 @@ class Infeasible(PlannerError):  # noqa: N818 - the name the design uses
         self.result = result
 
 
-class TimeLimitReached(PlannerError):  # noqa: N818 - Infeasible's twin
+class TimeLimitReached(PlannerError):
     """Raised by ``Result.ensure_optimal()`` when the solver ran out of time."""
 
     def __init__(self, result: Result) -> None:

@@ -70,11 +70,15 @@ def add_pair_variables(prob: pulp.LpProblem, grid: Grid) -> tuple[pulp.LpVariabl
 
 def pairs_expression(parts: Sequence[Part], pair_vars: Sequence[pulp.LpVariable]) -> pulp.LpAffineExpression:
     """A row over the pairs themselves. Built from a list: several times faster than lpSum."""
-    terms: list[tuple[pulp.LpVariable, float]] = []
+    if len(parts) == 1:
+        coefficient = float(parts[0].coefficient)
+        return pulp.LpAffineExpression([(pair_vars[p], coefficient) for p in parts[0].total.pairs])
+    # A share's matching pairs are in its base too: their coefficients add up.
+    coefficients: dict[int, float] = {}
     for part in parts:
-        coefficient = float(part.coefficient)
-        terms += [(pair_vars[p], coefficient) for p in part.total.pairs]
-    return pulp.LpAffineExpression(terms)
+        for p in part.total.pairs:
+            coefficients[p] = coefficients.get(p, 0.0) + float(part.coefficient)
+    return pulp.LpAffineExpression([(pair_vars[p], c) for p, c in coefficients.items() if c])
 
 
 def add_row(
@@ -178,18 +182,23 @@ def target_pieces(cell: Cell) -> tuple[list[Piece], float]:
 
 
 def capped(pieces: Sequence[Piece], cap: Decimal | None) -> list[Piece]:
-    """The pieces cut off at ``cap``, so that their widths add up to it (at least one piece)."""
+    """The pieces cut off at ``cap``, so that their widths add up to it.
+
+    The last piece is the one just above the cap, cut to what is left of it (perhaps
+    nothing): its reduced cost is then the price of raising the cap by a dollar.
+    """
     if cap is None:
         return [piece for piece in pieces if piece[0] != 0]
     cut: list[Piece] = []
     start = Decimal(0)
     for width, weight in pieces:
-        room = cap - start
         if width == 0:
             continue
-        if room <= 0:
-            break
-        width = room if width is None else min(width, room)
-        cut.append((width, weight))
-        start += width
-    return cut or [(Decimal(0), 0.0)]
+        room = cap - start
+        if width is not None and width <= room:
+            cut.append((width, weight))
+            start += width
+            continue
+        cut.append((room, weight))
+        break
+    return cut  # the last piece has no end, so the loop always reaches the cap

@@ -3,16 +3,18 @@
 Each pair goes to the floor or the ceiling of its solved amount, so no pair moves by
 $1 or more and no constraint by more than $1 per pair it sums. Within each fund the
 largest remainders take the ceiling (largest-remainder method), which fixes the fund's
-total. If that breaks a constraint, a repair step swaps the rounding of two pairs of
-the same fund (one up, one down: the fund's total stays) while that reduces the total
-breach. ``check`` then re-checks every constraint exactly.
+total: its available when it must be spent, else its solved total rounded (never
+above available). If that breaks a constraint, a repair step moves a dollar between
+two pairs of the same fund (the total stays), or for an ``up_to`` fund rounds one pair
+the other way (its total staying between the floor and ceiling of the solved one),
+while that reduces the total breach. ``check`` then re-checks every constraint exactly.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -47,11 +49,17 @@ def round_to_dollars(
             floors.append(math.floor(value))
             fractions.append(value - math.floor(value))
     amounts = list(floors)
+    totals: list[range] = []  # the whole-dollar totals each fund may end with
     for f, fund in enumerate(grid.problem.funds):
         pairs = grid.funds[f].pairs
-        target = floor_dollars(fund.available)  # never more than the fund has
-        if fund.spend == "up_to":
-            target = min(target, round(grid.funds[f].of(values)))
+        ceiling = floor_dollars(fund.available)  # never more than the fund has
+        solved = grid.funds[f].of(values)
+        if fund.spend == "all":
+            totals.append(range(ceiling, ceiling + 1))
+            target = ceiling
+        else:
+            totals.append(range(min(math.floor(solved), ceiling), min(math.ceil(solved), ceiling) + 1))
+            target = min(round(solved), ceiling)
         candidates = sorted((p for p in pairs if fractions[p] > 0), key=lambda p: (-fractions[p], p))
         need = min(max(target - sum(floors[p] for p in pairs), 0), len(candidates))
         for p in candidates[:need]:
@@ -59,81 +67,9 @@ def round_to_dollars(
     breaches = check(constraints, amounts)
     fractional = [p for p, fraction in enumerate(fractions) if fraction > 0]
     if breaches and fractional:
-        _Repair(grid, constraints, amounts, floors, fractional).run()
+        _Repair(grid, constraints, amounts, floors, fractional, totals).run()
         breaches = check(constraints, amounts)
     return amounts, breaches
-
-
-@dataclass
-class _Repair:
-    """Greedy swaps between a rounded-up and a rounded-down pair of the same fund."""
-
-    grid: Grid
-    constraints: Sequence[Constraint]
-    amounts: list[int]
-    floors: list[int]
-    fractional: list[int]
-
-    def __post_init__(self) -> None:
-        movable = set(self.fractional)
-        self.rows: dict[int, list[tuple[int, float]]] = defaultdict(list)  # pair -> (row, coefficient)
-        self.members: dict[int, list[int]] = defaultdict(list)  # row -> movable pairs in it
-        for k, constraint in enumerate(self.constraints):
-            for part in constraint.parts:
-                coefficient = float(part.coefficient)
-                for p in part.total.pairs:
-                    if p in movable:
-                        self.rows[p].append((k, coefficient))
-                        self.members[k].append(p)
-        self.activity = {k: float(self.constraints[k].activity(self.amounts)) for k in self.members}
-        self.by_fund: dict[int, list[int]] = defaultdict(list)
-        for p in self.fractional:
-            self.by_fund[self.grid.pairs[p].fund].append(p)
-
-    def breach(self, k: int, activity: float) -> float:
-        constraint = self.constraints[k]
-        rhs = float(constraint.rhs)
-        below = rhs - activity if constraint.sense in (">=", "==") else 0.0
-        above = activity - rhs if constraint.sense in ("<=", "==") else 0.0
-        return max(below, above, 0.0)
-
-    def gain(self, down: int, up: int) -> float:
-        """How much the total breach falls if ``down`` loses $1 and ``up`` gains $1."""
-        change: dict[int, float] = defaultdict(float)
-        for k, coefficient in self.rows[down]:
-            change[k] -= coefficient
-        for k, coefficient in self.rows[up]:
-            change[k] += coefficient
-        return sum(
-            self.breach(k, self.activity[k]) - self.breach(k, self.activity[k] + delta) for k, delta in change.items()
-        )
-
-    def best_swap(self) -> tuple[float, int, int]:
-        best = (_EPS, -1, -1)
-        breached = [k for k in self.members if self.breach(k, self.activity[k]) > _EPS]
-        touched = {p for k in breached for p in self.members[k]}
-        for p in touched:
-            is_up = self.amounts[p] > self.floors[p]
-            for q in self.by_fund[self.grid.pairs[p].fund]:
-                if (self.amounts[q] > self.floors[q]) == is_up:
-                    continue
-                down, up = (p, q) if is_up else (q, p)
-                gain = self.gain(down, up)
-                if gain > best[0]:
-                    best = (gain, down, up)
-        return best
-
-    def run(self) -> None:
-        for _ in range(4 * len(self.fractional)):  # every swap lowers the breach: this bounds the work
-            _, down, up = self.best_swap()
-            if down < 0:
-                return
-            self.amounts[down] -= 1
-            self.amounts[up] += 1
-            for k, coefficient in self.rows[down]:
-                self.activity[k] -= coefficient
-            for k, coefficient in self.rows[up]:
-                self.activity[k] += coefficient
 
 
 def check(constraints: Sequence[Constraint], amounts: Sequence[int]) -> list[Breach]:
@@ -145,3 +81,81 @@ def check(constraints: Sequence[Constraint], amounts: Sequence[int]) -> list[Bre
         if off > 0:
             breaches.append(Breach(constraint, activity, off))
     return breaches
+
+
+Move = tuple[tuple[int, int], ...]  # (pair, +1 or -1) for each pair that changes
+
+
+class _Repair:
+    """Greedy local search over the pairs with a fraction, each at its floor or ceiling."""
+
+    def __init__(
+        self,
+        grid: Grid,
+        constraints: Sequence[Constraint],
+        amounts: list[int],
+        floors: list[int],
+        fractional: list[int],
+        totals: list[range],
+    ) -> None:
+        self.constraints = constraints
+        self.amounts = amounts
+        self.floors = floors
+        self.fractional = fractional
+        self.totals = totals
+        self.fund_of = {p: grid.pairs[p].fund for p in fractional}
+        self.fund_total = [total.of(amounts) for total in grid.funds]
+        movable = set(fractional)
+        self.rows: dict[int, list[tuple[int, float]]] = defaultdict(list)  # pair -> (row, coefficient)
+        self.members: dict[int, list[int]] = defaultdict(list)  # row -> movable pairs in it
+        for k, constraint in enumerate(constraints):
+            for part in constraint.parts:
+                coefficient = float(part.coefficient)
+                for p in part.total.pairs:
+                    if p in movable:
+                        self.rows[p].append((k, coefficient))
+                        self.members[k].append(p)
+        self.activity = {k: float(constraints[k].activity(amounts)) for k in self.members}
+        self.by_fund: dict[int, list[int]] = defaultdict(list)
+        for p in fractional:
+            self.by_fund[self.fund_of[p]].append(p)
+
+    def run(self) -> None:
+        for _ in range(4 * len(self.fractional)):  # each move lowers the breach: this bounds the work
+            best = max(self.moves(), key=self.gain, default=None)
+            if best is None or self.gain(best) <= _EPS:
+                return
+            for p, step in best:
+                self.amounts[p] += step
+                self.fund_total[self.fund_of[p]] += step
+                for k, coefficient in self.rows[p]:
+                    self.activity[k] += step * coefficient
+
+    def moves(self) -> Iterator[Move]:
+        """Moves touching a breached row: flip one pair, or one up and one down in a fund."""
+        breached = [k for k in self.members if self.breach(k, self.activity[k]) > _EPS]
+        for p in {p for k in breached for p in self.members[k]}:
+            step = -1 if self.amounts[p] > self.floors[p] else 1
+            fund = self.fund_of[p]
+            if self.fund_total[fund] + step in self.totals[fund]:
+                yield ((p, step),)
+            for q in self.by_fund[fund]:
+                if (self.amounts[q] > self.floors[q]) == (step > 0):  # q can move the other way
+                    yield ((p, step), (q, -step))
+
+    def gain(self, move: Move) -> float:
+        """How much the total breach falls with ``move``."""
+        change: dict[int, float] = defaultdict(float)
+        for p, step in move:
+            for k, coefficient in self.rows[p]:
+                change[k] += step * coefficient
+        return sum(
+            self.breach(k, self.activity[k]) - self.breach(k, self.activity[k] + delta) for k, delta in change.items()
+        )
+
+    def breach(self, k: int, activity: float) -> float:
+        constraint = self.constraints[k]
+        rhs = float(constraint.rhs)
+        below = rhs - activity if constraint.sense in (">=", "==") else 0.0
+        above = activity - rhs if constraint.sense in ("<=", "==") else 0.0
+        return max(below, above, 0.0)

@@ -90,7 +90,10 @@ def test_invalid_input_exits_2_with_one_line_naming_the_field(tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("content", "line"),
     [
-        ("{not json", "problem.json: not valid JSON (line 1, column 2: Expecting property name enclosed in double quotes)"),
+        (
+            "{not json",
+            "problem.json: not valid JSON (line 1, column 2: Expecting property name enclosed in double quotes)",
+        ),
         ("[]", "problem: must be an object"),
         (json.dumps({"format": "allocation-problem/2"}), "format: must be 'allocation-problem/1'"),
     ],
@@ -122,7 +125,9 @@ def test_bad_arguments_exit_2(tmp_path: Path, args: list[str], line: str) -> Non
 
 def test_sweep(tmp_path: Path) -> None:
     out = tmp_path / "sweep.json"
-    done = _planner("sweep", _write(tmp_path, FEASIBLE), "--fund", "F", "--from", "0.5", "--to", "1.5", "--steps", "3", "-o", out)
+    done = _planner(
+        "sweep", _write(tmp_path, FEASIBLE), "--fund", "F", "--from", "0.5", "--to", "1.5", "--steps", "3", "-o", out
+    )
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
     curve = json.loads(out.read_text())
     assert curve["format"] == "allocation-sweep/1"

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from planner_helpers import SOLVERS, binding, cell, fund, problem, run
 
+from planner import Result
+
 pytestmark = pytest.mark.parametrize("solver", SOLVERS)
 
 
-def _explanation(result, kind: str, ident: str, side: str) -> str:  # noqa: ANN001 - a Result
+def _explanation(result: Result, kind: str, ident: str, side: str) -> str:
     return next(b.explanation for b in result.binding if (b.kind, b.id, b.side) == (kind, ident, side))
 
 

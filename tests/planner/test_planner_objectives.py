@@ -127,7 +127,9 @@ def _value(segments: tuple, amount: int) -> Decimal:
     return total
 
 
-def _best_by_enumeration(cells: tuple[Cell, ...], groups: list[list[int]], rules: list[dict], data: dict) -> Decimal | None:
+def _best_by_enumeration(
+    cells: tuple[Cell, ...], groups: list[list[int]], rules: list[dict], data: dict
+) -> Decimal | None:
     available = data["funds"][0]["available"]
     spend_all = data["funds"][0]["spend"] == "all"
     best = None
