@@ -14,6 +14,7 @@ from flask.cli import AppGroup
 
 from models import Role, Scenario, ScenarioKind, User, db
 from services import accounts, seeding
+from services.demo_requests import load_demo_requests
 from services.errors import ValidationError
 
 seed_cli = AppGroup("seed", help="Load reference data, the demo office, or scale-test lines.")
@@ -44,6 +45,7 @@ def seed_demo() -> None:
     _refuse_demo_in_production()
     seeding.load_reference()
     users = seeding.load_demo_office(current_app.config["DEMO_PASSWORD"])
+    load_demo_requests()
     db.session.commit()
     click.echo("Demo office ready. Sign in with any of these (password from DEMO_PASSWORD, default demo-password):")
     for email, role, division in users:

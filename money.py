@@ -73,3 +73,12 @@ def format_dollars(cents: int | None) -> str:
     dollars = quantize(from_cents(cents)).to_integral_value(rounding=ROUND_HALF_UP)
     sign = "-" if dollars < 0 else ""
     return f"{sign}${abs(dollars):,}"
+
+
+def format_amount(text: str | None) -> str:
+    """A decimal string from an estimate ("1036.5") as pages show exact amounts: $1,036.50."""
+    if text in (None, ""):
+        return "—"
+    amount = parse_money(str(text))
+    sign = "-" if amount < 0 else ""
+    return f"{sign}${abs(amount):,.2f}"

@@ -19,6 +19,9 @@ class Action(enum.StrEnum):
     EDIT_APPROPRIATIONS = "edit_appropriations"
     EDIT_SCENARIOS = "edit_scenarios"
     RUN_ALLOCATION = "run_allocation"  # run the planner, apply a run to a scenario
+    REQUEST_TRAVEL = "request_travel"  # draft travel (staff for themselves, heads for their division)
+    REQUEST_STAFFING = "request_staffing"  # draft staffing requests (division heads)
+    DECIDE_REQUESTS = "decide_requests"  # approve, return, reject (the review queue)
     READ_AUDIT = "read_audit"
     MANAGE_USERS = "manage_users"
     MANAGE_SETTINGS = "manage_settings"
@@ -32,6 +35,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.EDIT_APPROPRIATIONS: frozenset({Role.RESOURCE_MANAGER}),
     Action.EDIT_SCENARIOS: frozenset({Role.RESOURCE_MANAGER}),
     Action.RUN_ALLOCATION: frozenset({Role.RESOURCE_MANAGER}),
+    Action.REQUEST_TRAVEL: frozenset({Role.STAFF, Role.DIVISION_HEAD}),
+    Action.REQUEST_STAFFING: frozenset({Role.DIVISION_HEAD}),
+    Action.DECIDE_REQUESTS: frozenset({Role.RESOURCE_MANAGER}),
     Action.READ_AUDIT: frozenset({Role.ADMIN, Role.RESOURCE_MANAGER, Role.VIEWER}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
     Action.MANAGE_SETTINGS: frozenset({Role.ADMIN}),

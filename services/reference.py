@@ -14,6 +14,9 @@ from models import (
     ProgramType,
     Region,
     Scenario,
+    ScenarioStatus,
+    TravelPurpose,
+    User,
     db,
 )
 
@@ -97,3 +100,27 @@ def reference_items(kind: str) -> list[dict]:
     if model is Country:
         query = query.options(sa.orm.selectinload(Country.tiers))
     return [show(record) for record in db.session.scalars(query)]
+
+
+def editable_scenario_choices() -> list[Choice]:
+    """Draft scenarios (where approved requests can be written), plans first."""
+    query = (
+        sa.select(Scenario)
+        .where(Scenario.status == ScenarioStatus.DRAFT)
+        .order_by(Scenario.budget_year.desc(), Scenario.name)
+    )
+    return _choices(query, lambda s: s.name)
+
+
+def travel_purpose_choices() -> list[Choice]:
+    query = sa.select(TravelPurpose).where(TravelPurpose.active).order_by(TravelPurpose.name)
+    return _choices(query, lambda p: p.name)
+
+
+def country_code_choices() -> list[Choice]:
+    return [(c.iso3, c.name) for c in db.session.scalars(sa.select(Country).order_by(Country.name))]
+
+
+def division_member_choices(division_id: int) -> list[Choice]:
+    query = sa.select(User).where(User.division_id == division_id, User.active).order_by(User.name)
+    return _choices(query, lambda u: u.name)

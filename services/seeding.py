@@ -4,7 +4,8 @@ Plain functions on models, with no Flask app: they add and flush, never commit;
 the caller (`flask seed`, a test fixture) commits once.
 
 - load_reference(): fiscal years, regions, countries and their TIP Report tiers,
-  object classes, the Ps, program types, divisions and foreign per diem rates.
+  object classes, the Ps, program types, divisions, foreign per diem rates,
+  pay rates, travel purposes and city-pair fares.
   Idempotent: rows are matched by their code and updated in place.
 - load_demo_office(password): demo users, appropriations with directives, and
   three scenarios with a few hundred budget lines each. Does nothing when the
@@ -32,6 +33,7 @@ import sqlalchemy as sa
 from models import (
     Appropriation,
     BudgetLine,
+    CityPairFare,
     Country,
     CountryTier,
     Directive,
@@ -41,6 +43,7 @@ from models import (
     LineSource,
     LineStage,
     ObjectClass,
+    PayRate,
     PerDiemRate,
     Priority,
     ProgramType,
@@ -49,6 +52,7 @@ from models import (
     Scenario,
     ScenarioKind,
     ScenarioStatus,
+    TravelPurpose,
     User,
     db,
 )
@@ -67,6 +71,9 @@ FALLBACK_REGION = GLOBAL_REGION
 # TIP Report year -> column of countries_tiers.csv.
 TIER_COLUMNS = {2025: "tier", 2024: "tier_2024"}
 PER_DIEM_FILE = "foreign_per_diem_2026-04.csv"
+PAY_RATES_FILE = "pay_rates.csv"
+TRAVEL_PURPOSES_FILE = "travel_purposes.csv"
+CITY_PAIR_FARES_FILE = "city_pair_fares.csv"
 DEMO_FILE = "demo_office.json"
 SCALE_CHUNK = 5_000
 _HUNDRED_CENTS = 100 * 100  # the demo's amounts are whole hundreds of dollars
@@ -158,6 +165,12 @@ def load_reference() -> dict[str, int]:
     )
     changed["country_tier"] = _load_tiers(country_rows, countries)
     changed["per_diem_rate"] = _load_per_diem(countries)
+    changed["pay_rate"] = _load_pay_rates()
+    # Only the name is loaded: an administrator's choice to retire a purpose (active) is kept.
+    _, changed["travel_purpose"] = _upsert(
+        TravelPurpose, "name", [{"name": r["name"]} for r in _rows(TRAVEL_PURPOSES_FILE)]
+    )
+    changed["city_pair_fare"] = _load_city_pair_fares()
     return changed
 
 
@@ -208,6 +221,44 @@ def _load_per_diem(countries: dict[str, Country]) -> int:
         record = existing.get(key)
         if record is None:
             record = PerDiemRate(country_name=key[0], location=key[1], season_code=key[2], **values)
+            db.session.add(record)
+            existing[key] = record
+            changed += 1
+        elif _assign(record, values):
+            changed += 1
+    db.session.flush()
+    return changed
+
+
+def _load_pay_rates() -> int:
+    """Pay rates matched on (pay plan, grade, step, table year); annual_cents is already in cents."""
+    existing = {(r.pay_plan, r.grade, r.step, r.year): r for r in db.session.scalars(sa.select(PayRate))}
+    changed = 0
+    for row in _rows(PAY_RATES_FILE):
+        key = (row["pay_plan"], int(row["grade"]), int(row["step"]), int(row["year"]))
+        values = {"annual_cents": int(row["annual_cents"]), "locality": row["locality"], "source": row["source"]}
+        record = existing.get(key)
+        if record is None:
+            record = PayRate(pay_plan=key[0], grade=key[1], step=key[2], year=key[3], **values)
+            db.session.add(record)
+            existing[key] = record
+            changed += 1
+        elif _assign(record, values):
+            changed += 1
+    db.session.flush()
+    return changed
+
+
+def _load_city_pair_fares() -> int:
+    """Round-trip fares matched on (origin, destination); the fare is a decimal string of dollars."""
+    existing = {(r.origin, r.destination): r for r in db.session.scalars(sa.select(CityPairFare))}
+    changed = 0
+    for row in _rows(CITY_PAIR_FARES_FILE):
+        key = (row["origin"], row["destination"])
+        values = {"fare_cents": _cents(row["fare"])}
+        record = existing.get(key)
+        if record is None:
+            record = CityPairFare(origin=key[0], destination=key[1], **values)
             db.session.add(record)
             existing[key] = record
             changed += 1

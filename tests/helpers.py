@@ -74,6 +74,7 @@ def url_values(rm_token_id: int) -> dict[str, object]:
         "user_id": user("staff-ip@example.gov").id,
         "token_id": rm_token_id,
         "kind": "regions",
+        "request_id": draft_travel_request_id(),
         "run_id": allocation_run_id(plan),
         "part": "result",
         "filename": "app.css",
@@ -83,7 +84,8 @@ def url_values(rm_token_id: int) -> dict[str, object]:
 def concrete_requests(app, values):
     """(endpoint, method, path) for every route, its arguments filled in from `values`."""
     for rule in app.url_map.iter_rules():
-        path = re.sub(r"<(?:[^:<>]+:)?([a-z_]+)>", lambda m: str(values[m.group(1)]), rule.rule)
+        path = re.sub(r"<any\(([a-z_]+)[^>]*\):[a-z_]+>", r"\1", rule.rule)  # the first choice of any(...)
+        path = re.sub(r"<(?:[^:<>]+:)?([a-z_]+)>", lambda m: str(values[m.group(1)]), path)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield rule.endpoint, method, path
 
@@ -130,9 +132,9 @@ def same_line_with(line: BudgetLine, amount: str) -> LineInput:
 
 def allocation_run_id(scenario: Scenario) -> int:
     """A saved (optimal) allocation run on the scenario, made once per test database."""
-    from models import AllocationRun  # noqa: PLC0415 - keeps the helper import-light for the planner tests
-    from services import allocation  # noqa: PLC0415
-    from services.allocation_problems import AllocationSettings, build_problem  # noqa: PLC0415
+    from models import AllocationRun
+    from services import allocation
+    from services.allocation_problems import AllocationSettings, build_problem
 
     existing = db.session.scalar(sa.select(AllocationRun.id).where(AllocationRun.scenario_id == scenario.id).limit(1))
     if existing is not None:
@@ -143,3 +145,17 @@ def allocation_run_id(scenario: Scenario) -> int:
     )
     db.session.commit()
     return run.id
+
+
+def draft_travel_request_id() -> int:
+    """A draft travel request that staff-ip@ wrote for themselves (International Programs)."""
+    from models import RequestStatus, TravelRequest
+
+    return db.session.scalar(
+        sa.select(TravelRequest.id)
+        .where(
+            TravelRequest.status == RequestStatus.DRAFT, TravelRequest.created_by_id == user("staff-ip@example.gov").id
+        )
+        .order_by(TravelRequest.id)
+        .limit(1)
+    )

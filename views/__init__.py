@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from flask import Flask, request, url_for
 from flask_login import current_user
 
-from money import format_dollars
+from money import format_amount, format_dollars
 from services.permissions import Action, can
-from views import admin, allocation, api, audit, auth, budget, dashboard, scenarios
+from views import admin, allocation, api, audit, auth, budget, dashboard, requests, scenarios
 from views.errors import init_error_handlers
 from views.security import init_security
 
@@ -19,6 +19,7 @@ BLUEPRINTS = (
     budget.bp,
     scenarios.bp,
     allocation.bp,
+    requests.bp,
     audit.bp,
     admin.bp,
     api.bp,
@@ -40,6 +41,8 @@ _NAV = (
     ("Status of funds", "budget.appropriations", Action.READ, "budget.appropriation"),
     ("Scenarios", "scenarios.index", Action.READ, "scenarios."),
     ("Allocation", "allocation.index", Action.READ, "allocation."),
+    ("Requests", "requests.index", Action.READ, "requests.index"),
+    ("Review queue", "requests.review", Action.DECIDE_REQUESTS, "requests.review"),
     ("Audit trail", "audit.index", Action.READ_AUDIT, "audit."),
     ("Users", "admin.users", Action.MANAGE_USERS, "admin.user"),
     ("Settings", "admin.settings_page", Action.MANAGE_SETTINGS, "admin.settings"),
@@ -63,6 +66,7 @@ def register_views(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.add_template_filter(format_dollars, "money")
+    app.add_template_filter(format_amount, "amount")
     app.add_template_filter(lambda cents: (cents or 0) // 100, "cents_to_dollars")
     app.add_template_global(Action)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
+from helpers import DEMO_PASSWORD
 from playwright.sync_api import Page, expect
 
-from helpers import DEMO_PASSWORD
 from models import AllocationRun, BudgetLine, LineSource, db
 
 

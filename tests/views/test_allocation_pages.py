@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from decimal import ROUND_HALF_EVEN, Decimal
 import json
 import re
 
@@ -134,7 +135,8 @@ def test_sensitivity_solves_seven_levels(rm):
     available = next(
         f["available"] for f in db.session.get(AllocationRun, run_id).problem["funds"] if f["id"] == "INCLE-FY2027"
     )
-    assert f"${available * 7 // 10:,}" in html  # the 70% level, in whole dollars
+    seventy = (Decimal(available) * Decimal("0.7")).to_integral_value(rounding=ROUND_HALF_EVEN)
+    assert f"${seventy:,}" in html  # the 70% level, to the nearest whole dollar
     assert html.count("<polyline") == 7 + 4  # a line per region and per priority
     unknown = rm.get(f"/allocation-runs/{run_id}/sensitivity?fund=NOPE&low=70&high=130")
     assert unknown.status_code == 422

@@ -11,7 +11,7 @@ from flask import current_app, jsonify
 from views.api.core import ApiDoc, bp
 from views.api.schemas import ErrorSchema, Money
 
-_CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
+_CONVERTER = re.compile(r"<(?:([^:<>]+):)?(\w+)>")  # <name>, <int:name>, <any(a, b):name>
 _ERRORS = {
     "400": "Malformed request",
     "401": "No or bad token",

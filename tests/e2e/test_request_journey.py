@@ -1,0 +1,73 @@
+"""Staff drafts a trip, the division head submits it, the resource manager approves it, the line appears."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from helpers import DEMO_PASSWORD
+from playwright.sync_api import Page, expect
+
+from models import BudgetLine, LineSource, TravelRequest, db
+
+
+def navigate(page: Page, action) -> None:
+    with page.expect_navigation(wait_until="load"):
+        action()
+
+
+def sign_in(page: Page, base_url: str, email: str) -> None:
+    page.context.clear_cookies()
+    page.goto(f"{base_url}/login", wait_until="load")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    navigate(page, page.get_by_role("button", name="Sign in").click)
+
+
+def test_trip_from_draft_to_budget_line(page: Page, live_server):
+    base = live_server.url
+    sign_in(page, base, "staff-ip@example.gov")
+    navigate(
+        page,
+        page.get_by_role("navigation", name="Primary navigation")
+        .get_by_role("link", name="Requests", exact=True)
+        .click,
+    )
+    navigate(page, page.get_by_role("link", name="Request travel").click)
+    page.get_by_label("Trip").fill("Monitoring visit, Bangkok")
+    page.get_by_label("To (city)").fill("Bangkok")
+    page.get_by_label("Country").select_option(label="Thailand")
+    page.get_by_label("Depart").fill("2027-03-02")
+    page.get_by_label("Return").fill("2027-03-06")
+    page.get_by_label("Airfare (leave blank to use the city-pair fare)").fill("1800")
+    # The live estimate is the contract's worked example: $1,036 + $531 + $1,800.
+    expect(page.get_by_test_id("live-estimate")).to_contain_text("$3,367.00")
+    navigate(page, page.get_by_role("button", name="Save draft").click)
+    expect(page.get_by_test_id("request-status")).to_have_text("Draft")
+    expect(page.get_by_test_id("request-total")).to_have_text("$3,367.00")
+    request_id = int(re.search(r"/requests/travel/(\d+)$", page.url).group(1))
+
+    sign_in(page, base, "head-ip@example.gov")
+    page.goto(f"{base}/requests/travel/{request_id}", wait_until="load")
+    expect(page.get_by_test_id("allowance-after")).to_be_visible()
+    navigate(page, page.get_by_role("button", name="Submit").click)
+    expect(page.get_by_test_id("request-status")).to_have_text("Submitted")
+
+    sign_in(page, base, "rm@example.gov")
+    page.goto(f"{base}/requests/review", wait_until="load")
+    navigate(page, page.get_by_role("link", name=re.compile(rf"Travel {request_id}:")).click)
+    navigate(page, page.get_by_role("button", name="Approve").click)
+    expect(page.get_by_test_id("request-status")).to_have_text("Approved")
+    lines = page.get_by_test_id("request-lines")
+    expect(lines).to_contain_text("21.0")
+    expect(lines).to_contain_text("$3,367")
+
+    line = live_server.read(
+        lambda: db.session.scalar(
+            sa.select(BudgetLine).where(BudgetLine.source == LineSource.TRAVEL, BudgetLine.source_id == request_id)
+        )
+    )
+    total = live_server.read(lambda: db.session.get(TravelRequest, request_id).total_cents)
+    assert line.amount_cents == total == 336_700
+    navigate(page, lines.get_by_role("link", name=str(line.id)).click)
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Budget line {line.id}")

@@ -1,0 +1,293 @@
+"""API: travel and staffing requests, their workflow actions, and cost estimates."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import abort, jsonify
+
+from models import RequestStatus, TravelCostKind, db
+from services import request_workflow as workflow
+from services import requests as request_service
+from services.errors import ValidationError
+from services.permissions import Action
+from services.request_queries import KINDS, RequestFilter, list_requests
+from services.requests import LegData, StaffingData, TravelData
+from views.api.core import (
+    ApiDoc,
+    actor,
+    created,
+    enum_arg,
+    int_arg,
+    json_body,
+    operation,
+    page_args,
+    paginated,
+    require_version,
+    version_from_request,
+)
+from views.api.schemas import (
+    DecisionSchema,
+    StaffingEstimateRequestSchema,
+    StaffingRequestSchema,
+    TravelEstimateRequestSchema,
+    TravelRequestSchema,
+)
+
+SCHEMAS = {"travel": TravelRequestSchema(), "staffing": StaffingRequestSchema()}
+COLLECTIONS = {"travel": "travel-requests", "staffing": "staffing-requests"}
+
+
+def _load(kind: str, request_id: int):
+    record = db.get_or_404(KINDS[kind], request_id)
+    if not workflow.can_view(actor(), record):
+        abort(404)
+    return record
+
+
+def _travel_data(data: dict, base=None) -> TravelData:
+    def pick(name, attribute=None):
+        key = attribute or name
+        return data[key] if key in data else getattr(base, key)
+
+    legs = (
+        data["legs"]
+        if "legs" in data
+        else [
+            {
+                "origin": leg.origin,
+                "city": leg.city,
+                "country": leg.country.iso3,
+                "depart": leg.depart_on,
+                "return_": leg.return_on,
+            }
+            for leg in base.legs
+        ]
+    )
+    costs = (
+        data["costs"]
+        if "costs" in data
+        else ({c.kind: Decimal(c.amount_cents) / 100 for c in base.costs} if base else {})
+    )
+    airfare = (
+        data["airfare_cents"]
+        if "airfare_cents" in data
+        else (None if base is None or base.airfare_cents is None else Decimal(base.airfare_cents) / 100)
+    )
+    return TravelData(
+        title=pick("title"),
+        purpose_id=pick("purpose_id"),
+        traveler_id=pick("traveler_id"),
+        appropriation_id=pick("appropriation_id"),
+        scenario_id=pick("scenario_id"),
+        justification=pick("justification") or "",
+        airfare=airfare,
+        airfare_note=pick("airfare_note") or "",
+        costs=costs,
+        legs=[LegData(leg["origin"], leg["city"], leg["country"], leg["depart"], leg["return_"]) for leg in legs],
+    )
+
+
+def _staffing_data(data: dict, base=None) -> StaffingData:
+    def pick(name):
+        return data[name] if name in data else getattr(base, name)
+
+    def fraction(name, attribute, default):
+        if name in data:
+            return data[name]
+        return default if base is None else Decimal(getattr(base, attribute)) / 10_000
+
+    rate = (
+        data["annual_rate_cents"]
+        if "annual_rate_cents" in data
+        else (None if base is None or base.annual_rate_cents is None else Decimal(base.annual_rate_cents) / 100)
+    )
+    return StaffingData(
+        title=pick("title"),
+        kind=pick("kind"),
+        appropriation_id=pick("appropriation_id"),
+        scenario_id=pick("scenario_id"),
+        division_id=pick("division_id"),
+        start_date=pick("start_on"),
+        end_date=pick("end_on"),
+        pay_plan=pick("pay_plan"),
+        grade=pick("grade"),
+        step=pick("step"),
+        annual_rate=rate,
+        fte=fraction("fte", "fte_basis_points", Decimal(1)),
+        benefits_rate=fraction("benefits_rate", "benefits_rate_basis_points", Decimal("0.3645")),
+        pay_raise=fraction("pay_raise", "pay_raise_basis_points", Decimal("0.02")),
+        justification=pick("justification") or "",
+    )
+
+
+def _register(kind: str) -> None:
+    """The same six operations for both kinds of request."""
+    collection, schema = COLLECTIONS[kind], SCHEMAS[kind]
+    schema_class = type(schema)
+    author = Action.REQUEST_TRAVEL if kind == "travel" else Action.REQUEST_STAFFING
+
+    def list_view():
+        page, per_page = page_args()
+        status = enum_arg("status", RequestStatus)
+        found = list_requests(
+            actor(),
+            RequestFilter(kind=kind, status=RequestStatus(status) if status else None, division_id=int_arg("division")),
+        )
+        return paginated(found[(page - 1) * per_page : page * per_page], schema, page, per_page, len(found))
+
+    def create_view():
+        body = json_body()
+        body.pop("version", None)
+        data = schema.load(body)
+        if kind == "travel":
+            record = request_service.create_travel(actor(), _travel_data(data))
+        else:
+            record = request_service.create_staffing(actor(), _staffing_data(data))
+        db.session.commit()
+        return created(schema, record)
+
+    def get_view(request_id: int):
+        return jsonify(schema.dump(_load(kind, request_id)))
+
+    def patch_view(request_id: int):
+        record = _load(kind, request_id)
+        body = json_body()
+        version = require_version(body)
+        data = schema.load(body, partial=True)
+        if kind == "travel":
+            request_service.update_travel(actor(), record, _travel_data(data, record), version)
+        else:
+            request_service.update_staffing(actor(), record, _staffing_data(data, record), version)
+        db.session.commit()
+        return jsonify(schema.dump(record))
+
+    def delete_view(request_id: int):
+        record = _load(kind, request_id)
+        request_service.delete_request(actor(), record, version_from_request())
+        db.session.commit()
+        return "", 204
+
+    def action_view(request_id: int, action: str):
+        record = _load(kind, request_id)
+        body = DecisionSchema().load(json_body())
+        warning = workflow.transition(actor(), record, workflow.Transition(action), body["comment"], body["version"])
+        db.session.commit()
+        response = jsonify(schema.dump(record))
+        if warning:
+            response.headers["Warning"] = '299 - "funds: ' + warning.replace('"', "'") + '"'
+        return response
+
+    base = f"/{collection}"
+    for view, rule, method, doc in (
+        (
+            list_view,
+            base,
+            "GET",
+            ApiDoc(
+                f"List {kind} requests you may see",
+                Action.READ,
+                response_schema=schema_class,
+                paginated=True,
+                query={"status": "string", "division": "integer"},
+            ),
+        ),
+        (
+            create_view,
+            base,
+            "POST",
+            ApiDoc(f"Draft a {kind} request (the cost is computed)", author, schema_class, schema_class, status=201),
+        ),
+        (
+            get_view,
+            f"{base}/<int:request_id>",
+            "GET",
+            ApiDoc(f"A {kind} request", Action.READ, response_schema=schema_class),
+        ),
+        (
+            patch_view,
+            f"{base}/<int:request_id>",
+            "PATCH",
+            ApiDoc(
+                f"Change a draft or returned {kind} request (send the version you read)",
+                Action.READ,
+                schema_class,
+                schema_class,
+            ),
+        ),
+        (
+            delete_view,
+            f"{base}/<int:request_id>",
+            "DELETE",
+            ApiDoc(
+                f"Delete a draft {kind} request (?version=N)", Action.READ, status=204, query={"version": "integer"}
+            ),
+        ),
+        (
+            action_view,
+            f"{base}/<int:request_id>/<any(submit, approve, return, reject, cancel):action>",
+            "POST",
+            ApiDoc(f"Move a {kind} request through the workflow", Action.READ, DecisionSchema, schema_class),
+        ),
+    ):
+        view.__name__ = f"{view.__name__.removesuffix('_view')}_{kind}_request"
+        operation(rule, method, doc)(view)
+
+
+_register("travel")
+_register("staffing")
+
+
+@operation(
+    "/travel-requests/estimate",
+    "POST",
+    ApiDoc("Cost an itinerary without saving it", Action.READ, TravelEstimateRequestSchema),
+)
+def estimate_travel():
+    data = TravelEstimateRequestSchema().load(json_body())
+    legs = [LegData(leg["origin"], leg["city"], leg["country"], leg["depart"], leg["return_"]) for leg in data["legs"]]
+    estimate = request_service.travel_estimate(
+        TravelData(
+            title="",
+            purpose_id=0,
+            traveler_id=0,
+            appropriation_id=0,
+            scenario_id=0,
+            legs=legs,
+            airfare=data["airfare"],
+            costs={TravelCostKind.OTHER: data["other"]} if data["other"] else {},
+        )
+    )
+    return jsonify(estimate.to_json())
+
+
+@operation(
+    "/staffing-requests/estimate",
+    "POST",
+    ApiDoc("Cost a position without saving it", Action.READ, StaffingEstimateRequestSchema),
+)
+def estimate_staffing():
+    data = StaffingEstimateRequestSchema().load(json_body())
+    if data["pay_plan"] is None and data["annual_rate"] is None:
+        raise ValidationError(
+            "Give a pay plan with grade and step, or an annual rate.", fields={"pay_plan": "Or annual_rate."}
+        )
+    estimate = request_service.staffing_estimate(
+        StaffingData(
+            title="",
+            kind=data["kind"],
+            appropriation_id=0,
+            scenario_id=0,
+            division_id=0,
+            start_date=data["start_date"],
+            end_date=data["end_date"],
+            fte=data["fte"],
+            pay_plan=data["pay_plan"],
+            grade=data["grade"],
+            step=data["step"],
+            annual_rate=data["annual_rate"],
+            benefits_rate=data["benefits_rate"],
+            pay_raise=data["pay_raise"],
+        )
+    )
+    return jsonify(estimate.to_json())

@@ -1,0 +1,252 @@
+"""Travel and staffing requests: my requests, the review queue, the travel plan, a request's page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from forms.requests import MAX_LEGS, CommentForm, DecisionForm, StaffingRequestForm, TravelRequestForm
+from models import Division, RequestStatus, Role, db, fiscal_year_of
+from services import request_workflow as workflow
+from services import requests as request_service
+from services.audit import history
+from services.errors import ConflictError, DomainError
+from services.permissions import Action
+from services.reference import division_choices, division_member_choices
+from services.request_lines import request_lines, staffing_allowance, travel_allowance, unfunded_years
+from services.request_queries import KINDS, RequestFilter, list_requests, travel_plan
+from views.access import requires
+from views.feedback import show_domain_error
+
+bp = Blueprint("requests", __name__, url_prefix="/requests")
+
+
+def _load(kind: str, request_id: int):
+    record = db.get_or_404(KINDS[kind], request_id)
+    if not workflow.can_view(current_user, record):
+        abort(404)  # another division's request does not exist, as far as this person can tell
+    return record
+
+
+def _filter() -> RequestFilter:
+    status = request.args.get("status")
+    return RequestFilter(
+        kind=request.args.get("kind") if request.args.get("kind") in KINDS else None,
+        status=RequestStatus(status) if status in set(RequestStatus) else None,
+        division_id=request.args.get("division", type=int),
+    )
+
+
+@bp.route("/")
+@requires(Action.READ)
+def index():
+    requests = list_requests(current_user, _filter(), mine=True)
+    return render_template(
+        "requests/index.html",
+        requests=requests,
+        filters=_filter(),
+        title="My requests",
+        divisions=division_choices(),
+        statuses=list(RequestStatus),
+    )
+
+
+@bp.route("/review")
+@requires(Action.DECIDE_REQUESTS)
+def review():
+    chosen = _filter()
+    if "status" not in request.args:
+        chosen = RequestFilter(kind=chosen.kind, status=RequestStatus.SUBMITTED, division_id=chosen.division_id)
+    requests = list_requests(current_user, chosen)
+    return render_template(
+        "requests/index.html",
+        requests=requests,
+        filters=chosen,
+        title="Review queue",
+        divisions=division_choices(),
+        statuses=list(RequestStatus),
+        review=True,
+    )
+
+
+@bp.route("/travel-plan")
+@requires(Action.READ)
+def plan():
+    own = current_user.role in (Role.DIVISION_HEAD, Role.STAFF)
+    division_id = current_user.division_id if own else request.args.get("division", type=int)
+    division = db.session.get(Division, division_id) if division_id else None
+    fiscal_year = request.args.get("fiscal_year", type=int) or fiscal_year_of(dt.date.today())
+    trips = travel_plan(division.id, fiscal_year) if division else []
+    return render_template(
+        "requests/plan.html",
+        division=division,
+        fiscal_year=fiscal_year,
+        trips=trips,
+        divisions=[] if own else division_choices(),
+    )
+
+
+def _travel_form(record=None) -> TravelRequestForm:
+    division_id = record.division_id if record else current_user.division_id
+    travelers = (
+        [(current_user.id, current_user.name)]
+        if current_user.role == Role.STAFF
+        else division_member_choices(division_id)
+    )
+    form = TravelRequestForm(travelers=travelers)
+    if "add_leg" in request.form and len(form.legs) < MAX_LEGS:
+        form.legs.append_entry()
+        form.legs[-1].country.choices = form.legs[0].country.choices
+    elif "remove_leg" in request.form and len(form.legs) > 1:
+        form.legs.pop_entry()
+    return form
+
+
+def _editing_legs() -> bool:
+    return "add_leg" in request.form or "remove_leg" in request.form
+
+
+@bp.route("/travel/new", methods=["GET", "POST"])
+@requires(Action.REQUEST_TRAVEL)
+def new_travel():
+    form = _travel_form()
+    status = 200
+    if request.method == "GET":
+        form.traveler.data = current_user.id
+    elif not _editing_legs() and form.validate_on_submit():
+        try:
+            record = request_service.create_travel(current_user, form.to_data())
+        except DomainError as exc:
+            status = show_domain_error(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Travel request {record.id} saved as a draft.", "success")
+            return redirect(url_for("requests.show", kind="travel", request_id=record.id))
+    elif not _editing_legs():
+        status = 422
+    return render_template("requests/travel_form.html", form=form, record=None), status
+
+
+@bp.route("/staffing/new", methods=["GET", "POST"])
+@requires(Action.REQUEST_STAFFING)
+def new_staffing():
+    form = StaffingRequestForm()
+    status = 422 if form.is_submitted() else 200
+    if form.validate_on_submit():
+        try:
+            record = request_service.create_staffing(current_user, form.to_data(current_user.division_id))
+        except DomainError as exc:
+            status = show_domain_error(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Staffing request {record.id} saved as a draft.", "success")
+            return redirect(url_for("requests.show", kind="staffing", request_id=record.id))
+    return render_template("requests/staffing_form.html", form=form, record=None), status
+
+
+@bp.route("/<any(travel, staffing):kind>/<int:request_id>")
+@requires(Action.READ)
+def show(kind: str, request_id: int):
+    record = _load(kind, request_id)
+    allowance = travel_allowance(record) if kind == "travel" else staffing_allowance(record)
+    return render_template(
+        f"requests/{kind}.html",
+        record=record,
+        allowance=allowance,
+        lines=request_lines(record),
+        transitions=workflow.available_transitions(current_user, record),
+        editable=workflow.can_edit(current_user, record),
+        comments=workflow.comments_of(record),
+        events=history(f"{kind}_request", record.id),
+        decision_form=DecisionForm(data={"version": record.version}),
+        comment_form=CommentForm(),
+        unfunded=unfunded_years(record) if kind == "staffing" else [],
+    )
+
+
+@bp.route("/<any(travel, staffing):kind>/<int:request_id>/edit", methods=["GET", "POST"])
+@requires(Action.READ)
+def edit(kind: str, request_id: int):
+    record = _load(kind, request_id)
+    if not workflow.can_edit(current_user, record):
+        abort(403)
+    form = _travel_form(record) if kind == "travel" else StaffingRequestForm()
+    status = 200
+    if request.method == "GET":
+        form.fill_from(record)
+    elif (kind == "staffing" or not _editing_legs()) and form.validate_on_submit():
+        try:
+            if kind == "travel":
+                request_service.update_travel(current_user, record, form.to_data(), form.expected_version)
+            else:
+                request_service.update_staffing(
+                    current_user, record, form.to_data(record.division_id), form.expected_version
+                )
+        except DomainError as exc:
+            status = show_domain_error(form, exc)
+        else:
+            db.session.commit()
+            flash("Saved. Submit it when it is ready.", "success")
+            return redirect(url_for("requests.show", kind=kind, request_id=record.id))
+    elif kind == "staffing" or not _editing_legs():
+        status = 422
+    return render_template(f"requests/{kind}_form.html", form=form, record=record), status
+
+
+@bp.route("/<any(travel, staffing):kind>/<int:request_id>/delete", methods=["POST"])
+@requires(Action.READ)
+def delete(kind: str, request_id: int):
+    record = _load(kind, request_id)
+    try:
+        request_service.delete_request(current_user, record, DecisionForm().expected_version)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("requests.show", kind=kind, request_id=request_id))
+    db.session.commit()
+    flash(f"Draft {kind} request {request_id} deleted.", "success")
+    return redirect(url_for("requests.index"))
+
+
+@bp.route(
+    "/<any(travel, staffing):kind>/<int:request_id>/<any(submit, approve, return, reject, cancel):action>",
+    methods=["POST"],
+)
+@requires(Action.READ)
+def act(kind: str, request_id: int, action: str):
+    record = _load(kind, request_id)
+    form = DecisionForm()
+    try:
+        warning = workflow.transition(
+            current_user, record, workflow.Transition(action), form.comment.data or "", form.expected_version
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "warning" if isinstance(exc, ConflictError) else "error")
+        return redirect(url_for("requests.show", kind=kind, request_id=request_id))
+    db.session.commit()
+    done = {
+        "submit": "submitted",
+        "approve": "approved",
+        "return": "returned",
+        "reject": "rejected",
+        "cancel": "cancelled",
+    }[action]
+    flash(warning or f"Request {request_id} {done}.", "warning" if warning else "success")
+    return redirect(url_for("requests.show", kind=kind, request_id=request_id))
+
+
+@bp.route("/<any(travel, staffing):kind>/<int:request_id>/comment", methods=["POST"])
+@requires(Action.READ)
+def comment(kind: str, request_id: int):
+    record = _load(kind, request_id)
+    form = CommentForm()
+    if form.validate_on_submit():
+        workflow.add_comment(current_user, record, form.comment.data)
+        db.session.commit()
+        flash("Comment added.", "success")
+    else:
+        flash("Write a comment first.", "error")
+    return redirect(url_for("requests.show", kind=kind, request_id=request_id) + "#comments")
