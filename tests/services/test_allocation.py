@@ -114,16 +114,10 @@ def test_applying_twice_changes_nothing(app):
     run = _run()
     allocation.apply_run(user("rm@example.gov"), run)
     db.session.commit()
-    first = sorted(
-        (line.appropriation_id, line.region_id, line.priority_id, line.program_type_id, line.amount_cents)
-        for line in _lines(plan_scenario())
-    )
+    first = sorted(_signature(line) for line in _lines(plan_scenario()))
     allocation.apply_run(user("rm@example.gov"), run)
     db.session.commit()
-    second = sorted(
-        (line.appropriation_id, line.region_id, line.priority_id, line.program_type_id, line.amount_cents)
-        for line in _lines(plan_scenario())
-    )
+    second = sorted(_signature(line) for line in _lines(plan_scenario()))
     assert first == second
 
 
