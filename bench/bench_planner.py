@@ -31,8 +31,12 @@ PROGRAM_TYPES = ["bilateral", "regional", "cpc", "ttaa", "eva"]
 TIERS = ["Tier 1", "Tier 2", "Tier 2 Watch List", "Tier 3"]
 
 
-def synthetic_problem(size: int = 1, seed: int = 2027) -> dict[str, Any]:
-    """An allocation-problem/1 dict with 188 * size countries (3,760 * size cells)."""
+def synthetic_problem(size: int = 1, seed: int = 2027, objective: str = "value") -> dict[str, Any]:
+    """An allocation-problem/1 dict with 188 * size countries (3,760 * size cells).
+
+    Every cell has value segments and a target (a planned amount) with a penalty, so the
+    same problem serves either objective.
+    """
     rng = random.Random(seed)
     countries = [
         (f"{region}{n:04d}", region, rng.choices(TIERS, weights=[2, 5, 3, 1])[0])
@@ -56,6 +60,8 @@ def synthetic_problem(size: int = 1, seed: int = 2027) -> dict[str, Any]:
                         {"upto": None, "weight": round(weight * 0.1, 3)},
                     ],
                 }
+                cell["target"] = rng.randrange(5, 60) * 1_000
+                cell["penalty"] = round(need[tier], 1)
                 if program_type == "cpc" and tier == "Tier 2 Watch List" and rng.random() < 0.2:
                     cell["min"] = 50_000  # a compact partner's committed floor
                 cells.append(cell)
@@ -134,14 +140,14 @@ def synthetic_problem(size: int = 1, seed: int = 2027) -> dict[str, Any]:
     return {
         "format": "allocation-problem/1",
         "name": f"Synthetic, {len(cells):,} cells",
-        "objective": "value",
+        "objective": objective,
         "cells": cells,
         "funds": funds,
         "rules": rules,
     }
 
 
-def measure(text: str, solver: str | None) -> dict[str, float]:
+def measure(text: str, solver: str | None) -> dict[str, Any]:
     started, cpu = time.perf_counter(), time.process_time()
     problem = parse_problem(load_json(text, "problem"))
     parsed = time.perf_counter()
@@ -170,11 +176,12 @@ def main() -> None:
     parser.add_argument("--solver", choices=("highs", "cbc"))
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--sizes", default="1,10")
+    parser.add_argument("--objective", choices=("value", "targets"), default="value")
     args = parser.parse_args()
     columns = ["cells", "total", "cpu", "parse", "build", "solve", "solver", "finish", "to_json"]
     print(" ".join(f"{name:>7}" for name in columns), " build/total")
     for size in [int(s) for s in args.sizes.split(",")]:
-        text = json.dumps(synthetic_problem(size))
+        text = json.dumps(synthetic_problem(size, objective=args.objective))
         runs = [measure(text, args.solver) for _ in range(args.repeat)]
         best = min(runs, key=lambda run: run["total"])
         figures = [f"{best['cells']:>7,}"] + [f"{best[name]:>7.2f}" for name in columns[1:]]

@@ -13,10 +13,10 @@ from collections.abc import Sequence
 
 import pulp
 
-from planner.constraints import Constraint
+from planner.constraints import Constraint, Part
 from planner.deadline import Deadline
 from planner.grid import Grid
-from planner.model import add_pair_variables, add_row, pairs_expression
+from planner.model import SENSES
 from planner.result import Conflict
 from planner.solvers import Backend, Outcome, run
 
@@ -38,7 +38,9 @@ def least_relaxation(
             slack = prob.add_variable(f"relax_{constraint.name}", lowBound=0)
             expr.addterm(slack, _SLACK_SIGN[constraint.sense])
             slacks[constraint.name] = slack
-        add_row(prob, constraint, expr, scale)
+        prob.addConstraint(
+            pulp.LpConstraint(expr, SENSES[constraint.sense], constraint.name, float(constraint.rhs) / scale)
+        )
     prob.setObjective(pulp.LpAffineExpression([(slack, 1.0) for slack in slacks.values()]))
     if run(prob, backend, deadline).outcome is not Outcome.OPTIMAL:
         return None  # the elastic model is always feasible: only the time can stop it
@@ -49,6 +51,20 @@ def least_relaxation(
         if relaxed > 0:
             conflicts.append(Conflict(constraint.id, constraint.kind, constraint.label, constraint.side, relaxed))
     return conflicts
+
+
+def add_pair_variables(prob: pulp.LpProblem, grid: Grid) -> tuple[pulp.LpVariable, ...]:
+    return tuple(prob.add_variable(f"x_{pair.cell}_{pair.fund}", lowBound=0) for pair in grid.pairs)
+
+
+def pairs_expression(parts: Sequence[Part], pair_vars: Sequence[pulp.LpVariable]) -> pulp.LpAffineExpression:
+    """A row over the pairs themselves. Built from a list: several times faster than lpSum."""
+    coefficients: dict[int, float] = {}
+    for part in parts:
+        coefficient = float(part.coefficient)
+        for p in part.total.pairs:  # a share's matching pairs are in its base too: they add up
+            coefficients[p] = coefficients.get(p, 0.0) + coefficient
+    return pulp.LpAffineExpression([(pair_vars[p], c) for p, c in coefficients.items() if c])
 
 
 def _whole(dollars: float) -> int:

@@ -2,6 +2,10 @@
 
 Filters (a fund's ``eligible``, a rule's ``where``) are answered from an index of cells
 by dimension value, so a rule costs a few set operations rather than a scan of all cells.
+
+Cells that no constraint tells apart (the same eligible funds, the same rules, no floor
+of their own) form a group: the solver sees one variable per (group, fund), and the
+group's cells share its money by their value pieces. See model.py.
 """
 
 from __future__ import annotations
@@ -39,12 +43,21 @@ class RuleTotals:
 
 
 @dataclass(frozen=True)
+class Group:
+    """Cells every constraint treats alike, and the funds eligible for all of them."""
+
+    cells: tuple[int, ...]
+    funds: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class Grid:
     problem: Problem
     pairs: tuple[Pair, ...]
-    cells: tuple[Total, ...]  # each cell's pairs
+    cells: tuple[Total, ...]  # each cell's pairs, in fund order
     funds: tuple[Total, ...]  # each fund's pairs
     rules: tuple[RuleTotals, ...]
+    groups: tuple[Group, ...]  # every cell with an eligible fund is in exactly one
 
     @classmethod
     def of(cls, problem: Problem) -> Grid:
@@ -60,11 +73,13 @@ class Grid:
             by_fund[pair.fund].append(p)
         cells = tuple(Total(f"cell_{c}", tuple(ps)) for c, ps in enumerate(by_cell))
         funds = tuple(Total(f"fund_{f}", tuple(ps)) for f, ps in enumerate(by_fund))
+        matched = [index.matching(rule.where) for rule in problem.rules]
         bases: dict[tuple[bool, ...], Total] = {}  # rules over the same funds share one base
         rules = tuple(
-            _rule_totals(r, rule, problem, index, pairs, cells, bases) for r, rule in enumerate(problem.rules)
+            _rule_totals(r, rule, problem, matched[r], pairs, cells, bases) for r, rule in enumerate(problem.rules)
         )
-        return cls(problem, pairs, cells, funds, rules)
+        groups = _groups(problem, pairs, cells, matched)
+        return cls(problem, pairs, cells, funds, rules, groups)
 
 
 class _CellIndex:
@@ -90,14 +105,29 @@ def _rule_totals(
     r: int,
     rule: Rule,
     problem: Problem,
-    index: _CellIndex,
+    cells_matched: set[int],
     pairs: Sequence[Pair],
     cells: Sequence[Total],
     bases: dict[tuple[bool, ...], Total],
 ) -> RuleTotals:
     counted = tuple(rule.funds is None or fund.id in rule.funds for fund in problem.funds)
-    matching = tuple(p for c in sorted(index.matching(rule.where)) for p in cells[c].pairs if counted[pairs[p].fund])
+    matching = tuple(p for c in sorted(cells_matched) for p in cells[c].pairs if counted[pairs[p].fund])
     if counted not in bases:
         name = "funds_all" if all(counted) else "funds_" + "_".join(str(f) for f, ok in enumerate(counted) if ok)
         bases[counted] = Total(name, tuple(p for p, pair in enumerate(pairs) if counted[pair.fund]))
     return RuleTotals(Total(f"rule_{r}", matching), bases[counted])
+
+
+def _groups(
+    problem: Problem, pairs: Sequence[Pair], cells: Sequence[Total], matched: Sequence[set[int]]
+) -> tuple[Group, ...]:
+    """Cells by what the constraints see of them: their funds and rules. A cell with a
+    floor keeps a group of its own, as its floor is a row of its own."""
+    members: dict[tuple, list[int]] = defaultdict(list)
+    for c, cell in enumerate(problem.cells):
+        if not cells[c].pairs:
+            continue
+        funds = tuple(pairs[p].fund for p in cells[c].pairs)
+        rules = tuple(r for r, cells_matched in enumerate(matched) if c in cells_matched)
+        members[(funds, rules, c if cell.min > 0 else None)].append(c)
+    return tuple(Group(tuple(group), signature[0]) for signature, group in members.items())

@@ -3,9 +3,18 @@
 Each cell's total is split into pieces, one per stretch of its objective (a value
 segment; the shortfall below a target and the excess above it), filled in order because
 the objective is concave (convex for targets). Cutting the pieces at the cell's ``max``
-makes that cap a bound instead of a row. Rules act on shared sums (what a rule matches,
-the base of a share), each one a variable defined once, so that no dense row repeats.
-Measured: half the rows and half the solver time of the plain pair-by-pair model.
+makes that cap a bound instead of a row.
+
+Cells that no constraint tells apart form a group (grid.py): the solver sees one
+variable per (group, fund) and one row per group, "its cells' pieces add up to what its
+funds give". That is exact: every fund and rule sums whole groups, and the best way to
+share a group's money among its cells is what its pieces say. After the solve each
+group's money is spread back over its cells' (cell, fund) pairs.
+
+Rules act on shared sums (what a rule matches, the base of a share), each one a variable
+defined once, so that no long row repeats. Measured on the 37,600-cell benchmark: 987 rows
+and 121,000 nonzeros against 75,600 and 1.1 million for the plain pair-by-pair model,
+and HiGHS in under a second instead of about 15.
 
 Solving in thousands (or more) of dollars keeps the numbers near 1e4, where the solvers'
 tolerances mean something; amounts return to dollars at the edge.
@@ -13,13 +22,13 @@ tolerances mean something; amounts return to dollars at the edge.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pulp
 
-from planner.constraints import Constraint, Part
+from planner.constraints import Constraint
 from planner.deadline import Deadline
 from planner.grid import Grid, Total
 from planner.problem import Cell, Problem
@@ -30,6 +39,7 @@ SENSES = {">=": pulp.LpConstraintGE, "<=": pulp.LpConstraintLE, "==": pulp.LpCon
 # among equally good allocations the solver leaves idle money unallocated rather
 # than parking it in a cell past its valued range. CBC does park it otherwise.
 TIE_BREAK = 1e-6
+_DUST = 1e-7  # dollars: what is left of a need or a gift after spreading is float noise
 
 Piece = tuple[Decimal | None, float]  # (width in dollars, None = no end; objective per dollar)
 
@@ -49,7 +59,9 @@ def choose_scale(problem: Problem) -> int:
 @dataclass(frozen=True)
 class Model:
     prob: pulp.LpProblem
-    pair_vars: tuple[pulp.LpVariable, ...]
+    grid: Grid
+    gifts: dict[tuple[int, int], pulp.LpVariable]  # (group, fund) -> what the fund gives the group
+    pieces: dict[int, list[pulp.LpVariable]]  # cell -> its pieces, in order
     rows: dict[str, pulp.LpConstraint]  # constraint name -> its row
     caps: dict[str, pulp.LpVariable]  # cell_max constraint name -> the piece its cap bounds
     objective: pulp.LpAffineExpression  # the objective as stated, without the tie-break
@@ -57,43 +69,46 @@ class Model:
     weight_scale: float  # objective per model weight unit: the largest weight or penalty
 
     def pair_values(self) -> list[float]:
-        """The solution in dollars (the solver's floats, not yet rounded)."""
-        return [(var.varValue or 0.0) * self.scale for var in self.pair_vars]
+        """The solution per (cell, fund) pair, in dollars (the solver's floats, not rounded)."""
+        values = [0.0] * len(self.grid.pairs)
+        for g, group in enumerate(self.grid.groups):
+            needs = [sum(var.varValue or 0.0 for var in self.pieces[c]) * self.scale for c in group.cells]
+            gifts = [(self.gifts[g, f].varValue or 0.0) * self.scale for f in group.funds]
+            for i, j, amount in spread(needs, gifts):
+                values[self.grid.cells[group.cells[i]].pairs[j]] = amount  # a cell's pairs are in fund order
+        return values
 
     def objective_value(self) -> float:
         return (pulp.value(self.objective) or 0.0) * self.scale * self.weight_scale
 
 
-def add_pair_variables(prob: pulp.LpProblem, grid: Grid) -> tuple[pulp.LpVariable, ...]:
-    return tuple(prob.add_variable(f"x_{pair.cell}_{pair.fund}", lowBound=0) for pair in grid.pairs)
-
-
-def pairs_expression(parts: Sequence[Part], pair_vars: Sequence[pulp.LpVariable]) -> pulp.LpAffineExpression:
-    """A row over the pairs themselves. Built from a list: several times faster than lpSum."""
-    if len(parts) == 1:
-        coefficient = float(parts[0].coefficient)
-        return pulp.LpAffineExpression([(pair_vars[p], coefficient) for p in parts[0].total.pairs])
-    # A share's matching pairs are in its base too: their coefficients add up.
-    coefficients: dict[int, float] = {}
-    for part in parts:
-        for p in part.total.pairs:
-            coefficients[p] = coefficients.get(p, 0.0) + float(part.coefficient)
-    return pulp.LpAffineExpression([(pair_vars[p], c) for p, c in coefficients.items() if c])
-
-
-def add_row(
-    prob: pulp.LpProblem, constraint: Constraint, expr: pulp.LpAffineExpression, scale: int
-) -> pulp.LpConstraint:
-    row = pulp.LpConstraint(expr, SENSES[constraint.sense], constraint.name, float(constraint.rhs) / scale)
-    prob.addConstraint(row)
-    return row
+def spread(needs: Sequence[float], gifts: Sequence[float]) -> Iterator[tuple[int, int, float]]:
+    """(cell, fund, amount): each fund's gift goes to the cells in order until each has
+    what it needs (the north-west corner rule: the fewest pairs, so the fewest fractions)."""
+    i = j = 0
+    need, gift = (needs[0] if needs else 0.0), (gifts[0] if gifts else 0.0)
+    while i < len(needs) and j < len(gifts):
+        amount = min(need, gift)
+        if amount > 0:
+            yield i, j, amount
+        need, gift = need - amount, gift - amount
+        if need <= _DUST:
+            i += 1
+            need = needs[i] if i < len(needs) else 0.0
+        if gift <= _DUST:
+            j += 1
+            gift = gifts[j] if j < len(gifts) else 0.0
 
 
 def build_model(grid: Grid, constraints: Sequence[Constraint], scale: int, deadline: Deadline | None = None) -> Model:
     problem = grid.problem
     sense = pulp.LpMaximize if problem.objective == "value" else pulp.LpMinimize
     prob = pulp.LpProblem("allocation", sense)
-    pair_vars = add_pair_variables(prob, grid)
+    gifts = {
+        (g, f): prob.add_variable(f"gift_{g}_{f}", lowBound=0)
+        for g, group in enumerate(grid.groups)
+        for f in group.funds
+    }
     pieces_of = value_pieces if problem.objective == "value" else target_pieces
     cell_pieces = [pieces_of(cell) for cell in problem.cells]
     # Weights are divided by the largest so that the tie-break below means the same
@@ -102,56 +117,73 @@ def build_model(grid: Grid, constraints: Sequence[Constraint], scale: int, deadl
     tie_break = TIE_BREAK if problem.objective == "targets" else -TIE_BREAK
     objective: list[tuple[pulp.LpVariable, float]] = []
     idle: list[tuple[pulp.LpVariable, float]] = []  # pieces that earn nothing
-    constant = 0.0
+    piece_vars: dict[int, list[pulp.LpVariable]] = {}
     caps: dict[str, pulp.LpVariable] = {}
-    for c, (cell, (pieces, offset)) in enumerate(zip(problem.cells, cell_pieces, strict=True)):
-        if deadline is not None and c % 1024 == 0:
+    for g, group in enumerate(grid.groups):
+        if deadline is not None and g % 256 == 0:
             deadline.check()
-        constant += offset / scale / weight_scale
-        if not grid.cells[c].pairs:
-            continue
-        pieces = capped(pieces, cell.max)
-        piece_vars = [
-            prob.add_variable(f"piece_{c}_{k}", lowBound=0, upBound=None if width is None else float(width) / scale)
-            for k, (width, _) in enumerate(pieces)
-        ]
-        for var, (_, weight) in zip(piece_vars, pieces, strict=True):
-            if weight:
-                objective.append((var, weight / weight_scale))
-            else:
-                idle.append((var, tie_break))
-        # The pieces add up to the cell's total.
-        row = [(var, 1.0) for var in piece_vars] + [(pair_vars[p], -1.0) for p in grid.cells[c].pairs]
-        prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(row), pulp.LpConstraintEQ, f"cell_{c}", 0.0))
-        if cell.max is not None:
-            caps[f"cell_max_{c}"] = piece_vars[-1]
-    sums = _SumVariables(prob, pair_vars)
+        row: list[tuple[pulp.LpVariable, float]] = [(gifts[g, f], -1.0) for f in group.funds]
+        for c in group.cells:
+            cell = problem.cells[c]
+            pieces = capped(cell_pieces[c][0], cell.max)
+            piece_vars[c] = [
+                prob.add_variable(f"piece_{c}_{k}", lowBound=0, upBound=None if width is None else float(width) / scale)
+                for k, (width, _) in enumerate(pieces)
+            ]
+            for var, (_, weight) in zip(piece_vars[c], pieces, strict=True):
+                row.append((var, 1.0))
+                if weight:
+                    objective.append((var, weight / weight_scale))
+                else:
+                    idle.append((var, tie_break))
+            if cell.max is not None:
+                caps[f"cell_max_{c}"] = piece_vars[c][-1]
+        # The group's cells' pieces add up to what its funds give it.
+        prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(row), pulp.LpConstraintEQ, f"group_{g}", 0.0))
+    gift_of_pair = [gifts[g, f] for g, f in _group_pairs(grid)]
+    sums = _SumVariables(prob, gift_of_pair)
     rows = {}
     for constraint in constraints:
         if constraint.kind == "cell_max":
             continue  # a bound on the cell's last piece
         if constraint.kind == "rule":
             expr = pulp.LpAffineExpression([(sums[part.total], float(part.coefficient)) for part in constraint.parts])
-        else:
-            expr = pairs_expression(constraint.parts, pair_vars)
-        rows[constraint.name] = add_row(prob, constraint, expr, scale)
+        else:  # a fund or a cell floor: one part
+            (part,) = constraint.parts
+            expr = pulp.LpAffineExpression([(var, float(part.coefficient)) for var in sums.terms(part.total)])
+        rows[constraint.name] = pulp.LpConstraint(
+            expr, SENSES[constraint.sense], constraint.name, float(constraint.rhs) / scale
+        )
+        prob.addConstraint(rows[constraint.name])
+    # Cells no fund may pay for still count in the objective (a target they cannot meet).
+    constant = sum(offset for _, offset in cell_pieces) / scale / weight_scale
     stated = pulp.LpAffineExpression(objective, constant=constant)
     prob.setObjective(pulp.LpAffineExpression(objective + idle, constant=constant))
-    return Model(prob, pair_vars, rows, caps, stated, scale, weight_scale)
+    return Model(prob, grid, gifts, piece_vars, rows, caps, stated, scale, weight_scale)
+
+
+def _group_pairs(grid: Grid) -> list[tuple[int, int]]:
+    """For each (cell, fund) pair, its (group, fund)."""
+    group_of = {c: g for g, group in enumerate(grid.groups) for c in group.cells}
+    return [(group_of[pair.cell], pair.fund) for pair in grid.pairs]
 
 
 class _SumVariables:
     """One variable per shared sum, defined by a row the first time a constraint asks."""
 
-    def __init__(self, prob: pulp.LpProblem, pair_vars: Sequence[pulp.LpVariable]) -> None:
+    def __init__(self, prob: pulp.LpProblem, gift_of_pair: Sequence[pulp.LpVariable]) -> None:
         self.prob = prob
-        self.pair_vars = pair_vars
+        self.gift_of_pair = gift_of_pair
         self.made: dict[str, pulp.LpVariable] = {}
+
+    def terms(self, total: Total) -> list[pulp.LpVariable]:
+        """The (group, fund) variables a sum of pairs adds up: a whole group's or none."""
+        return list(dict.fromkeys(self.gift_of_pair[p] for p in total.pairs))
 
     def __getitem__(self, total: Total) -> pulp.LpVariable:
         if total.name not in self.made:
             var = self.prob.add_variable(f"sum_{total.name}", lowBound=0)
-            row = [(var, 1.0)] + [(self.pair_vars[p], -1.0) for p in total.pairs]
+            row = [(var, 1.0)] + [(gift, -1.0) for gift in self.terms(total)]
             self.prob.addConstraint(
                 pulp.LpConstraint(pulp.LpAffineExpression(row), pulp.LpConstraintEQ, f"sum_{total.name}", 0.0)
             )

@@ -35,6 +35,7 @@ def solve(problem: Problem, solver: str | None = None, *, time_limit: float | No
     timings: dict[str, float] = {}
     try:
         grid = Grid.of(problem)
+        deadline.check()
         constraints = all_constraints(grid)
         deadline.check()
         model = build_model(grid, constraints, choose_scale(problem), deadline)
