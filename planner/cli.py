@@ -2,6 +2,7 @@
 
 Exit status: 0 optimal; 1 a result that is infeasible or stopped at the time limit
 (for sweep: any point); 2 invalid input (one line naming the field); 3 the solver failed.
+Proposal selection (``select``, selection-problem/1) will be one more subcommand here.
 """
 
 from __future__ import annotations

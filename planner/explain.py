@@ -16,6 +16,7 @@ from planner.model import Model
 from planner.money import dollars
 from planner.problem import Cell
 from planner.result import Binding
+from planner.rounding import Breach
 from planner.solvers import Backend
 
 _ZERO_PRICE = 1e-9
@@ -126,7 +127,7 @@ def unallocated_messages(
     for f, fund in enumerate(problem.funds):
         pairs = grid.funds[f].pairs
         left = fund.available - sum(amounts[p] for p in pairs)
-        if left < 1:
+        if left < 1 or fund.spend == "all":  # a spend-all fund short of available is a breach, said elsewhere
             continue
         if not pairs:
             messages.append(f"{dollars(left)} of {fund.label} is left unallocated: no cell is eligible for it.")
@@ -171,3 +172,27 @@ def _saturated(objective: str) -> str:
     if objective == "targets":
         return "eligible cell(s) are at or above their target, or have none"
     return "eligible cell(s) earn nothing more (past their last valued segment, or no value)"
+
+
+def input_notes(grid: Grid) -> list[str]:
+    """Things in the input that are allowed but probably not meant."""
+    problem = grid.problem
+    notes = [
+        f"Fund {fund.id} is eligible for no cell." for f, fund in enumerate(problem.funds) if not grid.funds[f].pairs
+    ]
+    notes += [
+        f"Rule {rule.id} matches no (cell, fund) pair; check its where."
+        for rule, totals in zip(problem.rules, grid.rules, strict=True)
+        if not totals.matching.pairs
+    ]
+    if problem.objective == "targets" and all(cell.target is None for cell in problem.cells):
+        notes.append("The objective is targets, but no cell has a target: any feasible allocation is optimal.")
+    return notes
+
+
+def breach_message(breach: Breach) -> str:
+    constraint = breach.constraint
+    return (
+        f"After rounding to whole dollars, {constraint.kind.replace('_', ' ')} {constraint.id} "
+        f"({constraint.side}) misses its bound by {dollars(breach.off)}."
+    )

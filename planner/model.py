@@ -155,7 +155,7 @@ def build_model(grid: Grid, constraints: Sequence[Constraint], scale: int, deadl
             expr, SENSES[constraint.sense], constraint.name, float(constraint.rhs) / scale
         )
         prob.addConstraint(rows[constraint.name])
-    # Cells no fund may pay for still count in the objective (a target they cannot meet).
+    # penalty * target for every cell with a target, those no fund may pay for included.
     constant = sum(offset for _, offset in cell_pieces) / scale / weight_scale
     stated = pulp.LpAffineExpression(objective, constant=constant)
     prob.setObjective(pulp.LpAffineExpression(objective + idle, constant=constant))

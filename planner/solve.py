@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from planner.constraints import Constraint, all_constraints
 from planner.deadline import Deadline, OutOfTime
 from planner.elastic import least_relaxation
-from planner.explain import binding, is_binding, unallocated_messages
+from planner.explain import binding, breach_message, input_notes, is_binding, unallocated_messages
 from planner.grid import Grid
 from planner.model import Model, build_model, choose_scale
 from planner.money import dollars
 from planner.problem import Problem
 from planner.result import Allocation, CellTotal, FundTotal, Result
-from planner.rounding import Breach, round_to_dollars
+from planner.rounding import round_to_dollars
 from planner.solvers import Backend, Outcome, choose_backend, run
 
 
@@ -67,7 +67,7 @@ def _optimal(
     messages = (
         input_notes(grid)
         + unallocated_messages(grid, binding_rows, values, amounts)
-        + [_breach_message(breach) for breach in breaches]
+        + [breach_message(breach) for breach in breaches]
     )
     timings["finish"] = deadline.elapsed() - started
     return Result(
@@ -135,28 +135,4 @@ def _stopped(deadline: Deadline, backend: Backend, timings: dict[str, float]) ->
         solver=backend.name,
         seconds=deadline.elapsed(),
         timings=timings,
-    )
-
-
-def input_notes(grid: Grid) -> list[str]:
-    """Things in the input that are allowed but probably not meant."""
-    problem = grid.problem
-    notes = [
-        f"Fund {fund.id} is eligible for no cell." for f, fund in enumerate(problem.funds) if not grid.funds[f].pairs
-    ]
-    notes += [
-        f"Rule {rule.id} matches no (cell, fund) pair; check its where."
-        for rule, totals in zip(problem.rules, grid.rules, strict=True)
-        if not totals.matching.pairs
-    ]
-    if problem.objective == "targets" and all(cell.target is None for cell in problem.cells):
-        notes.append("The objective is targets, but no cell has a target: any feasible allocation is optimal.")
-    return notes
-
-
-def _breach_message(breach: Breach) -> str:
-    constraint = breach.constraint
-    return (
-        f"After rounding to whole dollars, {constraint.kind.replace('_', ' ')} {constraint.id} "
-        f"({constraint.side}) misses its bound by {dollars(breach.off)}."
     )

@@ -7,6 +7,7 @@ PuLP 3.3 and warns on every use, and its own message says to use ``COIN_CMD``.
 
 from __future__ import annotations
 
+import abc
 import enum
 import shutil
 import time
@@ -23,7 +24,9 @@ try:
 except ImportError:  # HiGHS is optional: CBC takes over
     highspy = None
 
-IPM_ABOVE = 50_000  # variables: above this HiGHS's interior point beats simplex on `targets`
+# Variables above which HiGHS's interior point beats its simplex on `targets` models
+# (measured at 37,600 cells: 0.3 s against 1.1 s); on `value` models simplex stays ahead.
+IPM_ABOVE = 50_000
 
 
 class Outcome(enum.Enum):
@@ -39,22 +42,22 @@ class Run:
     solver_seconds: float  # time inside the solver alone, where it says
 
 
-class Backend:
+class Backend(abc.ABC):
     name: str
     precision: float  # relative error of the solution it reports: slack below this is zero
 
-    def available(self) -> bool:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def available(self) -> bool: ...
 
-    def solver(self, deadline: Deadline, interior_point: bool) -> pulp.LpSolver:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def solver(self, deadline: Deadline, interior_point: bool) -> pulp.LpSolver: ...
 
+    @abc.abstractmethod
     def dual_sign(self, sense: int) -> int:
-        """The factor that turns the solver's row dual into d(objective)/d(rhs)."""
-        raise NotImplementedError
+        """The factor that turns the solver's duals into d(objective)/d(bound)."""
 
-    def stopped_on_time(self, prob: pulp.LpProblem) -> bool:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def stopped_on_time(self, prob: pulp.LpProblem) -> bool: ...
 
     def solver_seconds(self, prob: pulp.LpProblem, wall: float) -> float:
         return wall
