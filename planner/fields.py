@@ -32,6 +32,8 @@ def load_json(text: str, source: str) -> Any:
         raise InvalidProblem(
             source, f"not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
         ) from None
+    except RecursionError:
+        raise InvalidProblem(source, "is nested too deeply to be a problem") from None
 
 
 def read_json_file(path: str | Path) -> Any:

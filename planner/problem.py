@@ -24,11 +24,6 @@ Key = tuple[tuple[str, str], ...]  # (dimension, value) pairs in the order given
 Filter = tuple[tuple[str, frozenset[str]], ...]  # (dimension, accepted values)
 
 
-def matches(key: Mapping[str, str], where: Filter) -> bool:
-    """True when, for every dimension the filter names, the key's value is accepted."""
-    return all(key.get(dimension) in accepted for dimension, accepted in where)
-
-
 @dataclass(frozen=True)
 class Segment:
     """Value per dollar (``weight``) up to a cumulative amount (``upto``; None = no end)."""
@@ -49,10 +44,6 @@ class Cell:
     @cached_property
     def id(self) -> str:
         return "/".join(value for _, value in self.key)
-
-    @property
-    def key_dict(self) -> dict[str, str]:
-        return dict(self.key)
 
 
 @dataclass(frozen=True)
@@ -101,9 +92,6 @@ class Problem:
         self.fund(fund_id)
         funds = tuple(replace(fund, available=available) if fund.id == fund_id else fund for fund in self.funds)
         return replace(self, funds=funds)
-
-    def with_time_limit(self, seconds: float | None) -> Problem:
-        return replace(self, options=replace(self.options, time_limit_s=seconds))
 
 
 def load_problem(path: str | Path) -> Problem:

@@ -231,7 +231,9 @@ def test_not_an_object_at_the_top() -> None:
         ("{", "p.json: not valid JSON (line 1, column 2: Expecting property name enclosed in double quotes)"),
         ('{"a": NaN}', "p.json: NaN is not a number JSON allows"),
         ('{"a": Infinity}', "p.json: Infinity is not a number JSON allows"),
+        ("[" * 100_000 + "]" * 100_000, "p.json: is nested too deeply to be a problem"),
     ],
+    ids=["truncated", "nan", "infinity", "nested"],
 )
 def test_text_that_is_not_json(text: str, message: str) -> None:
     with pytest.raises(InvalidProblem) as caught:
