@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,7 +14,7 @@ from planner_helpers import run
 
 from planner import Result, parse_problem
 from planner.constraints import all_constraints
-from planner.grid import Grid
+from planner.grid import Grid, Group
 
 REGIONS = ["AF", "EAP", "EUR"]
 PRIORITIES = ["x", "y"]
@@ -133,3 +134,22 @@ def test_highs_and_cbc_agree(data: dict[str, Any]) -> None:
         # The least total is unique; whole-dollar rounding of each relaxation may differ by a dollar.
         totals = [sum(c.relaxed_by for c in result.conflicts) for result in (highs, cbc)]
         assert abs(totals[0] - totals[1]) <= max(len(highs.conflicts), len(cbc.conflicts))
+
+
+def _one_group_per_cell(problem: Any, pairs: Any, cells: Any, matched: Any) -> tuple[Group, ...]:
+    return tuple(
+        Group((c,), tuple(pairs[p].fund for p in cells[c].pairs)) for c in range(len(problem.cells)) if cells[c].pairs
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_grouping_cells_changes_nothing(data: dict[str, Any]) -> None:
+    # The solver sees groups of cells no constraint tells apart; with a group per cell it
+    # sees the plain model. Both must reach the same optimum.
+    grouped = run(data)
+    with patch("planner.grid._groups", _one_group_per_cell):
+        plain = run(data)
+    assert plain.status == grouped.status
+    if grouped.status == "optimal":
+        assert plain.objective == pytest.approx(grouped.objective, rel=1e-9, abs=1e-6)
