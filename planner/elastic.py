@@ -1,9 +1,14 @@
 """When no allocation satisfies every rule: the relaxation of least total dollars.
 
-The elastic model keeps the pair variables and every row, gives each relaxable row a
-non-negative slack (in dollars, share rules included), and minimises the total slack.
-A fund's ``available`` and non-negativity stay hard, so the elastic model is always
-feasible: with every amount at zero, only floors and spend-all funds fall short.
+The elastic model keeps every row, gives each relaxable row a non-negative slack (in
+dollars, share rules included), and minimises the total slack. A fund's ``available``
+and non-negativity stay hard, so the elastic model is always feasible: with every
+amount at zero, only floors and spend-all funds fall short.
+
+It works on the same groups of cells as the model (grid.py). Within a group only the
+cells' caps tell the cells apart, so the group's total may exceed the sum of its caps
+by the relaxation, which is then laid on its first capped cell: any split costs the
+same, and one cap is the simplest to act on.
 """
 
 from __future__ import annotations
@@ -13,10 +18,10 @@ from collections.abc import Sequence
 
 import pulp
 
-from planner.constraints import Constraint, Part
+from planner.constraints import Constraint
 from planner.deadline import Deadline
 from planner.grid import Grid
-from planner.model import SENSES
+from planner.model import SENSES, SumVariables, add_gift_variables
 from planner.result import Conflict
 from planner.solvers import Backend, Outcome, run
 
@@ -30,16 +35,30 @@ def least_relaxation(
 ) -> list[Conflict] | None:
     """The rows to relax and by how much; None when the time ran out first."""
     prob = pulp.LpProblem("elastic", pulp.LpMinimize)
-    pair_vars = add_pair_variables(prob, grid)
-    slacks: dict[str, pulp.LpVariable] = {}
+    gifts = add_gift_variables(prob, grid)
+    sums = SumVariables(prob, grid, gifts)
+    caps = {c.name: c for c in constraints if c.kind == "cell_max"}
+    slacks: dict[str, pulp.LpVariable] = {}  # constraint name -> its slack
     for constraint in constraints:
-        expr = pairs_expression(constraint.parts, pair_vars)
+        if constraint.kind == "cell_max":
+            continue  # by group, below
+        expr = sums.expression(constraint)
         if constraint.relaxable:
-            slack = prob.add_variable(f"relax_{constraint.name}", lowBound=0)
-            expr.addterm(slack, _SLACK_SIGN[constraint.sense])
-            slacks[constraint.name] = slack
+            slacks[constraint.name] = prob.add_variable(f"relax_{constraint.name}", lowBound=0)
+            expr.addterm(slacks[constraint.name], _SLACK_SIGN[constraint.sense])
         prob.addConstraint(
             pulp.LpConstraint(expr, SENSES[constraint.sense], constraint.name, float(constraint.rhs) / scale)
+        )
+    for g, group in enumerate(grid.groups):
+        group_caps = [caps[f"cell_max_{c}"] for c in group.cells if f"cell_max_{c}" in caps]
+        if len(group_caps) < len(group.cells):
+            continue  # a cell without a cap takes whatever the group gets
+        first = group_caps[0]
+        slacks[first.name] = prob.add_variable(f"relax_group_{g}", lowBound=0)
+        row = [(gifts[g, f], 1.0) for f in group.funds] + [(slacks[first.name], -1.0)]
+        room = sum(cap.rhs for cap in group_caps)
+        prob.addConstraint(
+            pulp.LpConstraint(pulp.LpAffineExpression(row), pulp.LpConstraintLE, f"caps_{g}", float(room) / scale)
         )
     prob.setObjective(pulp.LpAffineExpression([(slack, 1.0) for slack in slacks.values()]))
     if run(prob, backend, deadline).outcome is not Outcome.OPTIMAL:
@@ -51,20 +70,6 @@ def least_relaxation(
         if relaxed > 0:
             conflicts.append(Conflict(constraint.id, constraint.kind, constraint.label, constraint.side, relaxed))
     return conflicts
-
-
-def add_pair_variables(prob: pulp.LpProblem, grid: Grid) -> tuple[pulp.LpVariable, ...]:
-    return tuple(prob.add_variable(f"x_{pair.cell}_{pair.fund}", lowBound=0) for pair in grid.pairs)
-
-
-def pairs_expression(parts: Sequence[Part], pair_vars: Sequence[pulp.LpVariable]) -> pulp.LpAffineExpression:
-    """A row over the pairs themselves. Built from a list: several times faster than lpSum."""
-    coefficients: dict[int, float] = {}
-    for part in parts:
-        coefficient = float(part.coefficient)
-        for p in part.total.pairs:  # a share's matching pairs are in its base too: they add up
-            coefficients[p] = coefficients.get(p, 0.0) + coefficient
-    return pulp.LpAffineExpression([(pair_vars[p], c) for p, c in coefficients.items() if c])
 
 
 def _whole(dollars: float) -> int:

@@ -104,11 +104,7 @@ def build_model(grid: Grid, constraints: Sequence[Constraint], scale: int, deadl
     problem = grid.problem
     sense = pulp.LpMaximize if problem.objective == "value" else pulp.LpMinimize
     prob = pulp.LpProblem("allocation", sense)
-    gifts = {
-        (g, f): prob.add_variable(f"gift_{g}_{f}", lowBound=0)
-        for g, group in enumerate(grid.groups)
-        for f in group.funds
-    }
+    gifts = add_gift_variables(prob, grid)
     pieces_of = value_pieces if problem.objective == "value" else target_pieces
     cell_pieces = [pieces_of(cell) for cell in problem.cells]
     # Weights are divided by the largest so that the tie-break below means the same
@@ -140,19 +136,13 @@ def build_model(grid: Grid, constraints: Sequence[Constraint], scale: int, deadl
                 caps[f"cell_max_{c}"] = piece_vars[c][-1]
         # The group's cells' pieces add up to what its funds give it.
         prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(row), pulp.LpConstraintEQ, f"group_{g}", 0.0))
-    gift_of_pair = [gifts[g, f] for g, f in _group_pairs(grid)]
-    sums = _SumVariables(prob, gift_of_pair)
+    sums = SumVariables(prob, grid, gifts)
     rows = {}
     for constraint in constraints:
         if constraint.kind == "cell_max":
             continue  # a bound on the cell's last piece
-        if constraint.kind == "rule":
-            expr = pulp.LpAffineExpression([(sums[part.total], float(part.coefficient)) for part in constraint.parts])
-        else:  # a fund or a cell floor: one part
-            (part,) = constraint.parts
-            expr = pulp.LpAffineExpression([(var, float(part.coefficient)) for var in sums.terms(part.total)])
         rows[constraint.name] = pulp.LpConstraint(
-            expr, SENSES[constraint.sense], constraint.name, float(constraint.rhs) / scale
+            sums.expression(constraint), SENSES[constraint.sense], constraint.name, float(constraint.rhs) / scale
         )
         prob.addConstraint(rows[constraint.name])
     # penalty * target for every cell with a target, those no fund may pay for included.
@@ -162,23 +152,38 @@ def build_model(grid: Grid, constraints: Sequence[Constraint], scale: int, deadl
     return Model(prob, grid, gifts, piece_vars, rows, caps, stated, scale, weight_scale)
 
 
-def _group_pairs(grid: Grid) -> list[tuple[int, int]]:
-    """For each (cell, fund) pair, its (group, fund)."""
-    group_of = {c: g for g, group in enumerate(grid.groups) for c in group.cells}
-    return [(group_of[pair.cell], pair.fund) for pair in grid.pairs]
+def add_gift_variables(prob: pulp.LpProblem, grid: Grid) -> dict[tuple[int, int], pulp.LpVariable]:
+    """One variable per (group, fund): what the fund gives the group's cells together."""
+    return {
+        (g, f): prob.add_variable(f"gift_{g}_{f}", lowBound=0)
+        for g, group in enumerate(grid.groups)
+        for f in group.funds
+    }
 
 
-class _SumVariables:
-    """One variable per shared sum, defined by a row the first time a constraint asks."""
+class SumVariables:
+    """Rows over sums of pairs, written over the (group, fund) variables.
 
-    def __init__(self, prob: pulp.LpProblem, gift_of_pair: Sequence[pulp.LpVariable]) -> None:
+    A sum that rules share (what a rule matches, the base of a share) becomes one
+    variable, defined by a row the first time a constraint asks for it.
+    """
+
+    def __init__(self, prob: pulp.LpProblem, grid: Grid, gifts: dict[tuple[int, int], pulp.LpVariable]) -> None:
+        group_of = {c: g for g, group in enumerate(grid.groups) for c in group.cells}
         self.prob = prob
-        self.gift_of_pair = gift_of_pair
+        self.gift_of_pair = [gifts[group_of[pair.cell], pair.fund] for pair in grid.pairs]
         self.made: dict[str, pulp.LpVariable] = {}
 
     def terms(self, total: Total) -> list[pulp.LpVariable]:
-        """The (group, fund) variables a sum of pairs adds up: a whole group's or none."""
+        """The (group, fund) variables a sum of pairs adds up: each sums a whole group or none of it."""
         return list(dict.fromkeys(self.gift_of_pair[p] for p in total.pairs))
+
+    def expression(self, constraint: Constraint) -> pulp.LpAffineExpression:
+        """The constraint's left-hand side: a rule's over sum variables, a fund's or a floor's directly."""
+        if constraint.kind == "rule":
+            return pulp.LpAffineExpression([(self[part.total], float(part.coefficient)) for part in constraint.parts])
+        (part,) = constraint.parts
+        return pulp.LpAffineExpression([(var, float(part.coefficient)) for var in self.terms(part.total)])
 
     def __getitem__(self, total: Total) -> pulp.LpVariable:
         if total.name not in self.made:

@@ -52,6 +52,19 @@ def test_a_share_measured_in_dollars(solver: str) -> None:
     assert _conflicts(result) == {("rule", "half", "min_share"): 20}
 
 
+def test_caps_that_two_floors_press_on(solver: str) -> None:
+    # AF/x and AF/y (at most 10 each) must make 25 for each of two rules: raising the
+    # caps by 5 in all meets both, where each dollar off the floors counts twice.
+    cells = [cell("AF/x", (None, 1.0), max=10), cell("AF/y", (None, 1.0), max=10)]
+    rules = [
+        {"id": "af", "where": {"region": ["AF"]}, "min": 25},
+        {"id": "xy", "where": {"priority": ["x", "y"]}, "min": 25},
+    ]
+    result = run(problem(cells, [fund("F", 100)], rules), solver)
+    assert [(c.kind, c.id, c.relaxed_by) for c in result.conflicts] == [("cell_max", "AF/x", 5)]
+    assert _relaxed(problem(cells, [fund("F", 100)], rules), result).status == "optimal"
+
+
 def test_the_least_total_when_several_relaxations_tie(solver: str) -> None:
     # AF >= 90 and EAP >= 50 need 140 of the 120 that must (and can only) be spent:
     # 20 dollars of floors must give, from either or both. The total is what is unique.
