@@ -116,10 +116,10 @@ def build_model(grid: Grid, constraints: Sequence[Constraint], scale: int, deadl
     piece_vars: dict[int, list[pulp.LpVariable]] = {}
     caps: dict[str, pulp.LpVariable] = {}
     for g, group in enumerate(grid.groups):
-        if deadline is not None and g % 256 == 0:
-            deadline.check()
         row: list[tuple[pulp.LpVariable, float]] = [(gifts[g, f], -1.0) for f in group.funds]
         for c in group.cells:
+            if deadline is not None and c % 1024 == 0:
+                deadline.check()
             cell = problem.cells[c]
             pieces = capped(cell_pieces[c][0], cell.max)
             piece_vars[c] = [

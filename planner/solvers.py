@@ -99,6 +99,8 @@ if highspy is not None:
             model.col_upper_ = [infinity if var.upBound is None else var.upBound for var in variables]
             starts, indices, values, lower, upper = [0], [], [], [], []
             for i, row in enumerate(lp.constraints()):
+                if i % 1024 == 0:
+                    self.deadline.check()
                 row.index = i
                 indices += [var.index for var in row]
                 values += row.values()
