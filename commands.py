@@ -12,10 +12,12 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from exports.submission import write_submission
 from models import Role, Scenario, ScenarioKind, User, db
 from services import accounts, seeding
 from services.demo_requests import load_demo_requests
 from services.errors import ValidationError
+from services.submission import build_workbook
 
 seed_cli = AppGroup("seed", help="Load reference data, the demo office, or scale-test lines.")
 users_cli = AppGroup("users", help="Manage users and API tokens.")
@@ -112,6 +114,43 @@ def users_create(email: str, name: str, role: str, password: str) -> None:
     click.echo(f"Created {email}.")
 
 
+export_cli = AppGroup("export", help="Write workbooks.")
+
+
+@export_cli.command("submission")
+@click.option("--scenario", "scenario_id", type=int, required=True, help="The plan scenario's id.")
+@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), required=True)
+@click.option("--actual", "actual_id", type=int, default=None, help="PY actual scenario (default: the latest).")
+@click.option("--enacted", "enacted_id", type=int, default=None, help="CY enacted scenario (default: the latest).")
+@click.option("--as", "email", default=None, help="Who the About sheet names (default: the first resource manager).")
+def export_submission(
+    scenario_id: int, out: str, actual_id: int | None, enacted_id: int | None, email: str | None
+) -> None:
+    """Write the budget submission workbook of a scenario to FILE."""
+    scenario = db.session.get(Scenario, scenario_id)
+    if scenario is None:
+        fail(f"--scenario: no scenario with id {scenario_id}")
+    query = (
+        sa.select(User).where(User.email == email)
+        if email
+        else sa.select(User).where(User.role == Role.RESOURCE_MANAGER).order_by(User.id)
+    )
+    actor = db.session.scalars(query.limit(1)).first()
+    if actor is None:
+        fail(f"--as: no user {email}" if email else "--as: no resource manager to name as the exporter")
+    try:
+        data = build_workbook(
+            scenario, actor, current_app.config["APP_VERSION"], actual_id=actual_id, enacted_id=enacted_id
+        )
+        checksum = write_submission(data, out)
+    except ValidationError as exc:
+        fail(f"--{next(iter(exc.fields), 'scenario')}: {exc.message}")
+    except OSError as exc:
+        fail(f"--out: {exc.strerror or exc}")
+    click.echo(f"Wrote {out} (detail checksum {checksum}).")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(export_cli)

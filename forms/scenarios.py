@@ -1,5 +1,7 @@
 """Scenario forms."""
 
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -23,3 +25,18 @@ class ScenarioForm(VersionedForm):
         super().__init__(*args, **kwargs)
         self.budget_year.choices = options(reference.fiscal_year_choices())
         self.based_on.choices = options([("", "—"), *reference.scenario_choices()])
+
+
+class CloneForm(FlaskForm):
+    name = StringField("Name of the copy", validators=[DataRequired(), Length(max=120)])
+
+
+class StatusForm(VersionedForm):
+    """Lock, unlock or mark as submitted: a button carrying the version."""
+
+
+class WorkbookUploadForm(FlaskForm):
+    file = FileField(
+        "Edited submission workbook (.xlsx)",
+        validators=[FileRequired(), FileAllowed(["xlsx"], "Upload the .xlsx workbook exported from Apportion.")],
+    )

@@ -5,6 +5,7 @@ from models.audit import AuditEvent
 from models.base import Base, db
 from models.budget import BudgetLine, LineSource, LineStage, Scenario, ScenarioKind, ScenarioStatus
 from models.funds import Appropriation, Directive, FundsCategory
+from models.imports import ImportBatch, ImportStatus
 from models.organisation import (
     ApiToken,
     Division,
@@ -56,6 +57,8 @@ __all__ = [
     "FiscalYear",
     "FundsCategory",
     "FundsControl",
+    "ImportBatch",
+    "ImportStatus",
     "LineSource",
     "LineStage",
     "LoginAttempt",

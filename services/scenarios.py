@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import BudgetLine, FiscalYear, Scenario, ScenarioKind, User, db
+from models import BudgetLine, FiscalYear, Scenario, ScenarioKind, ScenarioStatus, User, db
 from services.audit import record_event, snapshot
 from services.errors import ConflictError, ValidationError, WorkflowError
 
@@ -101,3 +101,71 @@ def delete_scenario(actor: User, scenario: Scenario, expected_version: int) -> N
         before=before,
         reason=f"deleted with {line_count} budget lines",
     )
+
+
+def clone_scenario(actor: User, source: Scenario, name: str) -> Scenario:
+    """A new draft scenario with a copy of every line (one INSERT ... SELECT, however many lines)."""
+    _validate(ScenarioInput(name=name, budget_year=source.budget_year, kind=ScenarioKind.PLAN), None)
+    copy = Scenario(
+        name=name.strip(),
+        budget_year=source.budget_year,
+        kind=source.kind,
+        description=f"Copy of {source.name}. {source.description}".strip(),
+        based_on_id=source.id,
+    )
+    db.session.add(copy)
+    db.session.flush()
+    columns = [c for c in BudgetLine.__table__.columns if c.key not in ("id", "scenario_id", "version")]
+    db.session.execute(
+        sa.insert(BudgetLine.__table__).from_select(
+            ["scenario_id", "version", *[c.key for c in columns]],
+            sa.select(sa.literal(copy.id), sa.literal(1), *columns).where(BudgetLine.scenario_id == source.id),
+        )
+    )
+    count = db.session.scalar(sa.select(sa.func.count(BudgetLine.id)).where(BudgetLine.scenario_id == copy.id))
+    record_event(
+        actor,
+        "scenario.clone",
+        "scenario",
+        copy.id,
+        after=snapshot(copy),
+        reason=f"cloned from {source.name} with {count} lines",
+    )
+    db.session.flush()
+    return copy
+
+
+# The status a scenario may move to, from which statuses.
+STATUS_MOVES: dict[ScenarioStatus, frozenset[ScenarioStatus]] = {
+    ScenarioStatus.LOCKED: frozenset({ScenarioStatus.DRAFT}),
+    ScenarioStatus.DRAFT: frozenset({ScenarioStatus.LOCKED}),  # unlock
+    ScenarioStatus.SUBMITTED: frozenset({ScenarioStatus.DRAFT, ScenarioStatus.LOCKED}),
+}
+
+
+def set_status(actor: User, scenario: Scenario, target: ScenarioStatus, expected_version: int | None = None) -> None:
+    """Lock, unlock or mark as submitted, as a conditional update (two people at once: one wins)."""
+    allowed = STATUS_MOVES[target]
+    if scenario.status not in allowed:
+        raise WorkflowError(f"{scenario.name} is {scenario.status.value}; it can't become {target.value}.")
+    if expected_version is not None and expected_version != scenario.version:
+        raise _stale(scenario.name)
+    previous = scenario.status
+    result = db.session.execute(
+        sa.update(Scenario)
+        .where(Scenario.id == scenario.id, Scenario.status.in_(allowed), Scenario.version == scenario.version)
+        .values(status=target, version=Scenario.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise _stale(scenario.name)
+    db.session.expire(scenario, ["status", "version"])
+    record_event(
+        actor,
+        f"scenario.{target.value}",
+        "scenario",
+        scenario.id,
+        before={"status": previous.value},
+        after={"status": target.value},
+    )
+    db.session.flush()

@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+import io
 import re
 from decimal import Decimal
 
 import sqlalchemy as sa
+from openpyxl import load_workbook
 
-from models import Appropriation, BudgetLine, Division, ObjectClass, Role, Scenario, User, db
+from exports.submission import write_submission
+from models import (
+    AllocationRun,
+    Appropriation,
+    BudgetLine,
+    Division,
+    ImportBatch,
+    ObjectClass,
+    RequestStatus,
+    Role,
+    Scenario,
+    TravelRequest,
+    User,
+    db,
+)
+from services import allocation, imports
+from services.allocation_problems import AllocationSettings, build_problem
 from services.budget_lines import LineInput
+from services.submission import build_workbook
 
 DEMO_PASSWORD = "demo-password"
 
@@ -75,6 +94,9 @@ def url_values(rm_token_id: int) -> dict[str, object]:
         "token_id": rm_token_id,
         "kind": "regions",
         "request_id": draft_travel_request_id(),
+        "a_id": plan.based_on_id,
+        "b_id": plan.id,
+        "batch_id": import_batch_id(plan),
         "run_id": allocation_run_id(plan),
         "part": "result",
         "filename": "app.css",
@@ -132,9 +154,6 @@ def same_line_with(line: BudgetLine, amount: str) -> LineInput:
 
 def allocation_run_id(scenario: Scenario) -> int:
     """A saved (optimal) allocation run on the scenario, made once per test database."""
-    from models import AllocationRun
-    from services import allocation
-    from services.allocation_problems import AllocationSettings, build_problem
 
     existing = db.session.scalar(sa.select(AllocationRun.id).where(AllocationRun.scenario_id == scenario.id).limit(1))
     if existing is not None:
@@ -149,7 +168,6 @@ def allocation_run_id(scenario: Scenario) -> int:
 
 def draft_travel_request_id() -> int:
     """A draft travel request that staff-ip@ wrote for themselves (International Programs)."""
-    from models import RequestStatus, TravelRequest
 
     return db.session.scalar(
         sa.select(TravelRequest.id)
@@ -159,3 +177,33 @@ def draft_travel_request_id() -> int:
         .order_by(TravelRequest.id)
         .limit(1)
     )
+
+
+def import_batch_id(scenario: Scenario) -> int:
+    """A previewed (uncommitted) import of the scenario's own export."""
+    existing = db.session.scalar(sa.select(ImportBatch.id).where(ImportBatch.scenario_id == scenario.id).limit(1))
+    if existing is not None:
+        return existing
+    return import_own_export(scenario).id
+
+
+def own_export(scenario: Scenario, edit=None) -> bytes:
+    """The scenario's submission workbook, optionally edited by `edit(openpyxl workbook)`."""
+    manager = user("rm@example.gov")
+    buffer = io.BytesIO()
+    write_submission(build_workbook(scenario, manager, "test"), buffer)
+    content = buffer.getvalue()
+    if edit is None:
+        return content
+    workbook = load_workbook(io.BytesIO(content))
+    edit(workbook)
+    edited = io.BytesIO()
+    workbook.save(edited)
+    return edited.getvalue()
+
+
+def import_own_export(scenario: Scenario, edit=None):
+    """Preview an import of the scenario's own (optionally edited) export."""
+    batch = imports.preview_import(user("rm@example.gov"), scenario, "export.xlsx", own_export(scenario, edit))
+    db.session.commit()
+    return batch

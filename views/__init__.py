@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from money import format_amount, format_dollars
 from services.permissions import Action, can
-from views import admin, allocation, api, audit, auth, budget, dashboard, requests, scenarios
+from views import admin, allocation, api, audit, auth, budget, dashboard, exports, requests, scenarios
 from views.errors import init_error_handlers
 from views.security import init_security
 
@@ -20,6 +20,7 @@ BLUEPRINTS = (
     scenarios.bp,
     allocation.bp,
     requests.bp,
+    exports.bp,
     audit.bp,
     admin.bp,
     api.bp,

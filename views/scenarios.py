@@ -6,13 +6,14 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from forms.budget import DeleteForm
-from forms.scenarios import ScenarioForm
-from models import BudgetLine, Scenario, ScenarioKind, db
+from forms.scenarios import CloneForm, ScenarioForm, StatusForm, WorkbookUploadForm
+from models import BudgetLine, Scenario, ScenarioKind, ScenarioStatus, db
 from services import scenarios as scenario_service
 from services.audit import history
-from services.budget_queries import LineFilter, totals_by
+from services.budget_queries import DIMENSIONS, LineFilter, totals_by
 from services.errors import DomainError
 from services.permissions import Action
+from services.scenario_compare import compare, parse_dimensions
 from services.scenarios import ScenarioInput
 from views.access import requires
 from views.feedback import show_domain_error
@@ -72,6 +73,9 @@ def show(scenario_id: int):
         by_object_class=totals_by(line_filter, ["object_class"]),
         events=history("scenario", scenario.id),
         delete_form=DeleteForm(data={"version": scenario.version}),
+        clone_form=CloneForm(data={"name": f"{scenario.name} (copy)"}),
+        status_form=StatusForm(data={"version": scenario.version}),
+        upload_form=WorkbookUploadForm(),
     )
 
 
@@ -110,3 +114,61 @@ def delete(scenario_id: int):
     db.session.commit()
     flash(f"Scenario {name} deleted with its lines.", "success")
     return redirect(url_for("scenarios.index"))
+
+
+@bp.route("/<int:scenario_id>/clone", methods=["POST"])
+@requires(Action.EDIT_SCENARIOS)
+def clone(scenario_id: int):
+    scenario = db.get_or_404(Scenario, scenario_id)
+    form = CloneForm()
+    if not form.validate_on_submit():
+        flash("Give the copy a name.", "error")
+        return redirect(url_for("scenarios.show", scenario_id=scenario_id))
+    try:
+        copy = scenario_service.clone_scenario(current_user, scenario, form.name.data)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(" ".join(exc.fields.values()) or exc.message, "error")
+        return redirect(url_for("scenarios.show", scenario_id=scenario_id))
+    db.session.commit()
+    flash(f"{copy.name} created with a copy of every line of {scenario.name}.", "success")
+    return redirect(url_for("scenarios.show", scenario_id=copy.id))
+
+
+@bp.route("/<int:scenario_id>/<any(lock, unlock, submit):move>", methods=["POST"])
+@requires(Action.EDIT_SCENARIOS)
+def change_status(scenario_id: int, move: str):
+    scenario = db.get_or_404(Scenario, scenario_id)
+    target = {"lock": ScenarioStatus.LOCKED, "unlock": ScenarioStatus.DRAFT, "submit": ScenarioStatus.SUBMITTED}[move]
+    try:
+        scenario_service.set_status(current_user, scenario, target, StatusForm().expected_version)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(f"{scenario.name} is {target.value}.", "success")
+    return redirect(url_for("scenarios.show", scenario_id=scenario_id))
+
+
+@bp.route("/compare")
+@requires(Action.READ)
+def compare_page():
+    scenarios = list(db.session.scalars(db.select(Scenario).order_by(Scenario.budget_year.desc(), Scenario.name)))
+    a = db.session.get(Scenario, request.args.get("a", 0, type=int))
+    b = db.session.get(Scenario, request.args.get("b", 0, type=int))
+    try:
+        by = parse_dimensions(request.args.get("by"))
+    except DomainError as exc:
+        flash(exc.message, "error")
+        by = ["appropriation"]
+    comparison = compare(a, b, by) if a and b else None
+    return render_template(
+        "scenarios/compare.html",
+        scenarios=scenarios,
+        a=a,
+        b=b,
+        by=by,
+        comparison=comparison,
+        dimensions=list(DIMENSIONS),
+    )

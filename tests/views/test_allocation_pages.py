@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import io
-from decimal import ROUND_HALF_EVEN, Decimal
 import json
 import re
+from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
 import sqlalchemy as sa

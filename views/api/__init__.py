@@ -1,6 +1,6 @@
 """The JSON API of ../shared/contracts/api.md, under /api/v1."""
 
-from views.api import allocation, budget, funds, office, openapi, requests  # noqa: F401 - modules register their routes on bp
+from views.api import allocation, budget, funds, office, openapi, requests, workbooks  # noqa: F401 - modules register their routes on bp
 from views.api.core import bp
 from views.api.office import health_bp
 

@@ -11,6 +11,7 @@ from services import scenarios as scenario_service
 from services.budget_lines import LineInput
 from services.budget_queries import DIMENSIONS, LineFilter, list_lines, totals_by
 from services.permissions import Action
+from services.scenario_compare import compare, parse_dimensions
 from services.scenarios import ScenarioInput
 from views.api.core import (
     ApiDoc,
@@ -26,7 +27,7 @@ from views.api.core import (
     require_version,
     version_from_request,
 )
-from views.api.schemas import BudgetLineSchema, ScenarioSchema, TotalsSchema
+from views.api.schemas import BudgetLineSchema, CloneSchema, ScenarioSchema, TotalsSchema
 
 scenario_schema = ScenarioSchema()
 line_schema = BudgetLineSchema()
@@ -263,3 +264,53 @@ def delete_budget_line(line_id: int):
     budget_lines.delete_line(actor(), line, version)
     db.session.commit()
     return "", 204
+
+
+@operation(
+    "/scenarios/<int:scenario_id>/clone",
+    "POST",
+    ApiDoc("Copy a scenario with every line", Action.EDIT_SCENARIOS, CloneSchema, ScenarioSchema, status=201),
+)
+def clone_scenario(scenario_id: int):
+    scenario = db.get_or_404(Scenario, scenario_id)
+    body = CloneSchema().load(json_body())
+    copy = scenario_service.clone_scenario(actor(), scenario, body["name"])
+    db.session.commit()
+    return created(scenario_schema, copy)
+
+
+@operation(
+    "/scenarios/<int:a_id>/compare/<int:b_id>",
+    "GET",
+    ApiDoc("Two scenarios side by side", Action.READ, query={"by": "comma-separated: " + ", ".join(DIMENSIONS)}),
+)
+def compare_scenarios(a_id: int, b_id: int):
+    a, b = db.get_or_404(Scenario, a_id), db.get_or_404(Scenario, b_id)
+    comparison = compare(a, b, parse_dimensions(request.args.get("by")))
+
+    def percent(row) -> str | None:
+        return None if row.percent is None else str(row.percent)
+
+    return jsonify(
+        {
+            "by": comparison.by,
+            "a": a.id,
+            "b": b.id,
+            "rows": [
+                {
+                    **dict(zip(comparison.by, row.key, strict=True)),
+                    "a": money_str(row.a_cents),
+                    "b": money_str(row.b_cents),
+                    "difference": money_str(row.difference_cents),
+                    "percent": percent(row),
+                }
+                for row in comparison.rows
+            ],
+            "total": {
+                "a": money_str(comparison.total.a_cents),
+                "b": money_str(comparison.total.b_cents),
+                "difference": money_str(comparison.total.difference_cents),
+                "percent": percent(comparison.total),
+            },
+        }
+    )

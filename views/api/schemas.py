@@ -353,3 +353,10 @@ class DecisionSchema(Schema):
 
     comment = fields.String(load_default="", validate=validate.Length(max=5000))
     version = fields.Integer(strict=True, load_default=None)
+
+
+class CloneSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))

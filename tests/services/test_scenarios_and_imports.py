@@ -1,0 +1,178 @@
+"""Scenarios: clone, lock and compare; the workbook round trip through import preview and commit."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from helpers import import_own_export, own_export, plan_scenario, user
+
+from models import BudgetLine, ImportStatus, Scenario, ScenarioStatus, db
+from services import imports
+from services import scenarios as scenario_service
+from services.errors import ConflictError, ValidationError, WorkflowError
+from services.scenario_compare import compare
+
+
+def _lines(scenario: Scenario) -> list[BudgetLine]:
+    return list(
+        db.session.scalars(sa.select(BudgetLine).where(BudgetLine.scenario_id == scenario.id).order_by(BudgetLine.id))
+    )
+
+
+def _content(line: BudgetLine) -> tuple:
+    return (
+        line.fiscal_year,
+        line.appropriation_id,
+        line.division_id,
+        line.object_class_id,
+        line.region_id or 0,
+        line.country_id or 0,
+        line.priority_id or 0,
+        line.program_type_id or 0,
+        line.description,
+        line.amount_cents,
+    )
+
+
+def test_clone_copies_every_line(app):
+    plan = plan_scenario()
+    copy = scenario_service.clone_scenario(user("rm@example.gov"), plan, "FY2027 plan, 10% cut")
+    db.session.commit()
+    assert sorted(map(_content, _lines(copy))) == sorted(map(_content, _lines(plan)))
+    assert copy.based_on_id == plan.id
+    assert copy.status == ScenarioStatus.DRAFT
+    with pytest.raises(ValidationError):
+        scenario_service.clone_scenario(user("rm@example.gov"), plan, "FY2027 plan, 10% cut")
+
+
+def test_lock_unlock_submit(app):
+    plan = plan_scenario()
+    manager = user("rm@example.gov")
+    scenario_service.set_status(manager, plan, ScenarioStatus.LOCKED)
+    assert plan.status == ScenarioStatus.LOCKED
+    with pytest.raises(WorkflowError):
+        scenario_service.set_status(manager, plan, ScenarioStatus.LOCKED)
+    scenario_service.set_status(manager, plan, ScenarioStatus.DRAFT)
+    scenario_service.set_status(manager, plan, ScenarioStatus.SUBMITTED)
+    with pytest.raises(WorkflowError):
+        scenario_service.set_status(manager, plan, ScenarioStatus.DRAFT)
+
+
+def test_compare_matches_sums_of_lines(app):
+    plan = plan_scenario()
+    enacted = plan.based_on
+    comparison = compare(enacted, plan, ["object_class"])
+    for row in comparison.rows:
+        code = row.key[0]
+        assert row.a_cents == sum(line.amount_cents for line in _lines(enacted) if line.object_class.code == code)
+        assert row.b_cents == sum(line.amount_cents for line in _lines(plan) if line.object_class.code == code)
+        if row.a_cents:
+            assert row.percent == (Decimal(row.b_cents - row.a_cents) / row.a_cents).quantize(Decimal("0.0001"))
+    assert comparison.total.b_cents == sum(line.amount_cents for line in _lines(plan))
+
+
+def _edit(changed_id: int, removed_id: int):
+    def edit(workbook):
+        sheet = workbook["Detail"]
+        header = [cell.value for cell in sheet[1]]
+        column = {name: index + 1 for index, name in enumerate(header)}
+        for row in range(2, sheet.max_row + 1):
+            line_id = sheet.cell(row, column["Line id"]).value
+            if line_id == changed_id:
+                sheet.cell(row, column["Amount"]).value = Decimal("4321.50")
+            if line_id == removed_id:
+                sheet.delete_rows(row)
+                break
+        template = [sheet.cell(2, index).value for index in range(1, len(header) + 1)]
+        new_row = dict(zip(header, template, strict=True)) | {
+            "Line id": None,
+            "Version": None,
+            "Description": "Added in Excel",
+            "Amount": Decimal("1000"),
+        }
+        sheet.append([new_row[name] for name in header])
+
+    return edit
+
+
+def test_round_trip_export_edit_import_commit(app):
+    plan = plan_scenario()
+    lines = _lines(plan)
+    changed, removed = lines[0], lines[1]
+    batch = import_own_export(plan, _edit(changed.id, removed.id))
+    preview = batch.preview
+    assert preview["errors"] == []
+    assert [c["id"] for c in preview["changed"]] == [changed.id]
+    assert preview["changed"][0]["new"]["amount"] == "4321.50"
+    assert [r["id"] for r in preview["removed"]] == [removed.id]
+    assert [a["new"]["description"] for a in preview["added"]] == ["Added in Excel"]
+    before = len(lines)
+    assert len(_lines(plan)) == before  # a preview writes nothing
+    imports.commit_import(user("rm@example.gov"), batch)
+    db.session.commit()
+    after = _lines(plan)
+    assert len(after) == before  # one removed, one added
+    assert db.session.get(BudgetLine, changed.id).amount_cents == 432_150
+    assert db.session.get(BudgetLine, removed.id) is None
+    assert batch.status == ImportStatus.COMMITTED
+
+
+def test_a_second_import_of_the_same_file_changes_nothing(app):
+    plan = plan_scenario()
+    lines = _lines(plan)
+    content = own_export(plan, _edit(lines[0].id, lines[1].id))
+    first = imports.preview_import(user("rm@example.gov"), plan, "edited.xlsx", content)
+    imports.commit_import(user("rm@example.gov"), first)
+    db.session.commit()
+    snapshot = sorted(map(_content, _lines(plan)))
+    again = imports.preview_import(user("rm@example.gov"), plan, "edited.xlsx", content)
+    assert again.change_count == 0
+    assert "imported already" in again.preview["messages"][0]
+    assert sorted(map(_content, _lines(plan))) == snapshot
+
+
+def test_a_scenario_changed_since_the_preview_refuses_the_commit(app):
+    plan = plan_scenario()
+    lines = _lines(plan)
+    batch = import_own_export(plan, _edit(lines[0].id, lines[1].id))
+    lines[5].amount_cents += 100
+    db.session.commit()
+    with pytest.raises(ConflictError):
+        imports.commit_import(user("rm@example.gov"), batch)
+    db.session.rollback()
+    assert db.session.get(BudgetLine, lines[1].id) is not None
+
+
+def test_a_locked_scenario_shows_an_error_and_cannot_be_committed(app):
+    plan = plan_scenario()
+    plan.status = ScenarioStatus.LOCKED
+    db.session.commit()
+    batch = import_own_export(plan)
+    assert any("locked" in e["message"] for e in batch.preview["errors"])
+    with pytest.raises(ValidationError):
+        imports.commit_import(user("rm@example.gov"), batch)
+
+
+def test_text_that_looks_like_a_formula_survives_the_round_trip(app):
+    plan = plan_scenario()
+    line = _lines(plan)[0]
+    line.description = '=HYPERLINK("http://example.com","click") +1 @SUM(A1)'
+    db.session.commit()
+    batch = import_own_export(plan)
+    assert batch.preview["errors"] == []
+    assert batch.change_count == 0  # the description came back as the same text, not a formula
+
+
+def test_a_formula_typed_where_a_value_belongs_is_an_error(app):
+    plan = plan_scenario()
+
+    def edit(workbook):
+        sheet = workbook["Detail"]
+        header = [cell.value for cell in sheet[1]]
+        sheet.cell(2, header.index("Amount") + 1).value = "=1000*2"
+
+    batch = import_own_export(plan, edit)
+    errors = batch.preview["errors"]
+    assert [(e["sheet"], e["row"], e["column"]) for e in errors] == [("Detail", 2, "Amount")]

@@ -1,0 +1,78 @@
+"""API: the submission workbook, and importing an edited one (preview, then commit)."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from models import ImportBatch, Scenario, db
+from services import imports
+from services.errors import ValidationError
+from services.permissions import Action
+from views.api.core import ApiDoc, actor, operation
+from views.exports import workbook_response
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+def _batch_json(batch: ImportBatch) -> dict:
+    return {
+        "id": batch.id,
+        "scenario": batch.scenario_id,
+        "status": batch.status.value,
+        "filename": batch.filename,
+        "clean": batch.is_clean,
+        "created_at": batch.created_at.isoformat(),
+        **batch.preview,
+    }
+
+
+@operation(
+    "/scenarios/<int:scenario_id>/export.xlsx",
+    "GET",
+    ApiDoc(
+        "The budget submission workbook (?actual=ID&enacted=ID to choose the PY and CY scenarios)",
+        Action.READ,
+        query={"actual": "integer", "enacted": "integer"},
+    ),
+)
+def export_workbook(scenario_id: int):
+    return workbook_response(db.get_or_404(Scenario, scenario_id))
+
+
+@operation(
+    "/scenarios/<int:scenario_id>/imports",
+    "POST",
+    ApiDoc(
+        "Upload an edited workbook (multipart field `file`): answers the preview; nothing is written yet",
+        Action.EDIT_BUDGET,
+        status=201,
+    ),
+)
+def create_import(scenario_id: int):
+    scenario = db.get_or_404(Scenario, scenario_id)
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationError("Send the workbook as the multipart field `file`.", fields={"file": "Required."})
+    content = upload.read(MAX_UPLOAD_BYTES + 1)
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise ValidationError("The workbook is larger than 20 MB.", fields={"file": "Too large."})
+    batch = imports.preview_import(actor(), scenario, upload.filename or "upload.xlsx", content)
+    db.session.commit()
+    return jsonify(_batch_json(batch)), 201
+
+
+@operation("/imports/<int:batch_id>", "GET", ApiDoc("An import's preview", Action.EDIT_BUDGET))
+def get_import(batch_id: int):
+    return jsonify(_batch_json(db.get_or_404(ImportBatch, batch_id)))
+
+
+@operation(
+    "/imports/<int:batch_id>/commit",
+    "POST",
+    ApiDoc("Apply a clean preview in one transaction; 409 if the scenario changed since", Action.EDIT_BUDGET),
+)
+def commit_import(batch_id: int):
+    batch = db.get_or_404(ImportBatch, batch_id)
+    counts = imports.commit_import(actor(), batch)
+    db.session.commit()
+    return jsonify({**_batch_json(batch), "applied": counts})
