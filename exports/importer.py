@@ -1,0 +1,261 @@
+"""Reading an edited submission workbook back: a hostile-file-safe parser of its Detail sheet.
+
+`parse_submission` either returns every row it could read together with every
+problem it found (by sheet, row and column), or raises ImportRejected with one
+clear message when the file as a whole cannot be used. No other exception
+leaves it. It knows the file, not the database: whether "INCLE FY2027" is a
+real appropriation is for the caller to decide.
+
+Order of defence: size and zip checks (exports.archive) before openpyxl opens
+anything; defusedxml under openpyxl as a second line; read-only, formula-aware
+loading; a cap on rows, text and errors while reading.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import defusedxml
+import openpyxl.xml
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook import Workbook
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+from exports.archive import check_package
+from exports.detail import (
+    ABOUT_CHECKSUM,
+    ABOUT_SCENARIO,
+    ABOUT_SHEET,
+    DETAIL_COLUMNS,
+    DETAIL_HEADERS,
+    DETAIL_SHEET,
+    HEADER_ROW,
+    Kind,
+)
+from exports.errors import ImportRejected
+from exports.fields import BadCell, is_blank, read_cell, shorten
+from exports.limits import LIMITS, Limits
+
+__all__ = ["LIMITS", "CellError", "ImportRejected", "ImportedRow", "Limits", "ParsedWorkbook", "parse_submission"]
+
+if not openpyxl.xml.DEFUSEDXML:  # a deployment fault, not a bad file: refuse to run without it
+    raise ImportError("exports.importer needs defusedxml under openpyxl (is OPENPYXL_DEFUSEDXML set to False?)")
+
+log = logging.getLogger(__name__)
+_HEADER_SCAN = len(DETAIL_COLUMNS) + 50  # how far right to look for columns someone added
+_ABOUT_SCAN_ROWS = 200
+_CHECKSUM = re.compile(r"[0-9a-f]{64}")
+_TOTAL_LABELS = {"total", "totals", "grand total"}
+_UNREADABLE = (
+    "The file could not be read as an Excel workbook; it may be damaged. "
+    "Open it in Excel, save it as an Excel Workbook (.xlsx) and upload that."
+)
+
+
+@dataclass(frozen=True)
+class CellError:
+    sheet: str
+    row: int
+    column: str  # the header, as the person sees it
+    message: str
+
+
+@dataclass(frozen=True)
+class ImportedRow:
+    sheet_row: int
+    line_id: int | None
+    version: int | None
+    fiscal_year: int
+    appropriation: str
+    division: str
+    object_class: str
+    region: str | None
+    country: str | None
+    priority: str | None
+    program_type: str | None
+    description: str
+    stage: str | None
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class ParsedWorkbook:
+    rows: tuple[ImportedRow, ...]
+    errors: tuple[CellError, ...]
+    checksum_in_file: str | None
+    scenario_in_file: str | None
+
+
+def parse_submission(data: bytes, limits: Limits = LIMITS) -> ParsedWorkbook:
+    """Parse the Detail sheet of an uploaded workbook; raise ImportRejected if the file cannot be used."""
+    check_package(bytes(data), limits)
+    with _rejecting_unreadable(), warnings.catch_warnings():
+        # openpyxl warns about parts it drops (extensions, data validation); they are not our business
+        warnings.simplefilter("ignore")
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
+        try:
+            rows, errors = _read_detail(_detail_sheet(workbook), limits)
+            scenario, checksum = _read_about(workbook, limits)
+        finally:
+            workbook.close()
+    return ParsedWorkbook(rows=rows, errors=errors, checksum_in_file=checksum, scenario_in_file=scenario)
+
+
+@contextmanager
+def _rejecting_unreadable() -> Iterator[None]:
+    """Whatever openpyxl, zipfile or the XML parser raise on a bad file becomes one clear rejection."""
+    try:
+        yield
+    except ImportRejected:
+        raise
+    except Exception as exc:  # the boundary: a bad upload must never become a server error
+        log.info("workbook rejected as unreadable", exc_info=True)
+        raise ImportRejected(_explain(exc)) from None
+
+
+def _explain(exc: BaseException) -> str:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, defusedxml.DefusedXmlException):
+            return "The file declares XML entities, which Excel never writes; it was refused."
+        if isinstance(seen, MemoryError):
+            return "The file is too large to read. Upload a smaller workbook."
+        seen = seen.__cause__ or seen.__context__
+    return _UNREADABLE
+
+
+def _detail_sheet(workbook: Workbook) -> ReadOnlyWorksheet:
+    sheet = workbook[DETAIL_SHEET] if DETAIL_SHEET in workbook.sheetnames else None
+    if not isinstance(sheet, ReadOnlyWorksheet):
+        found = ", ".join(shorten(name, 31) for name in workbook.sheetnames[:10]) or "none"
+        raise ImportRejected(
+            f"The workbook has no {DETAIL_SHEET} sheet (it has: {found}). Upload the workbook Apportion "
+            f"exported, with your changes in its {DETAIL_SHEET} sheet."
+        )
+    sheet.reset_dimensions()  # don't trust the file's stated size: read what is there
+    return sheet
+
+
+def _check_header(sheet: ReadOnlyWorksheet) -> None:
+    found = next(sheet.iter_rows(min_row=HEADER_ROW, max_row=HEADER_ROW, max_col=_HEADER_SCAN, values_only=True), ())
+    found = tuple(found) + (None,) * (_HEADER_SCAN - len(found))
+    problems = []
+    for index, expected in enumerate(DETAIL_HEADERS, start=1):
+        value = found[index - 1]
+        text = str(value).strip() if value is not None else ""
+        if text.casefold() != expected.casefold():
+            shown = shorten(text) if text else "empty"
+            problems.append(f"column {get_column_letter(index)} should be “{expected}” but is {shown}")
+    for index in range(len(DETAIL_HEADERS) + 1, _HEADER_SCAN + 1):
+        value = found[index - 1]
+        if value is not None and str(value).strip():
+            problems.append(f"column {get_column_letter(index)} ({shorten(value)}) is not one Apportion exported")
+    if problems:
+        listed = "; ".join(problems[:3]) + ("; …" if len(problems) > 3 else "")
+        raise ImportRejected(
+            f"Row {HEADER_ROW} of the {DETAIL_SHEET} sheet is not the header Apportion exported: {listed}. "
+            "Keep the columns and their names as exported (the first two are hidden)."
+        )
+
+
+def _read_detail(sheet: ReadOnlyWorksheet, limits: Limits) -> tuple[tuple[ImportedRow, ...], tuple[CellError, ...]]:
+    _check_header(sheet)
+    rows: list[ImportedRow] = []
+    errors: list[CellError] = []
+    cells_by_row = sheet.iter_rows(min_row=HEADER_ROW + 1, max_col=len(DETAIL_COLUMNS))
+    for sheet_row, cells in enumerate(cells_by_row, start=HEADER_ROW + 1):
+        if sheet_row - HEADER_ROW > limits.max_rows:
+            raise ImportRejected(
+                f"The {DETAIL_SHEET} sheet has more than {limits.max_rows:,} rows; split the changes into "
+                "smaller files."
+            )
+        values = [(cell.value, cell.data_type) for cell in cells]
+        if _is_blank_row(values) or _is_totals_row(values):
+            continue
+        row, row_errors = _read_row(sheet_row, values, limits)
+        if row is not None:
+            rows.append(row)
+        errors.extend(row_errors)
+        if len(errors) >= limits.max_errors:
+            errors = errors[: limits.max_errors]
+            errors.append(
+                CellError(
+                    DETAIL_SHEET, sheet_row, "", f"Stopped after {limits.max_errors:,} problems: fix these first."
+                )
+            )
+            break
+    return tuple(rows), tuple(errors)
+
+
+def _is_blank_row(values: Sequence[tuple[Any, str]]) -> bool:
+    """Only empty cells and spaces (even in Description, which otherwise keeps its spaces)."""
+    return all(
+        kind != "f" and (value is None or (isinstance(value, str) and not value.strip())) for value, kind in values
+    )
+
+
+def _is_totals_row(values: Sequence[tuple[Any, str]]) -> bool:
+    """A row someone added under the data to total it: only a label such as "Total" and the amount."""
+    labels = [
+        value
+        for column, (value, kind) in zip(DETAIL_COLUMNS, values, strict=True)
+        if column.kind is not Kind.MONEY and (kind == "f" or not is_blank(column, value))
+    ]
+    return bool(labels) and all(
+        isinstance(label, str) and label.strip().casefold() in _TOTAL_LABELS for label in labels
+    )
+
+
+def _read_row(
+    sheet_row: int, values: Sequence[tuple[Any, str]], limits: Limits
+) -> tuple[ImportedRow | None, list[CellError]]:
+    fields: dict[str, Any] = {}
+    errors: list[CellError] = []
+    for column, (value, kind) in zip(DETAIL_COLUMNS, values, strict=True):
+        if column.kind is Kind.INFO:
+            continue  # shown for reading only
+        try:
+            fields[column.field] = read_cell(column, value, kind, limits.max_text)
+        except BadCell as exc:
+            errors.append(CellError(DETAIL_SHEET, sheet_row, column.header, exc.message))
+    if not errors and (fields["line_id"] is None) != (fields["version"] is None):
+        present, missing = ("Line id", "Version") if fields["version"] is None else ("Version", "Line id")
+        errors.append(
+            CellError(
+                DETAIL_SHEET,
+                sheet_row,
+                missing,
+                f"{present} is filled in but {missing} is empty: leave both hidden columns as exported "
+                "(both empty for a new line).",
+            )
+        )
+    if errors:
+        return None, errors
+    return ImportedRow(sheet_row=sheet_row, **fields), []
+
+
+def _read_about(workbook: Workbook, limits: Limits) -> tuple[str | None, str | None]:
+    """The scenario name and detail checksum the About sheet recorded at export, if it is still there."""
+    if ABOUT_SHEET not in workbook.sheetnames or not isinstance(workbook[ABOUT_SHEET], ReadOnlyWorksheet):
+        return None, None
+    sheet = workbook[ABOUT_SHEET]
+    sheet.reset_dimensions()
+    found: dict[str, str] = {}
+    for label, value in sheet.iter_rows(max_row=_ABOUT_SCAN_ROWS, max_col=2, values_only=True):
+        if isinstance(label, str) and isinstance(value, str) and label in (ABOUT_SCENARIO, ABOUT_CHECKSUM):
+            found.setdefault(label, value)
+    scenario = found.get(ABOUT_SCENARIO)
+    checksum = found.get(ABOUT_CHECKSUM, "").strip()
+    return (
+        scenario[: limits.max_text] if scenario else None,
+        checksum if _CHECKSUM.fullmatch(checksum) else None,
+    )

@@ -1,0 +1,278 @@
+"""The reviewer's sheets: comparisons, the program matrix, staffing, travel and About.
+
+Numbers are values; every total, change and percentage is a live formula over
+exactly the cells above or beside it, so a reviewer who edits a number sees
+the totals move. Tables start on row 4, under a title block.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.cell import Cell
+from openpyxl.utils import get_column_letter as letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from exports.cells import FTE, MONEY, NOTE, PERCENT, TOTAL, Style, day, formula, money, number, text, with_format
+from exports.detail import ABOUT_CHECKSUM, ABOUT_SCENARIO, ABOUT_SHEET, AMOUNT_LETTER, DETAIL_SHEET, DetailWritten
+from exports.rows import ColumnsRow, StaffingRow, SubmissionWorkbook, TripRow
+from exports.tables import TITLE_BLOCK_ROWS, Column, fit_width, new_sheet, write_header, write_title_block
+
+HEADER_ROW = TITLE_BLOCK_ROWS + 1
+FIRST_ROW = HEADER_ROW + 1
+NO_PROGRAM_TYPE = "(none)"
+_MAX_SUM_ARGS = 255  # Excel's limit on a function's arguments
+_MONEY = Style(number_format=MONEY)
+_FTE = Style(number_format=FTE)
+_PERCENT = Style(number_format=PERCENT)
+_TOTAL_MONEY = with_format(TOTAL, MONEY)
+_TOTAL_FTE = with_format(TOTAL, FTE)
+_TOTAL_PERCENT = with_format(TOTAL, PERCENT)
+
+ROUND_TRIP_NOTES = (
+    "To send changes back, edit the Detail sheet and upload the file on the scenario's page:",
+    "• change amounts and keys in place; add a line as a new row, leaving Line id and Version empty;"
+    " delete a row to remove its line;",
+    "• don't change the hidden Line id and Version columns (A and B), the header row or the sheet names;",
+    "• type values, not formulas: amounts in dollars with at most two decimals;",
+    "• you will see a preview of lines added, changed and removed; nothing is saved until you commit it.",
+    "Totals on the other sheets are formulas for reviewing; they are not imported.",
+)
+
+
+def sum_range(column: str, first: int, last: int) -> str:
+    return f"=SUM({column}{first}:{column}{last})" if last >= first else "=0"
+
+
+def sum_cells(column: str, rows: Sequence[int]) -> str:
+    """SUM of scattered cells (subtotals), nested when there are more than Excel's 255 arguments."""
+    if not rows:
+        return "=0"
+    chunks = [rows[i : i + _MAX_SUM_ARGS] for i in range(0, len(rows), _MAX_SUM_ARGS)]
+    parts = [",".join(f"{column}{row}" for row in chunk) for chunk in chunks]
+    return f"=SUM({parts[0]})" if len(parts) == 1 else "=SUM(" + ",".join(f"SUM({part})" for part in parts) + ")"
+
+
+# Comparisons: Summary and Object class ------------------------------------------------
+
+
+def write_comparison(
+    workbook: Workbook,
+    title: str,
+    heading: str,
+    note: str,
+    label_headers: Sequence[str],
+    rows: Sequence[ColumnsRow],
+    budget_year: int,
+    *,
+    subtotal_by_account: bool = False,
+) -> None:
+    """Label columns, then PY | CY | BY | change | % change; a total row, and per-account subtotals if asked
+    (rows must then come sorted by account, the first label)."""
+    width = max((len(row.label) for row in rows), default=len(label_headers))
+    headers = [*label_headers[:width], *(f"Label {n}" for n in range(len(label_headers) + 1, width + 1))]
+    columns = [
+        Column(header, fit_width([header, *(row.label[i] for row in rows if i < len(row.label))]))
+        for i, header in enumerate(headers)
+    ]
+    years = [f"FY {budget_year - 2} Actual", f"FY {budget_year - 1} Enacted", f"FY {budget_year} Request"]
+    columns += [Column(header, 17) for header in [*years, f"Change from FY {budget_year - 1}"]]
+    columns.append(Column("% Change", 10))
+    ws = new_sheet(workbook, title, columns, header_row=HEADER_ROW, freeze_columns=width)
+    write_title_block(ws, heading, note)
+    write_header(ws, [column.header for column in columns])
+    py, cy, by, change = (letter(width + n) for n in (1, 2, 3, 4))
+
+    def emit(label: Sequence[str], values: Sequence[Decimal | str], row: int, total: bool) -> None:
+        money_style, percent_style = (_TOTAL_MONEY, _TOTAL_PERCENT) if total else (_MONEY, _PERCENT)
+        ws.append(
+            [
+                *(text(ws, part, TOTAL if total else None) for part in label),
+                *[None] * (width - len(label)),
+                *(formula(ws, v, money_style) if isinstance(v, str) else money(ws, v, money_style) for v in values),
+                formula(ws, f"={by}{row}-{cy}{row}", money_style),
+                formula(ws, f'=IF({cy}{row}=0,"",{change}{row}/{cy}{row})', percent_style),
+            ]
+        )
+
+    groups = (
+        itertools.groupby(rows, key=lambda r: r.label[0]) if subtotal_by_account and width > 1 else [(None, iter(rows))]
+    )
+    row = FIRST_ROW
+    subtotals: list[int] = []
+    for account, members in groups:
+        first = row
+        for member in members:
+            emit(member.label, [member.py, member.cy, member.by], row, total=False)
+            row += 1
+        if account is not None:
+            label = [account, *[""] * (width - 2), f"Total, {account}"]
+            emit(label, [sum_range(c, first, row - 1) for c in (py, cy, by)], row, total=True)
+            subtotals.append(row)
+            row += 1
+    if subtotals:
+        emit(["Total, all accounts"], [sum_cells(c, subtotals) for c in (py, cy, by)], row, total=True)
+    else:
+        emit(["Total"], [sum_range(c, FIRST_ROW, row - 1) for c in (py, cy, by)], row, total=True)
+
+
+# Program funds: region × priority, then program type × priority ------------------------
+
+
+def _ordered(known: Iterable[str], seen: Iterable[str]) -> list[str]:
+    """Reference order first, then anything in the data that the reference lacks."""
+    order = list(dict.fromkeys(known))
+    return order + sorted(set(seen) - set(order))
+
+
+def write_program(workbook: Workbook, data: SubmissionWorkbook) -> None:
+    by_region: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    by_type: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for region, priority, program_type, amount in data.program:
+        by_region[region, priority] += amount
+        by_type[program_type or NO_PROGRAM_TYPE, priority] += amount
+    priorities = _ordered(data.priorities, (priority for _, priority in by_region))
+    regions = _ordered(data.regions, (region for region, _ in by_region))
+    types = _ordered(data.program_types, (program_type for program_type, _ in by_type))
+    columns = [Column("Region", fit_width(["Program type", "Total", *regions, *types]))]
+    columns += [Column(priority, fit_width([priority], minimum=15)) for priority in priorities]
+    columns.append(Column("Total", 17))
+    ws = new_sheet(workbook, "Program", columns, header_row=HEADER_ROW, freeze_columns=1)
+    write_title_block(
+        ws,
+        f"Program funds by region and priority, FY {data.budget_year} Request",
+        f"Dollars, scenario {data.scenario}. Below: the same funds by program type and priority.",
+    )
+    headers = [column.header for column in columns]
+    write_header(ws, headers)
+    totals = _write_matrix(ws, FIRST_ROW, regions, priorities, by_region)
+    ws.append([])
+    write_header(ws, ["Program type", *headers[1:]])
+    _write_matrix(ws, totals + 3, types, priorities, by_type)
+
+
+def _write_matrix(
+    ws: WriteOnlyWorksheet,
+    first: int,
+    names: Sequence[str],
+    priorities: Sequence[str],
+    amounts: dict[tuple[str, str], Decimal],
+) -> int:
+    """Rows of amounts with a SUM across each row and a SUM down each column; returns the totals row."""
+    last = letter(len(priorities) + 1)
+    for row, name in enumerate(names, start=first):
+        ws.append(
+            [
+                text(ws, name),
+                *(money(ws, amounts.get((name, priority), Decimal(0)), _MONEY) for priority in priorities),
+                formula(ws, f"=SUM(B{row}:{last}{row})" if priorities else "=0", _TOTAL_MONEY),
+            ]
+        )
+    totals = first + len(names)
+    sums = (formula(ws, sum_range(letter(c), first, totals - 1), _TOTAL_MONEY) for c in range(2, len(priorities) + 3))
+    ws.append([text(ws, "Total", TOTAL), *sums])
+    return totals
+
+
+# Staffing and travel -------------------------------------------------------------------
+
+
+def write_staffing(workbook: Workbook, rows: Sequence[StaffingRow], budget_year: int) -> None:
+    years = [f"FY {budget_year - 2}", f"FY {budget_year - 1}", f"FY {budget_year}"]
+    columns = [Column("Position kind", fit_width(["Position kind", *(row.kind for row in rows)]))]
+    columns += [*(Column(f"{year} FTE", 12) for year in years), Column("FTE change", 12)]
+    columns += [*(Column(f"{year} Cost", 16) for year in years), Column("Cost change", 16)]
+    ws = new_sheet(workbook, "Staffing", columns, header_row=HEADER_ROW, freeze_columns=1)
+    write_title_block(
+        ws,
+        f"Staffing: FTE and cost by position kind, FY {budget_year - 2} to FY {budget_year}",
+        "Cost in dollars (pay and benefits). Changes are the budget year less the current year.",
+    )
+    write_header(ws, [column.header for column in columns])
+    for row, item in enumerate(rows, start=FIRST_ROW):
+        ws.append(
+            [
+                text(ws, item.kind),
+                *(number(ws, value, _FTE) for value in (item.fte_py, item.fte_cy, item.fte_by)),
+                formula(ws, f"=D{row}-C{row}", _FTE),
+                *(money(ws, value, _MONEY) for value in (item.cost_py, item.cost_cy, item.cost_by)),
+                formula(ws, f"=H{row}-G{row}", _MONEY),
+            ]
+        )
+    total = FIRST_ROW + len(rows)
+    ws.append(
+        [
+            text(ws, "Total", TOTAL),
+            *(formula(ws, sum_range(c, FIRST_ROW, total - 1), _TOTAL_FTE) for c in "BCD"),
+            formula(ws, f"=D{total}-C{total}", _TOTAL_FTE),
+            *(formula(ws, sum_range(c, FIRST_ROW, total - 1), _TOTAL_MONEY) for c in "FGH"),
+            formula(ws, f"=H{total}-G{total}", _TOTAL_MONEY),
+        ]
+    )
+
+
+TRAVEL_COLUMNS = (
+    Column("Departs", 12),
+    Column("Division", 11),
+    Column("Traveler", 24),
+    Column("Title", 40),
+    Column("Destinations", 36),
+    Column("Status", 12),
+    Column("Amount", 16),
+)
+
+
+def write_travel(workbook: Workbook, trips: Sequence[TripRow], budget_year: int) -> None:
+    ws = new_sheet(workbook, "Travel", TRAVEL_COLUMNS, header_row=HEADER_ROW)
+    write_title_block(ws, f"Travel plan, FY {budget_year} Request", "Dollars: airfare, lodging and M&IE per trip.")
+    write_header(ws, [column.header for column in TRAVEL_COLUMNS])
+    for trip in trips:
+        ws.append(
+            [
+                day(ws, trip.departs),
+                *(
+                    text(ws, value)
+                    for value in (trip.division, trip.traveler, trip.title, trip.destinations, trip.status)
+                ),
+                money(ws, trip.amount, _MONEY),
+            ]
+        )
+    total = FIRST_ROW + len(trips)
+    ws.append([text(ws, "Total", TOTAL), *[None] * 5, formula(ws, sum_range("G", FIRST_ROW, total - 1), _TOTAL_MONEY)])
+
+
+# About --------------------------------------------------------------------------------
+
+ABOUT_COLUMNS = (Column("Item", 30), Column("Value", 100))
+
+
+def write_about(workbook: Workbook, data: SubmissionWorkbook, detail: DetailWritten) -> None:
+    """What this file is, for the reviewer and for the importer (which reads the scenario and checksum back)."""
+    ws = new_sheet(workbook, ABOUT_SHEET, ABOUT_COLUMNS, header_row=1)
+    exported_at = data.exported_at
+    if exported_at.tzinfo is not None:
+        exported_at = exported_at.astimezone(UTC).replace(tzinfo=None)
+    items: list[tuple[str, Cell | str | int | None]] = [
+        (ABOUT_SCENARIO, text(ws, data.scenario)),
+        ("Budget year", text(ws, f"FY {data.budget_year}")),
+        ("PY actual scenario", text(ws, data.py_scenario)),
+        ("CY enacted scenario", text(ws, data.cy_scenario)),
+        ("Exported by", text(ws, data.exported_by)),
+        ("Exported at", text(ws, f"{exported_at:%Y-%m-%d %H:%M:%S} UTC")),
+        ("App version", text(ws, f"Apportion {data.app_version}")),
+        *((f"Filter: {name}", text(ws, value)) for name, value in data.filters.items()),
+        ("Detail rows", detail.rows),
+        ("Detail total", formula(ws, f"=SUM({DETAIL_SHEET}!{AMOUNT_LETTER}:{AMOUNT_LETTER})", _MONEY)),
+        (ABOUT_CHECKSUM, text(ws, detail.checksum)),
+    ]
+    write_header(ws, [column.header for column in ABOUT_COLUMNS])
+    for label, value in items:
+        ws.append([text(ws, label), value])
+    ws.append([])
+    for line in ROUND_TRIP_NOTES:
+        ws.append([None, text(ws, line, NOTE)])
