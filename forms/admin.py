@@ -1,6 +1,9 @@
-"""Administration forms: users and office settings."""
+"""Administration forms: users, office settings and reference tables."""
+
+from decimal import Decimal
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
@@ -10,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length
 
-from forms.fields import OptionalIdSelect, VersionedForm, options
+from forms.fields import MoneyField, OptionalIdSelect, VersionedForm, options
 from models import FundsControl, Role
 from services import reference
 
@@ -46,3 +49,17 @@ class SettingsForm(FlaskForm):
             ]
         ),
     )
+
+
+class PurposeForm(FlaskForm):
+    name = StringField("New purpose", validators=[DataRequired(), Length(max=120)])
+
+
+class FareForm(FlaskForm):
+    origin = StringField("From (city)", validators=[DataRequired(), Length(max=120)], default="Washington")
+    destination = StringField("To (city)", validators=[DataRequired(), Length(max=120)])
+    fare = MoneyField("Round-trip fare", validators=[DataRequired()], min_value=Decimal("0.01"))
+
+
+class PayTableForm(FlaskForm):
+    file = FileField("Pay table (CSV)", validators=[FileRequired(), FileAllowed(["csv"], "Upload a .csv file.")])

@@ -25,6 +25,7 @@ class Action(enum.StrEnum):
     READ_AUDIT = "read_audit"
     MANAGE_USERS = "manage_users"
     MANAGE_SETTINGS = "manage_settings"
+    MANAGE_REFERENCE = "manage_reference"  # travel purposes, city-pair fares, the pay table
     MANAGE_OWN_ACCOUNT = "manage_own_account"  # password, personal API tokens
 
 
@@ -41,6 +42,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.READ_AUDIT: frozenset({Role.ADMIN, Role.RESOURCE_MANAGER, Role.VIEWER}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
     Action.MANAGE_SETTINGS: frozenset({Role.ADMIN}),
+    Action.MANAGE_REFERENCE: frozenset({Role.ADMIN}),
     Action.MANAGE_OWN_ACCOUNT: _EVERYONE,
 }
 

@@ -46,6 +46,7 @@ _NAV = (
     ("Review queue", "requests.review", Action.DECIDE_REQUESTS, "requests.review"),
     ("Audit trail", "audit.index", Action.READ_AUDIT, "audit."),
     ("Users", "admin.users", Action.MANAGE_USERS, "admin.user"),
+    ("Reference data", "admin.reference", Action.MANAGE_REFERENCE, "admin.reference"),
     ("Settings", "admin.settings_page", Action.MANAGE_SETTINGS, "admin.settings"),
 )
 
