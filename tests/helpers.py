@@ -13,8 +13,8 @@ from exports.submission import write_submission
 from models import (
     AllocationRun,
     Appropriation,
-    CityPairFare,
     BudgetLine,
+    CityPairFare,
     Division,
     ImportBatch,
     ObjectClass,
