@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-
 from helpers import csrf_from
+
 from models import AuditEvent, CityPairFare, PayRate, StaffingKind, TravelPurpose, db
 from services import costing
 
