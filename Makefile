@@ -25,7 +25,8 @@ setup-dev: $(VENV)/.dev
 run: setup
 	$(FLASK) db upgrade
 	$(FLASK) seed if-empty
-	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - "app:create_app()"
+	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --timeout 150 --access-logfile - \
+		--no-control-socket "app:create_app()"  # allocation runs may take up to their 120 s limit
 
 ## test: set up and run every test (TEST_DATABASE_URL=postgresql+psycopg://... for PostgreSQL)
 test: setup-dev
