@@ -96,6 +96,7 @@ def bench_dashboard_load(env: dict) -> None:
             "2",
             "--bind",
             f"127.0.0.1:{port}",
+            "--no-control-socket",
             "app:create_app()",
         ],
         cwd=ROOT,
