@@ -62,6 +62,7 @@ HEADER = Style(
 TITLE = Style(font=Font(bold=True, size=13))
 NOTE = Style(font=Font(italic=True, color="595959"))
 TOTAL = Style(font=Font(bold=True), border=Border(top=Side(style="thin")))
+_DAY = Style(number_format=DATE)
 
 
 def clean_text(value: str) -> str:
@@ -113,10 +114,9 @@ def text_cell(ws: WriteOnlyWorksheet, cleaned: str, style: Style | None = None) 
 
 def exact_money(amount: Decimal) -> Decimal:
     """The amount to the cent, or ValueError if Excel could not store it exactly."""
-    rounded = quantize(amount)
-    if abs(rounded) > MAX_EXACT_MONEY:
-        raise ValueError(f"{rounded} is too large to store exactly in Excel (15 significant digits)")
-    return rounded
+    if not amount.is_finite() or abs(amount) > MAX_EXACT_MONEY:
+        raise ValueError(f"{amount} is not an amount Excel stores exactly to the cent (15 significant digits)")
+    return quantize(amount)
 
 
 def number(ws: WriteOnlyWorksheet, value: Decimal | int, style: Style) -> Cell:
@@ -128,7 +128,7 @@ def money(ws: WriteOnlyWorksheet, amount: Decimal, style: Style) -> Cell:
 
 
 def day(ws: WriteOnlyWorksheet, value: date) -> Cell:
-    return styled(WriteOnlyCell(ws, value), Style(number_format=DATE))
+    return styled(WriteOnlyCell(ws, value), _DAY)
 
 
 def formula(ws: WriteOnlyWorksheet, expression: str, style: Style) -> Cell:

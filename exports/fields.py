@@ -1,9 +1,10 @@
 """One Detail cell read back: the value for its ImportedRow field, or a message saying what is wrong.
 
-openpyxl hands over what the file holds: int or float for numbers (a float
-from Excel's shortest decimal text, so repr gives that text back exactly),
-str, bool, datetime for date-formatted numbers, "=..." for formulas (data
-type "f") and error codes (data type "e").
+openpyxl hands over what the file holds: int or float for numbers, str, bool,
+datetime for date-formatted numbers, "=..." for formulas (data type "f") and
+error codes (data type "e"). A float's repr is the shortest decimal that maps
+to it, which is the number as typed for anything up to 15 significant digits,
+all Excel keeps; so amounts come back as exact Decimals, never via float maths.
 """
 
 from __future__ import annotations
@@ -63,8 +64,9 @@ def read_cell(column: DetailColumn, value: Any, data_type: str, max_text: int) -
 def _whole(column: DetailColumn, value: int | float | str) -> int:
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        return int(value.strip())
+    digits = value.strip() if isinstance(value, str) else ""
+    if digits.isascii() and digits.isdigit() and len(digits) <= 19:  # int() refuses 4,300+ digits: stop long before
+        return int(digits)
     if isinstance(value, int):
         return value
     raise BadCell(f"{shorten(value)} is not a whole number; {column.header} needs {_WANTED[column.kind]}.")
@@ -100,7 +102,8 @@ def _read_code(column: DetailColumn, value: int | float | str, max_text: int) ->
 
 def _read_object_class(column: DetailColumn, value: int | float | str, max_text: int) -> str:
     if isinstance(value, int | float) and math.isfinite(value):
-        return f"{Decimal(repr(value)):.1f}"  # Excel turned "41.0" into 41: object class codes have one decimal
+        # Excel turned "41.0" into 41: object class codes have one decimal
+        return _capped(column, f"{Decimal(repr(value)):.1f}", max_text)
     return _read_code(column, value, max_text)
 
 

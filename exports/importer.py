@@ -99,7 +99,8 @@ def parse_submission(data: bytes, limits: Limits = LIMITS) -> ParsedWorkbook:
     """Parse the Detail sheet of an uploaded workbook; raise ImportRejected if the file cannot be used."""
     check_package(bytes(data), limits)
     with _rejecting_unreadable(), warnings.catch_warnings():
-        # openpyxl warns about parts it drops (extensions, data validation); they are not our business
+        # openpyxl warns about parts it drops (extensions, data validation): not the uploader's concern.
+        # catch_warnings swaps the process-wide filters for the moment; at worst it hides another thread's warning.
         warnings.simplefilter("ignore")
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
         try:
@@ -123,8 +124,11 @@ def _rejecting_unreadable() -> Iterator[None]:
 
 
 def _explain(exc: BaseException) -> str:
+    """The message for an error, by its root cause (openpyxl wraps parser errors in its own ValueError)."""
     seen: BaseException | None = exc
-    while seen is not None:
+    for _ in range(20):  # a chain is short; never loop on a cyclic one
+        if seen is None:
+            break
         if isinstance(seen, defusedxml.DefusedXmlException):
             return "The file declares XML entities, which Excel never writes; it was refused."
         if isinstance(seen, MemoryError):

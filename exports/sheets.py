@@ -7,7 +7,6 @@ the totals move. Tables start on row 4, under a title block.
 
 from __future__ import annotations
 
-import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC
@@ -72,8 +71,8 @@ def write_comparison(
     *,
     subtotal_by_account: bool = False,
 ) -> None:
-    """Label columns, then PY | CY | BY | change | % change; a total row, and per-account subtotals if asked
-    (rows must then come sorted by account, the first label)."""
+    """Label columns, then PY | CY | BY | change | % change; a total row, and if asked a subtotal per account
+    (the first label)."""
     width = max((len(row.label) for row in rows), default=len(label_headers))
     headers = [*label_headers[:width], *(f"Label {n}" for n in range(len(label_headers) + 1, width + 1))]
     columns = [
@@ -100,12 +99,12 @@ def write_comparison(
             ]
         )
 
-    groups = (
-        itertools.groupby(rows, key=lambda r: r.label[0]) if subtotal_by_account and width > 1 else [(None, iter(rows))]
-    )
+    groups: dict[str | None, list[ColumnsRow]] = {}
+    for item in rows:  # accounts in the order they first appear, each with all its rows
+        groups.setdefault(item.label[0] if subtotal_by_account and width > 1 else None, []).append(item)
     row = FIRST_ROW
     subtotals: list[int] = []
-    for account, members in groups:
+    for account, members in groups.items():
         first = row
         for member in members:
             emit(member.label, [member.py, member.cy, member.by], row, total=False)

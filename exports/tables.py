@@ -61,6 +61,7 @@ def new_sheet(
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0  # as many pages down as it takes
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.HeaderFooter.oddFooter.center.text = "&A, page &P of &N"  # sheet name, page numbers
     return ws
 
 

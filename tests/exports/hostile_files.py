@@ -354,6 +354,12 @@ def xml_attacks() -> list[Case]:
             "could not be read",
         ),
         Case(
+            "xml/5000-digit-number",
+            lambda: with_part(DETAIL_PART, lambda xml: xml.replace(b"<v>2027</v>", b"<v>" + b"9" * 5_000 + b"</v>", 1)),
+            "rejected",
+            "could not be read",
+        ),
+        Case(
             "xml/infinite-amount",
             lambda: with_part(DETAIL_PART, lambda xml: re.sub(rb'(<c r="N2"[^>]*><v>)[^<]*', rb"\g<1>1e999", xml)),
             "errors",
@@ -438,6 +444,7 @@ def bad_cells() -> list[Case]:
         "line-id-text": ("A3", "abc", "Line id"),
         "line-id-fraction": ("A3", 1.5, "Line id"),
         "line-id-negative": ("A3", -3, "Line id"),
+        "line-id-5000-digits": ("A3", "9" * 5_000, "Line id"),
         "version-without-id": ("A3", None, "Line id"),
         "huge-description": ("K2", "z" * 40_000, "Description"),
         "huge-appropriation": ("D2", "A" * 5_000, "Appropriation"),

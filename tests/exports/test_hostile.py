@@ -100,7 +100,7 @@ cell_values = st.one_of(
     st.booleans(),
     st.dates(),
     st.datetimes(),
-    st.sampled_from(["#N/A", "#DIV/0!", "=SUM(A1:A2)", " 2027 ", "41", "1234.50", "1e3", "٣"]),
+    st.sampled_from(["#N/A", "#DIV/0!", "=SUM(A1:A2)", " 2027 ", "41", "1234.50", "1e3", "٣", "9" * 5_000, 1e300]),
 )
 
 

@@ -6,8 +6,10 @@ import hashlib
 import io
 import json
 import re
+import tempfile
 import zipfile
 from collections import defaultdict
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -103,6 +105,7 @@ def test_frozen_header_print_titles_and_page_setup(exported, sheet, freeze, titl
     assert ws.page_setup.orientation == "landscape"
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.page_setup.fitToWidth == 1
+    assert ws.oddFooter.center.text == "&A, page &P of &N"
 
 
 @pytest.mark.parametrize("sheet", SHEETS)
@@ -325,11 +328,15 @@ def test_an_empty_scenario_still_makes_a_sound_workbook(tmp_path):
 def test_writes_to_a_path_a_string_or_an_open_stream(tmp_path):
     data = sample_workbook(detail=detail_rows(5, hostile=False))
     stream = io.BytesIO()
-    checksums = {
-        write_submission(data, tmp_path / "a.xlsx"),
-        write_submission(data, str(tmp_path / "b.xlsx")),
-        write_submission(data, stream),
-    }
+    with tempfile.SpooledTemporaryFile(max_size=1024) as spool:  # what the download view streams from
+        checksums = {
+            write_submission(data, tmp_path / "a.xlsx"),
+            write_submission(data, str(tmp_path / "b.xlsx")),
+            write_submission(data, stream),
+            write_submission(data, spool),
+        }
+        spool.seek(0)
+        assert spool.read(2) == b"PK"
     assert len(checksums) == 1
     assert not stream.closed
     assert stream.getvalue()[:2] == b"PK"
@@ -349,11 +356,11 @@ def test_many_accounts_nest_the_grand_total_within_excels_argument_limit(tmp_pat
     assert Evaluator(workbook).value("Object class", "D605") == sum(range(300))
 
 
-def test_an_amount_excel_cannot_hold_to_the_cent_is_refused():
-    row = detail_rows(1, hostile=False)[0]
-    huge = DetailRow(**{**row.__dict__, "amount": D("10000000000000.00")})
-    with pytest.raises(ValueError, match="too large"):
-        write_bytes(sample_workbook(detail=[huge]))
+@pytest.mark.parametrize("amount", [D("10000000000000.00"), D("-1E+30"), D("NaN"), D("Infinity")])
+def test_an_amount_excel_cannot_hold_to_the_cent_is_refused(amount):
+    row = replace(detail_rows(1, hostile=False)[0], amount=amount)
+    with pytest.raises(ValueError, match="to the cent"):
+        write_bytes(sample_workbook(detail=[row]))
 
 
 @pytest.mark.parametrize(
@@ -373,3 +380,11 @@ def test_safe_sheet_titles(title, safe):
 
 def test_hostile_samples_cover_the_formula_triggers():
     assert {text[0] for text in HOSTILE} >= set("=+-@\t\r#")
+
+
+def test_object_classes_are_grouped_by_account_whatever_their_order(tmp_path):
+    shuffled = [OBJECT_CLASSES[i] for i in (3, 0, 4, 1, 5, 2)]  # ESF, DP, INCLE, DP, INCLE, DP
+    path, _ = write_file(sample_workbook(detail=[], object_classes=shuffled), tmp_path)
+    ws = openpyxl.load_workbook(path)["Object class"]
+    assert [ws[f"C{row}"].value for row in (6, 10, 13)] == ["Total, ESF", "Total, DP", "Total, INCLE"]
+    assert [ws[f"A{row}"].value for row in range(7, 10)] == ["DP", "DP", "DP"]
