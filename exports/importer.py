@@ -55,13 +55,15 @@ _HEADER_SCAN = len(DETAIL_COLUMNS) + 50  # how far right to look for columns som
 _ABOUT_SCAN_ROWS = 200
 _CHECKSUM = re.compile(r"[0-9a-f]{64}")
 _TOTAL_LABELS = {"total", "totals", "grand total"}
+# Codes repeat on every row: one string each keeps 100,000 rows' memory down.
+_CODE_FIELDS = frozenset(column.field for column in DETAIL_COLUMNS if column.kind in (Kind.CODE, Kind.OBJECT_CLASS))
 _UNREADABLE = (
     "The file could not be read as an Excel workbook; it may be damaged. "
     "Open it in Excel, save it as an Excel Workbook (.xlsx) and upload that."
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CellError:
     sheet: str
     row: int
@@ -69,7 +71,7 @@ class CellError:
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ImportedRow:
     sheet_row: int
     line_id: int | None
@@ -87,7 +89,7 @@ class ImportedRow:
     amount: Decimal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ParsedWorkbook:
     rows: tuple[ImportedRow, ...]
     errors: tuple[CellError, ...]
@@ -175,6 +177,7 @@ def _read_detail(sheet: ReadOnlyWorksheet, limits: Limits) -> tuple[tuple[Import
     _check_header(sheet)
     rows: list[ImportedRow] = []
     errors: list[CellError] = []
+    codes: dict[str, str] = {}
     cells_by_row = sheet.iter_rows(min_row=HEADER_ROW + 1, max_col=len(DETAIL_COLUMNS))
     for sheet_row, cells in enumerate(cells_by_row, start=HEADER_ROW + 1):
         if sheet_row - HEADER_ROW > limits.max_rows:
@@ -185,7 +188,7 @@ def _read_detail(sheet: ReadOnlyWorksheet, limits: Limits) -> tuple[tuple[Import
         values = [(cell.value, cell.data_type) for cell in cells]
         if _is_blank_row(values) or _is_totals_row(values):
             continue
-        row, row_errors = _read_row(sheet_row, values, limits)
+        row, row_errors = _read_row(sheet_row, values, limits, codes)
         if row is not None:
             rows.append(row)
         errors.extend(row_errors)
@@ -220,15 +223,17 @@ def _is_totals_row(values: Sequence[tuple[Any, str]]) -> bool:
 
 
 def _read_row(
-    sheet_row: int, values: Sequence[tuple[Any, str]], limits: Limits
+    sheet_row: int, values: Sequence[tuple[Any, str]], limits: Limits, codes: dict[str, str]
 ) -> tuple[ImportedRow | None, list[CellError]]:
+    """One row's fields, or its problems; `codes` shares one string per distinct code across rows."""
     fields: dict[str, Any] = {}
     errors: list[CellError] = []
     for column, (value, kind) in zip(DETAIL_COLUMNS, values, strict=True):
         if column.kind is Kind.INFO:
             continue  # shown for reading only
         try:
-            fields[column.field] = read_cell(column, value, kind, limits.max_text)
+            field = read_cell(column, value, kind, limits.max_text)
+            fields[column.field] = codes.setdefault(field, field) if column.field in _CODE_FIELDS and field else field
         except BadCell as exc:
             errors.append(CellError(DETAIL_SHEET, sheet_row, column.header, exc.message))
     if not errors and (fields["line_id"] is None) != (fields["version"] is None):
