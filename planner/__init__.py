@@ -6,12 +6,32 @@ Pure Python and PuLP; no web framework. The public interface:
     result = solve(problem)                 # Result; result.to_json() is allocation-result/1
     curve = sweep(problem, "INCLE-FY27")    # Sweep; curve.to_json() is allocation-sweep/1
 
-and on the command line ``python -m planner solve|sweep``.
+    proposals = parse_selection(json_dict)  # or load_selection(path); raises InvalidProblem
+    chosen = select(proposals)              # SelectionResult; chosen.to_json() is selection-result/1
+
+and on the command line ``python -m planner solve|sweep|select``.
 """
 
 from planner.errors import Infeasible, InvalidProblem, PlannerError, SolverError, TimeLimitReached
 from planner.problem import Cell, Fund, Options, Problem, Rule, Segment, load_problem, parse_problem
 from planner.result import Allocation, Binding, CellTotal, Conflict, FundTotal, Result
+from planner.selection import select
+from planner.selection_problem import (
+    Proposal,
+    SelectionOptions,
+    SelectionProblem,
+    SelectionRule,
+    load_selection,
+    parse_selection,
+)
+from planner.selection_result import (
+    SelectionBinding,
+    SelectionConflict,
+    SelectionInfeasible,
+    SelectionResult,
+    SelectionTimeLimitReached,
+    Unfunded,
+)
 from planner.solve import solve
 from planner.sweep import Sweep, SweepPoint, sweep
 
@@ -28,15 +48,28 @@ __all__ = [
     "Options",
     "PlannerError",
     "Problem",
+    "Proposal",
     "Result",
     "Rule",
     "Segment",
+    "SelectionBinding",
+    "SelectionConflict",
+    "SelectionInfeasible",
+    "SelectionOptions",
+    "SelectionProblem",
+    "SelectionResult",
+    "SelectionRule",
+    "SelectionTimeLimitReached",
     "SolverError",
     "Sweep",
     "SweepPoint",
     "TimeLimitReached",
+    "Unfunded",
     "load_problem",
+    "load_selection",
     "parse_problem",
+    "parse_selection",
+    "select",
     "solve",
     "sweep",
 ]

@@ -1,8 +1,8 @@
-"""``python -m planner solve|sweep``: JSON in, JSON out, one line on stderr when refused.
+"""``python -m planner solve|sweep|select``: JSON in, JSON out, one line on stderr when refused.
 
 Exit status: 0 optimal; 1 a result that is infeasible or stopped at the time limit
 (for sweep: any point); 2 invalid input (one line naming the field); 3 the solver failed.
-Proposal selection (``select``, selection-problem/1) will be one more subcommand here.
+``select`` reads selection-problem/1 and writes selection-result/1.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from typing import Any, NoReturn
 
 from planner.errors import InvalidProblem, SolverError
 from planner.problem import load_problem
+from planner.selection import select
+from planner.selection_problem import load_selection
 from planner.solve import solve
 from planner.sweep import sweep
 
@@ -32,11 +34,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="planner", description="Allocate funds with a linear program.")
+    parser = _Parser(prog="planner", description="Allocate funds with a linear program; select proposals with a MIP.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    def common(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("problem", help="allocation-problem/1 JSON file")
+    def common(sub: argparse.ArgumentParser, what: str = "allocation-problem/1") -> None:
+        sub.add_argument("problem", help=f"{what} JSON file")
         sub.add_argument("-o", "--output", help="write the JSON here instead of stdout")
         sub.add_argument("--solver", choices=("highs", "cbc"), help="default: HiGHS when installed, else CBC")
         sub.add_argument("--time-limit", type=float, metavar="S", help="seconds per solve (overrides the problem's)")
@@ -48,6 +50,10 @@ def _parser() -> argparse.ArgumentParser:
     sweep_parser.add_argument("--from", dest="low", type=str, default="0.7", help="first scale (default 0.7)")
     sweep_parser.add_argument("--to", dest="high", type=str, default="1.3", help="last scale (default 1.3)")
     sweep_parser.add_argument("--steps", type=int, default=7, help="number of points (default 7)")
+    common(
+        commands.add_parser("select", help="choose which proposals to fund, each in full or not at all"),
+        "selection-problem/1",
+    )
     return parser
 
 
@@ -81,6 +87,12 @@ def _write(data: dict[str, Any], output: str | None) -> None:
 def _run(args: argparse.Namespace) -> int:
     if args.time_limit is not None and not args.time_limit > 0:
         raise InvalidProblem("--time-limit", "must be a positive number of seconds")
+    if args.command == "select":
+        proposals = load_selection(args.problem)
+        with _quiet_stdout():
+            selection = select(proposals, args.solver, time_limit=args.time_limit)
+        _write(selection.to_json(), args.output)
+        return EXIT_OPTIMAL if selection.optimal else EXIT_NOT_OPTIMAL
     problem = load_problem(args.problem)
     with _quiet_stdout():
         if args.command == "solve":
