@@ -130,6 +130,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--seed", type=int, default=2027, help="of the synthetic problems (default 2027)")
     args = parser.parse_args()
+    warm = time.perf_counter()
+    select(parse_selection(synthetic_selection(20)), args.solver)
+    print(f"first call: {time.perf_counter() - warm:.2f} s (starts the fork server the workers come from)")
     columns = ["proposals", "rules", "status", "gap", "total", "parse", "select", "score", "cost", "to_json"]
     print(f"{columns[0]:>9} {columns[1]:>5} {columns[2]:>10} {columns[3]:>9}", *(f"{c:>7}" for c in columns[4:]))
     for size in [int(s) for s in args.sizes.split(",")]:

@@ -72,7 +72,8 @@ DETAIL_COLUMNS: tuple[DetailColumn, ...] = (
     DetailColumn("Amount", "amount", Kind.MONEY, 16, required=True),
 )
 DETAIL_HEADERS = tuple(column.header for column in DETAIL_COLUMNS)
-AMOUNT_LETTER = get_column_letter(len(DETAIL_COLUMNS))
+AMOUNT_LETTER = get_column_letter(next(n for n, column in enumerate(DETAIL_COLUMNS, 1) if column.kind is Kind.MONEY))
+_LAST_LETTER = get_column_letter(len(DETAIL_COLUMNS))
 _AMOUNT_STYLE = Style(number_format=MONEY_CENTS)
 
 
@@ -125,7 +126,7 @@ def write_detail(workbook: Workbook, rows: Iterable[DetailRow]) -> DetailWritten
         digest.update(_canonical_line(values))
         ws.append([_cell(ws, value) for value in values])
         count += 1
-    ws.auto_filter.ref = f"A{HEADER_ROW}:{AMOUNT_LETTER}{HEADER_ROW + count}"
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{_LAST_LETTER}{HEADER_ROW + count}"
     return DetailWritten(rows=count, checksum=digest.hexdigest())
 
 

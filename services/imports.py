@@ -23,6 +23,7 @@ from models import (
     BudgetLine,
     Country,
     Division,
+    FiscalYear,
     ImportBatch,
     ImportStatus,
     LineSource,
@@ -79,6 +80,7 @@ class _Lookups:
     countries: dict[str, tuple[int, int]]  # iso3 → (id, region id)
     priorities: dict[str, int]
     program_types: dict[str, int]
+    fiscal_years: set[int]
 
     @classmethod
     def load(cls) -> _Lookups:
@@ -96,6 +98,7 @@ class _Lookups:
             },
             priorities=codes(Priority, Priority.code),
             program_types=codes(ProgramType, ProgramType.code),
+            fiscal_years=set(db.session.scalars(sa.select(FiscalYear.year))),
         )
 
 
@@ -111,6 +114,8 @@ def _resolve(row: ImportedRow, lookups: _Lookups, errors: list[dict]) -> dict | 
         "description": row.description or "",
         "amount_cents": to_cents(row.amount),
     }
+    if row.fiscal_year not in lookups.fiscal_years:
+        error("Fiscal year", f"FY{row.fiscal_year} is not a fiscal year Apportion knows.")
     for column, field, table, code in (
         ("Appropriation", "appropriation_id", lookups.appropriations, row.appropriation),
         ("Division", "division_id", lookups.divisions, row.division),

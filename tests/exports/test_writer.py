@@ -6,6 +6,8 @@ import hashlib
 import io
 import json
 import re
+import subprocess
+import sys
 import tempfile
 import zipfile
 from collections import defaultdict
@@ -42,6 +44,7 @@ from exports import DetailRow, detail_checksum, write_submission
 from exports.tables import safe_sheet_title
 
 D = Decimal
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def expected_text(value: str) -> str:
@@ -388,3 +391,11 @@ def test_object_classes_are_grouped_by_account_whatever_their_order(tmp_path):
     ws = openpyxl.load_workbook(path)["Object class"]
     assert [ws[f"C{row}"].value for row in (6, 10, 13)] == ["Total, ESF", "Total, DP", "Total, INCLE"]
     assert [ws[f"A{row}"].value for row in range(7, 10)] == ["DP", "DP", "DP"]
+
+
+def test_the_package_needs_no_flask_and_no_database():
+    code = (
+        "import sys, exports; print(sorted({m.split('.')[0] for m in sys.modules} & {'flask', 'sqlalchemy', 'models'}))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert result.stdout.strip() == "[]"

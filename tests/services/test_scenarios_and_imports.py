@@ -176,3 +176,15 @@ def test_a_formula_typed_where_a_value_belongs_is_an_error(app):
     batch = import_own_export(plan, edit)
     errors = batch.preview["errors"]
     assert [(e["sheet"], e["row"], e["column"]) for e in errors] == [("Detail", 2, "Amount")]
+
+
+def test_an_unknown_fiscal_year_is_an_error_not_a_crash(app):
+    plan = plan_scenario()
+
+    def edit(workbook):
+        sheet = workbook["Detail"]
+        header = [cell.value for cell in sheet[1]]
+        sheet.cell(2, header.index("Fiscal year") + 1).value = 2099
+
+    batch = import_own_export(plan, edit)
+    assert [(e["row"], e["column"]) for e in batch.preview["errors"]] == [(2, "Fiscal year")]
