@@ -141,7 +141,9 @@ def _score_bound(problem: SelectionProblem, selection: Selection, progress: Prog
 
 
 def _stopped(deadline: Deadline, score_proven: bool, bound: Decimal | None, gap: float | None) -> str:
-    limit = f"The time limit of {deadline.seconds:g} s ran out"
+    limit = (
+        "The time limit ran out" if deadline.seconds is None else f"The time limit of {deadline.seconds:g} s ran out"
+    )
     if score_proven:
         return (
             f"{limit} after the total score was proven the best possible, but before this selection "

@@ -74,17 +74,21 @@ class Selection:
 
 
 def unfunded(selection: Selection, status: Status) -> list[Unfunded]:
-    """Every proposal left out that scores above the lowest selected one (all, when none is), best first."""
+    """Every proposal left out that scores above the lowest selected one, best first.
+
+    When none is selected, every proposal that scores above zero: those that would have
+    added to the total score.
+    """
     problem = selection.problem
     proposals = problem.proposals
-    lowest = min((proposals[i].score for i in selection.chosen), default=None)
+    lowest = min((proposals[i].score for i in selection.chosen), default=Decimal(0))
     # Upper limits in the order a reason is sought: the rules', then the budget (limits[0]).
     order = [k for k, limit in enumerate(problem.limits) if limit.upper and limit.kind == "rule"] + [0]
     covers = {k: frozenset(problem.limits[k].members) for k in order}
     fallback = "time_limit" if status == "time_limit" else "gap"
     found = []
     for i, proposal in enumerate(proposals):
-        if i in selection.chosen or (lowest is not None and proposal.score <= lowest):
+        if i in selection.chosen or proposal.score <= lowest:
             continue
         if i in selection.excluded:
             reason = "exclude"

@@ -179,3 +179,14 @@ def test_ensure_optimal(solver: str) -> None:
         infeasible.ensure_optimal()
     assert isinstance(caught.value, Infeasible)  # callers may catch the planner's own
     assert caught.value.result is infeasible
+
+
+def test_a_requested_gap(solver: str) -> None:
+    proposals = [proposal(f"P{i}", 10 + i % 5, 1 + i % 7) for i in range(30)]
+    result = run(problem(proposals, 100, options={"gap": 0.25}), solver)
+    assert result.status == "optimal"
+    assert "Optimal within the requested gap of 25%" in result.messages[-1]
+    if solver == "highs":
+        assert result.gap is not None
+        assert 0 <= result.gap <= 0.25
+    assert {u.reason for u in result.unfunded} <= {"budget", "gap"}

@@ -3,12 +3,15 @@ lowest cost; and, when nothing is feasible, the least relaxation (dollars, then 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_planner_selection_helpers import BruteForce, run
+
+from planner import SelectionResult
 
 REGIONS = ["AF", "EAP", "EUR"]
 PRIORITIES = ["x", "y"]
@@ -81,6 +84,27 @@ def check(data: dict[str, Any], solver: str | None = None) -> None:
     assert result.objective * 10 == best.score
     assert result.total_cost == best.cost
     assert result.gap == 0.0
+    check_reasons(data, brute, result)
+
+
+def check_reasons(data: dict[str, Any], brute: BruteForce, result: SelectionResult) -> None:
+    """Every proposal out that scores above the lowest selected one is listed, with the first
+    limit (max rules in order, then the budget) that adding it would break."""
+    scores = {p["id"]: Decimal(str(p["score"])) for p in data["proposals"]}
+    chosen = set(result.selected)
+    lowest = min((scores[i] for i in chosen), default=Decimal(0))
+    assert [u.id for u in result.unfunded] == sorted(
+        (i for i in scores if i not in chosen and scores[i] > lowest), key=lambda i: (-scores[i], i)
+    )
+    binding = {b.id for b in result.binding}
+    for item in result.unfunded:
+        if item.id in data.get("exclude", []):
+            assert item.reason == "exclude"
+            continue
+        broken = brute.broken_upper(chosen | {item.id})
+        assert broken, "at an optimum, adding a proposal that scores above zero breaks something"
+        assert item.reason == broken[0]
+        assert item.reason in binding
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])

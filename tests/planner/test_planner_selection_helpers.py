@@ -65,13 +65,13 @@ class BruteForce:
         self.score = self._sums(scores)
         self.count = [bin(mask).count("1") for mask in range(1 << n)]
         everyone = (1 << n) - 1
-        self.limits: list[tuple[int, str, int]] = [(everyone, "max_amount", int(data["budget"]))]
+        self.limits: list[tuple[int, str, int, str]] = [(everyone, "max_amount", int(data["budget"]), "budget")]
         for r in data.get("rules", []):
             members = 0
             for i, p in enumerate(items):
                 if all(p["key"].get(dimension) in values for dimension, values in r.get("where", {}).items()):
                     members |= 1 << i
-            self.limits += [(members, side, int(r[side])) for side in SIDES if r.get(side) is not None]
+            self.limits += [(members, side, int(r[side]), r["id"]) for side in SIDES if r.get(side) is not None]
         index = {pid: i for i, pid in enumerate(self.ids)}
         self.must = sum(1 << index[pid] for pid in data.get("must_fund", []))
         self.excluded = sum(1 << index[pid] for pid in data.get("exclude", []))
@@ -90,7 +90,7 @@ class BruteForce:
     def shortfalls(self, mask: int) -> tuple[int, int]:
         """(dollars, proposals) by which the subset misses the limits."""
         dollars = proposals = 0
-        for members, side, bound in self.limits:
+        for members, side, bound, _ in self.limits:
             inside = mask & members
             value = self.cost[inside] if side.endswith("amount") else self.count[inside]
             short = max(value - bound, 0) if side.startswith("max") else max(bound - value, 0)
@@ -118,10 +118,23 @@ class BruteForce:
         dollars, proposals = min(self.shortfalls(mask) for mask in self._masks())
         return Relaxation(dollars, proposals)
 
+    def _mask(self, chosen: set[str] | frozenset[str]) -> int:
+        return sum(1 << i for i, pid in enumerate(self.ids) if pid in chosen)
+
     def evaluate(self, chosen: set[str] | frozenset[str]) -> tuple[int, int, tuple[int, int]]:
         """(score in tenths, cost, shortfalls) of a given selection."""
-        mask = sum(1 << i for i, pid in enumerate(self.ids) if pid in chosen)
+        mask = self._mask(chosen)
         return self.score[mask], self.cost[mask], self.shortfalls(mask)
+
+    def broken_upper(self, chosen: set[str] | frozenset[str]) -> list[str]:
+        """The ids of the upper limits (budget, max rules) the selection breaks: rules in order, then the budget."""
+        mask = self._mask(chosen)
+        broken = []
+        for members, side, bound, limit_id in self.limits:
+            value = self.cost[mask & members] if side == "max_amount" else self.count[mask & members]
+            if side.startswith("max") and value > bound and limit_id not in broken:
+                broken.append(limit_id)
+        return broken[1:] + broken[:1] if broken[:1] == ["budget"] else broken
 
 
 # A big instance, shaped like the real thing, that HiGHS cannot prove optimal in a few seconds.
