@@ -129,22 +129,21 @@ def binding(selection: Selection) -> list[SelectionBinding]:
 
 
 def _explanation(limit: Limit, value: Decimal, edge: list[int]) -> str:
-    others = f"{len(edge):,} {'funded' if not limit.upper else 'unfunded'} proposal{'' if len(edge) == 1 else 's'}"
-    bound = limit.describe(limit.bound)
-    if limit.amount and limit.upper:
-        room = limit.describe(limit.bound - value)
-        return (
-            f"The selection puts {limit.describe(value)} against it, of {bound}: the {room} left is less "
-            f"than any of {others} it covers would cost."
-        )
-    if limit.amount:
-        return (
-            f"The selection puts {limit.describe(value)} against a floor of {bound}: dropping any of "
-            f"{others} it covers would break it."
-        )
+    plural = "" if len(edge) == 1 else "s"
     if limit.upper:
-        return f"The selection funds {value} of the proposals it covers, its maximum: none of {others} can be added."
-    return f"The selection funds {value} of the proposals it covers, its minimum: none of {others} can be dropped."
+        others = f"{len(edge):,} unfunded proposal{plural} it covers"
+        if limit.amount:
+            room = limit.describe(limit.bound - value)
+            return (
+                f"The selection puts {limit.describe(value)} against it, of {limit.describe(limit.bound)}: "
+                f"the {room} left is too little for {others}."
+            )
+        return f"The selection funds {value} of the proposals it covers, its maximum: {others} cannot be added."
+    without = f"it would break without any one of {len(edge):,} funded proposal{plural} it covers"
+    if limit.amount:
+        floor = limit.describe(limit.bound)
+        return f"The selection puts {limit.describe(value)} against a floor of {floor}: {without}."
+    return f"The selection funds {value} of the proposals it covers, its minimum: {without}."
 
 
 def conflicts(selection: Selection) -> list[SelectionConflict]:

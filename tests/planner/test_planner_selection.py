@@ -139,8 +139,13 @@ def test_binding_limits(solver: str) -> None:
     }
     explanations = {b.id: b.explanation for b in result.binding}
     assert explanations["budget"] == (
-        "The selection puts $95 against it, of $100: the $5 left is less than any of 1 unfunded proposal "
-        "it covers would cost."
+        "The selection puts $95 against it, of $100: the $5 left is too little for 1 unfunded proposal it covers."
+    )
+    assert explanations["eur-one"] == (
+        "The selection funds 1 of the proposals it covers, its maximum: 1 unfunded proposal it covers cannot be added."
+    )
+    assert explanations["af-floor"] == (
+        "The selection puts $65 against a floor of $60: it would break without any one of 1 funded proposal it covers."
     )
 
 
