@@ -8,6 +8,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from models import RequestStatus, Role, StaffingRequest, TravelLeg, TravelRequest, User, db, fiscal_year_of
+from services.permissions import sees_all_divisions
 
 KINDS = {"travel": TravelRequest, "staffing": StaffingRequest}
 
@@ -21,7 +22,7 @@ class RequestFilter:
 
 def visible_to(user: User, model):
     """Division heads and staff see their own division's requests only."""
-    if user.role in (Role.ADMIN, Role.RESOURCE_MANAGER, Role.VIEWER):
+    if sees_all_divisions(user):
         return sa.true()
     return model.division_id == user.division_id
 

@@ -29,6 +29,7 @@ from models.base import utcnow
 from services.audit import record_event
 from services.errors import ConflictError, FundsError, PermissionDenied, ValidationError
 from services.funds import check_funds
+from services.permissions import can_see_division
 from services.request_lines import PlannedLine, planned_lines, remove_lines, write_lines
 from services.settings import funds_control
 
@@ -90,9 +91,7 @@ def can_edit(user: User, request: Request) -> bool:
 
 
 def can_view(user: User, request: Request) -> bool:
-    if user.role in (Role.ADMIN, Role.RESOURCE_MANAGER, Role.VIEWER):
-        return True
-    return user.division_id == request.division_id
+    return can_see_division(user, request.division_id)
 
 
 def transition(
