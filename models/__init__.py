@@ -2,10 +2,21 @@
 
 from models.allocation import AllocationRun, RunStatus
 from models.audit import AuditEvent
+from models.awards import Award, AwardFunding, AwardStatus
 from models.base import Base, db
 from models.budget import BudgetLine, LineSource, LineStage, Scenario, ScenarioKind, ScenarioStatus
 from models.funds import Appropriation, Directive, FundsCategory
 from models.imports import ImportBatch, ImportStatus
+from models.notices import (
+    SCORE_SCALE,
+    FundingNotice,
+    NoticeRule,
+    NoticeStatus,
+    Proposal,
+    ProposalDecision,
+    ProposalScore,
+    SelectionRun,
+)
 from models.organisation import (
     ApiToken,
     Division,
@@ -43,10 +54,14 @@ from models.requests import (
 
 __all__ = [
     "EDITABLE_STATUSES",
+    "SCORE_SCALE",
     "AllocationRun",
     "ApiToken",
     "Appropriation",
     "AuditEvent",
+    "Award",
+    "AwardFunding",
+    "AwardStatus",
     "Base",
     "BudgetLine",
     "CityPairFare",
@@ -55,6 +70,7 @@ __all__ = [
     "Directive",
     "Division",
     "FiscalYear",
+    "FundingNotice",
     "FundsCategory",
     "FundsControl",
     "ImportBatch",
@@ -62,12 +78,17 @@ __all__ = [
     "LineSource",
     "LineStage",
     "LoginAttempt",
+    "NoticeRule",
+    "NoticeStatus",
     "ObjectClass",
     "OfficeSetting",
     "PayRate",
     "PerDiemRate",
     "Priority",
     "ProgramType",
+    "Proposal",
+    "ProposalDecision",
+    "ProposalScore",
     "Region",
     "RequestComment",
     "RequestStatus",
@@ -76,6 +97,7 @@ __all__ = [
     "Scenario",
     "ScenarioKind",
     "ScenarioStatus",
+    "SelectionRun",
     "StaffingKind",
     "StaffingRequest",
     "TravelCost",

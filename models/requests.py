@@ -51,8 +51,9 @@ class RequestMixin:
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     title: so.Mapped[str] = so.mapped_column(sa.String(200))
     justification: so.Mapped[str] = so.mapped_column(sa.Text, default="")
-    status: so.Mapped[RequestStatus] = so.mapped_column(enum_type(RequestStatus), default=RequestStatus.DRAFT,
-                                                        index=True)
+    status: so.Mapped[RequestStatus] = so.mapped_column(
+        enum_type(RequestStatus), default=RequestStatus.DRAFT, index=True
+    )
     total_cents: so.Mapped[int] = so.mapped_column(default=0)  # the computed estimate
     # The computed breakdown as shown (JSON-safe strings), kept with the request.
     estimate: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
@@ -121,9 +122,11 @@ class TravelRequest(RequestMixin, db.Model):
     traveler: so.Mapped[User] = so.relationship(foreign_keys=[traveler_id])
     purpose: so.Mapped[TravelPurpose] = so.relationship()
     legs: so.Mapped[list[TravelLeg]] = so.relationship(
-        back_populates="request", cascade="all, delete-orphan", order_by="TravelLeg.position")
+        back_populates="request", cascade="all, delete-orphan", order_by="TravelLeg.position"
+    )
     costs: so.Mapped[list[TravelCost]] = so.relationship(
-        back_populates="request", cascade="all, delete-orphan", order_by="TravelCost.id")
+        back_populates="request", cascade="all, delete-orphan", order_by="TravelCost.id"
+    )
 
     __mapper_args__ = {"version_id_col": RequestMixin.version}
 

@@ -2,7 +2,8 @@
 
 The grid is region × priority (× program type on request); the funds are the
 program appropriations of the scenario's budget year, less what the scenario
-already spends from them outside the grid; directives become rules; the
+already spends from them outside the grid and less what awards already claim
+(their funding lines: the mortgage on this year, which the allocation keeps); directives become rules; the
 settings add floors, caps, shares and weights. Weights default from the TIP
 Report: a region with more Tier 2 Watch List and Tier 3 countries gets more
 value per dollar.
@@ -30,6 +31,7 @@ from models import (
     ScenarioKind,
     db,
 )
+from money import format_dollars
 
 PROGRAM_OBJECT_CLASS = "41.0"  # grants, subsidies and contributions
 NEEDY_TIERS = ("Tier 2 Watch List", "Tier 3")
@@ -102,7 +104,11 @@ def lines_replaced_on_apply(scenario: Scenario, settings: AllocationSettings, ap
     """The condition on the scenario's lines that applying a run replaces."""
     replaced = BudgetLine.source == LineSource.ALLOCATION
     if settings.replace_program_lines:
-        replaced = sa.or_(replaced, BudgetLine.object_class_id == _program_object_class_id())
+        # Awards are made: their lines are the mortgage, never replaced by a plan.
+        program = sa.and_(
+            BudgetLine.object_class_id == _program_object_class_id(), BudgetLine.source != LineSource.AWARD
+        )
+        replaced = sa.or_(replaced, program)
     return sa.and_(BudgetLine.scenario_id == scenario.id, BudgetLine.appropriation_id.in_(appropriation_ids), replaced)
 
 
@@ -115,6 +121,26 @@ def spoken_for_cents(scenario: Scenario, settings: AllocationSettings, appropria
         )
     )
     return int(total)
+
+
+def awarded_cents(scenario: Scenario, appropriation: Appropriation) -> int:
+    """The part of what is spoken for that awards already claim (the mortgage on this year)."""
+    total = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(BudgetLine.amount_cents), 0)).where(
+            BudgetLine.scenario_id == scenario.id,
+            BudgetLine.appropriation_id == appropriation.id,
+            BudgetLine.source == LineSource.AWARD,
+        )
+    )
+    return int(total)
+
+
+def _fund_label(scenario: Scenario, appropriation: Appropriation) -> str:
+    label = f"{appropriation.label} ({appropriation.title})"
+    awarded = awarded_cents(scenario, appropriation)
+    if awarded:
+        label += f", less {format_dollars(awarded)} already awarded"
+    return label
 
 
 def _whole_dollars(cents: int) -> int:
@@ -194,7 +220,7 @@ def build_problem(scenario: Scenario, settings: AllocationSettings) -> dict:
     funds = [
         {
             "id": fund_id(a),
-            "label": f"{a.label} ({a.title})",
+            "label": _fund_label(scenario, a),
             "available": max(_whole_dollars(a.allotted_cents - spoken_for_cents(scenario, settings, a)), 0),
             "spend": "all" if settings.spend_all else "up_to",
         }

@@ -11,6 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from models import Appropriation, FiscalYear, FundsCategory, User, db
 from money import to_cents
 from services.audit import record_event, snapshot
+from services.awards import write_account_year_award_lines
 from services.errors import ConflictError, ValidationError
 
 
@@ -67,6 +68,7 @@ def create_appropriation(actor: User, data: AppropriationInput) -> Appropriation
     _apply(appropriation, data)
     db.session.add(appropriation)
     db.session.flush()
+    write_account_year_award_lines(appropriation.account_code, appropriation.fiscal_year)  # the mortgage comes due
     record_event(actor, "appropriation.create", "appropriation", appropriation.id, after=snapshot(appropriation))
     return appropriation
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from models import BudgetLine, FiscalYear, Scenario, ScenarioKind, ScenarioStatus, User, db
 from services.audit import record_event, snapshot
+from services.awards import write_scenario_award_lines
 from services.errors import ConflictError, ValidationError, WorkflowError
 
 
@@ -57,6 +58,7 @@ def create_scenario(actor: User, data: ScenarioInput) -> Scenario:
     )
     db.session.add(scenario)
     db.session.flush()
+    write_scenario_award_lines(scenario)  # awards already claim part of the year's money
     record_event(actor, "scenario.create", "scenario", scenario.id, after=snapshot(scenario))
     return scenario
 

@@ -1,0 +1,255 @@
+"""Proposal selection for a funding notice: build selection-problem/1, run the planner,
+save the run, and turn its selection into awards with their funding schedules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
+
+import planner
+from models import (
+    Division,
+    FundingNotice,
+    NoticeRule,
+    NoticeStatus,
+    Proposal,
+    ProposalDecision,
+    RunStatus,
+    SelectionRun,
+    User,
+    db,
+)
+from models.base import utcnow
+from money import from_cents, quantize
+from planner.money import json_amount
+from services.audit import record_event
+from services.awards import AwardInput, FundingInput, create_award
+from services.errors import ConflictError, ValidationError, WorkflowError
+from services.notices import eligibility_problem
+
+AWARDING_DIVISION = "IP"  # International Programs manages the awards a notice makes
+DEFAULT_TIME_LIMIT_S = 30
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Which of a notice's proposals go into the problem, and why the others don't."""
+
+    included: list[Proposal]
+    left_out: dict[str, str]  # proposal number → why
+
+
+def candidates(notice: FundingNotice) -> Candidates:
+    included, left_out = [], {}
+    for proposal in notice.proposals:
+        problem = eligibility_problem(notice, proposal)
+        if problem is not None:
+            left_out[proposal.number] = problem
+        elif proposal.merit is None and proposal.decision != ProposalDecision.FORCE_IN:
+            left_out[proposal.number] = "No reviewer has scored it yet."
+        else:
+            included.append(proposal)
+    return Candidates(included, left_out)
+
+
+def _rule(notice: FundingNotice, rule: NoticeRule) -> dict:
+    """A notice rule as a selection-problem/1 rule; a share of the notice becomes an amount
+    (the stricter one holds when a rule sets both on one side)."""
+    data: dict = {"id": rule.code, "label": rule.label or rule.code, "where": rule.where}
+    notice_amount = from_cents(notice.amount_cents)
+    lows = [from_cents(rule.min_amount_cents)] if rule.min_amount_cents is not None else []
+    highs = [from_cents(rule.max_amount_cents)] if rule.max_amount_cents is not None else []
+    if rule.min_share_bp is not None:
+        lows.append(quantize(notice_amount * rule.min_share_bp / 10000))
+    if rule.max_share_bp is not None:
+        highs.append(quantize(notice_amount * rule.max_share_bp / 10000))
+    if lows:
+        data["min_amount"] = json_amount(max(lows))
+    if highs:
+        data["max_amount"] = json_amount(min(highs))
+    for side in ("min_count", "max_count"):
+        if getattr(rule, side) is not None:
+            data[side] = getattr(rule, side)
+    return data
+
+
+def _key(proposal: Proposal) -> dict[str, str]:
+    key = {
+        "region": proposal.region.code,
+        "priority": proposal.priority.code,
+        "program_type": proposal.program_type.code,
+    }
+    if proposal.country is not None:
+        key["country"] = proposal.country.code
+    return key
+
+
+def build_selection_problem(notice: FundingNotice, time_limit_s: float = DEFAULT_TIME_LIMIT_S) -> dict:
+    """The selection-problem/1 document for the notice as it stands."""
+    chosen = candidates(notice).included
+    if not chosen:
+        raise ValidationError(
+            f"Notice {notice.number} has no eligible, scored proposals to choose from.",
+            fields={"proposals": "Score at least one eligible proposal first."},
+        )
+    return {
+        "format": "selection-problem/1",
+        "name": f"{notice.number} {notice.title}",
+        "proposals": [
+            {
+                "id": p.number,
+                "label": f"{p.applicant}: {p.title}",
+                "cost": json_amount(from_cents(p.cost_cents)),
+                "score": json_amount(p.merit or Decimal(0)),
+                "key": _key(p),
+            }
+            for p in chosen
+        ],
+        "budget": json_amount(from_cents(notice.amount_cents)),
+        "rules": [_rule(notice, rule) for rule in notice.rules],
+        "must_fund": [p.number for p in chosen if p.decision == ProposalDecision.FORCE_IN],
+        "exclude": [p.number for p in chosen if p.decision == ProposalDecision.FORCE_OUT],
+        "options": {"time_limit_s": time_limit_s},
+    }
+
+
+def run_selection(actor: User, notice: FundingNotice, time_limit_s: float = DEFAULT_TIME_LIMIT_S) -> SelectionRun:
+    """Solve and save a run, whatever its status: an infeasible run names its conflicts."""
+    if not notice.is_open:
+        raise WorkflowError(f"Notice {notice.number} is {notice.status.value}; its selection is settled.")
+    problem_json = build_selection_problem(notice, time_limit_s)
+    try:
+        problem = planner.parse_selection(problem_json)
+    except planner.InvalidProblem as exc:  # a notice rule the planner refuses, e.g. min above max
+        raise ValidationError(
+            f"The notice can't be turned into a selection problem: {exc}", fields={"rules": str(exc)}
+        ) from exc
+    result = planner.select(problem)
+    result_json = result.to_json()
+    left_out = candidates(notice).left_out
+    if left_out:
+        result_json["messages"].append(
+            f"{len(left_out)} proposal(s) were not considered: "
+            + "; ".join(f"{number}: {why}" for number, why in sorted(left_out.items()))
+        )
+    run = SelectionRun(
+        notice_id=notice.id,
+        problem=problem_json,
+        result=result_json,
+        status=RunStatus(result.status),
+        solver=result.solver,
+        seconds=round(result.seconds, 3),
+        created_by_id=actor.id,
+    )
+    db.session.add(run)
+    db.session.flush()
+    record_event(
+        actor,
+        "selection_run.create",
+        "selection_run",
+        run.id,
+        after={
+            "notice_id": notice.id,
+            "status": run.status.value,
+            "selected": result_json["selected"],
+            "total_cost": result_json["total_cost"],
+        },
+    )
+    return run
+
+
+def latest_run(notice: FundingNotice) -> SelectionRun | None:
+    return db.session.scalar(
+        sa.select(SelectionRun)
+        .where(SelectionRun.notice_id == notice.id)
+        .order_by(SelectionRun.created_at.desc(), SelectionRun.id.desc())
+        .limit(1)
+    )
+
+
+def is_current(run: SelectionRun) -> bool:
+    """Whether the run was made from the notice's proposals, scores, decisions and rules as they are now."""
+    try:
+        now = build_selection_problem(run.notice, run.problem.get("options", {}).get("time_limit_s", 30))
+    except ValidationError:
+        return False
+    return now == run.problem
+
+
+def _period(notice: FundingNotice, proposal: Proposal, starts_on: dt.date) -> dt.date:
+    """Months of performance from the start, and never before the last funded year ends."""
+    month = starts_on.month - 1 + proposal.months
+    year = starts_on.year + month // 12
+    ends_on = dt.date(year, month % 12 + 1, 1) - dt.timedelta(days=1)
+    last_year = max([notice.fiscal_year, *(int(y) for y in proposal.out_year_cents)])
+    return max(ends_on, dt.date(last_year - 1, 10, 1))  # in the last funded fiscal year at least
+
+
+def make_awards(actor: User, run: SelectionRun, starts_on: dt.date) -> tuple[list, list[str]]:
+    """Turn an optimal, current run into pending awards (first year from the notice's
+    appropriation, later years as the out-year mortgage) and close the notice to changes."""
+    notice = run.notice
+    if not notice.is_open:
+        raise WorkflowError(f"Notice {notice.number} has already been awarded.")
+    if run.status != RunStatus.OPTIMAL:
+        raise WorkflowError("Only an optimal selection can be awarded: resolve the conflicts or rerun with more time.")
+    if run.id != (latest := latest_run(notice)).id or not is_current(run):
+        raise ConflictError(
+            "Proposals, scores, decisions or rules have changed since this run"
+            + ("" if run.id == latest.id else " (or a newer run exists)")
+            + ": run the selection again and award that."
+        )
+    division_id = db.session.scalar(sa.select(Division.id).where(Division.code == AWARDING_DIVISION))
+    by_number = {p.number: p for p in notice.proposals}
+    awards, warnings = [], []
+    for number in run.selected:
+        proposal = by_number[number]
+        funding = [FundingInput(notice.fiscal_year, notice.account_code, from_cents(proposal.cost_cents))]
+        funding += [
+            FundingInput(int(year), notice.account_code, from_cents(cents))
+            for year, cents in sorted(proposal.out_year_cents.items())
+            if cents
+        ]
+        award, warning = create_award(
+            actor,
+            AwardInput(
+                number=f"{notice.number}-{proposal.number}",
+                title=proposal.title,
+                partner=proposal.applicant,
+                division_id=division_id,
+                program_type_id=proposal.program_type_id,
+                region_id=proposal.region_id,
+                country_id=proposal.country_id,
+                priority_id=proposal.priority_id,
+                starts_on=starts_on,
+                ends_on=_period(notice, proposal, starts_on),
+                total=sum((f.amount for f in funding), Decimal(0)),
+                funding=tuple(funding),
+                monitoring_notes=f"Selected under {notice.number} (selection run {run.id}), merit {proposal.merit}.",
+                proposal_id=proposal.id,
+            ),
+        )
+        awards.append(award)
+        if warning:
+            warnings.append(warning)
+    notice.status = NoticeStatus.AWARDED
+    run.awarded_at = utcnow()
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise ConflictError(
+            f"Notice {notice.number} was changed by someone else meanwhile; nothing was awarded."
+        ) from exc
+    record_event(
+        actor,
+        "funding_notice.award",
+        "funding_notice",
+        notice.id,
+        before={"status": NoticeStatus.OPEN.value},
+        after={"status": notice.status.value, "run_id": run.id, "awards": [a.number for a in awards]},
+    )
+    return awards, warnings
