@@ -30,6 +30,7 @@ from models import (
     Division,
     FiscalYear,
     FundsCategory,
+    FundsControl,
     LineSource,
     LineStage,
     ObjectClass,
@@ -281,7 +282,9 @@ def _claims(condition: sa.ColumnElement[bool]) -> dict[tuple[int, int], int]:
     return {(scenario_id, appropriation_id): int(total) for scenario_id, appropriation_id, total in rows}
 
 
-def write_award_lines(award: Award, scenarios: list[Scenario] | None = None) -> str | None:
+def write_award_lines(
+    award: Award, scenarios: list[Scenario] | None = None, control: FundsControl | None = None
+) -> str | None:
     """Rewrite the award's lines in the draft scenarios of its funding years (or in `scenarios`).
 
     Refuses (or warns, per the office's funds control) when that leaves an
@@ -324,7 +327,7 @@ def write_award_lines(award: Award, scenarios: list[Scenario] | None = None) -> 
                 )
             )
     db.session.flush()
-    return _check_increases(before, _claims(condition), {s.id: s for s in targets})
+    return _check_increases(before, _claims(condition), {s.id: s for s in targets}, control or funds_control())
 
 
 def _years_with_lines(award: Award) -> set[int]:
@@ -339,10 +342,12 @@ def _years_with_lines(award: Award) -> set[int]:
 
 
 def _check_increases(
-    before: dict[tuple[int, int], int], after: dict[tuple[int, int], int], scenarios: dict[int, Scenario]
+    before: dict[tuple[int, int], int],
+    after: dict[tuple[int, int], int],
+    scenarios: dict[int, Scenario],
+    control: FundsControl,
 ) -> str | None:
     warnings = []
-    control = funds_control()
     for key, cents in sorted(after.items()):
         if cents > before.get(key, 0):
             scenario_id, appropriation_id = key
@@ -380,14 +385,17 @@ def write_scenario_award_lines(scenario: Scenario) -> str | None:
 
 
 def write_account_year_award_lines(account_code: str, fiscal_year: int) -> str | None:
-    """A newly entered appropriation: the awards funded from it reach that year's draft plans."""
+    """A newly entered appropriation: the awards funded from it reach that year's draft plans.
+
+    Never refused: the awards are made, and an appropriation entered before its
+    allotment must still be enterable; the status of funds shows any shortfall."""
     awards = db.session.scalars(
         sa.select(Award)
         .join(AwardFunding, AwardFunding.award_id == Award.id)
         .where(AwardFunding.account_code == account_code, AwardFunding.fiscal_year == fiscal_year)
         .distinct()
     ).all()
-    warnings = [w for award in awards if (w := write_award_lines(award))]
+    warnings = [w for award in awards if (w := write_award_lines(award, control=FundsControl.WARN))]
     return " ".join(warnings) or None
 
 
