@@ -15,6 +15,7 @@ from flask.cli import AppGroup
 from exports.submission import write_submission
 from models import Role, Scenario, ScenarioKind, User, db
 from services import accounts, seeding
+from services.demo_programs import load_demo_programs
 from services.demo_requests import load_demo_requests
 from services.errors import ValidationError
 from services.submission import build_workbook
@@ -48,6 +49,7 @@ def seed_demo() -> None:
     seeding.load_reference()
     users = seeding.load_demo_office(current_app.config["DEMO_PASSWORD"])
     load_demo_requests()
+    load_demo_programs()
     db.session.commit()
     click.echo("Demo office ready. Sign in with any of these (password from DEMO_PASSWORD, default demo-password):")
     for email, role, division in users:

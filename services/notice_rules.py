@@ -50,8 +50,12 @@ class RuleInput:
 def _vocabulary() -> dict[str, tuple[str, str]]:
     """Every code and name (lower case) → (dimension, code)."""
     words: dict[str, tuple[str, str]] = {}
-    for dimension, model in (("country", Country), ("program_type", ProgramType), ("priority", Priority)):
-        for code, name in db.session.execute(sa.select(model.code, model.name)):
+    for dimension, code_column, name_column in (
+        ("country", Country.iso3, Country.name),
+        ("program_type", ProgramType.code, ProgramType.name),
+        ("priority", Priority.code, Priority.name),
+    ):
+        for code, name in db.session.execute(sa.select(code_column, name_column)):
             words[name.lower()] = (dimension, code)
             words[code.lower()] = (dimension, code)
     for code, name in db.session.execute(sa.select(Region.code, Region.name)):  # regions win a clash

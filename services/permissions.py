@@ -22,6 +22,8 @@ class Action(enum.StrEnum):
     REQUEST_TRAVEL = "request_travel"  # draft travel (staff for themselves, heads for their division)
     REQUEST_STAFFING = "request_staffing"  # draft staffing requests (division heads)
     DECIDE_REQUESTS = "decide_requests"  # approve, return, reject (the review queue)
+    MANAGE_PROGRAMS = "manage_programs"  # awards, funding notices, proposals, scores, running selection
+    AWARD_SELECTION = "award_selection"  # turn a selection into awards (commits the money)
     READ_AUDIT = "read_audit"
     MANAGE_USERS = "manage_users"
     MANAGE_SETTINGS = "manage_settings"
@@ -39,6 +41,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.REQUEST_TRAVEL: frozenset({Role.STAFF, Role.DIVISION_HEAD}),
     Action.REQUEST_STAFFING: frozenset({Role.DIVISION_HEAD}),
     Action.DECIDE_REQUESTS: frozenset({Role.RESOURCE_MANAGER}),
+    # Programs belong to International Programs: its head and staff, and the resource
+    # managers; other divisions' people read them (see can_manage_programs).
+    Action.MANAGE_PROGRAMS: frozenset({Role.RESOURCE_MANAGER, Role.DIVISION_HEAD, Role.STAFF}),
+    Action.AWARD_SELECTION: frozenset({Role.RESOURCE_MANAGER, Role.DIVISION_HEAD}),
     Action.READ_AUDIT: frozenset({Role.ADMIN, Role.RESOURCE_MANAGER, Role.VIEWER}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
     Action.MANAGE_SETTINGS: frozenset({Role.ADMIN}),
@@ -56,6 +62,21 @@ def can(user: User | None, action: Action) -> bool:
 def require(user: User | None, action: Action) -> None:
     if not can(user, action):
         raise PermissionDenied("You don't have permission to do that.")
+
+
+PROGRAMS_DIVISION = "IP"  # the division that runs notices and manages awards
+
+
+def can_manage_programs(user: User | None, action: Action = Action.MANAGE_PROGRAMS) -> bool:
+    """Resource managers, and International Programs' own people, within the role table."""
+    if not can(user, action):
+        return False
+    return user.role == Role.RESOURCE_MANAGER or (user.division is not None and user.division.code == PROGRAMS_DIVISION)
+
+
+def require_programs(user: User | None, action: Action = Action.MANAGE_PROGRAMS) -> None:
+    if not can_manage_programs(user, action):
+        raise PermissionDenied("Programs are managed by International Programs and the resource managers.")
 
 
 def sees_all_divisions(user: User) -> bool:

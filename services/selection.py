@@ -84,7 +84,7 @@ def _key(proposal: Proposal) -> dict[str, str]:
         "program_type": proposal.program_type.code,
     }
     if proposal.country is not None:
-        key["country"] = proposal.country.code
+        key["country"] = proposal.country.iso3
     return key
 
 
@@ -134,7 +134,7 @@ def run_selection(actor: User, notice: FundingNotice, time_limit_s: float = DEFA
     if left_out:
         result_json["messages"].append(
             f"{len(left_out)} proposal(s) were not considered: "
-            + "; ".join(f"{number}: {why}" for number, why in sorted(left_out.items()))
+            + "; ".join(f"{number}: {why.rstrip('.')}" for number, why in sorted(left_out.items()))
         )
     run = SelectionRun(
         notice_id=notice.id,

@@ -25,6 +25,7 @@ from app import create_app
 from config import TestConfig
 from models import db
 from services import seeding
+from services.demo_programs import load_demo_programs
 from services.demo_requests import load_demo_requests
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -46,6 +47,7 @@ def build_template(database_url: str) -> None:
         seeding.load_reference()
         seeding.load_demo_office(DEMO_PASSWORD)
         load_demo_requests()
+        load_demo_programs()
         db.session.commit()
         db.engine.dispose()
 

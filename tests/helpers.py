@@ -13,20 +13,25 @@ from exports.submission import write_submission
 from models import (
     AllocationRun,
     Appropriation,
+    Award,
     BudgetLine,
     CityPairFare,
     Division,
+    FundingNotice,
     ImportBatch,
+    NoticeStatus,
     ObjectClass,
+    Proposal,
     RequestStatus,
     Role,
     Scenario,
+    SelectionRun,
     TravelPurpose,
     TravelRequest,
     User,
     db,
 )
-from services import allocation, imports
+from services import allocation, imports, selection
 from services.allocation_problems import AllocationSettings, build_problem
 from services.budget_lines import LineInput
 from services.submission import build_workbook
@@ -103,6 +108,12 @@ def url_values(rm_token_id: int) -> dict[str, object]:
         "fare_id": db.session.scalar(sa.select(CityPairFare.id).limit(1)),
         "run_id": allocation_run_id(plan),
         "part": "result",
+        "award_id": db.session.scalar(sa.select(Award.id).order_by(Award.id).limit(1)),
+        "notice_id": demo_notice_id(),
+        "proposal_id": db.session.scalar(
+            sa.select(Proposal.id).where(Proposal.notice_id == demo_notice_id()).order_by(Proposal.id).limit(1)
+        ),
+        "selection_run_id": selection_run_id(),
         "filename": "app.css",
     }
 
@@ -166,6 +177,24 @@ def allocation_run_id(scenario: Scenario) -> int:
     run = allocation.run_allocation(
         user("rm@example.gov"), scenario, build_problem(scenario, settings), settings=settings
     )
+    db.session.commit()
+    return run.id
+
+
+def demo_notice_id() -> int:
+    """The demo office's open funding notice."""
+    return db.session.scalar(
+        sa.select(FundingNotice.id).where(FundingNotice.status == NoticeStatus.OPEN).order_by(FundingNotice.id).limit(1)
+    )
+
+
+def selection_run_id() -> int:
+    """A saved selection run on the demo notice, made once per test database."""
+    notice = db.session.get(FundingNotice, demo_notice_id())
+    existing = db.session.scalar(sa.select(SelectionRun.id).where(SelectionRun.notice_id == notice.id).limit(1))
+    if existing is not None:
+        return existing
+    run = selection.run_selection(user("rm@example.gov"), notice)
     db.session.commit()
     return run.id
 
