@@ -28,7 +28,8 @@ def _run(settings: AllocationSettings | None = None):
     return allocation.run_allocation(user("rm@example.gov"), plan, build_problem(plan, settings), settings=settings)
 
 
-def test_funds_are_the_budget_years_program_money_less_other_spending(app):
+def test_funds_are_the_budget_years_program_money_less_other_spending_and_awards(app):
+    """Awards already made (their lines) are spoken for: the allocation keeps them."""
     plan = plan_scenario()
     problem = build_problem(plan, AllocationSettings())
     funds = {fund["id"]: fund for fund in problem["funds"]}
@@ -38,7 +39,8 @@ def test_funds_are_the_budget_years_program_money_less_other_spending(app):
         other = sum(
             line.amount_cents
             for line in _lines(plan)
-            if line.appropriation_id == record.id and line.object_class_id != _program_class_id()
+            if line.appropriation_id == record.id
+            and (line.object_class_id != _program_class_id() or line.source == LineSource.AWARD)
         )
         assert funds[f"{code}-FY2027"]["available"] == (record.allotted_cents - other) // 100
         assert funds[f"{code}-FY2027"]["spend"] == "all"
@@ -83,7 +85,9 @@ def test_apply_writes_the_allocation_and_keeps_other_lines(app):
         (line.id, line.amount_cents)
         for line in before
         if not (line.appropriation_id in program_ids.values() and line.object_class_id == _program_class_id())
+        or line.source == LineSource.AWARD  # awards made are the mortgage: a plan never replaces them
     )
+    assert any(line.source == LineSource.AWARD for line in before)
     run = _run()
     assert run.status == RunStatus.OPTIMAL
     allocation.apply_run(user("rm@example.gov"), run)
