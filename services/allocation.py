@@ -34,7 +34,7 @@ from services.allocation_problems import (
     program_appropriations,
 )
 from services.audit import record_event
-from services.errors import ValidationError, WorkflowError
+from services.errors import SolverFailed, ValidationError, WorkflowError
 from services.funds import ensure_not_overdrawn
 from services.settings import funds_control
 
@@ -54,7 +54,10 @@ def run_allocation(
 ) -> AllocationRun:
     """Solve and save a run (whatever its status: an infeasible run explains its conflicts)."""
     problem = parse(problem_json)
-    result = planner.solve(problem)
+    try:
+        result = planner.solve(problem)
+    except planner.SolverError as exc:
+        raise SolverFailed(f"The solver failed ({exc}); nothing was saved. Try again in a moment.") from exc
     result_json = result.to_json()
     run = AllocationRun(
         scenario_id=scenario.id,

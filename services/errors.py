@@ -30,3 +30,7 @@ class WorkflowError(ConflictError):
 
 class FundsError(DomainError):
     """The change would overdraw an appropriation (Antideficiency Act)."""
+
+
+class SolverFailed(DomainError):
+    """The optimiser itself failed (not the problem): nothing was saved; trying again may work (HTTP 503)."""

@@ -3,7 +3,9 @@
 Within a scenario every budget line is a claim on its appropriation's
 allotment, whatever its stage: available = allotted − planned, where planned
 includes the committed and obligated lines. Committed and obligated are shown
-as the parts of planned that have moved further along the funds flow.
+as the parts of planned that have moved further along the funds flow; awards'
+lines (committed while pending, obligated once signed) are also shown as
+"of which awards".
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from models import Appropriation, BudgetLine, FundsControl, LineStage, Scenario, db
+from models import Appropriation, BudgetLine, FundsControl, LineSource, LineStage, Scenario, db
 from money import format_dollars
 from services.errors import FundsError
 
@@ -28,6 +30,7 @@ class FundsStatus:
     committed_cents: int
     obligated_cents: int
     today: dt.date
+    awarded_cents: int = 0  # the part of planned that awards claim (their funding for this year)
 
     @property
     def enacted_cents(self) -> int:
@@ -59,22 +62,30 @@ class FundsStatus:
 
 
 def _sums_by_appropriation_and_stage(scenario_id: int, appropriation_ids: list[int] | None = None):
+    """{appropriation id: {stage: cents}} and {appropriation id: cents on award lines}."""
+    is_award = BudgetLine.source == LineSource.AWARD
     query = (
-        sa.select(BudgetLine.appropriation_id, BudgetLine.stage, sa.func.sum(BudgetLine.amount_cents))
+        sa.select(BudgetLine.appropriation_id, BudgetLine.stage, is_award, sa.func.sum(BudgetLine.amount_cents))
         .where(BudgetLine.scenario_id == scenario_id)
-        .group_by(BudgetLine.appropriation_id, BudgetLine.stage)
+        .group_by(BudgetLine.appropriation_id, BudgetLine.stage, is_award)
     )
     if appropriation_ids is not None:
         query = query.where(BudgetLine.appropriation_id.in_(appropriation_ids))
     sums: dict[int, dict[LineStage, int]] = {}
-    for appropriation_id, stage, total in db.session.execute(query):
-        sums.setdefault(appropriation_id, {})[LineStage(stage)] = int(total or 0)
-    return sums
+    awarded: dict[int, int] = {}
+    for appropriation_id, stage, award, total in db.session.execute(query):
+        by_stage = sums.setdefault(appropriation_id, {})
+        by_stage[LineStage(stage)] = by_stage.get(LineStage(stage), 0) + int(total or 0)
+        if award:
+            awarded[appropriation_id] = awarded.get(appropriation_id, 0) + int(total or 0)
+    return sums, awarded
 
 
 def status_table(scenario: Scenario | None, today: dt.date, appropriations: list[Appropriation]) -> list[FundsStatus]:
     """Status of funds for many appropriations with one grouped query."""
-    sums = _sums_by_appropriation_and_stage(scenario.id, [a.id for a in appropriations]) if scenario else {}
+    sums, awarded = (
+        _sums_by_appropriation_and_stage(scenario.id, [a.id for a in appropriations]) if scenario else ({}, {})
+    )
     table = []
     for appropriation in appropriations:
         by_stage = sums.get(appropriation.id, {})
@@ -86,6 +97,7 @@ def status_table(scenario: Scenario | None, today: dt.date, appropriations: list
                 committed_cents=by_stage.get(LineStage.COMMITTED, 0),
                 obligated_cents=by_stage.get(LineStage.OBLIGATED, 0),
                 today=today,
+                awarded_cents=awarded.get(appropriation.id, 0),
             )
         )
     return table

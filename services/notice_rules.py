@@ -28,10 +28,12 @@ _RULE = re.compile(
     r"^\s*(?P<side>at least|no less than|minimum of|at most|no more than|maximum of|up to)\s+"
     r"(?P<quantity>\$\s*[\d,]+(?:\.\d{1,2})?|[\d,]+(?:\.\d{1,2})?\s*(?:dollars|usd)"
     r"|\d+(?:\.\d+)?\s*%|\d+\s+awards?|one award)"
-    r"(?:\s+(?:in|for|to|on))?\s+(?P<codes>.+?)\s*$",
+    r"(?:(?:\s+(?:in|for|to|on))?\s+(?P<codes>.+?))?\s*$",
     re.IGNORECASE,
 )
 _LOW_SIDES = ("at least", "no less than", "minimum of")
+_EVERYTHING = ("all proposals", "all")  # a rule over the whole notice (what `describe` writes for no codes)
+_SEPARATORS = ("and", "or")
 
 
 @dataclass(frozen=True)
@@ -95,21 +97,43 @@ def _parse_line(line: str, number: int, words: dict[str, tuple[str, str]]) -> Ru
             "“no more than $6,000,000 in EAP” or “at least 30% protection”.",
         )
     where: dict[str, list[str]] = {}
-    for word in re.split(r"\s*(?:,|\band\b|\bor\b)\s*", match["codes"].strip().rstrip(".")):
-        if not word:
-            continue
-        known = words.get(word.lower())
-        if known is None:
-            raise _fail(number, f"“{word}” is not a region, priority, program type or country.")
-        dimension, code = known
-        if code not in where.setdefault(dimension, []):
-            where[dimension].append(code)
+    codes_text = (match["codes"] or "").strip().rstrip(".")
+    if codes_text.lower() not in ("", *_EVERYTHING):
+        for dimension, code in _codes(codes_text, number, words):
+            if code not in where.setdefault(dimension, []):
+                where[dimension].append(code)
     low = match["side"].lower() in _LOW_SIDES
     quantity = match["quantity"].lower().replace(" ", "")
     kind, value = _quantity(quantity, number)
     bounds = {f"{'min' if low else 'max'}_{kind}": value}
     code = "-".join([("min" if low else "max") + "-" + kind, *[c.lower() for codes in where.values() for c in codes]])
     return RuleInput(code=code[:60], label=line, where=where, **bounds)
+
+
+def _codes(text: str, number: int, words: dict[str, tuple[str, str]]) -> list[tuple[str, str]]:
+    """The codes and names in "WHA, EAP", "Ghana or Peru", "East Asia and Pacific and Europe and Eurasia".
+
+    Commas, "and" and "or" separate them, but a name may contain "and" (Trinidad and
+    Tobago): within a comma's part the longest known name wins, from the left."""
+    found = []
+    for part in text.split(","):
+        tokens = part.split()
+        i = 0
+        while i < len(tokens):
+            if tokens[i].lower() in _SEPARATORS:
+                i += 1
+                continue
+            for j in range(len(tokens), i, -1):
+                known = words.get(" ".join(tokens[i:j]).lower())
+                if known is not None:
+                    found.append(known)
+                    i = j
+                    break
+            else:
+                end = next((k for k in range(i, len(tokens)) if tokens[k].lower() in _SEPARATORS), len(tokens))
+                word = " ".join(tokens[i:end])
+                raise _fail(number, f"“{word}” is not a region, priority, program type or country.")
+    return found
 
 
 def _quantity(quantity: str, number: int) -> tuple[str, Decimal | int]:
@@ -131,11 +155,11 @@ def _quantity(quantity: str, number: int) -> tuple[str, Decimal | int]:
 
 def describe(rule: NoticeRule) -> str:
     """The rule in the words `parse_rules` reads."""
-    codes = ", ".join(code for codes in rule.where.values() for code in codes) or "all proposals"
+    codes = ", ".join(code for codes in rule.where.values() for code in codes) or _EVERYTHING[0]
     parts = []
     for side, value, text in (
-        ("at least", rule.min_count, "{} awards"),
-        ("no more than", rule.max_count, "{} awards"),
+        ("at least", rule.min_count, "count"),
+        ("no more than", rule.max_count, "count"),
         ("at least", rule.min_amount_cents, "amount"),
         ("no more than", rule.max_amount_cents, "amount"),
         ("at least", rule.min_share_bp, "share"),
@@ -143,12 +167,12 @@ def describe(rule: NoticeRule) -> str:
     ):
         if value is None:
             continue
-        if text == "amount":
-            quantity = format_dollars(value).removesuffix(".00")
+        if text == "amount":  # exact: a rule's cents must survive the round trip
+            quantity = format_dollars(value) if value % 100 == 0 else f"${from_cents(value):,}"
         elif text == "share":
             quantity = f"{Decimal(value) / 100:g}%"
         else:
-            quantity = text.format(value)
+            quantity = f"{value} award{'' if value == 1 else 's'}"
         parts.append(f"{side} {quantity} in {codes}")
     return "; ".join(parts)
 
@@ -200,4 +224,11 @@ def validate_rule(rule: RuleInput, where_name: str) -> dict[str, str]:
         value = getattr(rule, name)
         if value is not None and value > 1:
             errors[f"{where_name}.{name}"] = "A share is a fraction between 0 and 1."
+    for low, high in (("min_amount", "max_amount"), ("min_count", "max_count"), ("min_share", "max_share")):
+        if (
+            getattr(rule, low) is not None
+            and getattr(rule, high) is not None
+            and getattr(rule, high) < getattr(rule, low)
+        ):
+            errors[f"{where_name}.{high}"] = f"Must not be less than {low.replace('_', ' ')}."
     return errors

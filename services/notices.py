@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import (
@@ -70,6 +71,16 @@ def _codes(model) -> set[str]:
     return set(db.session.scalars(sa.select(model.code)))
 
 
+def _rule_vocabulary() -> dict[str, set[str]]:
+    """The codes a rule's `where` may name, by dimension (countries by ISO 3166 alpha-3)."""
+    return {
+        "region": _codes(Region),
+        "priority": _codes(Priority),
+        "program_type": _codes(ProgramType),
+        "country": set(db.session.scalars(sa.select(Country.iso3))),
+    }
+
+
 def _validate_notice(data: NoticeInput, existing: FundingNotice | None) -> None:
     errors: dict[str, str] = {}
     number = data.number.strip()
@@ -93,8 +104,13 @@ def _validate_notice(data: NoticeInput, existing: FundingNotice | None) -> None:
         if unknown:
             errors[name] = f"Unknown codes: {', '.join(unknown)}."
     codes = [rule.code for rule in data.rules]
+    known = _rule_vocabulary() if data.rules else {}
     for i, rule in enumerate(data.rules):
         errors.update(validate_rule(rule, f"rules[{i}]"))
+        for dimension, values in rule.where.items():
+            unknown = sorted(set(values) - known.get(dimension, set(values)))
+            if unknown:
+                errors[f"rules[{i}].where"] = f"Unknown {dimension} codes: {', '.join(unknown)}."
         if codes.index(rule.code) != i:
             errors[f"rules[{i}].code"] = f"Two rules have the code {rule.code}."
     if errors:
@@ -140,6 +156,7 @@ def update_notice(actor: User, notice: FundingNotice, data: NoticeInput, expecte
     notice.rules.clear()
     db.session.flush()  # the old rules go before the new ones take their codes
     _apply_notice(notice, data)
+    flag_modified(notice, "title")  # a change to the rules alone must move the notice's version too
     try:
         db.session.flush()
     except StaleDataError as exc:
@@ -230,7 +247,7 @@ def _apply_proposal(proposal: Proposal, data: ProposalInput) -> None:
 def create_proposal(actor: User, notice: FundingNotice, data: ProposalInput) -> Proposal:
     _ensure_open(notice)
     _validate_proposal(notice, data, None)
-    proposal = Proposal(notice_id=notice.id)
+    proposal = Proposal(notice=notice)  # through the relationship: notice.proposals, if loaded, includes it
     _apply_proposal(proposal, data)
     db.session.add(proposal)
     db.session.flush()

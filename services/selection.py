@@ -28,7 +28,7 @@ from money import from_cents, quantize
 from planner.money import json_amount
 from services.audit import record_event
 from services.awards import AwardInput, FundingInput, create_award
-from services.errors import ConflictError, ValidationError, WorkflowError
+from services.errors import ConflictError, SolverFailed, ValidationError, WorkflowError
 from services.notices import eligibility_problem
 
 AWARDING_DIVISION = "IP"  # International Programs manages the awards a notice makes
@@ -128,7 +128,10 @@ def run_selection(actor: User, notice: FundingNotice, time_limit_s: float = DEFA
         raise ValidationError(
             f"The notice can't be turned into a selection problem: {exc}", fields={"rules": str(exc)}
         ) from exc
-    result = planner.select(problem)
+    try:
+        result = planner.select(problem)
+    except planner.SolverError as exc:
+        raise SolverFailed(f"The solver failed ({exc}); nothing was saved. Try again in a moment.") from exc
     result_json = result.to_json()
     left_out = candidates(notice).left_out
     if left_out:

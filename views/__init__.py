@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from money import format_amount, format_dollars
 from services.permissions import Action, can
-from views import admin, allocation, api, audit, auth, budget, dashboard, exports, requests, scenarios
+from views import admin, allocation, api, audit, auth, budget, dashboard, exports, programs, requests, scenarios
 from views.errors import init_error_handlers
 from views.security import init_security
 
@@ -20,6 +20,7 @@ BLUEPRINTS = (
     scenarios.bp,
     allocation.bp,
     requests.bp,
+    programs.bp,
     exports.bp,
     audit.bp,
     admin.bp,
@@ -42,6 +43,7 @@ _NAV = (
     ("Status of funds", "budget.appropriations", Action.READ, "budget.appropriation"),
     ("Scenarios", "scenarios.index", Action.READ, "scenarios."),
     ("Allocation", "allocation.index", Action.READ, "allocation."),
+    ("Programs", "programs.awards", Action.READ, "programs."),
     ("Requests", "requests.index", Action.READ, "requests.index"),
     ("Review queue", "requests.review", Action.DECIDE_REQUESTS, "requests.review"),
     ("Audit trail", "audit.index", Action.READ_AUDIT, "audit."),

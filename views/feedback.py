@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash
 
 from models import db
-from services.errors import ConflictError, DomainError, FundsError
+from services.errors import ConflictError, DomainError, FundsError, SolverFailed
 
 
 def show_domain_error(form, error: DomainError) -> int:
@@ -18,6 +18,8 @@ def show_domain_error(form, error: DomainError) -> int:
         if field is not None and hasattr(field, "errors"):
             field.errors = [*field.errors, message]
             placed = True
-    if not placed or isinstance(error, ConflictError | FundsError):
+    if not placed or isinstance(error, ConflictError | FundsError | SolverFailed):
         flash(error.message, "warning" if isinstance(error, ConflictError) else "error")
+    if isinstance(error, SolverFailed):
+        return 503
     return 409 if isinstance(error, ConflictError) else 422

@@ -129,6 +129,50 @@ EXPECTED: dict[str, frozenset[Role] | str] = {
     "allocation.apply": RM,
 }
 
+# Programs API (issue 6): everyone signed in reads; writes are for resource managers and
+# International Programs' head and staff (other divisions' heads and staff: test_programs_api.py).
+PROGRAMS_API = frozenset({Role.RESOURCE_MANAGER, Role.DIVISION_HEAD, Role.STAFF})
+EXPECTED |= {
+    "api.list_awards": EVERYONE,
+    "api.get_award": EVERYONE,
+    "api.create_award": PROGRAMS_API,
+    "api.patch_award": PROGRAMS_API,
+    "api.list_funding_notices": EVERYONE,
+    "api.get_funding_notice": EVERYONE,
+    "api.create_funding_notice": PROGRAMS_API,
+    "api.patch_funding_notice": PROGRAMS_API,
+    "api.run_notice_selection": PROGRAMS_API,
+    "api.list_proposals": EVERYONE,
+    "api.get_proposal": EVERYONE,
+    "api.create_proposal": PROGRAMS_API,
+    "api.patch_proposal": PROGRAMS_API,
+}
+
+# Programs pages (issue 6): everyone reads; writes need the role AND International Programs or a
+# resource manager (head-ip@ and staff-ip@ are in IP; head-rpa@ is refused in test_programs_pages.py).
+PROGRAM_MANAGERS = frozenset({Role.RESOURCE_MANAGER, Role.DIVISION_HEAD, Role.STAFF})
+PROGRAM_AWARDERS = frozenset({Role.RESOURCE_MANAGER, Role.DIVISION_HEAD})
+EXPECTED |= {
+    "programs.index": EVERYONE,
+    "programs.awards": EVERYONE,
+    "programs.award": EVERYONE,
+    "programs.outyears": EVERYONE,
+    "programs.notices": EVERYONE,
+    "programs.notice": EVERYONE,
+    "programs.proposal": EVERYONE,
+    "programs.selection_run": EVERYONE,
+    "programs.new_award": PROGRAM_MANAGERS,
+    "programs.edit_award": PROGRAM_MANAGERS,
+    "programs.new_notice": PROGRAM_MANAGERS,
+    "programs.edit_notice": PROGRAM_MANAGERS,
+    "programs.new_proposal": PROGRAM_MANAGERS,
+    "programs.edit_proposal": PROGRAM_MANAGERS,
+    "programs.scores": PROGRAM_MANAGERS,
+    "programs.decide": PROGRAM_MANAGERS,
+    "programs.run_selection": PROGRAM_MANAGERS,
+    "programs.award_selection": PROGRAM_AWARDERS,
+}
+
 IDENTITIES = [*Role, "anonymous", "deactivated"]
 
 

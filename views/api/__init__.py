@@ -1,6 +1,15 @@
 """The JSON API of ../shared/contracts/api.md, under /api/v1."""
 
-from views.api import allocation, budget, funds, office, openapi, requests, workbooks  # noqa: F401 - modules register their routes on bp
+from views.api import (  # noqa: F401 - modules register their routes on bp
+    allocation,
+    budget,
+    funds,
+    office,
+    openapi,
+    programs,
+    requests,
+    workbooks,
+)
 from views.api.core import bp
 from views.api.office import health_bp
 

@@ -13,7 +13,7 @@ from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
 from models import db
-from services.errors import ConflictError, DomainError, FundsError, PermissionDenied, ValidationError
+from services.errors import ConflictError, DomainError, FundsError, PermissionDenied, SolverFailed, ValidationError
 from services.permissions import Action, can
 from views.errors import error_body
 
@@ -49,6 +49,8 @@ def _domain_status(error: DomainError) -> int:
         return 409
     if isinstance(error, ValidationError | FundsError):
         return 422
+    if isinstance(error, SolverFailed):
+        return 503
     return 400
 
 

@@ -130,6 +130,7 @@ def appropriation_status(appropriation_id: int):
             "scenario": scenario.id if scenario else None,
             "committed": money_str(status.committed_cents),
             "obligated": money_str(status.obligated_cents),
+            "awarded": money_str(status.awarded_cents),
             "available": money_str(status.available_cents),
             "expires_on": record.expires_on.isoformat() if record.expires_on else None,
             "cancels_on": record.cancels_on.isoformat() if record.cancels_on else None,

@@ -149,6 +149,7 @@ class StatusSchema(Schema):
     scenario = fields.Integer(allow_none=True)
     committed = fields.String()
     obligated = fields.String()
+    awarded = fields.String(metadata={"description": "the part of planned that awards' funding lines claim"})
     available = fields.String()
     expires_on = fields.Date(allow_none=True)
     cancels_on = fields.Date(allow_none=True)

@@ -1,0 +1,132 @@
+"""Reading programs for the pages: totals of the awards a filter matches, a notice's
+proposals in a chosen order, and the codes people pick regions, priorities and types by."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from models import Award, Division, FundingNotice, Priority, ProgramType, Proposal, ProposalScore, Region, db
+from services.award_queries import AwardFilter, award_query
+from services.notices import eligibility_problem
+from services.selection import AWARDING_DIVISION
+
+
+def region_codes() -> list[tuple[str, str]]:
+    return [
+        (code, f"{code}: {name}")
+        for code, name in db.session.execute(sa.select(Region.code, Region.name).order_by(Region.code))
+    ]
+
+
+def priority_codes() -> list[tuple[str, str]]:
+    return list(db.session.execute(sa.select(Priority.code, Priority.name).order_by(Priority.sort_order)).tuples())
+
+
+def program_type_codes() -> list[tuple[str, str]]:
+    return list(db.session.execute(sa.select(ProgramType.code, ProgramType.name).order_by(ProgramType.name)).tuples())
+
+
+@dataclass(frozen=True)
+class AwardTotals:
+    count: int
+    total_cents: int
+    obligated_cents: int
+    expended_cents: int
+
+
+def award_totals(filters: AwardFilter) -> AwardTotals:
+    """Count and amounts of every award the filter matches (not just one page)."""
+    matched = award_query(filters).subquery()
+    count, total, obligated, expended = db.session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(matched.c.total_cents), 0),
+            sa.func.coalesce(sa.func.sum(matched.c.obligated_cents), 0),
+            sa.func.coalesce(sa.func.sum(matched.c.expended_cents), 0),
+        )
+    ).one()
+    return AwardTotals(int(count), int(total), int(obligated), int(expended))
+
+
+@dataclass(frozen=True)
+class ProposalRow:
+    proposal: Proposal
+    problem: str | None  # why the notice does not cover it, if it doesn't
+
+
+# sort key → how to order; a leading "-" reverses. Unscored proposals go last either way.
+PROPOSAL_SORTS = {
+    "number": lambda p: p.number,
+    "applicant": lambda p: p.applicant.lower(),
+    "region": lambda p: (p.region.code, p.number),
+    "priority": lambda p: (p.priority.sort_order, p.number),
+    "cost": lambda p: p.cost_cents,
+    "merit": lambda p: p.merit,
+    "spread": lambda p: p.spread,
+}
+
+
+def notice_proposals(notice: FundingNotice, sort: str = "number") -> list[ProposalRow]:
+    """The notice's proposals with what the page shows loaded in a few queries, in `sort` order."""
+    proposals = db.session.scalars(
+        sa.select(Proposal)
+        .where(Proposal.notice_id == notice.id)
+        .options(
+            so.selectinload(Proposal.scores),
+            so.joinedload(Proposal.region),
+            so.joinedload(Proposal.country),
+            so.joinedload(Proposal.priority),
+            so.joinedload(Proposal.program_type),
+        )
+        .order_by(Proposal.number)
+    ).all()
+    descending = sort.startswith("-")
+    key = PROPOSAL_SORTS.get(sort.lstrip("-"), PROPOSAL_SORTS["number"])
+    scored = [p for p in proposals if key(p) is not None]
+    unscored = [p for p in proposals if key(p) is None]
+    ordered = sorted(scored, key=key, reverse=descending) + unscored
+    return [ProposalRow(p, eligibility_problem(notice, p)) for p in ordered]
+
+
+def notice_awards(notice: FundingNotice) -> list[Award]:
+    """The awards made from the notice's proposals."""
+    return list(
+        db.session.scalars(
+            sa.select(Award)
+            .join(Proposal, Award.proposal_id == Proposal.id)
+            .where(Proposal.notice_id == notice.id)
+            .order_by(Award.number)
+        )
+    )
+
+
+def awarding_division_id() -> int | None:
+    """International Programs: the division a new award is managed by unless someone says otherwise."""
+    return db.session.scalar(sa.select(Division.id).where(Division.code == AWARDING_DIVISION))
+
+
+@dataclass(frozen=True)
+class NoticeRow:
+    notice: FundingNotice
+    proposals: int
+    scored: int  # proposals with at least one reviewer's score
+
+
+def list_notices() -> list[NoticeRow]:
+    """Every notice, newest fiscal year first, with how many proposals it has and how many are scored."""
+    scored = sa.select(ProposalScore.proposal_id).distinct().subquery()
+    counts = {
+        notice_id: (int(total), int(with_scores or 0))
+        for notice_id, total, with_scores in db.session.execute(
+            sa.select(Proposal.notice_id, sa.func.count(Proposal.id), sa.func.count(scored.c.proposal_id))
+            .outerjoin(scored, scored.c.proposal_id == Proposal.id)
+            .group_by(Proposal.notice_id)
+        )
+    }
+    notices = db.session.scalars(
+        sa.select(FundingNotice).order_by(FundingNotice.fiscal_year.desc(), FundingNotice.number)
+    )
+    return [NoticeRow(n, *counts.get(n.id, (0, 0))) for n in notices]

@@ -1,0 +1,497 @@
+"""API: awards, funding notices, proposals, and running a notice's proposal selection.
+
+Everyone signed in reads programs; writes need Action.MANAGE_PROGRAMS and the
+division check of services.permissions.require_programs (resource managers and
+International Programs' own people).
+"""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from models import (
+    Award,
+    AwardStatus,
+    FundingNotice,
+    NoticeStatus,
+    Priority,
+    ProgramType,
+    Proposal,
+    ProposalDecision,
+    Region,
+    db,
+)
+from money import from_cents
+from services import awards as award_service
+from services import notices as notice_service
+from services import selection as selection_service
+from services.award_queries import AwardFilter
+from services.award_queries import list_awards as query_awards
+from services.awards import AwardInput, FundingInput
+from services.errors import ConflictError, ValidationError
+from services.notice_rules import RuleInput, to_input
+from services.notices import NoticeInput, ProposalInput, ScoreInput
+from services.permissions import Action, require_programs
+from views.api.core import (
+    ApiDoc,
+    actor,
+    created,
+    enum_arg,
+    int_arg,
+    json_body,
+    operation,
+    page_args,
+    paginated,
+    require_version,
+)
+from views.api.program_schemas import (
+    AwardSchema,
+    FundingNoticeSchema,
+    ProposalSchema,
+    SelectionRequestSchema,
+    SelectionRunSchema,
+)
+
+award_schema = AwardSchema()
+notice_schema = FundingNoticeSchema()
+proposal_schema = ProposalSchema()
+run_schema = SelectionRunSchema()
+REFERENCE = "id or code"
+AWARD_FILTERS = {
+    "status": "string",
+    "region": REFERENCE,
+    "priority": REFERENCE,
+    "program_type": REFERENCE,
+    "funded_in": "integer",
+    "fiscal_year": "integer",
+    "q": "string",
+}
+PROPOSAL_FILTERS = {
+    "notice": "integer",
+    "region": REFERENCE,
+    "priority": REFERENCE,
+    "program_type": REFERENCE,
+    "decision": "string",
+}
+NOTICE_FILTERS = {"fiscal_year": "integer", "account_code": "string", "status": "string"}
+
+
+class _NoMatch(Exception):
+    """A filter names a record that does not exist: the page is empty."""
+
+
+def _reference_arg(name: str, model):
+    """A reference filter given by id (as records carry it) or by code; None when absent."""
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return None
+    if raw.isascii() and raw.isdigit() and len(raw) <= 18:
+        record = db.session.get(model, int(raw))
+    else:
+        record = db.session.scalar(db.select(model).where(model.code == raw))
+    if record is None:
+        raise _NoMatch
+    return record
+
+
+def _load_changes(schema, body: dict) -> dict:
+    """A PATCH body: any top-level field may be left out, but a rule, funding row or score sent is whole."""
+    return schema.load(body, partial=tuple(schema.fields))
+
+
+def _with_warning(response, warning: str | None):
+    if warning:
+        response.headers["Warning"] = '299 - "funds: ' + warning.replace('"', "'") + '"'
+    return response
+
+
+def _stale(what: str, number: str) -> ConflictError:
+    return ConflictError(
+        f"{what} {number} was changed by someone else since you read it. "
+        "Nothing was saved: read it again, check their change and try again."
+    )
+
+
+# --------------------------------------------------------------------------- awards
+
+
+def _award_input(data: dict, base: Award | None = None) -> AwardInput:
+    def pick(attribute):
+        return data[attribute] if attribute in data else getattr(base, attribute)
+
+    def money(attribute):
+        return data[attribute] if attribute in data else from_cents(getattr(base, attribute))
+
+    if "funding" in data:
+        funding = tuple(FundingInput(r["fiscal_year"], r["account_code"], r["amount_cents"]) for r in data["funding"])
+    else:
+        funding = tuple(FundingInput(r.fiscal_year, r.account_code, from_cents(r.amount_cents)) for r in base.funding)
+    return AwardInput(
+        number=pick("number"),
+        title=pick("title"),
+        partner=pick("partner"),
+        division_id=pick("division_id"),
+        program_type_id=pick("program_type_id"),
+        region_id=pick("region_id"),
+        country_id=pick("country_id"),
+        priority_id=pick("priority_id"),
+        starts_on=pick("starts_on"),
+        ends_on=pick("ends_on"),
+        total=money("total_cents"),
+        obligated=money("obligated_cents"),
+        expended=money("expended_cents"),
+        status=pick("status"),
+        monitoring_notes=pick("monitoring_notes") or "",
+        funding=funding,
+    )
+
+
+@operation(
+    "/awards",
+    "GET",
+    ApiDoc(
+        "List awards (funded_in or fiscal_year: a year of the funding schedule)",
+        Action.READ,
+        response_schema=AwardSchema,
+        paginated=True,
+        query=AWARD_FILTERS,
+    ),
+)
+def list_awards():
+    page, per_page = page_args()
+    status = enum_arg("status", AwardStatus)
+    funded_in = int_arg("funded_in")
+    try:
+        region, priority, program_type = (
+            _reference_arg(name, model)
+            for name, model in (("region", Region), ("priority", Priority), ("program_type", ProgramType))
+        )
+    except _NoMatch:
+        return paginated([], award_schema, page, per_page, 0)
+    awards, total = query_awards(
+        AwardFilter(
+            status=AwardStatus(status) if status else None,
+            region=region.code if region else None,
+            priority=priority.code if priority else None,
+            program_type=program_type.code if program_type else None,
+            funded_in=funded_in if funded_in is not None else int_arg("fiscal_year"),
+            text=request.args.get("q", ""),
+        ),
+        page,
+        per_page,
+    )
+    return paginated(awards, award_schema, page, per_page, total)
+
+
+@operation(
+    "/awards",
+    "POST",
+    ApiDoc(
+        "Record an award with its funding schedule (it reaches the draft plans of its years)",
+        Action.MANAGE_PROGRAMS,
+        AwardSchema,
+        AwardSchema,
+        status=201,
+    ),
+)
+def create_award():
+    require_programs(actor())
+    body = json_body()
+    body.pop("version", None)
+    data = award_schema.load(body)
+    award, warning = award_service.create_award(actor(), _award_input(data))
+    db.session.commit()
+    response, status = created(award_schema, award)
+    return _with_warning(response, warning), status
+
+
+@operation("/awards/<int:award_id>", "GET", ApiDoc("An award", Action.READ, response_schema=AwardSchema))
+def get_award(award_id: int):
+    return jsonify(award_schema.dump(db.get_or_404(Award, award_id)))
+
+
+@operation(
+    "/awards/<int:award_id>",
+    "PATCH",
+    ApiDoc("Change an award (send the version you read)", Action.MANAGE_PROGRAMS, AwardSchema, AwardSchema),
+)
+def patch_award(award_id: int):
+    require_programs(actor())
+    award = db.get_or_404(Award, award_id)
+    body = json_body()
+    version = require_version(body)
+    data = _load_changes(award_schema, body)
+    warning = award_service.update_award(actor(), award, _award_input(data, award), version)
+    db.session.commit()
+    return _with_warning(jsonify(award_schema.dump(award)), warning)
+
+
+# --------------------------------------------------------------------------- funding notices
+
+
+def _rule_input(rule: dict) -> RuleInput:
+    return RuleInput(
+        code=rule["code"],
+        label=rule["label"],
+        where=rule["where"],
+        min_amount=rule["min_amount_cents"],
+        max_amount=rule["max_amount_cents"],
+        min_count=rule["min_count"],
+        max_count=rule["max_count"],
+        min_share=rule["min_share_bp"],
+        max_share=rule["max_share_bp"],
+    )
+
+
+def _notice_input(data: dict, base: FundingNotice | None = None) -> NoticeInput:
+    def pick(attribute):
+        return data[attribute] if attribute in data else getattr(base, attribute)
+
+    rules = (
+        tuple(_rule_input(rule) for rule in data["rules"])
+        if "rules" in data
+        else tuple(to_input(rule) for rule in base.rules)
+    )
+    return NoticeInput(
+        number=pick("number"),
+        title=pick("title"),
+        fiscal_year=pick("fiscal_year"),
+        account_code=pick("account_code"),
+        amount=data["amount_cents"] if "amount_cents" in data else from_cents(base.amount_cents),
+        program_types=tuple(pick("program_types")),
+        regions=tuple(pick("regions")),
+        priorities=tuple(pick("priorities")),
+        rules=rules,
+        description=pick("description") or "",
+    )
+
+
+@operation(
+    "/funding-notices",
+    "GET",
+    ApiDoc(
+        "List funding notices",
+        Action.READ,
+        response_schema=FundingNoticeSchema,
+        paginated=True,
+        query=NOTICE_FILTERS,
+    ),
+)
+def list_funding_notices():
+    page, per_page = page_args()
+    query = db.select(FundingNotice)
+    if (year := int_arg("fiscal_year")) is not None:
+        query = query.where(FundingNotice.fiscal_year == year)
+    if account := request.args.get("account_code"):
+        query = query.where(FundingNotice.account_code == account)
+    if (status := enum_arg("status", NoticeStatus)) is not None:
+        query = query.where(FundingNotice.status == status)
+    total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
+    notices = db.session.scalars(
+        query.order_by(FundingNotice.fiscal_year.desc(), FundingNotice.number)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return paginated(list(notices), notice_schema, page, per_page, total)
+
+
+@operation(
+    "/funding-notices",
+    "POST",
+    ApiDoc(
+        "Create a funding notice with its eligibility and rules",
+        Action.MANAGE_PROGRAMS,
+        FundingNoticeSchema,
+        FundingNoticeSchema,
+        status=201,
+    ),
+)
+def create_funding_notice():
+    require_programs(actor())
+    body = json_body()
+    body.pop("version", None)
+    data = notice_schema.load(body)
+    notice = notice_service.create_notice(actor(), _notice_input(data))
+    db.session.commit()
+    return created(notice_schema, notice)
+
+
+@operation(
+    "/funding-notices/<int:notice_id>",
+    "GET",
+    ApiDoc("A funding notice", Action.READ, response_schema=FundingNoticeSchema),
+)
+def get_funding_notice(notice_id: int):
+    return jsonify(notice_schema.dump(db.get_or_404(FundingNotice, notice_id)))
+
+
+@operation(
+    "/funding-notices/<int:notice_id>",
+    "PATCH",
+    ApiDoc(
+        "Change an open funding notice (send the version you read); rules sent replace them all",
+        Action.MANAGE_PROGRAMS,
+        FundingNoticeSchema,
+        FundingNoticeSchema,
+    ),
+)
+def patch_funding_notice(notice_id: int):
+    require_programs(actor())
+    notice = db.get_or_404(FundingNotice, notice_id)
+    body = json_body()
+    version = require_version(body)
+    data = _load_changes(notice_schema, body)
+    notice_service.update_notice(actor(), notice, _notice_input(data, notice), version)
+    db.session.commit()
+    return jsonify(notice_schema.dump(notice))
+
+
+@operation(
+    "/funding-notices/<int:notice_id>/selection",
+    "POST",
+    ApiDoc(
+        "Run proposal selection on the notice as it stands (selection-problem/1 built from it); "
+        "an infeasible rule set is a run too, with its conflicts. The body is optional.",
+        Action.MANAGE_PROGRAMS,
+        SelectionRequestSchema,
+        SelectionRunSchema,
+        status=201,
+    ),
+)
+def run_notice_selection(notice_id: int):
+    require_programs(actor())
+    notice = db.get_or_404(FundingNotice, notice_id)
+    options = SelectionRequestSchema().load(json_body() if request.get_data() else {})
+    run = selection_service.run_selection(actor(), notice, options["time_limit_s"])
+    db.session.commit()
+    return created(run_schema, run)
+
+
+# --------------------------------------------------------------------------- proposals
+
+
+def _proposal_input(data: dict, base: Proposal | None = None) -> ProposalInput:
+    def pick(attribute):
+        return data[attribute] if attribute in data else getattr(base, attribute)
+
+    if "out_years" in data:
+        years = [row["fiscal_year"] for row in data["out_years"]]
+        repeated = sorted({year for year in years if years.count(year) > 1})
+        if repeated:
+            raise ValidationError(
+                "Give each out-year once.", fields={"out_years": f"FY{repeated[0]} appears more than once."}
+            )
+        out_years = {row["fiscal_year"]: row["amount"] for row in data["out_years"]}
+    else:
+        out_years = {int(year): from_cents(cents) for year, cents in base.out_year_cents.items()}
+    return ProposalInput(
+        number=pick("number"),
+        applicant=pick("applicant"),
+        title=pick("title"),
+        region_id=pick("region_id"),
+        country_id=pick("country_id"),
+        priority_id=pick("priority_id"),
+        program_type_id=pick("program_type_id"),
+        cost=data["cost_cents"] if "cost_cents" in data else from_cents(base.cost_cents),
+        out_years=out_years,
+        months=pick("months"),
+    )
+
+
+def _scores(data: dict) -> list[ScoreInput]:
+    return [ScoreInput(s["reviewer"], s["score"], s["comment"]) for s in data["scores"]]
+
+
+@operation(
+    "/proposals",
+    "GET",
+    ApiDoc("List proposals", Action.READ, response_schema=ProposalSchema, paginated=True, query=PROPOSAL_FILTERS),
+)
+def list_proposals():
+    page, per_page = page_args()
+    query = db.select(Proposal)
+    if (notice := int_arg("notice")) is not None:
+        query = query.where(Proposal.notice_id == notice)
+    if (decision := enum_arg("decision", ProposalDecision)) is not None:
+        query = query.where(Proposal.decision == decision)
+    try:
+        for name, model, column in (
+            ("region", Region, Proposal.region_id),
+            ("priority", Priority, Proposal.priority_id),
+            ("program_type", ProgramType, Proposal.program_type_id),
+        ):
+            if (record := _reference_arg(name, model)) is not None:
+                query = query.where(column == record.id)
+    except _NoMatch:
+        return paginated([], proposal_schema, page, per_page, 0)
+    total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
+    proposals = db.session.scalars(
+        query.order_by(Proposal.notice_id, Proposal.number).limit(per_page).offset((page - 1) * per_page)
+    )
+    return paginated(list(proposals), proposal_schema, page, per_page, total)
+
+
+@operation(
+    "/proposals",
+    "POST",
+    ApiDoc(
+        "Add a proposal to an open notice, with its reviewers' scores and decision if given",
+        Action.MANAGE_PROGRAMS,
+        ProposalSchema,
+        ProposalSchema,
+        status=201,
+    ),
+)
+def create_proposal():
+    require_programs(actor())
+    body = json_body()
+    body.pop("version", None)
+    data = proposal_schema.load(body)
+    notice = db.session.get(FundingNotice, data["notice_id"])
+    if notice is None:
+        raise ValidationError("No such funding notice.", fields={"notice": "No such record."})
+    proposal = notice_service.create_proposal(actor(), notice, _proposal_input(data))
+    if data["decision"] != ProposalDecision.NONE:
+        notice_service.set_decision(actor(), proposal, data["decision"], proposal.version)
+    if data["scores"]:
+        notice_service.set_scores(actor(), proposal, _scores(data))
+    db.session.commit()
+    return created(proposal_schema, proposal)
+
+
+@operation("/proposals/<int:proposal_id>", "GET", ApiDoc("A proposal", Action.READ, response_schema=ProposalSchema))
+def get_proposal(proposal_id: int):
+    return jsonify(proposal_schema.dump(db.get_or_404(Proposal, proposal_id)))
+
+
+@operation(
+    "/proposals/<int:proposal_id>",
+    "PATCH",
+    ApiDoc(
+        "Change a proposal of an open notice (send the version you read); "
+        "decision forces it in or out, scores sent replace the panel's",
+        Action.MANAGE_PROGRAMS,
+        ProposalSchema,
+        ProposalSchema,
+    ),
+)
+def patch_proposal(proposal_id: int):
+    require_programs(actor())
+    proposal = db.get_or_404(Proposal, proposal_id)
+    body = json_body()
+    version = require_version(body)
+    data = _load_changes(proposal_schema, body)
+    if proposal.version != version:
+        raise _stale("Proposal", proposal.number)
+    if data.get("notice_id", proposal.notice_id) != proposal.notice_id:
+        raise ValidationError(
+            "A proposal stays under its notice.", fields={"notice": "Create the proposal under the other notice."}
+        )
+    if data.keys() - {"version", "notice_id", "decision", "scores"}:
+        notice_service.update_proposal(actor(), proposal, _proposal_input(data, proposal), version)
+    if "decision" in data and data["decision"] != proposal.decision:
+        notice_service.set_decision(actor(), proposal, data["decision"], proposal.version)
+    if "scores" in data:
+        notice_service.set_scores(actor(), proposal, _scores(data))
+    db.session.commit()
+    return jsonify(proposal_schema.dump(proposal))

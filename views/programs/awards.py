@@ -1,0 +1,166 @@
+"""Awards: the list, an award's page, entering and editing one, and the out-year view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from forms.programs import AwardFilterForm, AwardForm
+from models import Award, db
+from services import awards as award_service
+from services.audit import history
+from services.award_queries import list_awards, mortgage
+from services.awards import program_accounts
+from services.errors import DomainError
+from services.permissions import Action
+from services.program_queries import award_totals, awarding_division_id
+from services.reference import fiscal_year_choices
+from views.access import requires
+from views.programs.core import bp, manages, show_errors
+
+PER_PAGE = 50
+
+
+@bp.route("/")
+@requires(Action.READ)
+def index():
+    return redirect(url_for("programs.awards"))
+
+
+@bp.route("/awards")
+@requires(Action.READ)
+def awards():
+    filters = AwardFilterForm(request.args)
+    filters.validate()
+    chosen = filters.to_filter()
+    page = filters.page.data if filters.page.data and not filters.page.errors else 1
+    records, total = list_awards(chosen, page=page, per_page=PER_PAGE)
+    args = {key: value for key, value in request.args.items() if value and key != "page"}
+    return render_template(
+        "programs/awards.html",
+        filters=filters,
+        awards=records,
+        totals=award_totals(chosen),
+        page=page,
+        per_page=PER_PAGE,
+        total=total,
+        page_url=lambda number: url_for("programs.awards", **args, page=number),
+    )
+
+
+@bp.route("/awards/<int:award_id>")
+@requires(Action.READ)
+def award(award_id: int):
+    record = db.get_or_404(Award, award_id)
+    return render_template(
+        "programs/award.html",
+        award=record,
+        lines=award_service.award_lines(record),
+        events=history("award", record.id),
+    )
+
+
+def _saved(award: Award, warning: str | None, verb: str):
+    db.session.commit()
+    flash(warning or f"Award {award.number} {verb}.", "warning" if warning else "success")
+    return redirect(url_for("programs.award", award_id=award.id))
+
+
+@bp.route("/awards/new", methods=["GET", "POST"])
+@manages()
+def new_award():
+    form = AwardForm()
+    status = 422 if form.is_submitted() else 200
+    if request.method == "GET":
+        form.division.data = awarding_division_id()
+    elif form.validate_on_submit():
+        try:
+            record, warning = award_service.create_award(current_user, form.to_input())
+        except DomainError as exc:
+            status = show_errors(form, exc)
+        else:
+            return _saved(record, warning, "added")
+    return render_template("programs/award_form.html", form=form, award=None), status
+
+
+@bp.route("/awards/<int:award_id>/edit", methods=["GET", "POST"])
+@manages()
+def edit_award(award_id: int):
+    record = db.get_or_404(Award, award_id)
+    form = AwardForm()
+    status = 422 if form.is_submitted() else 200
+    if request.method == "GET":
+        form.fill_from(record)
+    elif form.validate_on_submit():
+        try:
+            warning = award_service.update_award(current_user, record, form.to_input(), form.expected_version)
+        except DomainError as exc:
+            status = show_errors(form, exc)
+        else:
+            return _saved(record, warning, "saved")
+    return render_template("programs/award_form.html", form=form, award=record), status
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """Fiscal years down, `columns` across, amounts in cents, with totals both ways."""
+
+    years: list[int]
+    columns: list[str]
+    cells: dict[tuple[int, str], int]
+
+    @property
+    def year_labels(self) -> list[str]:
+        return [f"FY{year}" for year in self.years]
+
+    def cell(self, year: int, column: str) -> int:
+        return self.cells.get((year, column), 0)
+
+    def year_total(self, year: int) -> int:
+        return sum(self.cell(year, column) for column in self.columns)
+
+    def column_total(self, column: str) -> int:
+        return sum(self.cell(year, column) for year in self.years)
+
+    @property
+    def total(self) -> int:
+        return sum(self.cells.values())
+
+    def chart_series(self) -> list[dict]:
+        """One bar series per column, whole dollars per fiscal year, for _charts.grouped_bar_chart."""
+        return [
+            {
+                "name": column,
+                "values": [self.cell(year, column) // 100 for year in self.years],
+                "css_class": f"chart-series-{index % 8 + 1}",
+            }
+            for index, column in enumerate(self.columns)
+        ]
+
+
+def _matrix(years: list[int], cells: dict[tuple[int, str], int]) -> Matrix:
+    return Matrix(years, sorted({column for _, column in cells}), cells)
+
+
+@bp.route("/out-years")
+@requires(Action.READ)
+def outyears():
+    accounts = program_accounts()
+    account = request.args.get("account") if request.args.get("account") in accounts else None
+    years_planned = [year for year, _ in fiscal_year_choices()]
+    from_year = request.args.get("from", type=int) if request.args.get("from", type=int) in years_planned else None
+    owed = mortgage(from_year=from_year, account_code=account)
+    years = owed.years
+    return render_template(
+        "programs/outyears.html",
+        accounts=accounts,
+        account=account,
+        years_planned=years_planned,
+        from_year=from_year,
+        mortgage=owed,
+        by_account=_matrix(years, owed.by_year_and_account()),
+        by_region=_matrix(years, owed.by_year_and("region")),
+        by_priority=_matrix(years, owed.by_year_and("priority")),
+    )

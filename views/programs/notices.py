@@ -1,0 +1,188 @@
+"""Funding notices and their proposals: reviewers' scores and the panel's force in / force out."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from forms.programs import ActionForm, DecisionForm, NoticeForm, ProposalForm, ScoresForm
+from models import FundingNotice, Proposal, ProposalDecision, SelectionRun, db
+from services import notices as notice_service
+from services.audit import history
+from services.errors import ConflictError, DomainError
+from services.notice_rules import describe
+from services.permissions import Action
+from services.program_queries import PROPOSAL_SORTS, list_notices, notice_awards, notice_proposals
+from services.selection import is_current, latest_run
+from services.selection_results import cents
+from views.access import requires
+from views.programs.core import bp, manages, show_errors
+
+
+@bp.route("/notices")
+@requires(Action.READ)
+def notices():
+    return render_template("programs/notices.html", notices=list_notices())
+
+
+@bp.route("/notices/<int:notice_id>")
+@requires(Action.READ)
+def notice(notice_id: int):
+    record = db.get_or_404(FundingNotice, notice_id)
+    sort = request.args.get("sort", "number")
+    sort = sort if sort.lstrip("-") in PROPOSAL_SORTS else "number"
+    run = latest_run(record)
+    return render_template(
+        "programs/notice.html",
+        notice=record,
+        rules=[(rule, describe(rule)) for rule in record.rules],
+        rows=notice_proposals(record, sort),
+        sort=sort,
+        sort_url=lambda key: url_for("programs.notice", notice_id=record.id, sort=key) + "#proposals",
+        run=run,
+        run_cost=cents(run.result.get("total_cost")) if run else None,
+        run_current=run is not None and record.is_open and is_current(run),
+        awards=notice_awards(record),
+        run_form=ActionForm(),
+        events=history("funding_notice", record.id),
+    )
+
+
+@bp.route("/notices/new", methods=["GET", "POST"])
+@manages()
+def new_notice():
+    form = NoticeForm()
+    status = 422 if form.is_submitted() else 200
+    if form.validate_on_submit():
+        try:
+            record = notice_service.create_notice(current_user, form.to_input())
+        except DomainError as exc:
+            status = show_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Notice {record.number} added.", "success")
+            return redirect(url_for("programs.notice", notice_id=record.id))
+    return render_template("programs/notice_form.html", form=form, notice=None), status
+
+
+@bp.route("/notices/<int:notice_id>/edit", methods=["GET", "POST"])
+@manages()
+def edit_notice(notice_id: int):
+    record = db.get_or_404(FundingNotice, notice_id)
+    form = NoticeForm()
+    status = 422 if form.is_submitted() else 200
+    if request.method == "GET":
+        form.fill_from(record)
+    elif form.validate_on_submit():
+        try:
+            notice_service.update_notice(current_user, record, form.to_input(), form.expected_version)
+        except DomainError as exc:
+            status = show_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Notice {record.number} saved.", "success")
+            return redirect(url_for("programs.notice", notice_id=record.id))
+    return render_template("programs/notice_form.html", form=form, notice=record), status
+
+
+@bp.route("/notices/<int:notice_id>/proposals/new", methods=["GET", "POST"])
+@manages()
+def new_proposal(notice_id: int):
+    record = db.get_or_404(FundingNotice, notice_id)
+    form = ProposalForm(notice=record)
+    status = 422 if form.is_submitted() else 200
+    if form.validate_on_submit():
+        try:
+            proposal = notice_service.create_proposal(current_user, record, form.to_input())
+        except DomainError as exc:
+            status = show_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Proposal {proposal.number} added. Enter the reviewers' scores next.", "success")
+            return redirect(url_for("programs.proposal", proposal_id=proposal.id))
+    return render_template("programs/proposal_form.html", form=form, notice=record, proposal=None), status
+
+
+@bp.route("/proposals/<int:proposal_id>")
+@requires(Action.READ)
+def proposal(proposal_id: int):
+    record = db.get_or_404(Proposal, proposal_id)
+    return render_template(
+        "programs/proposal.html",
+        proposal=record,
+        notice=record.notice,
+        problem=notice_service.eligibility_problem(record.notice, record),
+        events=history("proposal", record.id),
+    )
+
+
+@bp.route("/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
+@manages()
+def edit_proposal(proposal_id: int):
+    record = db.get_or_404(Proposal, proposal_id)
+    form = ProposalForm(notice=record.notice)
+    status = 422 if form.is_submitted() else 200
+    if request.method == "GET":
+        form.fill_from(record)
+    elif form.validate_on_submit():
+        try:
+            notice_service.update_proposal(current_user, record, form.to_input(), form.expected_version)
+        except DomainError as exc:
+            status = show_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Proposal {record.number} saved.", "success")
+            return redirect(url_for("programs.proposal", proposal_id=record.id))
+    return render_template("programs/proposal_form.html", form=form, notice=record.notice, proposal=record), status
+
+
+@bp.route("/proposals/<int:proposal_id>/scores", methods=["GET", "POST"])
+@manages()
+def scores(proposal_id: int):
+    record = db.get_or_404(Proposal, proposal_id)
+    form = ScoresForm()
+    status = 422 if form.is_submitted() else 200
+    if request.method == "GET":
+        form.fill_from(record)
+    elif form.validate_on_submit():
+        try:
+            notice_service.set_scores(current_user, record, form.to_input())
+        except DomainError as exc:
+            status = show_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Scores for {record.number} saved: merit {record.merit or '—'}.", "success")
+            return redirect(url_for("programs.proposal", proposal_id=record.id))
+    return render_template("programs/scores.html", form=form, proposal=record), status
+
+
+@bp.route("/proposals/<int:proposal_id>/decision", methods=["POST"])
+@manages()
+def decide(proposal_id: int):
+    record = db.get_or_404(Proposal, proposal_id)
+    form = DecisionForm()
+    back = _back(form, record)
+    if not form.validate_on_submit():
+        flash("Choose force in, force out or let the optimiser decide.", "error")
+        return redirect(back)
+    decision = ProposalDecision(form.decision.data)
+    try:
+        notice_service.set_decision(current_user, record, decision, form.expected_version)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "warning" if isinstance(exc, ConflictError) else "error")
+        return redirect(back)
+    db.session.commit()
+    flash(f"{record.number}: {decision.label.lower()}. Run the selection again to see the effect.", "success")
+    return redirect(back)
+
+
+def _back(form: DecisionForm, proposal: Proposal) -> str:
+    """The page the decision was made on: the proposal, its notice, or one of the notice's runs."""
+    if form.back.data == "run" and form.run.data:
+        run = db.session.get(SelectionRun, form.run.data)
+        if run is not None and run.notice_id == proposal.notice_id:
+            return url_for("programs.selection_run", selection_run_id=run.id)
+    if form.back.data == "notice":
+        return url_for("programs.notice", notice_id=proposal.notice_id) + "#proposals"
+    return url_for("programs.proposal", proposal_id=proposal.id)

@@ -1,0 +1,72 @@
+"""Proposal selection: run it for a notice, inspect a run, and turn an optimal run into awards."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from forms.programs import ActionForm, MakeAwardsForm
+from models import FundingNotice, SelectionRun, db
+from services import selection
+from services.errors import ConflictError, DomainError
+from services.permissions import Action
+from services.selection_results import run_summary
+from views.access import requires
+from views.programs.core import bp, manages
+
+
+@bp.route("/notices/<int:notice_id>/selection", methods=["POST"])
+@manages()
+def run_selection(notice_id: int):
+    notice = db.get_or_404(FundingNotice, notice_id)
+    try:
+        run = selection.run_selection(current_user, notice)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("programs.notice", notice_id=notice.id))
+    db.session.commit()
+    return redirect(url_for("programs.selection_run", selection_run_id=run.id))
+
+
+@bp.route("/selection-runs/<int:selection_run_id>")
+@requires(Action.READ)
+def selection_run(selection_run_id: int):
+    run = db.get_or_404(SelectionRun, selection_run_id)
+    summary = run_summary(run)
+    return render_template(
+        "programs/selection_run.html",
+        run=run,
+        notice=run.notice,
+        summary=summary,
+        run_form=ActionForm(),
+        awards_form=MakeAwardsForm(data={"starts_on": _next_month()}),
+    )
+
+
+def _next_month() -> dt.date:
+    today = dt.date.today()
+    return dt.date(today.year + today.month // 12, today.month % 12 + 1, 1)
+
+
+@bp.route("/selection-runs/<int:selection_run_id>/award", methods=["POST"])
+@manages(Action.AWARD_SELECTION)
+def award_selection(selection_run_id: int):
+    run = db.get_or_404(SelectionRun, selection_run_id)
+    form = MakeAwardsForm()
+    if not form.validate_on_submit():
+        flash("Give the date the awards start.", "error")
+        return redirect(url_for("programs.selection_run", selection_run_id=run.id))
+    try:
+        awards, warnings = selection.make_awards(current_user, run, form.starts_on.data)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "warning" if isinstance(exc, ConflictError) else "error")
+        return redirect(url_for("programs.selection_run", selection_run_id=run.id))
+    db.session.commit()
+    flash(f"{len(awards)} pending award(s) made from notice {run.notice.number}.", "success")
+    for warning in warnings:
+        flash(warning, "warning")
+    return redirect(url_for("programs.awards", text=run.notice.number))
