@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import (
@@ -224,6 +225,9 @@ def update_award(actor: User, award: Award, data: AwardInput, expected_version: 
     _validate(data, award)
     before = _snapshot(award)
     _apply(award, data)
+    # A change to the funding schedule alone updates no column of the award: make the
+    # award's row change anyway so that its version moves and a stale copy is refused.
+    flag_modified(award, "total_cents")
     try:
         db.session.flush()
     except StaleDataError as exc:
@@ -300,7 +304,8 @@ def write_award_lines(
     target_ids = [s.id for s in targets]
     condition = _award_lines([award.id], target_ids)
     before = _claims(condition)
-    db.session.execute(sa.delete(BudgetLine).where(condition).execution_options(synchronize_session=False))
+    # Synchronised: lines loaded in the session must go with their rows (SQLite reuses their ids).
+    db.session.execute(sa.delete(BudgetLine).where(condition))
     appropriations = _appropriations({(row.account_code, row.fiscal_year) for row in award.funding})
     object_class_id = db.session.scalar(sa.select(ObjectClass.id).where(ObjectClass.code == PROGRAM_OBJECT_CLASS))
     for scenario in targets:
@@ -360,7 +365,10 @@ def _check_increases(
 
 
 def write_scenario_award_lines(scenario: Scenario) -> str | None:
-    """Bring a draft scenario's award lines up to date with every award funded in its budget year."""
+    """Bring a draft scenario's award lines up to date with every award funded in its budget year.
+
+    Never refused: the awards are made, and a scenario for a year whose allotment is not in
+    yet must still be creatable; the status of funds shows any shortfall."""
     awards = db.session.scalars(
         sa.select(Award)
         .join(AwardFunding, AwardFunding.award_id == Award.id)
@@ -375,12 +383,8 @@ def write_scenario_award_lines(scenario: Scenario) -> str | None:
         )
     ) - {award.id for award in awards}
     if stale:
-        db.session.execute(
-            sa.delete(BudgetLine)
-            .where(_award_lines(sorted(stale), [scenario.id]))
-            .execution_options(synchronize_session=False)
-        )
-    warnings = [w for award in awards if (w := write_award_lines(award, [scenario]))]
+        db.session.execute(sa.delete(BudgetLine).where(_award_lines(sorted(stale), [scenario.id])))
+    warnings = [w for award in awards if (w := write_award_lines(award, [scenario], FundsControl.WARN))]
     return " ".join(warnings) or None
 
 

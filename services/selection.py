@@ -192,20 +192,34 @@ def _period(notice: FundingNotice, proposal: Proposal, starts_on: dt.date) -> dt
     return max(ends_on, dt.date(last_year - 1, 10, 1))  # in the last funded fiscal year at least
 
 
+def award_refusal(run: SelectionRun) -> ConflictError | None:
+    """Why the run can't be awarded now (None when it can): the one set of checks, which the
+    run page also shows before anyone clicks."""
+    notice = run.notice
+    if not notice.is_open:
+        when = f" from run {run.id} on {run.awarded_at:%Y-%m-%d}" if run.awarded_at else ""
+        return WorkflowError(f"Notice {notice.number} has already been awarded{when}.")
+    if run.status == RunStatus.INFEASIBLE:
+        return WorkflowError("The rules cannot all hold: relax the conflicts (or force proposals in or out) and rerun.")
+    if run.status != RunStatus.OPTIMAL:
+        return WorkflowError("The time limit ran out before the selection was proven best: rerun it.")
+    latest = latest_run(notice)
+    if latest is not None and latest.id != run.id:
+        return ConflictError(f"A newer run ({latest.id}) exists: award that one.")
+    if not is_current(run):
+        return ConflictError(
+            "Proposals, scores, decisions or rules have changed since this run: run the selection again."
+        )
+    return None
+
+
 def make_awards(actor: User, run: SelectionRun, starts_on: dt.date) -> tuple[list, list[str]]:
     """Turn an optimal, current run into pending awards (first year from the notice's
     appropriation, later years as the out-year mortgage) and close the notice to changes."""
+    refusal = award_refusal(run)
+    if refusal is not None:
+        raise refusal
     notice = run.notice
-    if not notice.is_open:
-        raise WorkflowError(f"Notice {notice.number} has already been awarded.")
-    if run.status != RunStatus.OPTIMAL:
-        raise WorkflowError("Only an optimal selection can be awarded: resolve the conflicts or rerun with more time.")
-    if run.id != (latest := latest_run(notice)).id or not is_current(run):
-        raise ConflictError(
-            "Proposals, scores, decisions or rules have changed since this run"
-            + ("" if run.id == latest.id else " (or a newer run exists)")
-            + ": run the selection again and award that."
-        )
     division_id = db.session.scalar(sa.select(Division.id).where(Division.code == AWARDING_DIVISION))
     by_number = {p.number: p for p in notice.proposals}
     awards, warnings = [], []

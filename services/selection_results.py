@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from models import Proposal, RunStatus, SelectionRun, db
+from models import Proposal, SelectionRun, db
 from money import format_dollars, to_cents
-from services.selection import is_current, latest_run
+from services.selection import award_refusal
 
 SIDES = {
     "min_amount": "at least (dollars)",
@@ -86,21 +86,9 @@ def _quantity(side: str, value) -> str:
 
 
 def award_blockers(run: SelectionRun) -> list[str]:
-    """Why `make_awards` would refuse this run now (the same checks, said before the click)."""
-    notice = run.notice
-    if not notice.is_open:
-        when = f" from this run on {run.awarded_at:%Y-%m-%d}" if run.awarded_at else ""
-        return [f"Notice {notice.number} has been awarded{when}."]
-    if run.status == RunStatus.INFEASIBLE:
-        return ["The rules cannot all hold: relax the conflicts below (or force proposals in or out) and rerun."]
-    if run.status != RunStatus.OPTIMAL:
-        return ["The time limit ran out before the selection was proven best: rerun it."]
-    latest = latest_run(notice)
-    if latest is not None and latest.id != run.id:
-        return [f"A newer run ({latest.id}) exists: award that one."]
-    if not is_current(run):
-        return ["Proposals, scores, decisions or rules have changed since this run: run the selection again."]
-    return []
+    """Why `make_awards` would refuse this run now (its own checks, said before the click)."""
+    refusal = award_refusal(run)
+    return [] if refusal is None else [refusal.message]
 
 
 def run_summary(run: SelectionRun) -> RunSummary:

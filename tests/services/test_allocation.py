@@ -110,8 +110,15 @@ def test_apply_writes_the_allocation_and_keeps_other_lines(app):
 
 
 def _signature(line: BudgetLine) -> tuple:
-    return (line.appropriation_id, line.object_class_id, line.region_id or 0, line.priority_id or 0,
-            line.program_type_id or 0, line.source.value, line.amount_cents)
+    return (
+        line.appropriation_id,
+        line.object_class_id,
+        line.region_id or 0,
+        line.priority_id or 0,
+        line.program_type_id or 0,
+        line.source.value,
+        line.amount_cents,
+    )
 
 
 def test_applying_twice_changes_nothing(app):

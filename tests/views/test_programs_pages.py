@@ -580,7 +580,7 @@ def test_make_awards_from_an_optimal_run(rm):
     notice_page = rm.get(f"/programs/notices/{notice.id}").get_data(as_text=True)
     assert re.search(r'data-testid="notice-status">Awarded<', notice_page)
     again = rm.get(f"/programs/selection-runs/{run_id}").get_data(as_text=True)
-    assert "has been awarded" in _text(again)
+    assert "has already been awarded" in _text(again)
     assert "Make awards</button>" not in again
 
 
