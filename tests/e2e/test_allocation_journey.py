@@ -29,8 +29,12 @@ def _applied_lines() -> list[BudgetLine]:
 
 def test_plan_to_applied_allocation(page: Page, live_server):
     sign_in(page, live_server.url)
-    navigate(page, page.get_by_role("navigation", name="Primary navigation")
-             .get_by_role("link", name="Allocation", exact=True).click)
+    navigate(
+        page,
+        page.get_by_role("navigation", name="Primary navigation")
+        .get_by_role("link", name="Allocation", exact=True)
+        .click,
+    )
     expect(page.get_by_role("heading", level=1)).to_contain_text("FY2027 plan")
 
     # A floor for Africa and a minimum share for protection, then run.
@@ -40,8 +44,9 @@ def test_plan_to_applied_allocation(page: Page, live_server):
     expect(page.get_by_test_id("run-status")).to_contain_text("Optimal")
 
     matrix = page.get_by_test_id("allocation-matrix")
-    africa_total = matrix.locator("tbody tr", has=page.locator("th", has_text=re.compile(r"^AF$"))).locator(
-        "td").last.inner_text()
+    africa_total = (
+        matrix.locator("tbody tr", has=page.locator("th", has_text=re.compile(r"^AF$"))).locator("td").last.inner_text()
+    )
     assert int(africa_total.replace("$", "").replace(",", "")) >= 20_000_000
     run = live_server.read(lambda: db.session.scalar(sa.select(AllocationRun).order_by(AllocationRun.id.desc())))
     cells = run.result["cells"]
