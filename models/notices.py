@@ -158,7 +158,7 @@ class Proposal(db.Model):
         if not self.scores:
             return None
         values = [s.score_hundredths for s in self.scores]
-        return Decimal(max(values) - min(values)) / SCORE_SCALE
+        return (Decimal(max(values) - min(values)) / SCORE_SCALE).quantize(Decimal("0.01"))
 
 
 class ProposalScore(db.Model):

@@ -313,7 +313,11 @@ def test_detail_streams_from_a_generator_read_once(tmp_path):
     path, checksum = write_file(sample_workbook(detail=rows()), tmp_path)
     assert len(consumed) == 500
     assert checksum == detail_checksum(consumed)
-    assert sum(1 for _ in openpyxl.load_workbook(path, read_only=True)["Detail"].iter_rows()) == 501
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    try:
+        assert sum(1 for _ in workbook["Detail"].iter_rows()) == 501
+    finally:
+        workbook.close()  # a read-only workbook keeps its file open until closed
 
 
 def test_an_empty_scenario_still_makes_a_sound_workbook(tmp_path):

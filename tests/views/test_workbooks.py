@@ -129,7 +129,9 @@ def test_cli_writes_the_workbook(runner, tmp_path):
     out = tmp_path / "submission.xlsx"
     result = runner.invoke(args=["export", "submission", "--scenario", str(plan_scenario().id), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "Detail" in load_workbook(out, read_only=True).sheetnames
+    written = load_workbook(out, read_only=True)
+    assert "Detail" in written.sheetnames
+    written.close()  # a read-only workbook keeps its file open until closed
     missing = runner.invoke(args=["export", "submission", "--scenario", "999999", "--out", str(out)])
     assert missing.exit_code == 2
     assert missing.output.strip().count("\n") == 0
