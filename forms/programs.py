@@ -38,6 +38,8 @@ from services.program_queries import priority_codes, program_type_codes, region_
 
 _NONE = ("", "—")
 _ANY = ("", "Any")
+MAX_PAGE = 10**6  # a bigger page number would overflow the OFFSET (a 500, not an empty page)
+MAX_ID = 2**63 - 1  # a larger id overflows the database's integer
 _KEY = re.compile(r"^(?P<name>\w+)(?:\[(?P<index>\d+)\])?(?:\.(?P<sub>\w+))?")
 
 
@@ -110,7 +112,7 @@ class AwardFilterForm(FlaskForm):
     program_type = SelectField("Program type", default="")
     funded_in = OptionalIdSelect("Funded in")
     text = StringField("Number, title or partner", validators=[Optional(), Length(max=100)])
-    page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1)])
+    page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1, max=MAX_PAGE)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -380,7 +382,7 @@ class DecisionForm(VersionedForm):
 
     decision = SelectField(choices=options([(d.value, d.label) for d in ProposalDecision]))
     back = SelectField(choices=options([("proposal", "proposal"), ("notice", "notice"), ("run", "run")]))
-    run = IntegerField(validators=[Optional()])
+    run = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
 
 
 class ActionForm(FlaskForm):

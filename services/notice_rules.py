@@ -24,6 +24,7 @@ from money import format_dollars, from_cents, parse_money, to_cents
 from services.errors import ValidationError
 
 DIMENSIONS = ("region", "priority", "program_type", "country")
+MAX_COUNT = 100_000  # a count bound above any notice (and within the database's integer)
 _RULE = re.compile(
     r"^\s*(?P<side>at least|no less than|minimum of|at most|no more than|maximum of|up to)\s+"
     r"(?P<quantity>\$\s*[\d,]+(?:\.\d{1,2})?|[\d,]+(?:\.\d{1,2})?\s*(?:dollars|usd)"
@@ -141,6 +142,8 @@ def _quantity(quantity: str, number: int) -> tuple[str, Decimal | int]:
         share = Decimal(quantity[:-1]) / 100
         if not 0 <= share <= 1:
             raise _fail(number, "a share must be between 0% and 100%.")
+        if share != share.quantize(Decimal("0.0001")):  # kept in basis points: 33.33% is the finest
+            raise _fail(number, "a share has at most two decimal places, like 33.33%.")
         return "share", share
     if quantity == "oneaward":
         return "count", 1
@@ -224,6 +227,10 @@ def validate_rule(rule: RuleInput, where_name: str) -> dict[str, str]:
         value = getattr(rule, name)
         if value is not None and value > 1:
             errors[f"{where_name}.{name}"] = "A share is a fraction between 0 and 1."
+    for name in ("min_count", "max_count"):
+        value = getattr(rule, name)
+        if value is not None and value > MAX_COUNT:
+            errors[f"{where_name}.{name}"] = f"At most {MAX_COUNT:,} awards."
     for low, high in (("min_amount", "max_amount"), ("min_count", "max_count"), ("min_share", "max_share")):
         if (
             getattr(rule, low) is not None

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from sqlalchemy.orm.exc import StaleDataError
 
 import planner
@@ -30,8 +31,9 @@ from services.audit import record_event
 from services.awards import AwardInput, FundingInput, create_award
 from services.errors import ConflictError, SolverFailed, ValidationError, WorkflowError
 from services.notices import eligibility_problem
+from services.permissions import PROGRAMS_DIVISION
 
-AWARDING_DIVISION = "IP"  # International Programs manages the awards a notice makes
+AWARDING_DIVISION = PROGRAMS_DIVISION  # International Programs manages the awards a notice makes
 DEFAULT_TIME_LIMIT_S = 30
 
 
@@ -43,9 +45,21 @@ class Candidates:
     left_out: dict[str, str]  # proposal number → why
 
 
+def _proposals(notice: FundingNotice) -> list[Proposal]:
+    """The notice's proposals (as notice.proposals) with their scores and countries in two queries, not one per row."""
+    return list(
+        db.session.scalars(
+            sa.select(Proposal)
+            .where(Proposal.notice_id == notice.id)
+            .options(so.selectinload(Proposal.scores), so.selectinload(Proposal.country))
+            .order_by(Proposal.number)
+        )
+    )
+
+
 def candidates(notice: FundingNotice) -> Candidates:
     included, left_out = [], {}
-    for proposal in notice.proposals:
+    for proposal in _proposals(notice):
         problem = eligibility_problem(notice, proposal)
         if problem is not None:
             left_out[proposal.number] = problem
@@ -213,6 +227,34 @@ def award_refusal(run: SelectionRun) -> ConflictError | None:
     return None
 
 
+def _award_input(
+    notice: FundingNotice, run: SelectionRun, proposal: Proposal, starts_on: dt.date, division_id: int | None
+) -> AwardInput:
+    """The pending award a selected proposal becomes: its cost from the notice's year, its out-years after."""
+    funding = [FundingInput(notice.fiscal_year, notice.account_code, from_cents(proposal.cost_cents))]
+    funding += [
+        FundingInput(int(year), notice.account_code, from_cents(cents))
+        for year, cents in sorted(proposal.out_year_cents.items())
+        if cents
+    ]
+    return AwardInput(
+        number=f"{notice.number}-{proposal.number}",
+        title=proposal.title,
+        partner=proposal.applicant,
+        division_id=division_id,
+        program_type_id=proposal.program_type_id,
+        region_id=proposal.region_id,
+        country_id=proposal.country_id,
+        priority_id=proposal.priority_id,
+        starts_on=starts_on,
+        ends_on=_period(notice, proposal, starts_on),
+        total=sum((f.amount for f in funding), Decimal(0)),
+        funding=tuple(funding),
+        monitoring_notes=f"Selected under {notice.number} (selection run {run.id}), merit {proposal.merit}.",
+        proposal_id=proposal.id,
+    )
+
+
 def make_awards(actor: User, run: SelectionRun, starts_on: dt.date) -> tuple[list, list[str]]:
     """Turn an optimal, current run into pending awards (first year from the notice's
     appropriation, later years as the out-year mortgage) and close the notice to changes."""
@@ -224,32 +266,15 @@ def make_awards(actor: User, run: SelectionRun, starts_on: dt.date) -> tuple[lis
     by_number = {p.number: p for p in notice.proposals}
     awards, warnings = [], []
     for number in run.selected:
-        proposal = by_number[number]
-        funding = [FundingInput(notice.fiscal_year, notice.account_code, from_cents(proposal.cost_cents))]
-        funding += [
-            FundingInput(int(year), notice.account_code, from_cents(cents))
-            for year, cents in sorted(proposal.out_year_cents.items())
-            if cents
-        ]
-        award, warning = create_award(
-            actor,
-            AwardInput(
-                number=f"{notice.number}-{proposal.number}",
-                title=proposal.title,
-                partner=proposal.applicant,
-                division_id=division_id,
-                program_type_id=proposal.program_type_id,
-                region_id=proposal.region_id,
-                country_id=proposal.country_id,
-                priority_id=proposal.priority_id,
-                starts_on=starts_on,
-                ends_on=_period(notice, proposal, starts_on),
-                total=sum((f.amount for f in funding), Decimal(0)),
-                funding=tuple(funding),
-                monitoring_notes=f"Selected under {notice.number} (selection run {run.id}), merit {proposal.merit}.",
-                proposal_id=proposal.id,
-            ),
-        )
+        try:
+            award, warning = create_award(actor, _award_input(notice, run, by_number[number], starts_on, division_id))
+        except ValidationError as exc:
+            # The run page has no fields to highlight: say which proposal and what is wrong (e.g. its number is taken).
+            details = " ".join(exc.fields.values()) or exc.message
+            raise ValidationError(
+                f"Proposal {number} can't become an award: {details} Nothing was awarded.",
+                fields={f"proposals[{number}].{key}": message for key, message in exc.fields.items()},
+            ) from exc
         awards.append(award)
         if warning:
             warnings.append(warning)

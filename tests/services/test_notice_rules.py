@@ -105,6 +105,7 @@ def test_one_rule_per_line_blank_lines_skipped_and_codes_kept_apart(app):
         ("at least 2 awards in WHA\nplease fund good proposals\n", 2, "please fund good proposals"),
         ("at least 2 awards in WHA\nno more than $3,000,000 in EAP\nat least 2 awards in Narnia", 3, "Narnia"),
         ("at least 150% protection", 1, "between 0% and 100%"),
+        ("at least 33.333% protection", 1, "at most two decimal places"),  # kept in basis points: not 33.33%
         ("at least 2 awards in WHA\n\nat least lots in EAP", 3, "at least lots in EAP"),
         ("no more than $6,000,000 in East Asia and Pacific and Narnia", 1, "“Narnia”"),
         ("no more than $6,000,000 in East Asia and Narnia", 1, "“East Asia”"),

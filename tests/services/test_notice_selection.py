@@ -18,6 +18,7 @@ from models import (
     AwardStatus,
     BudgetLine,
     Country,
+    Division,
     FundingNotice,
     LineSource,
     LineStage,
@@ -32,6 +33,7 @@ from models import (
     db,
     fiscal_year_of,
 )
+from services.awards import AwardInput, FundingInput, create_award
 from services.errors import ConflictError, ValidationError, WorkflowError
 from services.funds import status_table
 from services.notice_rules import RuleInput, parse_rules
@@ -127,6 +129,7 @@ def _proposal(notice: FundingNotice, number: str, cost: str = "100000", merit: s
         ({"amount": "0"}, "amount"),
         ({"fiscal_year": 2040}, "fiscal_year"),
         ({"rules_input": (RuleInput("r", "r"),)}, "rules[0]"),  # no bound at all
+        ({"rules_input": (RuleInput("r", "r", min_count=10**20),)}, "rules[0].min_count"),  # beyond any integer column
         ({"rules_input": (RuleInput("r", "r", where={"region": ["ATL"]}, min_count=1),)}, "rules[0].where"),
         ({"rules_input": (RuleInput("r", "r", min_count=1), RuleInput("r", "r", max_count=3))}, "rules[1].code"),
     ],
@@ -539,6 +542,41 @@ def test_make_awards_turns_the_selection_into_pending_awards(app):
     with pytest.raises(WorkflowError):
         make_awards(_rm(), run, dt.date(2026, 11, 1))
     db.session.rollback()
+
+
+def test_a_selected_proposal_that_cannot_become_an_award_is_named_and_nothing_is_awarded(app):
+    notice, _ = _award_notice()
+    run = run_selection(_rm(), notice)
+    db.session.commit()
+    assert sorted(run.selected) == ["P-1", "P-2"]
+    # Someone already entered an award under the number P-2's award would take (notice number, proposal number).
+    create_award(
+        _rm(),
+        AwardInput(
+            number="NOFO-AWARD-P-2",
+            title="Entered by hand",
+            partner="Someone",
+            division_id=_id(Division, "IP"),
+            program_type_id=_id(ProgramType, "bilateral"),
+            region_id=_id(Region, "WHA"),
+            priority_id=_id(Priority, "protection"),
+            starts_on=dt.date(2026, 11, 1),
+            ends_on=dt.date(2027, 9, 30),
+            total=Decimal(1000),
+            funding=(FundingInput(2027, "INCLE", Decimal(1000)),),
+        ),
+    )
+    db.session.commit()
+    before = database_fingerprint()
+
+    with pytest.raises(ValidationError) as refused:
+        make_awards(_rm(), run, dt.date(2026, 11, 1))
+
+    # The run page shows only the message: it must name the proposal and the problem, and P-1's award is undone too.
+    assert refused.value.message.startswith("Proposal P-2 can't become an award: Another award has this number.")
+    db.session.rollback()
+    assert database_fingerprint() == before
+    assert db.session.get(FundingNotice, notice.id).status == NoticeStatus.OPEN
 
 
 def test_an_awarded_notice_is_settled(app):

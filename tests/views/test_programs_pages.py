@@ -205,6 +205,29 @@ def test_every_programs_page_renders_for_a_reader_without_write_buttons(client, 
     assert 'href="/programs/awards"' in client.get("/").get_data(as_text=True)  # in the top navigation
 
 
+def test_garbled_numbers_in_the_address_or_a_form_are_not_a_server_error(rm):
+    notice = _notice()
+    # A page number past any OFFSET the database takes shows the first page.
+    listed = rm.get("/programs/awards?page=99999999999999999999")
+    assert listed.status_code == 200
+    assert "Awards, page 1<" in listed.get_data(as_text=True)
+    # A decision sent back to a run id no database integer holds is refused, and nothing changes.
+    p1 = _proposal(notice, "P1")
+    page = rm.get(f"/programs/proposals/{p1.id}").get_data(as_text=True)
+    response = rm.post(
+        f"/programs/proposals/{p1.id}/decision",
+        data={
+            "csrf_token": csrf_from(page),
+            "version": str(p1.version),
+            "decision": "force_in",
+            "back": "run",
+            "run": "99999999999999999999",
+        },
+    )
+    assert response.status_code == 302
+    assert db.session.get(Proposal, p1.id).decision == ProposalDecision.NONE
+
+
 def test_notice_proposals_sort_by_merit(rm):
     notice = _notice()
     page = rm.get(f"/programs/notices/{notice.id}?sort=-merit").get_data(as_text=True)

@@ -16,6 +16,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from models import SCORE_SCALE, AwardStatus, NoticeStatus, Proposal, ProposalDecision, RunStatus, db
 from money import money_str
 from services.awards import award_lines
+from services.notice_rules import MAX_COUNT
 from services.selection import DEFAULT_TIME_LIMIT_S
 from views.api.schemas import Money, RecordSchema, _enum, _id, _year
 
@@ -133,8 +134,8 @@ class NoticeRuleSchema(_Strict):
     )
     min_amount = Money(attribute="min_amount_cents", allow_none=True, load_default=None)
     max_amount = Money(attribute="max_amount_cents", allow_none=True, load_default=None)
-    min_count = fields.Integer(strict=True, allow_none=True, load_default=None, validate=validate.Range(0, 100_000))
-    max_count = fields.Integer(strict=True, allow_none=True, load_default=None, validate=validate.Range(0, 100_000))
+    min_count = fields.Integer(strict=True, allow_none=True, load_default=None, validate=validate.Range(0, MAX_COUNT))
+    max_count = fields.Integer(strict=True, allow_none=True, load_default=None, validate=validate.Range(0, MAX_COUNT))
     min_share = Share(attribute="min_share_bp", allow_none=True, load_default=None, metadata=SHARE_DOC)
     max_share = Share(attribute="max_share_bp", allow_none=True, load_default=None, metadata=SHARE_DOC)
 

@@ -161,8 +161,9 @@ def scores(proposal_id: int):
 def decide(proposal_id: int):
     record = db.get_or_404(Proposal, proposal_id)
     form = DecisionForm()
+    valid = form.validate_on_submit()
     back = _back(form, record)
-    if not form.validate_on_submit():
+    if not valid:
         flash("Choose force in, force out or let the optimiser decide.", "error")
         return redirect(back)
     decision = ProposalDecision(form.decision.data)
@@ -178,8 +179,8 @@ def decide(proposal_id: int):
 
 
 def _back(form: DecisionForm, proposal: Proposal) -> str:
-    """The page the decision was made on: the proposal, its notice, or one of the notice's runs."""
-    if form.back.data == "run" and form.run.data:
+    """The page the decision was made on: the proposal, its notice, or one of its runs (call after validating)."""
+    if form.back.data == "run" and form.run.data and not form.run.errors:
         run = db.session.get(SelectionRun, form.run.data)
         if run is not None and run.notice_id == proposal.notice_id:
             return url_for("programs.selection_run", selection_run_id=run.id)
