@@ -83,11 +83,16 @@ def update_appropriation(
     _validate(data, appropriation)
     before = snapshot(appropriation)
     label = appropriation.label  # the record is unusable after a failed flush
+    old_key = (appropriation.account_code, appropriation.fiscal_year)
     _apply(appropriation, data)
     try:
         db.session.flush()
     except StaleDataError as exc:
         raise ConflictError(f"{label} was changed by someone else. Reload it and try again.") from exc
+    new_key = (appropriation.account_code, appropriation.fiscal_year)
+    if new_key != old_key:  # awards funded from either key now find a different appropriation, or none
+        write_account_year_award_lines(*old_key)
+        write_account_year_award_lines(*new_key)
     record_event(
         actor, "appropriation.update", "appropriation", appropriation.id, before=before, after=snapshot(appropriation)
     )

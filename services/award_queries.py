@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from models import Award, AwardFunding, AwardStatus, Priority, ProgramType, Region, db
-from services.awards import MORTGAGE_STATUSES
 
 
 @dataclass(frozen=True)
@@ -66,7 +65,8 @@ class MortgageRow:
 
 @dataclass(frozen=True)
 class Mortgage:
-    """What pending and active awards claim on each year's appropriations."""
+    """What awards claim on each year's appropriations (closed awards claim nothing after the
+    current fiscal year, so later years are what pending and active awards still need)."""
 
     rows: list[MortgageRow]
 
@@ -103,7 +103,7 @@ class Mortgage:
 
 
 def mortgage(from_year: int | None = None, account_code: str | None = None) -> Mortgage:
-    """Funding still owed or under way: pending and active awards, by FY × account × region × priority."""
+    """Awards' funding by FY × account × region × priority, from `from_year` on."""
     query = (
         sa.select(
             AwardFunding.fiscal_year,
@@ -115,7 +115,6 @@ def mortgage(from_year: int | None = None, account_code: str | None = None) -> M
         .join(Award, AwardFunding.award_id == Award.id)
         .join(Region, Award.region_id == Region.id)
         .join(Priority, Award.priority_id == Priority.id)
-        .where(Award.status.in_(MORTGAGE_STATUSES))
         .group_by(AwardFunding.fiscal_year, AwardFunding.account_code, Region.code, Priority.code)
         .order_by(AwardFunding.fiscal_year, AwardFunding.account_code, Region.code, Priority.code)
     )

@@ -5,10 +5,12 @@ appropriation. Every draft scenario whose budget year is N carries it as a
 budget line (source = award, object class 41.0; committed while the award is
 pending, obligated once it is active or closed), so the status of funds counts
 it and an allocation built from the scenario treats it as spoken for. Locked and
-submitted scenarios are snapshots and are left alone; a new scenario starts
-with the award lines of its budget year (a clone copies its source's). Years
-whose appropriation is not entered yet are the out-year mortgage: they show in
-the out-year view and reach the plans as soon as the appropriation is entered.
+submitted scenarios are snapshots and are left alone while locked; a scenario
+that becomes a draft (created, cloned or unlocked) is brought up to date with
+every award of its budget year. Years whose appropriation is not entered yet
+are the out-year mortgage: they show in the out-year view and reach the plans
+as soon as the appropriation is entered. A closed award claims no money after
+the current fiscal year: closing one with later funding is refused.
 """
 
 from __future__ import annotations
@@ -45,13 +47,11 @@ from models import (
     fiscal_year_of,
 )
 from money import format_dollars, to_cents
+from services.allocation_problems import PROGRAM_OBJECT_CLASS
 from services.audit import record_event, snapshot
 from services.errors import ConflictError, ValidationError
 from services.funds import ensure_not_overdrawn
 from services.settings import funds_control
-
-PROGRAM_OBJECT_CLASS = "41.0"  # grants, subsidies and contributions
-MORTGAGE_STATUSES = (AwardStatus.PENDING, AwardStatus.ACTIVE)  # closed awards claim no later money
 
 
 @dataclass(frozen=True)
@@ -138,6 +138,15 @@ def _validate(data: AwardInput, existing: Award | None) -> None:
     if data.status != AwardStatus.PENDING and to_cents(data.obligated) == 0:
         errors["obligated"] = f"An {data.status.value} award has obligated money: enter how much."
     errors.update(_funding_errors(data, total))
+    if data.status == AwardStatus.CLOSED and "funding" not in errors:
+        current = fiscal_year_of(dt.date.today())
+        later = sorted({row.fiscal_year for row in data.funding if row.fiscal_year > current})
+        if later:
+            errors["funding"] = (
+                f"A closed award claims no later money: take FY{later[0]}"
+                + (f"–FY{later[-1]}" if len(later) > 1 else "")
+                + " out of its schedule (and lower the total), or keep it active."
+            )
     if errors:
         raise ValidationError("Check the highlighted fields.", fields=errors)
 
@@ -212,7 +221,13 @@ def create_award(actor: User, data: AwardInput) -> tuple[Award, str | None]:
     award = Award(proposal_id=data.proposal_id)
     _apply(award, data)
     db.session.add(award)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError as exc:  # another award took the number (or proposal) meanwhile
+        raise ConflictError(
+            f"Another award with the number {award.number} (or from the same proposal) was saved meanwhile; "
+            "nothing was saved."
+        ) from exc
     warning = write_award_lines(award)
     record_event(actor, "award.create", "award", award.id, after=_snapshot(award), reason=warning or "")
     return award, warning
@@ -289,7 +304,8 @@ def _claims(condition: sa.ColumnElement[bool]) -> dict[tuple[int, int], int]:
 def write_award_lines(
     award: Award, scenarios: list[Scenario] | None = None, control: FundsControl | None = None
 ) -> str | None:
-    """Rewrite the award's lines in the draft scenarios of its funding years (or in `scenarios`).
+    """Rewrite the award's lines in the draft scenarios of its funding years (or in `scenarios`,
+    whatever their status: the caller vouches for them).
 
     Refuses (or warns, per the office's funds control) when that leaves an
     appropriation overdrawn in a scenario where the award now claims more.
@@ -298,7 +314,7 @@ def write_award_lines(
     if scenarios is None:
         targets = [s for group in _draft_scenarios(years | _years_with_lines(award)).values() for s in group]
     else:
-        targets = [s for s in scenarios if s.status == ScenarioStatus.DRAFT]
+        targets = scenarios
     if not targets:
         return None
     target_ids = [s.id for s in targets]
@@ -365,7 +381,8 @@ def _check_increases(
 
 
 def write_scenario_award_lines(scenario: Scenario) -> str | None:
-    """Bring a draft scenario's award lines up to date with every award funded in its budget year.
+    """Bring a scenario's award lines up to date with every award funded in its budget year
+    (a new, cloned or unlocked scenario; the demo's snapshots).
 
     Never refused: the awards are made, and a scenario for a year whose allotment is not in
     yet must still be creatable; the status of funds shows any shortfall."""

@@ -1,10 +1,10 @@
 """The demo office's programs: about 60 awards and an open funding notice with 150 scored proposals.
 
 Deterministic (one seeded random generator), idempotent (skipped when awards
-exist), and consistent with the demo plan: the FY2027 plan's program lines are
-lowered, cell by cell, by what the awards' FY2027 funding now claims, and by the
-notice's amount, so the plan spends the same money, part of it now as awards,
-and leaves room for what the notice will award.
+exist), and consistent with the demo scenarios: each scenario's program lines
+are lowered, cell by cell, by what the awards' funding for its year claims, so
+it spends the same money, part of it now as award lines; the FY2027 plan also
+leaves room for what the notice will award.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ from models import (
     ScenarioStatus,
     db,
 )
-from services.awards import PROGRAM_OBJECT_CLASS, AwardInput, FundingInput, create_award
+from services.allocation_problems import PROGRAM_OBJECT_CLASS
+from services.awards import AwardInput, FundingInput, create_award, write_scenario_award_lines
 from services.notice_rules import parse_rules
 from services.notices import NoticeInput, ProposalInput, ScoreInput, create_notice, create_proposal, set_scores
 
@@ -128,13 +129,15 @@ def load_demo_programs() -> None:
     rng = random.Random(SEED)
     refs = _References()
     specs = _award_specs(rng, refs)
-    plan = db.session.scalar(
-        sa.select(Scenario).where(Scenario.budget_year == PLAN_YEAR, Scenario.status == ScenarioStatus.DRAFT)
-    )
-    if plan is not None:
-        _make_room(plan, specs)
+    scenarios = list(db.session.scalars(sa.select(Scenario).order_by(Scenario.budget_year)))
+    for scenario in scenarios:
+        notice_room = scenario.budget_year == PLAN_YEAR and scenario.status == ScenarioStatus.DRAFT
+        _make_room(scenario, specs, NOTICE_AMOUNT if notice_room else Decimal(0))
     for spec in specs:
-        create_award(None, spec)
+        create_award(None, spec)  # writes the draft plans' award lines
+    for scenario in scenarios:
+        if scenario.status != ScenarioStatus.DRAFT:  # the actuals and the enacted year carry theirs too
+            write_scenario_award_lines(scenario)
     _load_notice(rng, refs)
     db.session.flush()
 
@@ -238,9 +241,9 @@ def _award_specs(rng: random.Random, refs: _References) -> list[AwardInput]:
     return specs
 
 
-def _make_room(plan: Scenario, specs: list[AwardInput]) -> None:
-    """Lower the plan's program lines by what the awards claim in its year (cell by cell where the
-    cell has the money, else across the appropriation), plus the notice's amount from its account."""
+def _make_room(plan: Scenario, specs: list[AwardInput], notice_amount: Decimal) -> None:
+    """Lower the scenario's program lines by what the awards claim in its year (cell by cell where
+    the cell has the money, else across the appropriation), plus `notice_amount` from the notice's account."""
     program_class = db.session.scalar(sa.select(ObjectClass.id).where(ObjectClass.code == PROGRAM_OBJECT_CLASS))
     appropriations = {
         a.account_code: a
@@ -251,7 +254,8 @@ def _make_room(plan: Scenario, specs: list[AwardInput]) -> None:
         for row in spec.funding:
             if row.fiscal_year == plan.budget_year:
                 owed[row.account_code][(spec.region_id, spec.priority_id)] += int(row.amount * 100)
-    owed[NOTICE_ACCOUNT][(0, 0)] += int(NOTICE_AMOUNT * 100)  # (0, 0): from anywhere in the account
+    if notice_amount:
+        owed[NOTICE_ACCOUNT][(0, 0)] += int(notice_amount * 100)  # (0, 0): from anywhere in the account
     for account, cells in owed.items():
         lines = list(
             db.session.scalars(

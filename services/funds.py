@@ -63,20 +63,21 @@ class FundsStatus:
 
 def _sums_by_appropriation_and_stage(scenario_id: int, appropriation_ids: list[int] | None = None):
     """{appropriation id: {stage: cents}} and {appropriation id: cents on award lines}."""
-    is_award = BudgetLine.source == LineSource.AWARD
     query = (
-        sa.select(BudgetLine.appropriation_id, BudgetLine.stage, is_award, sa.func.sum(BudgetLine.amount_cents))
+        sa.select(
+            BudgetLine.appropriation_id, BudgetLine.stage, BudgetLine.source, sa.func.sum(BudgetLine.amount_cents)
+        )
         .where(BudgetLine.scenario_id == scenario_id)
-        .group_by(BudgetLine.appropriation_id, BudgetLine.stage, is_award)
+        .group_by(BudgetLine.appropriation_id, BudgetLine.stage, BudgetLine.source)
     )
     if appropriation_ids is not None:
         query = query.where(BudgetLine.appropriation_id.in_(appropriation_ids))
     sums: dict[int, dict[LineStage, int]] = {}
     awarded: dict[int, int] = {}
-    for appropriation_id, stage, award, total in db.session.execute(query):
+    for appropriation_id, stage, source, total in db.session.execute(query):
         by_stage = sums.setdefault(appropriation_id, {})
         by_stage[LineStage(stage)] = by_stage.get(LineStage(stage), 0) + int(total or 0)
-        if award:
+        if LineSource(source) == LineSource.AWARD:
             awarded[appropriation_id] = awarded.get(appropriation_id, 0) + int(total or 0)
     return sums, awarded
 

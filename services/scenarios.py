@@ -124,6 +124,7 @@ def clone_scenario(actor: User, source: Scenario, name: str) -> Scenario:
             sa.select(sa.literal(copy.id), sa.literal(1), *columns).where(BudgetLine.scenario_id == source.id),
         )
     )
+    write_scenario_award_lines(copy)  # the source may be a snapshot from before some awards
     count = db.session.scalar(sa.select(sa.func.count(BudgetLine.id)).where(BudgetLine.scenario_id == copy.id))
     record_event(
         actor,
@@ -162,6 +163,8 @@ def set_status(actor: User, scenario: Scenario, target: ScenarioStatus, expected
     if result.rowcount != 1:
         raise _stale(scenario.name)
     db.session.expire(scenario, ["status", "version"])
+    if target == ScenarioStatus.DRAFT:
+        write_scenario_award_lines(scenario)  # awards made or changed while it was locked
     record_event(
         actor,
         f"scenario.{target.value}",

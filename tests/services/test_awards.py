@@ -32,16 +32,17 @@ from models import (
     ScenarioKind,
     ScenarioStatus,
     db,
+    fiscal_year_of,
 )
 from services import settings
 from services.allocation import apply_run, run_allocation
 from services.allocation_problems import AllocationSettings, build_problem
-from services.appropriations import AppropriationInput, create_appropriation
+from services.appropriations import AppropriationInput, create_appropriation, update_appropriation
 from services.award_queries import AwardFilter, list_awards, mortgage
 from services.awards import AwardInput, FundingInput, create_award, update_award
 from services.errors import ConflictError, FundsError, ValidationError
 from services.funds import status_of, status_table
-from services.scenarios import ScenarioInput, create_scenario, set_status
+from services.scenarios import ScenarioInput, clone_scenario, create_scenario, set_status
 
 TODAY = dt.date(2026, 11, 2)
 
@@ -310,6 +311,53 @@ def test_a_new_appropriation_brings_its_years_funding_into_the_draft_plans(app):
     assert status_of(incle_2028, outlook, TODAY).available_cents == -owed
 
 
+def _scenario_award_lines(scenario: Scenario) -> dict[tuple[int, str], tuple[int, LineStage]]:
+    return {
+        (line.source_id, line.appropriation.account_code): (line.amount_cents, line.stage)
+        for line in db.session.scalars(
+            sa.select(BudgetLine).where(BudgetLine.scenario_id == scenario.id, BudgetLine.source == LineSource.AWARD)
+        )
+    }
+
+
+def test_locked_scenarios_keep_their_snapshot_until_a_clone_or_an_unlock_brings_awards_in(app):
+    rm = user("rm@example.gov")
+    enacted = db.session.scalar(sa.select(Scenario).where(Scenario.name == "FY2026 enacted"))
+    assert enacted.status == ScenarioStatus.LOCKED
+    snapshot_lines = _scenario_award_lines(enacted)
+    assert snapshot_lines == _expected_lines(2026)  # the demo's enacted year carries its awards
+    award, _ = create_award(rm, _award(funding=((2026, "INCLE", "50000"), (2027, "INCLE", "60000"))))
+    db.session.commit()
+    assert _scenario_award_lines(enacted) == snapshot_lines  # locked: a snapshot, left alone
+
+    copy = clone_scenario(rm, enacted, "FY2026 enacted, reworked")
+    db.session.commit()
+    assert _scenario_award_lines(copy) == _expected_lines(2026)
+    assert _scenario_award_lines(copy)[(award.id, "INCLE")] == (5_000_000, LineStage.COMMITTED)
+
+    set_status(rm, enacted, ScenarioStatus.DRAFT)  # unlock
+    db.session.commit()
+    assert _scenario_award_lines(enacted) == _expected_lines(2026)
+
+
+def test_changing_an_appropriations_year_moves_the_award_lines_with_it(app):
+    rm = user("rm@example.gov")
+    outlook = _scenario("FY2028 outlook", 2028)
+    mistyped = _appropriation("INCLE", 2029, "90000000")  # meant FY2028
+    db.session.commit()
+    assert _scenario_award_lines(outlook) == {}
+    update_appropriation(
+        rm,
+        mistyped,
+        AppropriationInput(
+            "INCLE", "INCLE FY2028", FundsCategory.FOREIGN_ASSISTANCE, 2028, 2, *(3 * [Decimal(90_000_000)])
+        ),
+        mistyped.version,
+    )
+    db.session.commit()
+    assert _scenario_award_lines(outlook) == _expected_lines(2028, "INCLE") != {}
+
+
 def test_a_scenario_whose_year_is_short_of_allotment_can_still_be_created(app):
     _set_control(FundsControl.REFUSE)
     incle_2028 = _appropriation("INCLE", 2028, "0")
@@ -413,21 +461,25 @@ def test_an_allocation_keeps_the_award_lines_and_never_overdraws_the_plan(app):
 # --- The out-year mortgage and the award list ------------------------------------------------------------------------
 
 
-def test_the_mortgage_adds_up_pending_and_active_awards_funding(app):
+def test_the_mortgage_adds_up_awards_funding_and_a_closed_award_claims_no_later_years(app):
     rm = user("rm@example.gov")
     create_award(rm, _award(funding=((2027, "INCLE", "300000"), (2028, "ESF", "200000"))))  # pending
+    db.session.commit()
     closing = db.session.scalar(
         sa.select(Award)
         .where(Award.status == AwardStatus.ACTIVE, Award.funding.any(AwardFunding.fiscal_year == 2029))
         .order_by(Award.number)
         .limit(1)
     )
-    owed_2029 = sum(row.amount_cents for row in closing.funding if row.fiscal_year == 2029)
+    current = fiscal_year_of(dt.date.today())
+    later_cents = sum(row.amount_cents for row in closing.funding if row.fiscal_year > current)
+    assert later_cents > 0
     before_close = mortgage().by_year()
-    update_award(
-        rm,
-        closing,
-        AwardInput(
+
+    def closed(rows) -> AwardInput:
+        total = sum((Decimal(row.amount_cents) / 100 for row in rows), Decimal(0))
+        obligated = min(Decimal(closing.obligated_cents) / 100, total)
+        return AwardInput(
             number=closing.number,
             title=closing.title,
             partner=closing.partner,
@@ -438,29 +490,34 @@ def test_the_mortgage_adds_up_pending_and_active_awards_funding(app):
             priority_id=closing.priority_id,
             starts_on=closing.starts_on,
             ends_on=closing.ends_on,
-            total=Decimal(closing.total_cents) / 100,
+            total=total,
             funding=tuple(
-                FundingInput(row.fiscal_year, row.account_code, Decimal(row.amount_cents) / 100)
-                for row in closing.funding
+                FundingInput(row.fiscal_year, row.account_code, Decimal(row.amount_cents) / 100) for row in rows
             ),
-            obligated=Decimal(closing.obligated_cents) / 100,
-            expended=Decimal(closing.expended_cents) / 100,
+            obligated=obligated,
+            expended=min(Decimal(closing.expended_cents) / 100, obligated),
             status=AwardStatus.CLOSED,
-        ),
-        closing.version,
-    )
+        )
+
+    # Closing it with later years still on the schedule is refused: they would still claim money.
+    with pytest.raises(ValidationError) as refused:
+        update_award(rm, closing, closed(list(closing.funding)), closing.version)
+    assert "funding" in refused.value.fields
+    db.session.rollback()
+    closing = db.session.get(Award, closing.id)
+    # Trimmed to what it has had by this year, it closes; its later years leave the mortgage.
+    update_award(rm, closing, closed([row for row in closing.funding if row.fiscal_year <= current]), closing.version)
     db.session.commit()
 
     by_year: dict[int, int] = defaultdict(int)
     by_year_account: dict[tuple[int, str], int] = defaultdict(int)
     by_year_region: dict[tuple[int, str], int] = defaultdict(int)
     by_year_priority: dict[tuple[int, str], int] = defaultdict(int)
-    for row, award in _funding_rows():
-        if award.status in (AwardStatus.PENDING, AwardStatus.ACTIVE):
-            by_year[row.fiscal_year] += row.amount_cents
-            by_year_account[(row.fiscal_year, row.account_code)] += row.amount_cents
-            by_year_region[(row.fiscal_year, award.region.code)] += row.amount_cents
-            by_year_priority[(row.fiscal_year, award.priority.code)] += row.amount_cents
+    for row, award in _funding_rows():  # every award's funding: a closed one has none after this year
+        by_year[row.fiscal_year] += row.amount_cents
+        by_year_account[(row.fiscal_year, row.account_code)] += row.amount_cents
+        by_year_region[(row.fiscal_year, award.region.code)] += row.amount_cents
+        by_year_priority[(row.fiscal_year, award.priority.code)] += row.amount_cents
 
     owed = mortgage()
     assert owed.by_year() == by_year
@@ -470,7 +527,9 @@ def test_the_mortgage_adds_up_pending_and_active_awards_funding(app):
     assert owed.total_cents == sum(by_year.values())
     assert owed.years == sorted(by_year)
     assert owed.accounts == ["ESF", "INCLE"]
-    assert before_close[2029] - owed.by_year()[2029] == owed_2029  # the closed award's funding no longer counts
+    dropped = sum(before_close.get(year, 0) - owed.by_year().get(year, 0) for year in before_close if year > current)
+    assert dropped == later_cents  # its later years went, nothing else moved
+    assert not any(row.fiscal_year > current for row in db.session.get(Award, closing.id).funding)
 
     later = mortgage(from_year=2028)
     assert later.by_year() == {year: cents for year, cents in by_year.items() if year >= 2028}
