@@ -333,9 +333,7 @@ class ProposalForm(RowsForm):
         self._row_choices()
 
     def to_input(self) -> ProposalInput:
-        out_years: dict[int, Decimal] = {}
-        for row in self.used("out_years"):
-            out_years[row.fiscal_year.data] = out_years.get(row.fiscal_year.data, Decimal(0)) + row.amount.decimal
+        out_years = tuple((row.fiscal_year.data, row.amount.decimal) for row in self.used("out_years"))
         return ProposalInput(
             number=self.number.data,
             applicant=self.applicant.data,
@@ -366,6 +364,7 @@ class ScoresForm(RowsForm):
         return self.check_rows("scores", ("reviewer", "score")) and valid
 
     def fill_from(self, proposal) -> None:
+        self.version.data = proposal.version
         while self.scores.entries:
             self.scores.pop_entry()
         for score in proposal.scores:

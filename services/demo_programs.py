@@ -332,7 +332,7 @@ def _load_notice(rng: random.Random, refs: _References) -> None:
                 priority_id=refs.priorities[priority].id,
                 program_type_id=refs.program_types[program_type].id,
                 cost=cost,
-                out_years=out_years,
+                out_years=tuple(out_years.items()),
                 months=12 * years,
             ),
         )
@@ -344,4 +344,5 @@ def _load_notice(rng: random.Random, refs: _References) -> None:
                 ScoreInput(reviewer, Decimal(str(round(min(100, max(0, quality + rng.gauss(0, 5))), 1))))
                 for reviewer in REVIEWERS
             ],
+            proposal.version,
         )

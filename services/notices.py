@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -56,7 +56,7 @@ class ProposalInput:
     program_type_id: int
     cost: Decimal
     country_id: int | None = None
-    out_years: dict[int, Decimal] = field(default_factory=dict)
+    out_years: tuple[tuple[int, Decimal], ...] = ()  # (fiscal year, cost), each year once
     months: int = 24
 
 
@@ -222,7 +222,11 @@ def _validate_proposal(notice: FundingNotice, data: ProposalInput, existing: Pro
         errors["cost"] = "Enter what the proposal asks of this notice."
     if not 1 <= data.months <= 120:
         errors["months"] = "The period of performance is 1 to 120 months."
-    for year, amount in sorted(data.out_years.items()):
+    years = [year for year, _ in data.out_years]
+    repeated = sorted({year for year in years if years.count(year) > 1})
+    if repeated:
+        errors["out_years"] = f"FY{repeated[0]} appears more than once: give each out-year once."
+    for year, amount in sorted(data.out_years):
         if year <= notice.fiscal_year or db.session.get(FiscalYear, year) is None:
             errors["out_years"] = f"FY{year} is not an out-year of this FY{notice.fiscal_year} notice that we plan."
         elif to_cents(amount) < 0:
@@ -240,7 +244,7 @@ def _apply_proposal(proposal: Proposal, data: ProposalInput) -> None:
     proposal.priority_id = data.priority_id
     proposal.program_type_id = data.program_type_id
     proposal.cost_cents = to_cents(data.cost)
-    proposal.out_year_cents = {str(year): to_cents(amount) for year, amount in sorted(data.out_years.items()) if amount}
+    proposal.out_year_cents = {str(year): to_cents(amount) for year, amount in sorted(data.out_years) if amount}
     proposal.months = data.months
 
 
@@ -270,8 +274,11 @@ def update_proposal(actor: User, proposal: Proposal, data: ProposalInput, expect
     record_event(actor, "proposal.update", "proposal", proposal.id, before=before, after=snapshot(proposal))
 
 
-def set_scores(actor: User, proposal: Proposal, scores: list[ScoreInput]) -> None:
-    """Replace the panel's scores for a proposal (one per reviewer, 0–100 to two places)."""
+def set_scores(actor: User, proposal: Proposal, scores: list[ScoreInput], expected_version: int) -> None:
+    """Replace the panel's scores for a proposal read at `expected_version` (one per reviewer,
+    0–100 to two places); the proposal's version moves, so a second stale save is refused."""
+    if proposal.version != expected_version:
+        raise ConflictError(_stale("Proposal", proposal.number))
     _ensure_open(proposal.notice)
     errors = {}
     reviewers = [s.reviewer.strip() for s in scores]
@@ -285,8 +292,13 @@ def set_scores(actor: User, proposal: Proposal, scores: list[ScoreInput]) -> Non
     if errors:
         raise ValidationError("Check the scores.", fields=errors)
     before = [{"reviewer": s.reviewer, "score": str(s.score)} for s in proposal.scores]
+    number = proposal.number
     proposal.scores.clear()
-    db.session.flush()
+    flag_modified(proposal, "number")  # the scores are the proposal's: its version moves with them
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise ConflictError(_stale("Proposal", number)) from exc
     for score, reviewer in zip(scores, reviewers, strict=True):
         proposal.scores.append(
             ProposalScore(
@@ -324,3 +336,36 @@ def set_decision(actor: User, proposal: Proposal, decision: ProposalDecision, ex
         before={"decision": before.value},
         after={"decision": decision.value},
     )
+
+
+@dataclass(frozen=True)
+class ProposalChanges:
+    """What one save of a proposal changes (None: leave as it is)."""
+
+    fields: ProposalInput | None = None
+    decision: ProposalDecision | None = None
+    scores: tuple[ScoreInput, ...] | None = None
+
+
+def save_proposal(
+    actor: User,
+    notice: FundingNotice,
+    proposal: Proposal | None,
+    changes: ProposalChanges,
+    expected_version: int | None = None,
+) -> Proposal:
+    """Create (proposal None) or change a proposal, its decision and its scores, as one save."""
+    if proposal is None:
+        if changes.fields is None:
+            raise ValidationError("Describe the proposal.", fields={"number": "Required."})
+        proposal = create_proposal(actor, notice, changes.fields)
+    else:
+        if proposal.version != expected_version:
+            raise ConflictError(_stale("Proposal", proposal.number))
+        if changes.fields is not None:
+            update_proposal(actor, proposal, changes.fields, proposal.version)
+    if changes.decision is not None and changes.decision != proposal.decision:
+        set_decision(actor, proposal, changes.decision, proposal.version)
+    if changes.scores is not None:
+        set_scores(actor, proposal, list(changes.scores), proposal.version)
+    return proposal

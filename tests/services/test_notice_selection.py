@@ -3,6 +3,7 @@ and the demo office's programs."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import random
@@ -99,7 +100,7 @@ def _proposal_input(
         program_type_id=_id(ProgramType, program_type),
         cost=Decimal(cost),
         country_id=None if country is None else db.session.scalar(sa.select(Country.id).where(Country.iso3 == country)),
-        out_years={year: Decimal(amount) for year, amount in (out_years or {}).items()},
+        out_years=tuple((year, Decimal(amount)) for year, amount in (out_years or {}).items()),
         months=months,
     )
 
@@ -110,7 +111,10 @@ def _proposal(notice: FundingNotice, number: str, cost: str = "100000", merit: s
     if merit is not None:
         middle = Decimal(merit)
         set_scores(
-            _rm(), proposal, [ScoreInput(r, s) for r, s in zip("ABC", (middle - 1, middle, middle + 1), strict=True)]
+            _rm(),
+            proposal,
+            [ScoreInput(r, s) for r, s in zip("ABC", (middle - 1, middle, middle + 1), strict=True)],
+            proposal.version,
         )
     return proposal
 
@@ -164,6 +168,10 @@ def test_proposals_are_checked_against_their_notice(app):
         with pytest.raises(ValidationError) as refused:
             create_proposal(_rm(), notice, _proposal_input("P-1", out_years=out_years))
         assert "out_years" in refused.value.fields
+    twice = dataclasses.replace(_proposal_input("P-1"), out_years=((2028, Decimal(1000)), (2028, Decimal(500))))
+    with pytest.raises(ValidationError) as refused:
+        create_proposal(_rm(), notice, twice)
+    assert "FY2028 appears more than once" in refused.value.fields["out_years"]
     with pytest.raises(ValidationError) as refused:
         create_proposal(_rm(), notice, _proposal_input("P-1", region="WHA", country="GHA"))  # Ghana is in Africa
     assert "Ghana" in refused.value.fields["country"]
@@ -187,7 +195,7 @@ def test_scores_average_to_the_merit_and_their_range_is_the_spread(app):
     assert proposal.spread is None
 
     set_scores(_rm(), proposal, [ScoreInput("Ana", Decimal("87.25")), ScoreInput("Ben", Decimal(90)),
-                                 ScoreInput("Cy", Decimal("79.5"))])  # fmt: skip
+                                 ScoreInput("Cy", Decimal("79.5"))], proposal.version)  # fmt: skip
     # (87.25 + 90 + 79.5) / 3 = 256.75 / 3 = 85.58333…, shown to two places; 90 − 79.5 = 10.5
     assert proposal.merit == Decimal("85.58")
     assert proposal.spread == Decimal("10.5")
@@ -197,7 +205,12 @@ def test_scores_average_to_the_merit_and_their_range_is_the_spread(app):
         ("Cy", Decimal("79.5")),
     ]
 
-    set_scores(_rm(), proposal, [ScoreInput("Ana", Decimal(100)), ScoreInput("Dee", Decimal(0))])  # replaces
+    version = proposal.version
+    set_scores(_rm(), proposal, [ScoreInput("Ana", Decimal(100)), ScoreInput("Dee", Decimal(0))], version)  # replaces
+    assert (proposal.merit, proposal.spread) == (Decimal(50), Decimal(100))
+    # Someone who opened the scores before that save can't overwrite it.
+    with pytest.raises(ConflictError):
+        set_scores(_rm(), proposal, [ScoreInput("Eve", Decimal(10))], version)
     assert (proposal.merit, proposal.spread) == (Decimal(50), Decimal(100))
 
 
@@ -217,7 +230,9 @@ def test_bad_scores_are_refused_and_the_old_ones_kept(app, scores, field):
     proposal = _proposal(notice, "P-1", merit="80")
     db.session.commit()
     with pytest.raises(ValidationError) as refused:
-        set_scores(_rm(), proposal, [ScoreInput(reviewer, Decimal(score)) for reviewer, score in scores])
+        set_scores(
+            _rm(), proposal, [ScoreInput(reviewer, Decimal(score)) for reviewer, score in scores], proposal.version
+        )
     assert field in refused.value.fields
     db.session.rollback()
     assert proposal.merit == Decimal(80)
@@ -588,7 +603,7 @@ def test_an_awarded_notice_is_settled(app):
     before = database_fingerprint()
     attempts = (
         lambda: update_proposal(_rm(), proposal, _proposal_input("P-3", "1000"), proposal.version),
-        lambda: set_scores(_rm(), proposal, [ScoreInput("A", Decimal(99))]),
+        lambda: set_scores(_rm(), proposal, [ScoreInput("A", Decimal(99))], proposal.version),
         lambda: set_decision(_rm(), proposal, ProposalDecision.FORCE_IN, proposal.version),
         lambda: create_proposal(_rm(), notice, _proposal_input("P-9")),
         lambda: update_notice(_rm(), notice, _notice_input("NOFO-AWARD", "2000000"), notice.version),
@@ -605,7 +620,7 @@ def test_a_run_made_stale_by_a_new_score_is_not_awarded(app):
     notice, proposals = _award_notice()
     run = run_selection(_rm(), notice)
     db.session.commit()
-    set_scores(_rm(), proposals["P-3"], [ScoreInput("A", Decimal(99))])
+    set_scores(_rm(), proposals["P-3"], [ScoreInput("A", Decimal(99))], proposals["P-3"].version)
     db.session.commit()
     assert not is_current(run)
     before = database_fingerprint()
@@ -636,7 +651,8 @@ def test_only_the_latest_run_is_awarded(app):
 
 def test_a_run_that_is_not_optimal_is_not_awarded(app):
     notice, _ = _award_notice()
-    set_decision(_rm(), _proposal(notice, "P-4", "900000", merit="50"), ProposalDecision.FORCE_IN, 1)
+    forced = _proposal(notice, "P-4", "900000", merit="50")
+    set_decision(_rm(), forced, ProposalDecision.FORCE_IN, forced.version)
     run = run_selection(_rm(), notice)  # P-4 forced in leaves $100k: no AF proposal fits, the AF rule can't hold
     db.session.commit()
     assert run.status == RunStatus.INFEASIBLE

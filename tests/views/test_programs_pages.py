@@ -159,10 +159,10 @@ def _notice(rules=()) -> FundingNotice:
                 priority_id=_id(Priority, "protection"),
                 program_type_id=_id(ProgramType, "bilateral"),
                 cost=Decimal(cost),
-                out_years={2029: Decimal(200_000)} if number == "P1" else {},
+                out_years=((2029, Decimal(200_000)),) if number == "P1" else (),
             ),
         )
-        notice_service.set_scores(rm, proposal, [ScoreInput("Reviewer A", Decimal(merit))])
+        notice_service.set_scores(rm, proposal, [ScoreInput("Reviewer A", Decimal(merit))], proposal.version)
     db.session.commit()
     return notice
 
@@ -460,6 +460,7 @@ def test_scores_give_the_mean_and_spread_shown_on_the_proposal(rm):
     assert 'value="Reviewer A"' in form  # the existing score, to keep or change
     data = {
         "csrf_token": csrf_from(form),
+        "version": re.search(r'name="version" type="hidden" value="(\d+)"', form).group(1),
         "scores-0-reviewer": "Reviewer A",
         "scores-0-score": "80",
         "scores-1-reviewer": "Reviewer B",

@@ -30,7 +30,7 @@ from services.award_queries import list_awards as query_awards
 from services.awards import AwardInput, FundingInput
 from services.errors import ConflictError, ValidationError
 from services.notice_rules import RuleInput, to_input
-from services.notices import NoticeInput, ProposalInput, ScoreInput
+from services.notices import NoticeInput, ProposalChanges, ProposalInput, ScoreInput
 from services.permissions import Action, require_programs
 from views.api.core import (
     ApiDoc,
@@ -375,15 +375,9 @@ def _proposal_input(data: dict, base: Proposal | None = None) -> ProposalInput:
         return data[attribute] if attribute in data else getattr(base, attribute)
 
     if "out_years" in data:
-        years = [row["fiscal_year"] for row in data["out_years"]]
-        repeated = sorted({year for year in years if years.count(year) > 1})
-        if repeated:
-            raise ValidationError(
-                "Give each out-year once.", fields={"out_years": f"FY{repeated[0]} appears more than once."}
-            )
-        out_years = {row["fiscal_year"]: row["amount"] for row in data["out_years"]}
+        out_years = tuple((row["fiscal_year"], row["amount"]) for row in data["out_years"])
     else:
-        out_years = {int(year): from_cents(cents) for year, cents in base.out_year_cents.items()}
+        out_years = tuple((int(year), from_cents(cents)) for year, cents in base.out_year_cents.items())
     return ProposalInput(
         number=pick("number"),
         applicant=pick("applicant"),
@@ -398,8 +392,8 @@ def _proposal_input(data: dict, base: Proposal | None = None) -> ProposalInput:
     )
 
 
-def _scores(data: dict) -> list[ScoreInput]:
-    return [ScoreInput(s["reviewer"], s["score"], s["comment"]) for s in data["scores"]]
+def _scores(data: dict) -> tuple[ScoreInput, ...]:
+    return tuple(ScoreInput(s["reviewer"], s["score"], s["comment"]) for s in data["scores"])
 
 
 @operation(
@@ -450,11 +444,8 @@ def create_proposal():
     notice = db.session.get(FundingNotice, data["notice_id"])
     if notice is None:
         raise ValidationError("No such funding notice.", fields={"notice": "No such record."})
-    proposal = notice_service.create_proposal(actor(), notice, _proposal_input(data))
-    if data["decision"] != ProposalDecision.NONE:
-        notice_service.set_decision(actor(), proposal, data["decision"], proposal.version)
-    if data["scores"]:
-        notice_service.set_scores(actor(), proposal, _scores(data))
+    changes = ProposalChanges(_proposal_input(data), data["decision"], _scores(data) if data["scores"] else None)
+    proposal = notice_service.save_proposal(actor(), notice, None, changes)
     db.session.commit()
     return created(proposal_schema, proposal)
 
@@ -481,17 +472,15 @@ def patch_proposal(proposal_id: int):
     body = json_body()
     version = require_version(body)
     data = _load_changes(proposal_schema, body)
-    if proposal.version != version:
-        raise _stale("Proposal", proposal.number)
     if data.get("notice_id", proposal.notice_id) != proposal.notice_id:
         raise ValidationError(
             "A proposal stays under its notice.", fields={"notice": "Create the proposal under the other notice."}
         )
-    if data.keys() - {"version", "notice_id", "decision", "scores"}:
-        notice_service.update_proposal(actor(), proposal, _proposal_input(data, proposal), version)
-    if "decision" in data and data["decision"] != proposal.decision:
-        notice_service.set_decision(actor(), proposal, data["decision"], proposal.version)
-    if "scores" in data:
-        notice_service.set_scores(actor(), proposal, _scores(data))
+    changes = ProposalChanges(
+        _proposal_input(data, proposal) if data.keys() - {"version", "notice_id", "decision", "scores"} else None,
+        data.get("decision"),
+        _scores(data) if "scores" in data else None,
+    )
+    notice_service.save_proposal(actor(), proposal.notice, proposal, changes, version)
     db.session.commit()
     return jsonify(proposal_schema.dump(proposal))

@@ -146,7 +146,7 @@ def scores(proposal_id: int):
         form.fill_from(record)
     elif form.validate_on_submit():
         try:
-            notice_service.set_scores(current_user, record, form.to_input())
+            notice_service.set_scores(current_user, record, form.to_input(), form.expected_version)
         except DomainError as exc:
             status = show_errors(form, exc)
         else:
