@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from models import Award, AwardFunding, AwardStatus, Priority, ProgramType, Region, db
 
@@ -49,9 +50,55 @@ def list_awards(filters: AwardFilter, page: int = 1, per_page: int = 50) -> tupl
     query = award_query(filters)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     awards = db.session.scalars(
-        query.order_by(Award.number).limit(per_page).offset((max(page, 1) - 1) * per_page)
+        query.options(
+            so.selectinload(Award.funding),
+            so.selectinload(Award.region),
+            so.selectinload(Award.country),
+            so.selectinload(Award.priority),
+            so.selectinload(Award.program_type),
+        )
+        .order_by(Award.number)
+        .limit(per_page)
+        .offset((max(page, 1) - 1) * per_page)
     ).all()
     return list(awards), int(total or 0)
+
+
+@dataclass(frozen=True)
+class YearMatrix:
+    """Fiscal years down, `columns` across, amounts in cents, with totals both ways."""
+
+    years: list[int]
+    columns: list[str]
+    cells: dict[tuple[int, str], int]
+
+    @property
+    def year_labels(self) -> list[str]:
+        return [f"FY{year}" for year in self.years]
+
+    def cell(self, year: int, column: str) -> int:
+        return self.cells.get((year, column), 0)
+
+    def year_total(self, year: int) -> int:
+        return sum(self.cell(year, column) for column in self.columns)
+
+    def column_total(self, column: str) -> int:
+        return sum(self.cell(year, column) for year in self.years)
+
+    @property
+    def total(self) -> int:
+        return sum(self.cells.values())
+
+    def chart_series(self) -> list[dict]:
+        """One bar series per column, whole dollars per fiscal year (for _charts.grouped_bar_chart)."""
+        return [
+            {
+                "name": column,
+                "values": [self.cell(year, column) // 100 for year in self.years],
+                "css_class": f"chart-series-{index % 8 + 1}",
+            }
+            for index, column in enumerate(self.columns)
+        ]
 
 
 @dataclass(frozen=True)
@@ -100,6 +147,11 @@ class Mortgage:
     @property
     def total_cents(self) -> int:
         return sum(row.cents for row in self.rows)
+
+    def matrix(self, dimension: str) -> YearMatrix:
+        """Years × "account_code", "region" or "priority"."""
+        cells = self.by_year_and(dimension)
+        return YearMatrix(self.years, sorted({column for _, column in cells}), cells)
 
 
 def mortgage(from_year: int | None = None, account_code: str | None = None) -> Mortgage:

@@ -151,6 +151,18 @@ def update_notice(actor: User, notice: FundingNotice, data: NoticeInput, expecte
         raise ConflictError(_stale("Notice", notice.number))
     _ensure_open(notice)
     _validate_notice(data, notice)
+    stranded = sorted(
+        p.number for p in notice.proposals if any(int(year) <= data.fiscal_year for year in p.out_year_cents)
+    )
+    if stranded:
+        raise ValidationError(
+            "Some proposals' out-years would no longer come after the notice's year.",
+            fields={
+                "fiscal_year": f"FY{data.fiscal_year} would strand the out-years of {', '.join(stranded[:5])}"
+                + (f" and {len(stranded) - 5} more" if len(stranded) > 5 else "")
+                + "."
+            },
+        )
     before = _notice_snapshot(notice)
     number = notice.number
     notice.rules.clear()

@@ -191,10 +191,21 @@ def latest_run(notice: FundingNotice) -> SelectionRun | None:
 def is_current(run: SelectionRun) -> bool:
     """Whether the run was made from the notice's proposals, scores, decisions and rules as they are now."""
     try:
-        now = build_selection_problem(run.notice, run.problem.get("options", {}).get("time_limit_s", 30))
+        now = build_selection_problem(run.notice)
     except ValidationError:
         return False
-    return now == run.problem
+    return _substance(now) == _substance(run.problem)
+
+
+def _substance(problem: dict) -> dict:
+    """What decides a selection: not names, labels or the time limit (a retitled notice changes nothing)."""
+    return {
+        "proposals": [{k: v for k, v in p.items() if k != "label"} for p in problem["proposals"]],
+        "budget": problem["budget"],
+        "rules": [{k: v for k, v in r.items() if k != "label"} for r in problem["rules"]],
+        "must_fund": sorted(problem.get("must_fund", [])),
+        "exclude": sorted(problem.get("exclude", [])),
+    }
 
 
 def _period(notice: FundingNotice, proposal: Proposal, starts_on: dt.date) -> dt.date:

@@ -616,6 +616,28 @@ def test_an_awarded_notice_is_settled(app):
     assert database_fingerprint() == before
 
 
+def test_moving_a_notice_to_a_year_that_strands_out_years_is_refused(app):
+    notice = _notice()  # FY2027
+    create_proposal(_rm(), notice, _proposal_input("P-1", out_years={2028: "1000"}))
+    db.session.commit()
+    with pytest.raises(ValidationError) as refused:
+        update_notice(_rm(), notice, _notice_input(fiscal_year=2028), notice.version)  # P-1's FY2028 is no out-year
+    assert "P-1" in refused.value.fields["fiscal_year"]
+
+
+def test_retitling_the_notice_or_a_proposal_keeps_the_run_current(app):
+    notice, proposals = _award_notice()
+    run = run_selection(_rm(), notice)
+    db.session.commit()
+    same = _notice_input("NOFO-AWARD", "1000000", "at least 1 award in AF", title="Renamed notice")
+    update_notice(_rm(), notice, same, notice.version)
+    db.session.commit()
+    assert is_current(run)  # a new name decides nothing
+    set_decision(_rm(), proposals["P-1"], ProposalDecision.FORCE_OUT, proposals["P-1"].version)
+    db.session.commit()
+    assert not is_current(run)  # a decision does
+
+
 def test_a_run_made_stale_by_a_new_score_is_not_awarded(app):
     notice, proposals = _award_notice()
     run = run_selection(_rm(), notice)

@@ -114,7 +114,7 @@ class AwardSchema(RecordSchema):
     )
 
     def dump_lines(self, award) -> dict:
-        """The budget lines the award's funding puts in draft plans (source = award)."""
+        """The budget lines the award's funding puts in scenarios (source = award)."""
         lines = award_lines(award)
         return {"count": len(lines), "total": money_str(sum(line.amount_cents for line in lines))}
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from forms.programs import AwardFilterForm, AwardForm
-from models import Award, db
+from models import Award, db, fiscal_year_of
 from services import awards as award_service
 from services.audit import history
 from services.award_queries import list_awards, mortgage
@@ -103,56 +103,16 @@ def edit_award(award_id: int):
     return render_template("programs/award_form.html", form=form, award=record), status
 
 
-@dataclass(frozen=True)
-class Matrix:
-    """Fiscal years down, `columns` across, amounts in cents, with totals both ways."""
-
-    years: list[int]
-    columns: list[str]
-    cells: dict[tuple[int, str], int]
-
-    @property
-    def year_labels(self) -> list[str]:
-        return [f"FY{year}" for year in self.years]
-
-    def cell(self, year: int, column: str) -> int:
-        return self.cells.get((year, column), 0)
-
-    def year_total(self, year: int) -> int:
-        return sum(self.cell(year, column) for column in self.columns)
-
-    def column_total(self, column: str) -> int:
-        return sum(self.cell(year, column) for year in self.years)
-
-    @property
-    def total(self) -> int:
-        return sum(self.cells.values())
-
-    def chart_series(self) -> list[dict]:
-        """One bar series per column, whole dollars per fiscal year, for _charts.grouped_bar_chart."""
-        return [
-            {
-                "name": column,
-                "values": [self.cell(year, column) // 100 for year in self.years],
-                "css_class": f"chart-series-{index % 8 + 1}",
-            }
-            for index, column in enumerate(self.columns)
-        ]
-
-
-def _matrix(years: list[int], cells: dict[tuple[int, str], int]) -> Matrix:
-    return Matrix(years, sorted({column for _, column in cells}), cells)
-
-
 @bp.route("/out-years")
 @requires(Action.READ)
 def outyears():
     accounts = program_accounts()
     account = request.args.get("account") if request.args.get("account") in accounts else None
     years_planned = [year for year, _ in fiscal_year_choices()]
-    from_year = request.args.get("from", type=int) if request.args.get("from", type=int) in years_planned else None
+    # From the current fiscal year unless the person asks for another (or every year, "from=").
+    asked = request.args.get("from", type=int) if "from" in request.args else fiscal_year_of(dt.date.today())
+    from_year = asked if asked in years_planned else None
     owed = mortgage(from_year=from_year, account_code=account)
-    years = owed.years
     return render_template(
         "programs/outyears.html",
         accounts=accounts,
@@ -160,7 +120,7 @@ def outyears():
         years_planned=years_planned,
         from_year=from_year,
         mortgage=owed,
-        by_account=_matrix(years, owed.by_year_and_account()),
-        by_region=_matrix(years, owed.by_year_and("region")),
-        by_priority=_matrix(years, owed.by_year_and("priority")),
+        by_account=owed.matrix("account_code"),
+        by_region=owed.matrix("region"),
+        by_priority=owed.matrix("priority"),
     )
