@@ -2,8 +2,8 @@
 
 An award's funding for fiscal year N from account X is a claim on X's FY N
 appropriation. Every draft scenario whose budget year is N carries it as a
-budget line (source = award, object class 41.0; committed while the award is
-pending, obligated once it is active or closed), so the status of funds counts
+budget line (source = award, object class 41.0; obligated when the award's
+obligations to date cover that year, in year order, else committed), so the status of funds counts
 it and an allocation built from the scenario treats it as spoken for. Locked and
 submitted scenarios are snapshots and are left alone while locked; a scenario
 that becomes a draft (created, cloned or unlocked) is brought up to date with
@@ -259,8 +259,15 @@ def _stale_message(award: Award) -> str:
     )
 
 
-def _stage(award: Award) -> LineStage:
-    return LineStage.COMMITTED if award.status == AwardStatus.PENDING else LineStage.OBLIGATED
+def stages_by_year(award: Award) -> dict[tuple[int, str], LineStage]:
+    """Each funding row's stage: obligated to date covers the schedule in year order, so a
+    year is obligated once everything up to and including it is; later years are committed."""
+    stages, covered = {}, 0
+    for row in sorted(award.funding, key=lambda row: (row.fiscal_year, row.account_code)):
+        covered += row.amount_cents
+        obligated = award.status != AwardStatus.PENDING and covered <= award.obligated_cents
+        stages[(row.fiscal_year, row.account_code)] = LineStage.OBLIGATED if obligated else LineStage.COMMITTED
+    return stages
 
 
 def _draft_scenarios(years: set[int]) -> dict[int, list[Scenario]]:
@@ -324,6 +331,7 @@ def write_award_lines(
     db.session.execute(sa.delete(BudgetLine).where(condition))
     appropriations = _appropriations({(row.account_code, row.fiscal_year) for row in award.funding})
     object_class_id = db.session.scalar(sa.select(ObjectClass.id).where(ObjectClass.code == PROGRAM_OBJECT_CLASS))
+    stages = stages_by_year(award)
     for scenario in targets:
         for row in award.funding:
             appropriation = appropriations.get((row.account_code, row.fiscal_year))
@@ -342,7 +350,7 @@ def write_award_lines(
                     program_type_id=award.program_type_id,
                     description=f"Award {award.number}: {award.title} ({award.partner}), FY{row.fiscal_year} funding",
                     amount_cents=row.amount_cents,
-                    stage=_stage(award),
+                    stage=stages[(row.fiscal_year, row.account_code)],
                     source=LineSource.AWARD,
                     source_id=award.id,
                 )

@@ -154,6 +154,7 @@ def test_an_awards_funding_is_committed_in_every_draft_plan_of_its_year(app):
     db.session.commit()
     assert [line.stage for line in _award_lines(award.id)] == [LineStage.OBLIGATED, LineStage.OBLIGATED]
     signed = status_of(incle, plan, TODAY)
+    # ($400,000 obligated covers FY2027's $400,000; FY2028's $150,000 would stay committed.)
     assert signed.planned_cents == before[incle.id].planned_cents + 400_000_00
     assert signed.committed_cents == before[incle.id].committed_cents
     assert signed.obligated_cents == before[incle.id].obligated_cents + 400_000_00
@@ -271,8 +272,17 @@ def _expected_lines(year: int, account: str | None = None) -> dict[int, tuple[in
     expected = {}
     for row, award in _funding_rows(year):
         if account is None or row.account_code == account:
-            stage = LineStage.COMMITTED if award.status == AwardStatus.PENDING else LineStage.OBLIGATED
-            expected[(award.id, row.account_code)] = (row.amount_cents, stage)
+            # Obligated once obligations to date reach the schedule's running total through this year.
+            through = sum(
+                other.amount_cents
+                for other in award.funding
+                if (other.fiscal_year, other.account_code) <= (row.fiscal_year, row.account_code)
+            )
+            signed = award.status != AwardStatus.PENDING and award.obligated_cents >= through
+            expected[(award.id, row.account_code)] = (
+                row.amount_cents,
+                LineStage.OBLIGATED if signed else LineStage.COMMITTED,
+            )
     return expected
 
 
