@@ -34,12 +34,18 @@ def test_highs_stops_at_the_limit_with_its_best_selection(hard: dict[str, Any]) 
     assert result.selected
     assert result.objective > 0
     assert result.gap is not None
-    assert 0 < result.gap < 0.01
     assert not [m for m in result.messages if m.startswith("Checked exactly")]
-    assert (
-        "before an optimum was proven; this is the best selection found (no selection scores above"
-        in (result.messages[-1])
-    )
+    # How far HiGHS gets in 5 s depends on the machine: either the total score is still
+    # unproven (a gap from its bound), or it is proven and the cheapest-of-those stage ran out.
+    if result.gap > 0:
+        assert result.gap < 0.01
+        assert (
+            "before an optimum was proven; this is the best selection found (no selection scores above"
+            in result.messages[-1]
+        )
+    else:
+        assert "score" in result.timings  # the score stage ended: proven
+        assert "after the total score was proven the best possible" in result.messages[-1]
     assert {u.reason for u in result.unfunded} <= {"budget", "time_limit"} | {r["id"] for r in hard["rules"]}
     with pytest.raises(SelectionTimeLimitReached):
         result.ensure_optimal()
