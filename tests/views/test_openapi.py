@@ -269,3 +269,11 @@ def test_money_is_documented_as_a_decimal_string(document):
         ("Appropriation", "allotted"),
     ]:
         assert schemas[schema]["properties"][field].get("type") == "string", f"{schema}.{field}"
+
+
+def test_running_a_selection_needs_no_body(client):
+    """Every field of the selection request has a default: the document says the body is optional."""
+    document = client.get("/api/v1/openapi.json").get_json()
+    operation = document["paths"]["/api/v1/funding-notices/{notice_id}/selection"]["post"]
+    assert operation["requestBody"]["required"] is False
+    assert document["paths"]["/api/v1/awards"]["post"]["requestBody"]["required"] is True

@@ -34,6 +34,7 @@ class ApiDoc:
     paginated: bool = False
     status: int = 200
     query: dict[str, str] = field(default_factory=dict)
+    body_required: bool = True  # False where every field of the body has a default
 
 
 class BadRequest(Exception):

@@ -68,7 +68,10 @@ def _operation(doc: ApiDoc, rule: str, method: str) -> dict:
     if doc.action is not None:
         operation["description"] = f"Requires the permission `{doc.action.value}`."
     if doc.request_schema is not None:
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": doc.request_schema}}}
+        operation["requestBody"] = {
+            "required": doc.body_required,
+            "content": {"application/json": {"schema": doc.request_schema}},
+        }
     if doc.response_schema is None:
         success: dict = {"description": "Done"}
     elif doc.paginated:

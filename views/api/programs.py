@@ -356,6 +356,7 @@ def patch_funding_notice(notice_id: int):
         SelectionRequestSchema,
         SelectionRunSchema,
         status=201,
+        body_required=False,
     ),
 )
 def run_notice_selection(notice_id: int):
