@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     DecimalField,
     FieldList,
@@ -390,3 +391,8 @@ class ActionForm(FlaskForm):
 
 class MakeAwardsForm(FlaskForm):
     starts_on = DateField("Awards start on", validators=[InputRequired()])
+    make_room = BooleanField(
+        "Where a draft plan of the notice's year lacks the money, lower its planned program lines "
+        "(the awards' regions and priorities first)",
+        default=True,
+    )

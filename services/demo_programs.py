@@ -36,6 +36,7 @@ from services.allocation_problems import PROGRAM_OBJECT_CLASS
 from services.awards import AwardInput, FundingInput, create_award, write_scenario_award_lines
 from services.notice_rules import parse_rules
 from services.notices import NoticeInput, ProposalInput, ScoreInput, create_notice, create_proposal, set_scores
+from services.plan_room import make_room
 
 SEED = 2027
 PLAN_YEAR = 2027
@@ -256,6 +257,7 @@ def _make_room(plan: Scenario, specs: list[AwardInput], notice_amount: Decimal) 
                 owed[row.account_code][(spec.region_id, spec.priority_id)] += int(row.amount * 100)
     if notice_amount:
         owed[NOTICE_ACCOUNT][(0, 0)] += int(notice_amount * 100)  # (0, 0): from anywhere in the account
+    # The snapshots' program lines are at every stage (actuals are obligated): all of them give way here.
     for account, cells in owed.items():
         lines = list(
             db.session.scalars(
@@ -267,31 +269,10 @@ def _make_room(plan: Scenario, specs: list[AwardInput], notice_amount: Decimal) 
                 )
             )
         )
-        leftover = 0
-        for (region_id, priority_id), cents in cells.items():
-            cell = [line for line in lines if (line.region_id, line.priority_id) == (region_id, priority_id)]
-            leftover += cents - _lower(cell, cents)
-        if _lower(lines, leftover) < leftover:
+        needed = sum(cells.values())
+        if make_room(lines, {cell: cents for cell, cents in cells.items() if cell != (0, 0)}, needed) < needed:
             raise AssertionError(f"the demo plan has too little {account} program money for the demo awards")
     db.session.flush()
-
-
-def _lower(lines: list[BudgetLine], cents: int) -> int:
-    """Lower the lines in proportion to their amounts by up to `cents`; returns how much was taken."""
-    available = sum(line.amount_cents for line in lines)
-    take = min(cents, available)
-    if take <= 0:
-        return 0
-    remaining = take
-    for line in sorted(lines, key=lambda line: -line.amount_cents):
-        share = min(line.amount_cents, take * line.amount_cents // available, remaining)
-        line.amount_cents -= share
-        remaining -= share
-    for line in sorted(lines, key=lambda line: -line.amount_cents):  # rounding leftovers
-        step = min(line.amount_cents, remaining)
-        line.amount_cents -= step
-        remaining -= step
-    return take
 
 
 def _load_notice(rng: random.Random, refs: _References) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 import planner
 from models import (
+    Appropriation,
     Division,
     FundingNotice,
     NoticeRule,
@@ -20,18 +21,22 @@ from models import (
     Proposal,
     ProposalDecision,
     RunStatus,
+    Scenario,
+    ScenarioStatus,
     SelectionRun,
     User,
     db,
 )
 from models.base import utcnow
-from money import from_cents, quantize
+from money import format_dollars, from_cents, quantize
 from planner.money import json_amount
 from services.audit import record_event
 from services.awards import AwardInput, FundingInput, create_award
 from services.errors import ConflictError, SolverFailed, ValidationError, WorkflowError
+from services.funds import status_of
 from services.notices import eligibility_problem
 from services.permissions import PROGRAMS_DIVISION
+from services.plan_room import make_room, planned_program_lines
 
 AWARDING_DIVISION = PROGRAMS_DIVISION  # International Programs manages the awards a notice makes
 DEFAULT_TIME_LIMIT_S = 30
@@ -217,6 +222,42 @@ def _period(notice: FundingNotice, proposal: Proposal, starts_on: dt.date) -> dt
     return max(ends_on, dt.date(last_year - 1, 10, 1))  # in the last funded fiscal year at least
 
 
+def _make_room_in_plans(actor: User, notice: FundingNotice, chosen: list[Proposal]) -> None:
+    appropriation = db.session.scalar(
+        sa.select(Appropriation).where(
+            Appropriation.account_code == notice.account_code, Appropriation.fiscal_year == notice.fiscal_year
+        )
+    )
+    if appropriation is None:  # an out-year notice: nothing reaches a plan yet
+        return
+    claims: dict[tuple[int | None, int | None], int] = {}
+    for proposal in chosen:
+        cell = (proposal.region_id, proposal.priority_id)
+        claims[cell] = claims.get(cell, 0) + proposal.cost_cents
+    plans = db.session.scalars(
+        sa.select(Scenario).where(Scenario.budget_year == notice.fiscal_year, Scenario.status == ScenarioStatus.DRAFT)
+    )
+    for plan in plans:
+        shortfall = sum(claims.values()) - status_of(appropriation, plan, dt.date.today()).available_cents
+        if shortfall <= 0:
+            continue
+        lines = planned_program_lines(plan, appropriation)
+        before = {line.id: line.amount_cents for line in lines}
+        taken = make_room(lines, claims, shortfall)
+        db.session.flush()
+        lowered = [line for line in lines if line.amount_cents != before[line.id]]
+        record_event(
+            actor,
+            "scenario.make_room",
+            "scenario",
+            plan.id,
+            before={"amount_cents": {str(line.id): before[line.id] for line in lowered}},
+            after={"amount_cents": {str(line.id): line.amount_cents for line in lowered}},
+            reason=f"lowered planned {appropriation.label} program lines by {format_dollars(taken)} "
+            f"for the awards of notice {notice.number}",
+        )
+
+
 def award_refusal(run: SelectionRun) -> ConflictError | None:
     """Why the run can't be awarded now (None when it can): the one set of checks, which the
     run page also shows before anyone clicks."""
@@ -266,15 +307,22 @@ def _award_input(
     )
 
 
-def make_awards(actor: User, run: SelectionRun, starts_on: dt.date) -> tuple[list, list[str]]:
+def make_awards(
+    actor: User, run: SelectionRun, starts_on: dt.date, *, make_room_in_plans: bool = True
+) -> tuple[list, list[str]]:
     """Turn an optimal, current run into pending awards (first year from the notice's
-    appropriation, later years as the out-year mortgage) and close the notice to changes."""
+    appropriation, later years as the out-year mortgage) and close the notice to changes.
+
+    With `make_room_in_plans`, a draft plan of the notice's year that lacks the money
+    lowers its planned program lines by the shortfall (services.plan_room) first."""
     refusal = award_refusal(run)
     if refusal is not None:
         raise refusal
     notice = run.notice
     division_id = db.session.scalar(sa.select(Division.id).where(Division.code == AWARDING_DIVISION))
     by_number = {p.number: p for p in notice.proposals}
+    if make_room_in_plans:
+        _make_room_in_plans(actor, notice, [by_number[number] for number in run.selected])
     awards, warnings = [], []
     for number in run.selected:
         try:

@@ -15,6 +15,7 @@ from helpers import appropriation, database_fingerprint, demo_notice_id, plan_sc
 
 from models import (
     Appropriation,
+    AuditEvent,
     Award,
     AwardStatus,
     BudgetLine,
@@ -24,19 +25,21 @@ from models import (
     LineSource,
     LineStage,
     NoticeStatus,
+    ObjectClass,
     Priority,
     ProgramType,
     Proposal,
     ProposalDecision,
     Region,
     RunStatus,
+    Scenario,
     SelectionRun,
     db,
     fiscal_year_of,
 )
 from services.awards import AwardInput, FundingInput, create_award
-from services.errors import ConflictError, ValidationError, WorkflowError
-from services.funds import status_table
+from services.errors import ConflictError, FundsError, ValidationError, WorkflowError
+from services.funds import status_of, status_table
 from services.notice_rules import RuleInput, parse_rules
 from services.notices import (
     NoticeInput,
@@ -557,6 +560,81 @@ def test_make_awards_turns_the_selection_into_pending_awards(app):
     with pytest.raises(WorkflowError):
         make_awards(_rm(), run, dt.date(2026, 11, 1))
     db.session.rollback()
+
+
+def _fill_the_plan(plan: Scenario, incle: Appropriation) -> None:
+    """A planned program line that spends whatever INCLE FY2027 has left in the plan."""
+    left = status_of(incle, plan, TODAY).available_cents
+    assert left > 0
+    db.session.add(
+        BudgetLine(
+            scenario_id=plan.id,
+            fiscal_year=2027,
+            appropriation_id=incle.id,
+            division_id=db.session.scalar(sa.select(Division.id).where(Division.code == "IP")),
+            object_class_id=db.session.scalar(sa.select(ObjectClass.id).where(ObjectClass.code == "41.0")),
+            region_id=db.session.scalar(sa.select(Region.id).where(Region.code == "GLOBAL")),
+            priority_id=db.session.scalar(sa.select(Priority.id).where(Priority.code == "partnership")),
+            description="Everything else",
+            amount_cents=left,
+        )
+    )
+    db.session.commit()
+    assert status_of(incle, plan, TODAY).available_cents == 0
+
+
+def _planned_program(plan: Scenario, incle: Appropriation, region: str | None = None, priority: str | None = None):
+    total = 0
+    for line in db.session.scalars(sa.select(BudgetLine).where(BudgetLine.scenario_id == plan.id)):
+        if (
+            line.appropriation_id == incle.id
+            and line.object_class.code == "41.0"
+            and line.stage == LineStage.PLANNED
+            and line.source != LineSource.AWARD
+            and (region is None or line.region.code == region)
+            and (priority is None or line.priority.code == priority)
+        ):
+            total += line.amount_cents
+    return total
+
+
+def test_a_full_plan_makes_room_for_the_awards_from_their_own_cells_first(app):
+    plan, incle = plan_scenario(), appropriation("INCLE", 2027)
+    _fill_the_plan(plan, incle)
+    notice, _ = _award_notice()  # selects P-1 (AF, protection, $400k) and P-2 (WHA, prevention, $350k)
+    run = run_selection(_rm(), notice)
+    db.session.commit()
+    planned_before = _planned_program(plan, incle)
+    af_protection_before = _planned_program(plan, incle, "AF", "protection")
+
+    awards, _ = make_awards(_rm(), run, dt.date(2026, 11, 1))
+    db.session.commit()
+
+    assert len(awards) == 2
+    # Nothing was left, so the plan's planned program money gives way by exactly the awards' $750,000 ...
+    assert planned_before - _planned_program(plan, incle) == 750_000_00
+    assert status_of(incle, plan, TODAY).available_cents == 0
+    # ... first from the awards' own cells (AF protection up to P-1's $400,000).
+    assert af_protection_before - _planned_program(plan, incle, "AF", "protection") >= min(
+        400_000_00, af_protection_before
+    )
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "scenario.make_room"))
+    assert event is not None
+    assert event.entity_id == plan.id
+    assert sum(event.before["amount_cents"].values()) - sum(event.after["amount_cents"].values()) == 750_000_00
+
+
+def test_without_making_room_a_full_plan_refuses_the_awards(app):
+    plan, incle = plan_scenario(), appropriation("INCLE", 2027)
+    _fill_the_plan(plan, incle)
+    notice, _ = _award_notice()
+    run = run_selection(_rm(), notice)
+    db.session.commit()
+    before = database_fingerprint()
+    with pytest.raises(FundsError):
+        make_awards(_rm(), run, dt.date(2026, 11, 1), make_room_in_plans=False)
+    db.session.rollback()
+    assert database_fingerprint() == before
 
 
 def test_a_selected_proposal_that_cannot_become_an_award_is_named_and_nothing_is_awarded(app):

@@ -590,8 +590,11 @@ def test_make_awards_from_an_optimal_run(rm):
     notice = _notice()
     run_id, page = _run_page(rm, notice)
     assert "Make awards</button>" in page
+    # Making room in full plans is offered, and on unless the person unticks it.
+    assert re.search(r'<input[^>]*checked[^>]*name="make_room"|<input[^>]*name="make_room"[^>]*checked', page)
     response = rm.post(
-        f"/programs/selection-runs/{run_id}/award", data={"csrf_token": csrf_from(page), "starts_on": "2027-10-01"}
+        f"/programs/selection-runs/{run_id}/award",
+        data={"csrf_token": csrf_from(page), "starts_on": "2027-10-01", "make_room": "y"},
     )
     assert response.status_code == 302
     listed = rm.get(response.headers["Location"]).get_data(as_text=True)

@@ -60,7 +60,9 @@ def award_selection(selection_run_id: int):
         flash("Give the date the awards start.", "error")
         return redirect(url_for("programs.selection_run", selection_run_id=run.id))
     try:
-        awards, warnings = selection.make_awards(current_user, run, form.starts_on.data)
+        awards, warnings = selection.make_awards(
+            current_user, run, form.starts_on.data, make_room_in_plans=form.make_room.data
+        )
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "warning" if isinstance(exc, ConflictError) else "error")
