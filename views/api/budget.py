@@ -26,6 +26,7 @@ from views.api.core import (
     paginated,
     require_version,
     version_from_request,
+    with_funds_warning,
 )
 from views.api.schemas import BudgetLineSchema, CloneSchema, ScenarioSchema, TotalsSchema
 
@@ -228,9 +229,7 @@ def create_budget_line():
     line, warning = budget_lines.create_line(actor(), _line_input(data))
     db.session.commit()
     response, status = created(line_schema, line)
-    if warning:
-        response.headers["Warning"] = '299 - "funds: ' + warning.replace('"', "'") + '"'
-    return response, status
+    return with_funds_warning(response, warning), status
 
 
 @operation("/budget-lines/<int:line_id>", "GET", ApiDoc("A budget line", Action.READ, response_schema=BudgetLineSchema))

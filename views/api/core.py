@@ -150,6 +150,13 @@ def created(schema: marshmallow.Schema, record):
     return jsonify(schema.dump(record)), 201
 
 
+def with_funds_warning(response, warning: str | None):
+    """A change saved under the office's "warn" funds control says so in a Warning header."""
+    if warning:
+        response.headers["Warning"] = '299 - "funds: ' + warning.replace('"', "'") + '"'
+    return response
+
+
 def require_version(data: dict) -> int:
     version = data.get("version")
     if not isinstance(version, int) or isinstance(version, bool):

@@ -28,7 +28,7 @@ from services import selection as selection_service
 from services.award_queries import AwardFilter
 from services.award_queries import list_awards as query_awards
 from services.awards import AwardInput, FundingInput
-from services.errors import ConflictError, ValidationError
+from services.errors import ValidationError
 from services.notice_rules import RuleInput, to_input
 from services.notices import NoticeInput, ProposalChanges, ProposalInput, ScoreInput
 from services.permissions import Action, require_programs
@@ -43,6 +43,7 @@ from views.api.core import (
     page_args,
     paginated,
     require_version,
+    with_funds_warning,
 )
 from views.api.program_schemas import (
     AwardSchema,
@@ -97,19 +98,6 @@ def _reference_arg(name: str, model):
 def _load_changes(schema, body: dict) -> dict:
     """A PATCH body: any top-level field may be left out, but a rule, funding row or score sent is whole."""
     return schema.load(body, partial=tuple(schema.fields))
-
-
-def _with_warning(response, warning: str | None):
-    if warning:
-        response.headers["Warning"] = '299 - "funds: ' + warning.replace('"', "'") + '"'
-    return response
-
-
-def _stale(what: str, number: str) -> ConflictError:
-    return ConflictError(
-        f"{what} {number} was changed by someone else since you read it. "
-        "Nothing was saved: read it again, check their change and try again."
-    )
 
 
 # --------------------------------------------------------------------------- awards
@@ -202,7 +190,7 @@ def create_award():
     award, warning = award_service.create_award(actor(), _award_input(data))
     db.session.commit()
     response, status = created(award_schema, award)
-    return _with_warning(response, warning), status
+    return with_funds_warning(response, warning), status
 
 
 @operation("/awards/<int:award_id>", "GET", ApiDoc("An award", Action.READ, response_schema=AwardSchema))
@@ -223,7 +211,7 @@ def patch_award(award_id: int):
     data = _load_changes(award_schema, body)
     warning = award_service.update_award(actor(), award, _award_input(data, award), version)
     db.session.commit()
-    return _with_warning(jsonify(award_schema.dump(award)), warning)
+    return with_funds_warning(jsonify(award_schema.dump(award)), warning)
 
 
 # --------------------------------------------------------------------------- funding notices

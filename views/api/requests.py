@@ -25,6 +25,7 @@ from views.api.core import (
     paginated,
     require_version,
     version_from_request,
+    with_funds_warning,
 )
 from views.api.schemas import (
     DecisionSchema,
@@ -173,10 +174,7 @@ def _register(kind: str) -> None:
         body = DecisionSchema().load(json_body())
         warning = workflow.transition(actor(), record, workflow.Transition(action), body["comment"], body["version"])
         db.session.commit()
-        response = jsonify(schema.dump(record))
-        if warning:
-            response.headers["Warning"] = '299 - "funds: ' + warning.replace('"', "'") + '"'
-        return response
+        return with_funds_warning(jsonify(schema.dump(record)), warning)
 
     base = f"/{collection}"
     for view, rule, method, doc in (
