@@ -35,7 +35,6 @@ from services.award_queries import AwardFilter
 from services.awards import AwardInput, FundingInput, program_accounts
 from services.notice_rules import describe, parse_rules
 from services.notices import NoticeInput, ProposalInput, ScoreInput
-from services.program_queries import priority_codes, program_type_codes, region_codes
 
 _NONE = ("", "—")
 _ANY = ("", "Any")
@@ -118,9 +117,9 @@ class AwardFilterForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.status.choices = options([_ANY, *[(s.value, s.label) for s in AwardStatus]])
-        self.region.choices = options([_ANY, *region_codes()])
-        self.priority.choices = options([_ANY, *priority_codes()])
-        self.program_type.choices = options([_ANY, *program_type_codes()])
+        self.region.choices = options([_ANY, *reference.region_code_choices()])
+        self.priority.choices = options([_ANY, *reference.priority_code_choices()])
+        self.program_type.choices = options([_ANY, *reference.program_type_code_choices()])
         self.funded_in.choices = options([_ANY, *reference.fiscal_year_choices()])
 
     def to_filter(self) -> AwardFilter:
@@ -248,9 +247,9 @@ class NoticeForm(RowsForm):
         super().__init__(*args, **kwargs)
         self.fiscal_year.choices = options(reference.fiscal_year_choices())
         self.account_code.choices = options([(code, code) for code in program_accounts()])
-        self.program_types.choices = options(program_type_codes())
-        self.regions.choices = options(region_codes())
-        self.priorities.choices = options(priority_codes())
+        self.program_types.choices = options(reference.program_type_code_choices())
+        self.regions.choices = options(reference.region_code_choices())
+        self.priorities.choices = options(reference.priority_code_choices())
 
     def fill_from(self, notice) -> None:
         self.number.data, self.title.data = notice.number, notice.title

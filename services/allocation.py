@@ -15,7 +15,6 @@ from models import (
     Division,
     LineSource,
     LineStage,
-    ObjectClass,
     Priority,
     ProgramType,
     Region,
@@ -27,11 +26,11 @@ from models import (
 from models.base import utcnow
 from money import to_cents
 from services.allocation_problems import (
-    PROGRAM_OBJECT_CLASS,
     AllocationSettings,
     fund_id,
     lines_replaced_on_apply,
     program_appropriations,
+    program_object_class_id,
 )
 from services.audit import record_event
 from services.errors import SolverFailed, ValidationError, WorkflowError
@@ -109,7 +108,7 @@ def _codes(model) -> dict[str, int]:
 def _new_lines(run: AllocationRun, appropriations: dict[str, Appropriation]) -> list[BudgetLine]:
     regions, priorities, program_types = _codes(Region), _codes(Priority), _codes(ProgramType)
     division_id = db.session.scalar(sa.select(Division.id).where(Division.code == APPLYING_DIVISION))
-    object_class_id = db.session.scalar(sa.select(ObjectClass.id).where(ObjectClass.code == PROGRAM_OBJECT_CLASS))
+    object_class_id = program_object_class_id()
     lines = []
     for index, allocation in enumerate(run.result["allocations"]):
         key, fund = allocation["key"], allocation["fund"]

@@ -96,7 +96,8 @@ def program_appropriations(scenario: Scenario) -> list[Appropriation]:
     )
 
 
-def _program_object_class_id() -> int:
+def program_object_class_id() -> int:
+    """The id of object class 41.0, where program money lives."""
     return db.session.scalar(sa.select(ObjectClass.id).where(ObjectClass.code == PROGRAM_OBJECT_CLASS))
 
 
@@ -106,7 +107,7 @@ def lines_replaced_on_apply(scenario: Scenario, settings: AllocationSettings, ap
     if settings.replace_program_lines:
         # Awards are made: their lines are the mortgage, never replaced by a plan.
         program = sa.and_(
-            BudgetLine.object_class_id == _program_object_class_id(), BudgetLine.source != LineSource.AWARD
+            BudgetLine.object_class_id == program_object_class_id(), BudgetLine.source != LineSource.AWARD
         )
         replaced = sa.or_(replaced, program)
     return sa.and_(BudgetLine.scenario_id == scenario.id, BudgetLine.appropriation_id.in_(appropriation_ids), replaced)
@@ -191,7 +192,7 @@ def _prior_year_amounts(scenario: Scenario, by_program_type: bool) -> dict[tuple
         sa.select(*columns, sa.func.sum(BudgetLine.amount_cents))
         .join(Region, BudgetLine.region_id == Region.id)
         .join(Priority, BudgetLine.priority_id == Priority.id)
-        .where(BudgetLine.scenario_id == base.id, BudgetLine.object_class_id == _program_object_class_id())
+        .where(BudgetLine.scenario_id == base.id, BudgetLine.object_class_id == program_object_class_id())
         .group_by(*columns)
     )
     if by_program_type:

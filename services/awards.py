@@ -36,7 +36,6 @@ from models import (
     FundsControl,
     LineSource,
     LineStage,
-    ObjectClass,
     Priority,
     ProgramType,
     Region,
@@ -47,10 +46,10 @@ from models import (
     fiscal_year_of,
 )
 from money import format_dollars, to_cents
-from services.allocation_problems import PROGRAM_OBJECT_CLASS
+from services.allocation_problems import program_object_class_id
 from services.audit import record_event, snapshot
 from services.errors import ConflictError, ValidationError
-from services.funds import ensure_not_overdrawn
+from services.funds import appropriation_of, ensure_not_overdrawn
 from services.settings import funds_control
 
 
@@ -281,14 +280,8 @@ def _draft_scenarios(years: set[int]) -> dict[int, list[Scenario]]:
 
 
 def _appropriations(keys: set[tuple[str, int]]) -> dict[tuple[str, int], Appropriation]:
-    found = {}
-    for account, year in keys:
-        appropriation = db.session.scalar(
-            sa.select(Appropriation).where(Appropriation.account_code == account, Appropriation.fiscal_year == year)
-        )
-        if appropriation is not None:
-            found[(account, year)] = appropriation
-    return found
+    found = {key: appropriation_of(*key) for key in keys}
+    return {key: appropriation for key, appropriation in found.items() if appropriation is not None}
 
 
 def _award_lines(award_ids: list[int], scenario_ids: list[int]) -> sa.ColumnElement[bool]:
@@ -330,7 +323,7 @@ def write_award_lines(
     # Synchronised: lines loaded in the session must go with their rows (SQLite reuses their ids).
     db.session.execute(sa.delete(BudgetLine).where(condition))
     appropriations = _appropriations({(row.account_code, row.fiscal_year) for row in award.funding})
-    object_class_id = db.session.scalar(sa.select(ObjectClass.id).where(ObjectClass.code == PROGRAM_OBJECT_CLASS))
+    object_class_id = program_object_class_id()
     stages = stages_by_year(award)
     for scenario in targets:
         for row in award.funding:

@@ -24,7 +24,6 @@ from models import (
     Country,
     Division,
     LineSource,
-    ObjectClass,
     Priority,
     ProgramType,
     Region,
@@ -32,7 +31,7 @@ from models import (
     ScenarioStatus,
     db,
 )
-from services.allocation_problems import PROGRAM_OBJECT_CLASS
+from services.allocation_problems import program_object_class_id
 from services.awards import AwardInput, FundingInput, create_award, write_scenario_award_lines
 from services.notice_rules import parse_rules
 from services.notices import NoticeInput, ProposalInput, ScoreInput, create_notice, create_proposal, set_scores
@@ -245,7 +244,7 @@ def _award_specs(rng: random.Random, refs: _References) -> list[AwardInput]:
 def _make_room(plan: Scenario, specs: list[AwardInput], notice_amount: Decimal) -> None:
     """Lower the scenario's program lines by what the awards claim in its year (cell by cell where
     the cell has the money, else across the appropriation), plus `notice_amount` from the notice's account."""
-    program_class = db.session.scalar(sa.select(ObjectClass.id).where(ObjectClass.code == PROGRAM_OBJECT_CLASS))
+    program_class = program_object_class_id()
     appropriations = {
         a.account_code: a
         for a in db.session.scalars(sa.select(Appropriation).where(Appropriation.fiscal_year == plan.budget_year))

@@ -15,7 +15,6 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from models import (
-    Appropriation,
     Division,
     Scenario,
     StaffingKind,
@@ -29,6 +28,7 @@ from models import (
 from services import request_workflow as workflow
 from services import requests as request_service
 from services.errors import DomainError
+from services.funds import appropriation_of
 from services.request_workflow import Transition
 from services.requests import LegData, StaffingData, TravelData
 
@@ -107,12 +107,6 @@ def _user(email: str) -> User:
     return db.session.scalar(sa.select(User).where(User.email == email))
 
 
-def _appropriation(code: str, year: int) -> Appropriation:
-    return db.session.scalar(
-        sa.select(Appropriation).where(Appropriation.account_code == code, Appropriation.fiscal_year == year)
-    )
-
-
 def _walk(request, path: list[Transition], head: User, manager: User) -> None:
     for step in path:
         actor = head if step == Transition.SUBMIT else manager
@@ -133,7 +127,7 @@ def load_demo_requests() -> int:
     heads = {"IP": _user("head-ip@example.gov"), "RPA": _user("head-rpa@example.gov")}
     staff = _user("staff-ip@example.gov")
     purposes = list(db.session.scalars(sa.select(TravelPurpose).order_by(TravelPurpose.id)))
-    operations, programs = _appropriation("DP", 2027), _appropriation("INCLE", 2027)
+    operations, programs = appropriation_of("DP", 2027), appropriation_of("INCLE", 2027)
     created = 0
     paths = [path for path, count in TRAVEL_PATHS for _ in range(count)]
     for index, path in enumerate(paths):

@@ -61,6 +61,15 @@ class FundsStatus:
         return self.appropriation.is_expired(self.today)
 
 
+def appropriation_of(account_code: str, fiscal_year: int) -> Appropriation | None:
+    """The appropriation of an account for a fiscal year, if it has been entered."""
+    return db.session.scalar(
+        sa.select(Appropriation).where(
+            Appropriation.account_code == account_code, Appropriation.fiscal_year == fiscal_year
+        )
+    )
+
+
 def _sums_by_appropriation_and_stage(scenario_id: int, appropriation_ids: list[int] | None = None):
     """{appropriation id: {stage: cents}} and {appropriation id: cents on award lines}."""
     query = (

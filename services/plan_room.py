@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from models import Appropriation, BudgetLine, LineSource, LineStage, ObjectClass, Scenario, db
-from services.allocation_problems import PROGRAM_OBJECT_CLASS
+from models import Appropriation, BudgetLine, LineSource, LineStage, Scenario, db
+from services.allocation_problems import program_object_class_id
 
 Cell = tuple[int | None, int | None]  # (region id, priority id)
 
 
 def planned_program_lines(scenario: Scenario, appropriation: Appropriation) -> list[BudgetLine]:
     """The lines that may give way: planned (not committed or obligated), 41.0, not an award's own."""
-    program_class = db.session.scalar(sa.select(ObjectClass.id).where(ObjectClass.code == PROGRAM_OBJECT_CLASS))
+    program_class = program_object_class_id()
     return list(
         db.session.scalars(
             sa.select(BudgetLine)

@@ -6,27 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 
-from models import Award, Division, FundingNotice, Priority, ProgramType, Proposal, ProposalScore, Region, db
+from models import Award, Division, FundingNotice, Proposal, ProposalScore, db
 from services.award_queries import AwardFilter, award_query
-from services.notices import eligibility_problem
+from services.notices import eligibility_problem, proposals_of
 from services.selection import AWARDING_DIVISION
-
-
-def region_codes() -> list[tuple[str, str]]:
-    return [
-        (code, f"{code}: {name}")
-        for code, name in db.session.execute(sa.select(Region.code, Region.name).order_by(Region.code))
-    ]
-
-
-def priority_codes() -> list[tuple[str, str]]:
-    return list(db.session.execute(sa.select(Priority.code, Priority.name).order_by(Priority.sort_order)).tuples())
-
-
-def program_type_codes() -> list[tuple[str, str]]:
-    return list(db.session.execute(sa.select(ProgramType.code, ProgramType.name).order_by(ProgramType.name)).tuples())
 
 
 @dataclass(frozen=True)
@@ -71,18 +55,7 @@ PROPOSAL_SORTS = {
 
 def notice_proposals(notice: FundingNotice, sort: str = "number") -> list[ProposalRow]:
     """The notice's proposals with what the page shows loaded in a few queries, in `sort` order."""
-    proposals = db.session.scalars(
-        sa.select(Proposal)
-        .where(Proposal.notice_id == notice.id)
-        .options(
-            so.selectinload(Proposal.scores),
-            so.joinedload(Proposal.region),
-            so.joinedload(Proposal.country),
-            so.joinedload(Proposal.priority),
-            so.joinedload(Proposal.program_type),
-        )
-        .order_by(Proposal.number)
-    ).all()
+    proposals = proposals_of(notice)
     descending = sort.startswith("-")
     key = PROPOSAL_SORTS.get(sort.lstrip("-"), PROPOSAL_SORTS["number"])
     scored = [p for p in proposals if key(p) is not None]

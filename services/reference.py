@@ -117,6 +117,22 @@ def travel_purpose_choices() -> list[Choice]:
     return _choices(query, lambda p: p.name)
 
 
+def region_code_choices() -> list[Choice]:
+    """Regions by code, as funding notices and the programs' filters name them."""
+    return [
+        (code, f"{code}: {name}")
+        for code, name in db.session.execute(sa.select(Region.code, Region.name).order_by(Region.code))
+    ]
+
+
+def priority_code_choices() -> list[Choice]:
+    return list(db.session.execute(sa.select(Priority.code, Priority.name).order_by(Priority.sort_order)).tuples())
+
+
+def program_type_code_choices() -> list[Choice]:
+    return list(db.session.execute(sa.select(ProgramType.code, ProgramType.name).order_by(ProgramType.name)).tuples())
+
+
 def country_code_choices() -> list[Choice]:
     return [(c.iso3, c.name) for c in db.session.scalars(sa.select(Country).order_by(Country.name))]
 

@@ -8,12 +8,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 from sqlalchemy.orm.exc import StaleDataError
 
 import planner
 from models import (
-    Appropriation,
     Division,
     FundingNotice,
     NoticeRule,
@@ -33,8 +31,8 @@ from planner.money import json_amount
 from services.audit import record_event
 from services.awards import AwardInput, FundingInput, create_award
 from services.errors import ConflictError, SolverFailed, ValidationError, WorkflowError
-from services.funds import status_of
-from services.notices import eligibility_problem
+from services.funds import appropriation_of, status_of
+from services.notices import eligibility_problem, proposals_of
 from services.permissions import PROGRAMS_DIVISION
 from services.plan_room import make_room, planned_program_lines
 
@@ -50,21 +48,9 @@ class Candidates:
     left_out: dict[str, str]  # proposal number → why
 
 
-def _proposals(notice: FundingNotice) -> list[Proposal]:
-    """The notice's proposals (as notice.proposals) with their scores and countries in two queries, not one per row."""
-    return list(
-        db.session.scalars(
-            sa.select(Proposal)
-            .where(Proposal.notice_id == notice.id)
-            .options(so.selectinload(Proposal.scores), so.selectinload(Proposal.country))
-            .order_by(Proposal.number)
-        )
-    )
-
-
 def candidates(notice: FundingNotice) -> Candidates:
     included, left_out = [], {}
-    for proposal in _proposals(notice):
+    for proposal in proposals_of(notice):
         problem = eligibility_problem(notice, proposal)
         if problem is not None:
             left_out[proposal.number] = problem
@@ -223,11 +209,7 @@ def _period(notice: FundingNotice, proposal: Proposal, starts_on: dt.date) -> dt
 
 
 def _make_room_in_plans(actor: User, notice: FundingNotice, chosen: list[Proposal]) -> None:
-    appropriation = db.session.scalar(
-        sa.select(Appropriation).where(
-            Appropriation.account_code == notice.account_code, Appropriation.fiscal_year == notice.fiscal_year
-        )
-    )
+    appropriation = appropriation_of(notice.account_code, notice.fiscal_year)
     if appropriation is None:  # an out-year notice: nothing reaches a plan yet
         return
     claims: dict[tuple[int | None, int | None], int] = {}
