@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm.attributes import flag_modified
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -57,3 +58,17 @@ def enum_type(enum_class: type) -> sa.Enum:
         validate_strings=True,
         create_constraint=True,
     )
+
+
+def touch(record: object) -> None:
+    """Make the next flush UPDATE the record's own row, so that its version moves (and a stale
+    copy is refused) even when only the rows that belong to it changed: a schedule, rules, scores.
+
+    Flagging the version column itself does not work: SQLAlchemy then needs its new value."""
+    mapper = sa.inspect(record).mapper
+    column = next(
+        attr.key
+        for attr in mapper.column_attrs
+        if not attr.columns[0].primary_key and attr.columns[0] is not mapper.version_id_col
+    )
+    flag_modified(record, column)

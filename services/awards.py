@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import (
@@ -45,6 +44,7 @@ from models import (
     db,
     fiscal_year_of,
 )
+from models.base import touch
 from money import format_dollars, to_cents
 from services.allocation_problems import program_object_class_id
 from services.audit import record_event, snapshot
@@ -239,9 +239,7 @@ def update_award(actor: User, award: Award, data: AwardInput, expected_version: 
     _validate(data, award)
     before = _snapshot(award)
     _apply(award, data)
-    # A change to the funding schedule alone updates no column of the award: make the
-    # award's row change anyway so that its version moves and a stale copy is refused.
-    flag_modified(award, "total_cents")
+    touch(award)  # a change to the funding schedule alone must move the award's version too
     try:
         db.session.flush()
     except StaleDataError as exc:

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import (
@@ -24,6 +23,7 @@ from models import (
     User,
     db,
 )
+from models.base import touch
 from money import to_cents
 from services.audit import record_event, snapshot
 from services.awards import program_accounts
@@ -169,7 +169,7 @@ def update_notice(actor: User, notice: FundingNotice, data: NoticeInput, expecte
     notice.rules.clear()
     db.session.flush()  # the old rules go before the new ones take their codes
     _apply_notice(notice, data)
-    flag_modified(notice, "title")  # a change to the rules alone must move the notice's version too
+    touch(notice)  # a change to the rules alone must move the notice's version too
     try:
         db.session.flush()
     except StaleDataError as exc:
@@ -326,7 +326,7 @@ def set_scores(actor: User, proposal: Proposal, scores: list[ScoreInput], expect
     before = [{"reviewer": s.reviewer, "score": str(s.score)} for s in proposal.scores]
     number = proposal.number
     proposal.scores.clear()
-    flag_modified(proposal, "number")  # the scores are the proposal's: its version moves with them
+    touch(proposal)  # the scores are the proposal's: its version moves with them
     try:
         db.session.flush()
     except StaleDataError as exc:
