@@ -10,6 +10,7 @@ available never goes below zero. The rounds' counts are printed (run with -s to 
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import json
 import os
 import socket
@@ -17,8 +18,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -64,44 +63,43 @@ def server(database_url, tmp_path):
         process = subprocess.Popen(
             [*command, "--no-control-socket", "app:create_app()"], cwd=ROOT, env=env, stdout=output, stderr=output
         )
-    base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(START_ATTEMPTS):
             if process.poll() is not None:
                 pytest.fail(f"gunicorn exited: {log.read_text()}")
             try:
-                with urllib.request.urlopen(base + "/healthz", timeout=5) as answer:
-                    if answer.status == 200:
-                        break
+                if _request(port, "GET", "/healthz")[0] == 200:
+                    break
             except OSError:
                 time.sleep(0.1)
         else:
             pytest.fail(f"gunicorn did not answer: {log.read_text()}")
-        yield base
+        yield port
     finally:
         process.terminate()
         process.wait(timeout=60)
     assert "Traceback" not in log.read_text(), log.read_text()
 
 
-def fire(base: str, token: str, calls: list[tuple[str, dict]]) -> list[int]:
+def _request(port: int, method: str, path: str, body: dict | None = None, token: str | None = None) -> tuple:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
+    try:
+        connection.request(method, path, body=None if body is None else json.dumps(body), headers=headers)
+        answer = connection.getresponse()
+        return answer.status, answer.read()
+    finally:
+        connection.close()
+
+
+def fire(port: int, token: str, calls: list[tuple[str, dict]]) -> list[int]:
     """POST every call at the same moment, each on its own connection; their status codes."""
     barrier = threading.Barrier(len(calls), timeout=60)
     statuses: list[int] = [0] * len(calls)
 
     def post(index: int, path: str, body: dict) -> None:
-        request = urllib.request.Request(
-            base + "/api/v1" + path,
-            data=json.dumps(body).encode(),
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-            method="POST",
-        )
         barrier.wait()
-        try:
-            with urllib.request.urlopen(request, timeout=120) as answer:
-                statuses[index] = answer.status
-        except urllib.error.HTTPError as refused:
-            statuses[index] = refused.code
+        statuses[index] = _request(port, "POST", "/api/v1" + path, body, token)[0]
 
     threads = [threading.Thread(target=post, args=(i, path, body)) for i, (path, body) in enumerate(calls)]
     for thread in threads:
