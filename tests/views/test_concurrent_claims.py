@@ -14,6 +14,7 @@ import http.client
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -22,9 +23,10 @@ from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
+import psycopg
 import pytest
 import sqlalchemy as sa
-from helpers import appropriation, plan_scenario, user
+from helpers import appropriation, database_fingerprint, plan_scenario, user
 
 from models import Appropriation, BudgetLine, Division, ObjectClass, TravelPurpose, TravelRequest, db
 from models.base import transactions_write_locked
@@ -219,3 +221,27 @@ def test_simultaneous_approvals_of_different_requests_never_overdraw(server, off
         )
         db.session.commit()
     print(f"\n{db.engine.dialect.name}: {ROUNDS} rounds of {CLAIMS} approvals: {dict(tally)}")
+
+
+@pytest.mark.parametrize(
+    "cause",
+    [sqlite3.OperationalError("database is locked"), psycopg.errors.DeadlockDetected("deadlock detected")],
+    ids=["sqlite-busy", "postgresql-deadlock"],
+)
+def test_a_claim_that_cannot_get_the_lock_in_time_is_a_503_not_a_500(app, client, auth, cause):
+    """Past SQLite's busy timeout, or picked as a PostgreSQL deadlock's victim: try again, nothing changed."""
+
+    def busy():
+        raise sa.exc.OperationalError("INSERT ...", {}, cause)
+
+    app.add_url_rule("/_test/busy", "test_busy", busy, methods=["POST"])
+    app.add_url_rule("/api/v1/_test/busy", "test_api_busy", busy, methods=["POST"])
+    auth.login("rm@example.gov")
+    before = database_fingerprint()
+    page = client.post("/_test/busy", data={"csrf_token": auth.csrf()})
+    assert page.status_code == 503
+    assert "Nothing was changed" in page.get_data(as_text=True)
+    answer = client.post("/api/v1/_test/busy", json={}, headers={"X-CSRFToken": auth.csrf()})
+    assert answer.status_code == 503
+    assert answer.get_json()["error"]["code"] == "busy"
+    assert database_fingerprint() == before
