@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -42,10 +45,59 @@ def _sqlite_pragmas(dbapi_connection, _connection_record) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA busy_timeout=30000")  # writers queue behind each other's short transactions
         cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB: aggregates over a large scenario stay in memory
         cursor.execute("PRAGMA mmap_size=268435456")
         cursor.close()
+
+
+# Whether transactions begun in this context take SQLite's write lock before their first read.
+# Claims on an appropriation read the totals and then write: two processes that read before either
+# writes would both see the same "available". So a unit of work that may write begins with
+# BEGIN IMMEDIATE, which makes SQLite writers wait for each other from their first statement.
+# Pages that only read (and long computations that write one record at the end) set this off:
+# their reads then run outside a transaction and the driver takes the lock at the first write.
+_write_locked_transactions: ContextVar[bool] = ContextVar("write_locked_transactions", default=True)
+
+
+def lock_transactions_at_begin(locked: bool) -> Token[bool]:
+    """From now on in this context, new transactions on SQLite take the write lock at BEGIN (or not)."""
+    return _write_locked_transactions.set(locked)
+
+
+def restore_transaction_locking(token: Token[bool]) -> None:
+    _write_locked_transactions.reset(token)
+
+
+@contextmanager
+def transactions_write_locked(locked: bool) -> Iterator[None]:
+    token = lock_transactions_at_begin(locked)
+    try:
+        yield
+    finally:
+        restore_transaction_locking(token)
+
+
+@sa.event.listens_for(sa.engine.Engine, "begin")
+def _sqlite_begin(connection: sa.Connection) -> None:
+    dbapi_connection = connection.connection.dbapi_connection
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    locked = _write_locked_transactions.get()
+    connection.info["write_locked"] = locked
+    if locked:
+        # The driver must not begin on its own: we emit BEGIN IMMEDIATE ourselves.
+        dbapi_connection.isolation_level = None
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        # The driver's own mode: reads outside a transaction, BEGIN IMMEDIATE before the first write.
+        dbapi_connection.isolation_level = "IMMEDIATE"
+
+
+def holds_write_lock(connection: sa.Connection) -> bool:
+    """Whether this connection's transaction serialises claims: SQLite's write lock taken at
+    BEGIN; on other databases the caller locks rows (SELECT ... FOR UPDATE)."""
+    return connection.dialect.name != "sqlite" or connection.info.get("write_locked", False)
 
 
 def enum_type(enum_class: type) -> sa.Enum:

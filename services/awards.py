@@ -49,7 +49,7 @@ from money import format_dollars, to_cents
 from services.allocation_problems import program_object_class_id
 from services.audit import record_event, snapshot
 from services.errors import ConflictError, ValidationError
-from services.funds import appropriation_of, ensure_not_overdrawn
+from services.funds import appropriation_of, ensure_not_overdrawn, lock_appropriations
 from services.settings import funds_control
 
 
@@ -367,6 +367,7 @@ def _check_increases(
     scenarios: dict[int, Scenario],
     control: FundsControl,
 ) -> str | None:
+    lock_appropriations(key[1] for key, cents in after.items() if cents > before.get(key, 0))
     warnings = []
     for key, cents in sorted(after.items()):
         if cents > before.get(key, 0):

@@ -11,11 +11,13 @@ lines (committed while pending, obligated once signed) are also shown as
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from models import Appropriation, BudgetLine, FundsControl, LineSource, LineStage, Scenario, db
+from models.base import holds_write_lock
 from money import format_dollars
 from services.errors import FundsError
 
@@ -138,6 +140,33 @@ def default_scenario_for(appropriation: Appropriation) -> Scenario | None:
     return max(candidates, key=lambda pair: (rank[pair[0].kind.value], pair[0].budget_year, pair[1]))[0]
 
 
+def lock_appropriations(appropriation_ids: Iterable[int]) -> None:
+    """Take the lock under which every claim on these appropriations is checked and written.
+
+    Call it before reading anything the claim depends on (totals, allowance lines): whoever
+    holds it sees every earlier claim and no later one until it commits. On PostgreSQL that is
+    the appropriation rows' lock, taken in id order so that two claims never wait on each
+    other; on SQLite it is the database's write lock, which a unit of work that may claim
+    takes when it begins (models.base).
+    """
+    ids = sorted(set(appropriation_ids))
+    if not ids:
+        return
+    connection = db.session.connection()
+    if not holds_write_lock(connection):
+        raise RuntimeError("A claim on an appropriation must run in a write-locked unit of work.")
+    # FOR NO KEY UPDATE: it does not wait on the key-share locks that new lines' foreign keys
+    # take, so a unit of work may write its lines before it locks. The rows are reloaded, so
+    # an allotment read before the lock is current too.
+    db.session.execute(
+        sa.select(Appropriation)
+        .where(Appropriation.id.in_(ids))
+        .order_by(Appropriation.id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+
+
 def check_funds(
     scenario: Scenario, appropriation: Appropriation, increase_cents: int, control: FundsControl
 ) -> str | None:
@@ -148,9 +177,7 @@ def check_funds(
     """
     if increase_cents <= 0:
         return None
-    # Serialise concurrent claims on the same appropriation (a no-op on SQLite,
-    # whose writers are serialised already).
-    db.session.execute(sa.select(Appropriation.id).where(Appropriation.id == appropriation.id).with_for_update())
+    lock_appropriations([appropriation.id])
     status = status_of(appropriation, scenario, dt.date.today())
     after = status.available_cents - increase_cents
     if after >= 0:
@@ -166,7 +193,10 @@ def check_funds(
 
 
 def ensure_not_overdrawn(scenario: Scenario, appropriation: Appropriation, control: FundsControl) -> str | None:
-    """After a change that wrote many lines at once: refuse (or warn) if the fund is now overdrawn."""
+    """After a change that wrote many lines at once: refuse (or warn) if the fund is now overdrawn.
+
+    The lines may be written before the lock is taken: the totals are read after it."""
+    lock_appropriations([appropriation.id])
     status = status_of(appropriation, scenario, dt.date.today())
     if not status.is_overdrawn:
         return None

@@ -160,6 +160,15 @@ def _appropriation_for(account: Appropriation, fiscal_year: int) -> Appropriatio
     return None
 
 
+def appropriations_charged(request: TravelRequest | StaffingRequest) -> list[int]:
+    """The appropriations an approval may charge or draw allowances from: its account's, every year."""
+    return list(
+        db.session.scalars(
+            sa.select(Appropriation.id).where(Appropriation.account_code == request.appropriation.account_code)
+        )
+    )
+
+
 def planned_lines(request: TravelRequest | StaffingRequest) -> list[PlannedLine]:
     taken: dict[int, int] = {}
     if isinstance(request, TravelRequest):

@@ -28,9 +28,9 @@ from models import (
 from models.base import utcnow
 from services.audit import record_event
 from services.errors import ConflictError, FundsError, PermissionDenied, ValidationError
-from services.funds import check_funds
+from services.funds import check_funds, lock_appropriations
 from services.permissions import can_see_division
-from services.request_lines import PlannedLine, planned_lines, remove_lines, write_lines
+from services.request_lines import PlannedLine, appropriations_charged, planned_lines, remove_lines, write_lines
 from services.settings import funds_control
 
 Request = TravelRequest | StaffingRequest
@@ -115,6 +115,7 @@ def transition(
     if action == Transition.SUBMIT:
         _check_submittable(request)
     if action == Transition.APPROVE:
+        lock_appropriations(appropriations_charged(request))  # before the allowances are read
         lines = planned_lines(request)
         warning = _check_funds(request, lines)
     previous = request.status

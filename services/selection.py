@@ -31,7 +31,7 @@ from planner.money import json_amount
 from services.audit import record_event
 from services.awards import AwardInput, FundingInput, create_award
 from services.errors import ConflictError, SolverFailed, ValidationError, WorkflowError
-from services.funds import appropriation_of, status_of
+from services.funds import appropriation_of, lock_appropriations, status_of
 from services.notices import eligibility_problem, proposals_of
 from services.permissions import PROGRAMS_DIVISION
 from services.plan_room import make_room, planned_program_lines
@@ -212,6 +212,7 @@ def _make_room_in_plans(actor: User, notice: FundingNotice, chosen: list[Proposa
     appropriation = appropriation_of(notice.account_code, notice.fiscal_year)
     if appropriation is None:  # an out-year notice: nothing reaches a plan yet
         return
+    lock_appropriations([appropriation.id])  # the room made must still be there when the awards claim it
     claims: dict[tuple[int | None, int | None], int] = {}
     for proposal in chosen:
         cell = (proposal.region_id, proposal.priority_id)

@@ -12,6 +12,7 @@ from services.permissions import Action, can
 from views import admin, allocation, api, audit, auth, budget, dashboard, exports, programs, requests, scenarios
 from views.errors import init_error_handlers
 from views.security import init_security
+from views.transactions import init_transactions
 
 BLUEPRINTS = (
     auth.bp,
@@ -65,6 +66,7 @@ def _nav_items() -> list[NavItem]:
 
 
 def register_views(app: Flask) -> None:
+    init_transactions(app)  # first: the other hooks read the database
     init_security(app)
     init_error_handlers(app)
     for blueprint in BLUEPRINTS:

@@ -21,6 +21,7 @@ from services.permissions import Action
 from views.access import requires
 from views.charts import line_chart
 from views.feedback import show_domain_error
+from views.transactions import reads_until_write
 
 bp = Blueprint("allocation", __name__)
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -70,6 +71,7 @@ def setup(scenario_id: int):
 
 @bp.route("/scenarios/<int:scenario_id>/allocation/runs", methods=["POST"])
 @requires(Action.RUN_ALLOCATION)
+@reads_until_write  # a long solve or parse before one write: no lock held meanwhile
 def run(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
     form = settings_form(*_grid())()
@@ -88,6 +90,7 @@ def run(scenario_id: int):
 
 @bp.route("/scenarios/<int:scenario_id>/allocation/upload", methods=["POST"])
 @requires(Action.RUN_ALLOCATION)
+@reads_until_write  # a long solve or parse before one write: no lock held meanwhile
 def upload(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
     upload_form = ProblemUploadForm()
@@ -150,6 +153,7 @@ def download(run_id: int, part: str):
 
 @bp.route("/allocation-runs/<int:run_id>/rerun", methods=["POST"])
 @requires(Action.RUN_ALLOCATION)
+@reads_until_write  # a long solve or parse before one write: no lock held meanwhile
 def rerun(run_id: int):
     record = db.get_or_404(AllocationRun, run_id)
     try:

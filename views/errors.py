@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -20,6 +21,8 @@ _MESSAGES = {
     422: "Some fields are not valid.",
     429: "Too many attempts. Wait a few minutes and try again.",
     500: "Something went wrong on our side. Nothing was changed. Try again, and tell an administrator if it persists.",
+    503: "Many changes to the same money arrived at once and this one could not wait its turn. Nothing was changed: "
+    "send it again.",
 }
 _CODES = {
     400: "bad_request",
@@ -32,7 +35,17 @@ _CODES = {
     422: "invalid",
     429: "too_many_requests",
     500: "server_error",
+    503: "busy",
 }
+# PostgreSQL: deadlock, serialization failure, lock not available.
+_BUSY_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
+
+
+def database_was_busy(error: Exception) -> bool:
+    """A lock on the database could not be had in time (SQLite's busy timeout, a PostgreSQL deadlock)."""
+    if not isinstance(error, sa.exc.OperationalError):
+        return False
+    return getattr(error.orig, "sqlstate", None) in _BUSY_SQLSTATES or "database is locked" in str(error.orig)
 
 
 def wants_json() -> bool:
@@ -72,6 +85,9 @@ def init_error_handlers(app: Flask) -> None:
         if isinstance(error, HTTPException):  # pragma: no cover - handled above
             return http_error(error)
         db.session.rollback()
+        if database_was_busy(error):
+            app.logger.warning("Database busy on %s %s: %s", request.method, request.path, error.orig)
+            return error_body(503) if wants_json() else (render_template("errors/503.html"), 503)
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         if wants_json():
             return error_body(500)

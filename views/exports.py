@@ -16,6 +16,7 @@ from services.errors import DomainError
 from services.permissions import Action
 from services.submission import build_workbook
 from views.access import requires
+from views.transactions import reads_until_write
 
 bp = Blueprint("exports", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -50,6 +51,7 @@ def export(scenario_id: int):
 
 @bp.route("/scenarios/<int:scenario_id>/imports", methods=["POST"])
 @requires(Action.EDIT_BUDGET)
+@reads_until_write  # a long solve or parse before one write: no lock held meanwhile
 def upload(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
     form = WorkbookUploadForm()

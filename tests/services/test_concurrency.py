@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from helpers import Auth, csrf_from, plan_scenario, same_line_with, user
 
 from models import BudgetLine, db
+from models.base import transactions_write_locked
 from services import budget_lines
 from services.errors import ConflictError
 
@@ -63,7 +64,7 @@ def test_two_forms_from_the_same_version(app):
 
 
 def test_simultaneous_service_updates_one_wins(app):
-    """Both transactions read version 1 before either writes (a real race, on separate connections)."""
+    """Both read version 1 before either writes (a real race, on separate connections)."""
     line_id, read_version = _plan_line().id, _plan_line().version
     rm_id = user("rm@example.gov").id
     db.session.commit()
@@ -72,10 +73,12 @@ def test_simultaneous_service_updates_one_wins(app):
 
     def edit(name: str, amount: str) -> None:
         with app.app_context():
+            with transactions_write_locked(False):  # as on the edit page: a read, then the form is posted
+                read_version = db.session.get(BudgetLine, line_id).version
+                db.session.rollback()
+            barrier.wait()
             actor = db.session.get(type(user("rm@example.gov")), rm_id)
             line = db.session.get(BudgetLine, line_id)
-            read_version = line.version
-            barrier.wait()
             try:
                 budget_lines.update_line(actor, line, same_line_with(line, amount), read_version)
                 db.session.commit()

@@ -172,9 +172,9 @@ def test_ten_simultaneous_approvals_one_wins(app):
     def approve() -> None:
         with app.app_context():
             try:
+                barrier.wait()
                 actor = db.session.get(type(user("rm@example.gov")), manager_id)
                 request = db.session.get(TravelRequest, request_id)
-                barrier.wait()
                 workflow.transition(actor, request, Transition.APPROVE)
                 db.session.commit()
                 outcome = "approved"

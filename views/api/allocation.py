@@ -12,6 +12,7 @@ from services.allocation_problems import AllocationSettings, build_problem
 from services.permissions import Action
 from views.api.core import ApiDoc, BadRequest, actor, json_body, operation, page_args, paginated
 from views.api.schemas import AllocationRunRequestSchema, AllocationRunSchema
+from views.transactions import reads_until_write
 
 run_schema = AllocationRunSchema()
 
@@ -56,6 +57,7 @@ def _settings(data: dict) -> AllocationSettings:
         status=201,
     ),
 )
+@reads_until_write  # a long solve or parse before one write: no lock held meanwhile
 def create_run(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
     body = AllocationRunRequestSchema().load(json_body())

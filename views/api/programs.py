@@ -52,6 +52,7 @@ from views.api.program_schemas import (
     SelectionRequestSchema,
     SelectionRunSchema,
 )
+from views.transactions import reads_until_write
 
 award_schema = AwardSchema()
 notice_schema = FundingNoticeSchema()
@@ -347,6 +348,7 @@ def patch_funding_notice(notice_id: int):
         body_required=False,
     ),
 )
+@reads_until_write  # a long solve or parse before one write: no lock held meanwhile
 def run_notice_selection(notice_id: int):
     require_programs(actor())
     notice = db.get_or_404(FundingNotice, notice_id)

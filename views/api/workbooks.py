@@ -10,6 +10,7 @@ from services.errors import ValidationError
 from services.permissions import Action
 from views.api.core import ApiDoc, actor, operation
 from views.exports import workbook_response
+from views.transactions import reads_until_write
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -48,6 +49,7 @@ def export_workbook(scenario_id: int):
         status=201,
     ),
 )
+@reads_until_write  # a long solve or parse before one write: no lock held meanwhile
 def create_import(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
     upload = request.files.get("file")

@@ -15,10 +15,12 @@ from services.permissions import Action
 from services.selection_results import run_summary
 from views.access import requires
 from views.programs.core import bp, manages
+from views.transactions import reads_until_write
 
 
 @bp.route("/notices/<int:notice_id>/selection", methods=["POST"])
 @manages()
+@reads_until_write  # a long solve or parse before one write: no lock held meanwhile
 def run_selection(notice_id: int):
     notice = db.get_or_404(FundingNotice, notice_id)
     try:
