@@ -87,7 +87,8 @@ def change_password(user: User, current: str, new: str) -> None:
     check_password_strength(new)
     user.password_hash = hash_password(new)
     end_all_sessions(user)
-    record_event(user, "user.password_change", "user", user.id)
+    revoked = revoke_all_tokens(user)
+    record_event(user, "user.password_change", "user", user.id, reason=_tokens_revoked(revoked))
 
 
 def check_password_strength(password: str) -> None:
@@ -125,12 +126,17 @@ def update_user(
     if role in (Role.DIVISION_HEAD, Role.STAFF) and division is None:
         raise ValidationError("Choose a division.", fields={"division": "Division heads and staff need a division."})
     before = snapshot(user)
-    ends_sessions = (user.active and not active) or role != user.role
+    deactivated = user.active and not active
+    ends_sessions = deactivated or role != user.role
     user.name, user.role, user.division, user.active = name.strip(), role, division, active
     if ends_sessions:
         user.session_version += 1
+    # For good: reactivating the user later must not bring back tokens that may have leaked meanwhile.
+    revoked = revoke_all_tokens(user) if deactivated else 0
     db.session.flush()
-    record_event(actor, "user.update", "user", user.id, before=before, after=snapshot(user))
+    record_event(
+        actor, "user.update", "user", user.id, before=before, after=snapshot(user), reason=_tokens_revoked(revoked)
+    )
 
 
 def load_session_user(session_id: str) -> User | None:
@@ -165,6 +171,21 @@ def revoke_token(actor: User, token: ApiToken) -> None:
         token.revoked_at = utcnow()
         db.session.flush()
         record_event(actor, "api_token.revoke", "api_token", token.id)
+
+
+def revoke_all_tokens(user: User) -> int:
+    """Revoke every live token of the user (on a password change or deactivation); return how many."""
+    result = db.session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount
+
+
+def _tokens_revoked(count: int) -> str:
+    return f"{count} API token{'' if count == 1 else 's'} revoked." if count else ""
 
 
 def user_for_token(token: str) -> User | None:

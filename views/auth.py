@@ -90,7 +90,10 @@ def change_password():
         else:
             db.session.commit()
             login_user(current_user._get_current_object())  # keep this session; every other one has ended
-            flash("Your password has changed. Every other session has been signed out.", "success")
+            flash(
+                "Your password has changed. Every other session has been signed out and your API tokens revoked.",
+                "success",
+            )
             return redirect(url_for("auth.profile"))
     return render_template(
         "auth/profile.html",
