@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import gzip
 import hashlib
 import secrets
+from pathlib import Path
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -20,6 +23,9 @@ _hasher = PasswordHasher()  # argon2id with the library's current recommended pa
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 TOKEN_PREFIX = "apn_"  # noqa: S105 - a visible prefix, not a secret
 MIN_PASSWORD_LENGTH = 12
+MIN_DISTINCT_CHARACTERS = 5
+# Django's list of 20,000 common passwords (Royce Williams'); provenance in fixtures/README.md.
+COMMON_PASSWORDS = Path(__file__).resolve().parent.parent / "fixtures" / "common-passwords.txt.gz"
 
 
 class ThrottledError(PermissionDenied):
@@ -84,29 +90,59 @@ def sign_out(user: User) -> None:
 def change_password(user: User, current: str, new: str) -> None:
     if not _verify(user.password_hash, current):
         raise ValidationError("Your current password is not right.", fields={"current_password": "Not right."})
-    check_password_strength(new)
+    check_password_strength(new, email=user.email, current_hash=user.password_hash)
     user.password_hash = hash_password(new)
     end_all_sessions(user)
     revoked = revoke_all_tokens(user)
     record_event(user, "user.password_change", "user", user.id, reason=_tokens_revoked(revoked))
 
 
-def check_password_strength(password: str) -> None:
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    with gzip.open(COMMON_PASSWORDS, "rt", encoding="utf-8") as lines:
+        return frozenset(line.strip() for line in lines)
+
+
+def password_problem(password: str, *, email: str, current_hash: str | None = None) -> str | None:
+    """What is wrong with a new password, or None: the one password policy (pages, API and CLI)."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(
-            "The password is too short.",
-            fields={"password": f"Use at least {MIN_PASSWORD_LENGTH} characters."},
-        )
+        return f"Use at least {MIN_PASSWORD_LENGTH} characters."
+    if len(set(password)) < MIN_DISTINCT_CHARACTERS:  # "aaaaaaaaaaaa", "abababababab"
+        return "Use more than a few different characters."
+    name = email.strip().lower().partition("@")[0]
+    if len(name) >= 3 and name in password.lower():  # shorter names would refuse too many good passwords
+        return f"Don't use your email's name (“{name}”) in the password."
+    if password.strip().lower() in _common_passwords():
+        return "That is one of the most common passwords. Choose another."
+    if current_hash is not None and _verify(current_hash, password):
+        return "That is your current password. Choose a new one."
+    return None
+
+
+def check_password_strength(password: str, *, email: str, current_hash: str | None = None) -> None:
+    problem = password_problem(password, email=email, current_hash=current_hash)
+    if problem is not None:
+        raise ValidationError(f"Choose another password: {problem}", fields={"password": problem})
 
 
 def create_user(
-    actor: User | None, *, email: str, name: str, role: Role, division: Division | None, password: str
+    actor: User | None,
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    division: Division | None,
+    password: str,
+    check_password: bool = True,
 ) -> User:
+    """`check_password=False` is for the demo office only, whose password is documented anyway."""
     email = email.strip().lower()
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
         raise ValidationError("That email is taken.", fields={"email": "A user with this email exists."})
     if role in (Role.DIVISION_HEAD, Role.STAFF) and division is None:
         raise ValidationError("Choose a division.", fields={"division": "Division heads and staff need a division."})
+    if check_password:
+        check_password_strength(password, email=email)
     user = User(email=email, name=name.strip(), role=role, division=division, password_hash=hash_password(password))
     db.session.add(user)
     db.session.flush()

@@ -13,6 +13,7 @@ from services import accounts
 from services.errors import ValidationError
 from services.permissions import Action
 from views.access import requires
+from views.feedback import show_domain_error
 
 bp = Blueprint("auth", __name__)
 
@@ -85,8 +86,7 @@ def change_password():
         try:
             accounts.change_password(current_user, form.current_password.data, form.password.data)
         except ValidationError as exc:
-            db.session.rollback()
-            form.current_password.errors.extend(exc.fields.values())
+            show_domain_error(form, exc)  # on the field it is about: current or new password
         else:
             db.session.commit()
             login_user(current_user._get_current_object())  # keep this session; every other one has ended
