@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from commands import register_commands
 from config import SECRET_KEY_FILE, Config, TestConfig, config_from_environment, instance_secret_key
@@ -22,6 +23,9 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:  # never a key anyone can read in the source
         key_file = app.config.get("SECRET_KEY_FILE") or Path(app.instance_path) / SECRET_KEY_FILE
         app.config["SECRET_KEY"] = instance_secret_key(Path(key_file))
+    if app.config["TRUSTED_PROXIES"]:  # the client's address as the proxies saw it (sign-in throttling, logs)
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path) / "migrations"))
     login_manager.init_app(app)

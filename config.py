@@ -16,6 +16,15 @@ def _default_database_url() -> str:
     return f"sqlite:///{BASE_DIR / 'instance' / 'apportion.sqlite3'}"
 
 
+def _whole_number(name: str, default: int) -> int:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit():
+        raise RuntimeError(f"{name} must be a whole number of 0 or more, not {text!r}")
+    return int(text)
+
+
 class Config:
     ENV_NAME = os.environ.get("APPORTION_ENV", "development")
     # Unset: the app factory makes a random key once in instance/secret_key (see instance_secret_key).
@@ -35,8 +44,15 @@ class Config:
     # "refuse" (default) or "warn". An administrator can change it in the app.
     FUNDS_CONTROL = os.environ.get("FUNDS_CONTROL", "refuse")
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-password")
-    LOGIN_MAX_FAILURES = 5
-    LOGIN_LOCKOUT_MINUTES = 15
+    # Sign-in throttling (services.accounts.Throttle): free failures per account from one address
+    # and from all addresses, then a delay from the first to the longest, doubling with each failure.
+    LOGIN_FREE_FAILURES = 5
+    LOGIN_ACCOUNT_FREE_FAILURES = 20
+    LOGIN_FIRST_DELAY_SECONDS = 30
+    LOGIN_MAX_DELAY_SECONDS = 15 * 60
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (werkzeug's ProxyFix).
+    # 0 trusts none: the address is the connection's, and a client can't forge it with a header.
+    TRUSTED_PROXIES = _whole_number("TRUSTED_PROXIES", 0)
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     APP_VERSION = "0.1.0"
 

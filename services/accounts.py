@@ -6,7 +6,9 @@ import datetime as dt
 import functools
 import gzip
 import hashlib
+import math
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -29,7 +31,31 @@ COMMON_PASSWORDS = Path(__file__).resolve().parent.parent / "fixtures" / "common
 
 
 class ThrottledError(PermissionDenied):
-    """Too many failed sign-ins for this email or address."""
+    """Too many recent failed sign-ins for this account: try again after `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """Growing delays after failed sign-ins, counted per account and per account × address.
+
+    Never per address alone: behind a proxy, or in one office, every account shares an
+    address, and one person's typos must not refuse a colleague's right password.
+    """
+
+    free_failures: int = 5  # from one address, before the first delay
+    account_free_failures: int = 20  # from every address together (guessing spread over addresses)
+    first_delay: dt.timedelta = dt.timedelta(seconds=30)  # then doubling with each further failure
+    max_delay: dt.timedelta = dt.timedelta(minutes=15)
+    window: dt.timedelta = dt.timedelta(hours=24)  # older failures are forgotten
+
+    def delay(self, failures: int, free: int) -> dt.timedelta:
+        if failures < free:
+            return dt.timedelta(0)
+        return min(self.first_delay * 2 ** min(failures - free, 30), self.max_delay)
 
 
 def hash_password(password: str) -> str:
@@ -43,25 +69,45 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def _recent_failures(email: str, remote_addr: str, window: dt.timedelta) -> int:
-    since = utcnow() - window
-    return db.session.scalar(
-        sa.select(sa.func.count(LoginAttempt.id)).where(
-            LoginAttempt.at >= since,
-            sa.or_(LoginAttempt.email == email, LoginAttempt.remote_addr == remote_addr),
-        )
+def _failures(email: str, since: dt.datetime, remote_addr: str | None = None) -> tuple[int, dt.datetime | None]:
+    """How many failures since `since` for the account (from one address, if given), and the latest."""
+    query = sa.select(sa.func.count(LoginAttempt.id), sa.func.max(LoginAttempt.at)).where(
+        LoginAttempt.email == email, LoginAttempt.at >= since
     )
+    if remote_addr is not None:
+        query = query.where(LoginAttempt.remote_addr == remote_addr)
+    count, latest = db.session.execute(query).one()
+    return count, latest
 
 
-def authenticate(
-    email: str, password: str, remote_addr: str, *, max_failures: int, lockout_minutes: int
-) -> User | None:
-    """The user for these credentials, or None. Raises ThrottledError after too many failures."""
-    email = email.strip().lower()
-    window = dt.timedelta(minutes=lockout_minutes)
-    if _recent_failures(email, remote_addr, window) >= max_failures:
+def retry_after(email: str, remote_addr: str, throttle: Throttle) -> int:
+    """Seconds until this account may try again from this address (0: now)."""
+    now = utcnow()
+    since = now - throttle.window
+    waits = []
+    for count, latest, free in (
+        (*_failures(email, since, remote_addr), throttle.free_failures),
+        (*_failures(email, since), throttle.account_free_failures),
+    ):
+        if latest is not None:
+            waits.append((latest + throttle.delay(count, free) - now).total_seconds())
+    return max(0, math.ceil(max(waits, default=0)))
+
+
+def _wait_text(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'' if seconds == 1 else 's'}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'' if minutes == 1 else 's'}"
+
+
+def authenticate(email: str, password: str, remote_addr: str, throttle: Throttle) -> User | None:
+    """The user for these credentials, or None. Raises ThrottledError while the account must wait."""
+    email, remote_addr = email.strip().lower(), remote_addr[:64]
+    wait = retry_after(email, remote_addr, throttle)
+    if wait:
         raise ThrottledError(
-            f"Too many failed sign-ins. Wait {lockout_minutes} minutes and try again, or ask an administrator."
+            f"Too many failed sign-ins for this account. Try again in {_wait_text(wait)}.", retry_after=wait
         )
     user = db.session.scalar(sa.select(User).where(User.email == email))
     if user is None:
@@ -69,10 +115,14 @@ def authenticate(
     elif user.active and _verify(user.password_hash, password):
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
+        # The person at this address knows the password: their own earlier typos no longer count.
+        db.session.execute(
+            sa.delete(LoginAttempt).where(LoginAttempt.email == email, LoginAttempt.remote_addr == remote_addr)
+        )
         record_event(user, "user.sign_in", "user", user.id)
         db.session.flush()
         return user
-    db.session.add(LoginAttempt(email=email, remote_addr=remote_addr))
+    db.session.add(LoginAttempt(email=email, remote_addr=remote_addr, at=utcnow()))
     db.session.flush()
     return None
 

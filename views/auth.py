@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -25,6 +26,16 @@ def _safe_next(target: str | None) -> str:
     return url_for("dashboard.index")
 
 
+def _throttle() -> accounts.Throttle:
+    config = current_app.config
+    return accounts.Throttle(
+        free_failures=config["LOGIN_FREE_FAILURES"],
+        account_free_failures=config["LOGIN_ACCOUNT_FREE_FAILURES"],
+        first_delay=dt.timedelta(seconds=config["LOGIN_FIRST_DELAY_SECONDS"]),
+        max_delay=dt.timedelta(seconds=config["LOGIN_MAX_DELAY_SECONDS"]),
+    )
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -34,16 +45,12 @@ def login():
     if form.validate_on_submit():
         try:
             user = accounts.authenticate(
-                form.email.data,
-                form.password.data,
-                request.remote_addr or "unknown",
-                max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-                lockout_minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"],
+                form.email.data, form.password.data, request.remote_addr or "unknown", _throttle()
             )
         except accounts.ThrottledError as exc:
-            db.session.commit()
-            form.email.errors.append(exc.message)
-            return render_template("auth/login.html", form=form), 429
+            db.session.rollback()  # a refused attempt is not counted: the delay doesn't grow while waiting
+            form.password.errors.append(exc.message)
+            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(exc.retry_after)}
         db.session.commit()
         if user is not None:
             session.clear()  # a fresh session on sign-in (no fixation)
