@@ -172,7 +172,7 @@ def password_problem(password: str, *, email: str, current_hash: str | None = No
 def check_password_strength(password: str, *, email: str, current_hash: str | None = None) -> None:
     problem = password_problem(password, email=email, current_hash=current_hash)
     if problem is not None:
-        raise ValidationError(f"Choose another password: {problem}", fields={"password": problem})
+        raise ValidationError(f"Choose another password. {problem}", fields={"password": problem})
 
 
 def create_user(

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from models import Division, RequestStatus, StaffingRequest, TravelRequest, db
 
 
-def _workbook_text(client, scenario_id: int) -> str:
+def _workbook_text(client, scenario_id: int, sheets: tuple[str, ...] | None = None) -> str:
     response = client.get(f"/scenarios/{scenario_id}/export.xlsx")
     assert response.status_code == 200
     data = response.data
@@ -22,10 +22,23 @@ def _workbook_text(client, scenario_id: int) -> str:
         return "\n".join(
             str(value)
             for sheet in workbook.worksheets
+            if sheets is None or sheet.title in sheets
             for row in sheet.iter_rows(values_only=True)
             for value in row
             if value is not None
         )
+
+
+def _staffing_kinds(division_code: str, scenario_id: int, *, other: bool) -> set[str]:
+    """Kinds of approved staffing (rows of the Staffing sheet) of a division, or of every other one."""
+    division_id = db.session.scalar(sa.select(Division.id).where(Division.code == division_code))
+    inside = StaffingRequest.division_id != division_id if other else StaffingRequest.division_id == division_id
+    found = db.session.scalars(
+        sa.select(StaffingRequest).where(
+            StaffingRequest.scenario_id == scenario_id, StaffingRequest.status == RequestStatus.APPROVED, inside
+        )
+    )
+    return {record.kind.label for record in found}
 
 
 def _traces(division_code: str, scenario_id: int, *, other: bool) -> set[str]:
@@ -60,6 +73,10 @@ def test_a_division_sees_only_its_own_requests_in_the_workbook(client, auth, ema
     assert [trace for trace in others if trace in text] == []
     assert "request of another division" in text  # their lines stay, so totals still add up
     assert any(trace in text for trace in own)  # and the division's own requests are there
+    other_kinds = _staffing_kinds("IP", plan.id, other=True) - _staffing_kinds("IP", plan.id, other=False)
+    assert other_kinds, "the demo has other divisions' approved staffing"
+    staffing = _workbook_text(client, plan.id, ("Staffing",))
+    assert [kind for kind in other_kinds if kind in staffing] == []  # nor their positions in the Staffing sheet
 
 
 @pytest.mark.parametrize("email", ["rm@example.gov", "viewer@example.gov"])
@@ -70,3 +87,5 @@ def test_resource_managers_and_viewers_see_every_division(client, auth, email):
     missing = [trace for trace in _traces("IP", plan.id, other=True) if trace not in text]
     assert missing == []
     assert "request of another division" not in text
+    staffing = _workbook_text(client, plan.id, ("Staffing",))
+    assert [kind for kind in _staffing_kinds("IP", plan.id, other=True) if kind not in staffing] == []
