@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
+import tempfile
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
-DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused by a production start
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name in the instance folder, used when SECRET_KEY is unset
 
 
 def _default_database_url() -> str:
     return f"sqlite:///{BASE_DIR / 'instance' / 'apportion.sqlite3'}"
 
 
+def _whole_number(name: str, default: int) -> int:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit():
+        raise RuntimeError(f"{name} must be a whole number of 0 or more, not {text!r}")
+    return int(text)
+
+
 class Config:
     ENV_NAME = os.environ.get("APPORTION_ENV", "development")
-    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    # Unset: the app factory makes a random key once in instance/secret_key (see instance_secret_key).
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
+    SECRET_KEY_FILE: str | None = None  # another place for that file (tests); default instance/secret_key
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _default_database_url()
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
@@ -30,8 +44,15 @@ class Config:
     # "refuse" (default) or "warn". An administrator can change it in the app.
     FUNDS_CONTROL = os.environ.get("FUNDS_CONTROL", "refuse")
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-password")
-    LOGIN_MAX_FAILURES = 5
-    LOGIN_LOCKOUT_MINUTES = 15
+    # Sign-in throttling (services.accounts.Throttle): free failures per account from one address
+    # and from all addresses, then a delay from the first to the longest, doubling with each failure.
+    LOGIN_FREE_FAILURES = 5
+    LOGIN_ACCOUNT_FREE_FAILURES = 20
+    LOGIN_FIRST_DELAY_SECONDS = 30
+    LOGIN_MAX_DELAY_SECONDS = 15 * 60
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (werkzeug's ProxyFix).
+    # 0 trusts none: the address is the connection's, and a client can't forge it with a header.
+    TRUSTED_PROXIES = _whole_number("TRUSTED_PROXIES", 0)
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     APP_VERSION = "0.1.0"
 
@@ -44,9 +65,31 @@ class ProductionConfig(Config):
 class TestConfig(Config):
     ENV_NAME = "test"
     TESTING = True
-    SECRET_KEY = "test-secret"  # noqa: S105 - tests only
+    SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - the public development key: tests only, refused in production
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
     DEMO_PASSWORD = "demo-password"  # noqa: S105 - the documented demo password
+
+
+def instance_secret_key(path: Path) -> str:
+    """The key in `path`, made once (random, mode 0600) if the file doesn't exist yet.
+
+    Published with a hard link from a private temporary file, so that when two
+    workers start at once one key wins and neither reads a half-written file.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key-")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(48))
+            with contextlib.suppress(FileExistsError):  # another worker made it first: use theirs
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
+    key = path.read_text().strip()
+    if len(key) < 32:
+        raise RuntimeError(f"{path} holds no usable secret key: delete it to make a new one, or set SECRET_KEY")
+    return key
 
 
 def config_from_environment() -> type[Config]:

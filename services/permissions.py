@@ -22,6 +22,7 @@ class Action(enum.StrEnum):
     REQUEST_TRAVEL = "request_travel"  # draft travel (staff for themselves, heads for their division)
     REQUEST_STAFFING = "request_staffing"  # draft staffing requests (division heads)
     DECIDE_REQUESTS = "decide_requests"  # approve, return, reject (the review queue)
+    COMMENT_ON_REQUESTS = "comment_on_requests"  # within the requests the user may see (can_see_division)
     MANAGE_PROGRAMS = "manage_programs"  # awards, funding notices, proposals, scores, running selection
     AWARD_SELECTION = "award_selection"  # turn a selection into awards (commits the money)
     READ_AUDIT = "read_audit"
@@ -41,6 +42,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.REQUEST_TRAVEL: frozenset({Role.STAFF, Role.DIVISION_HEAD}),
     Action.REQUEST_STAFFING: frozenset({Role.DIVISION_HEAD}),
     Action.DECIDE_REQUESTS: frozenset({Role.RESOURCE_MANAGER}),
+    # Those who take part in the request workflow. Viewers change nothing; administrators run
+    # users, settings and reference data and have no part in the budget workflow.
+    Action.COMMENT_ON_REQUESTS: frozenset({Role.RESOURCE_MANAGER, Role.DIVISION_HEAD, Role.STAFF}),
     # Programs belong to International Programs: its head and staff, and the resource
     # managers; other divisions' people read them (see can_manage_programs).
     Action.MANAGE_PROGRAMS: frozenset({Role.RESOURCE_MANAGER, Role.DIVISION_HEAD, Role.STAFF}),

@@ -29,7 +29,7 @@ from models.base import utcnow
 from services.audit import record_event
 from services.errors import ConflictError, FundsError, PermissionDenied, ValidationError
 from services.funds import check_funds, lock_appropriations
-from services.permissions import can_see_division
+from services.permissions import Action, can, can_see_division
 from services.request_lines import PlannedLine, appropriations_charged, planned_lines, remove_lines, write_lines
 from services.settings import funds_control
 
@@ -210,7 +210,7 @@ def comments_of(request: Request) -> list[RequestComment]:
 
 
 def add_comment(actor: User, request: Request, body: str) -> RequestComment:
-    if not can_view(actor, request):
+    if not (can(actor, Action.COMMENT_ON_REQUESTS) and can_view(actor, request)):
         raise PermissionDenied("You can't comment on this request.")
     if not body.strip():
         raise ValidationError("Write a comment first.", fields={"comment": "Required."})

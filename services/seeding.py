@@ -433,6 +433,7 @@ def _create_users(spec: dict[str, Any], codes: _Codes, password: str) -> None:
             role=Role(user["role"]),
             division=codes.divisions[user["division"]],
             password=password,
+            check_password=False,  # the documented demo password (DEMO_PASSWORD), never in production
         )
 
 

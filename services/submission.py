@@ -33,6 +33,8 @@ from models.base import utcnow
 from money import from_cents
 from services.budget_queries import LineFilter, totals_by
 from services.errors import ValidationError
+from services.permissions import can_see_division
+from services.request_queries import visible_to
 
 
 def latest_of_kind(kind: ScenarioKind, before_year: int | None = None) -> Scenario | None:
@@ -87,7 +89,7 @@ def _columns(keys_and_labels: dict[tuple, tuple[str, ...]], py: dict, cy: dict, 
     ]
 
 
-def _staffing(scenarios: tuple[Scenario, Scenario, Scenario]) -> list[StaffingRow]:
+def _staffing(scenarios: tuple[Scenario, Scenario, Scenario], actor: User) -> list[StaffingRow]:
     fte: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 3)
     cost: dict[str, list[int]] = defaultdict(lambda: [0] * 3)
     for index, scenario in enumerate(scenarios):
@@ -98,6 +100,7 @@ def _staffing(scenarios: tuple[Scenario, Scenario, Scenario]) -> list[StaffingRo
                 sa.and_(BudgetLine.source == LineSource.STAFFING, BudgetLine.source_id == StaffingRequest.id),
             )
             .where(BudgetLine.scenario_id == scenario.id, BudgetLine.fiscal_year == scenario.budget_year)
+            .where(visible_to(actor, StaffingRequest))  # heads and staff: their division's requests only
             .group_by(StaffingRequest.id)
         )
         for request, cents in rows:
@@ -106,12 +109,13 @@ def _staffing(scenarios: tuple[Scenario, Scenario, Scenario]) -> list[StaffingRo
     return [StaffingRow(kind, *fte[kind], *(from_cents(c) for c in cost[kind])) for kind in sorted(fte)]
 
 
-def _trips(plan: Scenario) -> list[TripRow]:
+def _trips(plan: Scenario, actor: User) -> list[TripRow]:
     trips = db.session.scalars(
         sa.select(TravelRequest)
         .where(
             TravelRequest.scenario_id == plan.id,
             TravelRequest.status.in_([RequestStatus.APPROVED, RequestStatus.SUBMITTED]),
+            visible_to(actor, TravelRequest),  # heads and staff: their division's trips only
         )
         .options(
             so.selectinload(TravelRequest.legs),
@@ -137,8 +141,16 @@ def _trips(plan: Scenario) -> list[TripRow]:
     )
 
 
-def detail_rows(scenario: Scenario) -> Iterator[DetailRow]:
-    """Every line, streamed in id order with its keys by code (bounded memory for large scenarios)."""
+# A line a request wrote names the request (and a traveler) in its description.
+_REQUEST_SOURCES = {LineSource.TRAVEL.value: "Travel", LineSource.STAFFING.value: "Staffing"}
+
+
+def detail_rows(scenario: Scenario, actor: User | None = None) -> Iterator[DetailRow]:
+    """Every line, streamed in id order with its keys by code (bounded memory for large scenarios).
+
+    Lines that another division's requests wrote keep their amounts (the totals stay whole) but
+    not their descriptions, for an actor who may not see that division's requests.
+    """
     names = {
         model: dict(db.session.execute(sa.select(model.id, column)).tuples().all())
         for model, column in (
@@ -164,11 +176,18 @@ def detail_rows(scenario: Scenario) -> Iterator[DetailRow]:
             country=countries.get(row.country_id),
             priority=names[Priority].get(row.priority_id),
             program_type=names[ProgramType].get(row.program_type_id),
-            description=row.description,
+            description=_described(row, actor),
             stage=str(row.stage),
             source=str(row.source),
             amount=from_cents(row.amount_cents),
         )
+
+
+def _described(row: sa.Row, actor: User | None) -> str:
+    kind = _REQUEST_SOURCES.get(str(row.source))
+    if kind is None or actor is None or can_see_division(actor, row.division_id):
+        return row.description
+    return f"{kind} request of another division"
 
 
 def build_workbook(
@@ -208,7 +227,7 @@ def build_workbook(
         regions=list(db.session.scalars(sa.select(Region.code).order_by(Region.code))),
         priorities=list(db.session.scalars(sa.select(Priority.code).order_by(Priority.sort_order))),
         program_types=list(db.session.scalars(sa.select(ProgramType.code).order_by(ProgramType.code))),
-        staffing=_staffing((actual, enacted, plan)),
-        travel=_trips(plan),
-        detail=detail_rows(plan),
+        staffing=_staffing((actual, enacted, plan), actor),
+        travel=_trips(plan, actor),
+        detail=detail_rows(plan, actor),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -13,6 +14,7 @@ from services import accounts
 from services.errors import ValidationError
 from services.permissions import Action
 from views.access import requires
+from views.feedback import show_domain_error
 
 bp = Blueprint("auth", __name__)
 
@@ -24,6 +26,16 @@ def _safe_next(target: str | None) -> str:
     return url_for("dashboard.index")
 
 
+def _throttle() -> accounts.Throttle:
+    config = current_app.config
+    return accounts.Throttle(
+        free_failures=config["LOGIN_FREE_FAILURES"],
+        account_free_failures=config["LOGIN_ACCOUNT_FREE_FAILURES"],
+        first_delay=dt.timedelta(seconds=config["LOGIN_FIRST_DELAY_SECONDS"]),
+        max_delay=dt.timedelta(seconds=config["LOGIN_MAX_DELAY_SECONDS"]),
+    )
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -33,16 +45,12 @@ def login():
     if form.validate_on_submit():
         try:
             user = accounts.authenticate(
-                form.email.data,
-                form.password.data,
-                request.remote_addr or "unknown",
-                max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-                lockout_minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"],
+                form.email.data, form.password.data, request.remote_addr or "unknown", _throttle()
             )
         except accounts.ThrottledError as exc:
-            db.session.commit()
-            form.email.errors.append(exc.message)
-            return render_template("auth/login.html", form=form), 429
+            db.session.rollback()  # a refused attempt is not counted: the delay doesn't grow while waiting
+            form.password.errors.append(exc.message)
+            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(exc.retry_after)}
         db.session.commit()
         if user is not None:
             session.clear()  # a fresh session on sign-in (no fixation)
@@ -85,12 +93,14 @@ def change_password():
         try:
             accounts.change_password(current_user, form.current_password.data, form.password.data)
         except ValidationError as exc:
-            db.session.rollback()
-            form.current_password.errors.extend(exc.fields.values())
+            show_domain_error(form, exc)  # on the field it is about: current or new password
         else:
             db.session.commit()
             login_user(current_user._get_current_object())  # keep this session; every other one has ended
-            flash("Your password has changed. Every other session has been signed out.", "success")
+            flash(
+                "Your password has changed. Every other session has been signed out and your API tokens revoked.",
+                "success",
+            )
             return redirect(url_for("auth.profile"))
     return render_template(
         "auth/profile.html",

@@ -13,7 +13,7 @@ from services import request_workflow as workflow
 from services import requests as request_service
 from services.audit import history
 from services.errors import ConflictError, DomainError
-from services.permissions import Action
+from services.permissions import Action, can
 from services.reference import division_choices, division_member_choices
 from services.request_lines import request_lines, staffing_allowance, travel_allowance, unfunded_years
 from services.request_queries import KINDS, RequestFilter, list_requests, travel_plan
@@ -161,7 +161,7 @@ def show(kind: str, request_id: int):
         comments=workflow.comments_of(record),
         events=history(f"{kind}_request", record.id),
         decision_form=DecisionForm(data={"version": record.version}),
-        comment_form=CommentForm(),
+        comment_form=CommentForm() if can(current_user, Action.COMMENT_ON_REQUESTS) else None,
         unfunded=unfunded_years(record) if kind == "staffing" else [],
     )
 
@@ -239,7 +239,7 @@ def act(kind: str, request_id: int, action: str):
 
 
 @bp.route("/<any(travel, staffing):kind>/<int:request_id>/comment", methods=["POST"])
-@requires(Action.READ)
+@requires(Action.COMMENT_ON_REQUESTS)
 def comment(kind: str, request_id: int):
     record = _load(kind, request_id)
     form = CommentForm()

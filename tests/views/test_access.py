@@ -103,7 +103,7 @@ EXPECTED: dict[str, frozenset[Role] | str] = {
     "requests.edit": frozenset({Role.STAFF, Role.DIVISION_HEAD}),  # the author and their division's head
     "requests.delete": EVERYONE,
     "requests.act": EVERYONE,
-    "requests.comment": EVERYONE,
+    "requests.comment": frozenset({Role.RESOURCE_MANAGER, Role.DIVISION_HEAD, Role.STAFF}),  # not viewers, admins
     "api.list_travel_request": EVERYONE,
     "api.get_travel_request": EVERYONE,
     "api.create_travel_request": frozenset({Role.STAFF, Role.DIVISION_HEAD}),

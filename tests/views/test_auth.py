@@ -47,7 +47,7 @@ def test_next_only_goes_to_this_site(client):
 
 
 def test_failed_sign_ins_are_throttled(app, client, auth):
-    limit = app.config["LOGIN_MAX_FAILURES"]
+    limit = app.config["LOGIN_FREE_FAILURES"]
     for _ in range(limit):
         assert auth.login("viewer@example.gov", "wrong-password").status_code == 401
     response = auth.login("viewer@example.gov", DEMO_PASSWORD)  # even the right password waits
