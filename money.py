@@ -59,8 +59,8 @@ def to_cents(amount: Decimal) -> int:
     return int(quantize(amount) * 100)
 
 
-def from_cents(cents: int | None) -> Decimal:
-    return (Decimal(cents or 0) / 100).quantize(CENT)
+def from_cents(cents: int | Decimal | None) -> Decimal:
+    return quantize(Decimal(cents or 0) / 100)
 
 
 def money_str(cents: int | None) -> str:
@@ -68,11 +68,17 @@ def money_str(cents: int | None) -> str:
     return f"{from_cents(cents):.2f}"
 
 
-def format_dollars(cents: int | None) -> str:
-    """Pages show whole dollars with grouping: $1,234,567 (negative as -$1,234)."""
-    dollars = quantize(from_cents(cents)).to_integral_value(rounding=ROUND_HALF_UP)
-    sign = "-" if dollars < 0 else ""
-    return f"{sign}${abs(dollars):,}"
+def format_dollars(cents: int | Decimal | None) -> str:
+    """Pages show an amount as held: $1,234,567, or $1,234.50 where it has cents (negative as -$1,234).
+
+    Never rounded to the dollar: a trip of $3,323.50 must read the same on its page, on its
+    committed line and in the status of funds, and a total must read as the sum of its rows.
+    """
+    amount = from_cents(cents)
+    sign = "-" if amount < 0 else ""
+    if amount == amount.to_integral_value():
+        return f"{sign}${abs(int(amount)):,}"
+    return f"{sign}${abs(amount):,.2f}"
 
 
 def format_amount(text: str | None) -> str:

@@ -1,0 +1,98 @@
+"""One rounding rule, as people read it: an amount on a page is the amount held, to the cent.
+
+A trip's cost reads the same on its page, on its committed line and as the move in
+Committed in the status of funds; a total on a page reads as the sum of its rows.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from helpers import csrf_from
+
+from models import BudgetLine, LineSource, RequestStatus, Scenario, TravelRequest, db
+from money import parse_money, to_cents
+
+_AMOUNT = r"-?\$[0-9,]+(?:\.[0-9]{2})?"
+
+
+def _cents(text: str) -> int:
+    """A page's amount back in cents: '-$1,234.50' -> -123450."""
+    return to_cents(parse_money(text.strip().replace("$", ""), allow_grouping=True))
+
+
+def _after(html: str, label: str) -> str:
+    """The amount in the <dd> after the <dt> that reads `label`."""
+    match = re.search(rf"<dt>{re.escape(label)}</dt>\s*<dd[^>]*>({_AMOUNT})</dd>", html)
+    assert match, f"no {label!r} on the page"
+    return match.group(1)
+
+
+def _committed(client, request: TravelRequest) -> int:
+    html = client.get(f"/appropriations/{request.appropriation_id}?scenario={request.scenario_id}").get_data(
+        as_text=True
+    )
+    return _cents(_after(html, "Committed"))
+
+
+def test_a_trip_with_cents_reads_the_same_from_its_page_to_the_status_of_funds(client, auth):
+    # The demo's submitted trips include ones costing 50 cents past a dollar ($3,463.50).
+    trip = db.session.scalars(
+        sa.select(TravelRequest)
+        .where(TravelRequest.status == RequestStatus.SUBMITTED, TravelRequest.total_cents % 100 != 0)
+        .order_by(TravelRequest.id)
+    ).first()
+    assert trip is not None
+    trip_id, cents = trip.id, trip.total_cents
+    auth.login("rm@example.gov")
+    committed_before = _committed(client, trip)
+
+    page = client.get(f"/requests/travel/{trip_id}").get_data(as_text=True)
+    shown_total = re.search(rf'data-testid="request-total">({_AMOUNT})<', page).group(1)
+    assert _cents(shown_total) == cents
+    assert _cents(_after(page, "This request")) == cents
+
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    response = client.post(
+        f"/requests/travel/{trip_id}/approve", data={"csrf_token": csrf_from(page), "version": version}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+
+    line = db.session.scalar(
+        sa.select(BudgetLine).where(BudgetLine.source == LineSource.TRAVEL, BudgetLine.source_id == trip_id)
+    )
+    assert line.amount_cents == cents
+    page = client.get(f"/requests/travel/{trip_id}").get_data(as_text=True)
+    lines_table = page[page.index('data-testid="request-lines"') :]
+    shown_line = re.search(rf'<td class="money">({_AMOUNT})</td>', lines_table).group(1)
+    assert _cents(shown_line) == cents
+    assert _committed(client, db.session.get(TravelRequest, trip_id)) - committed_before == cents
+
+
+def _rows_and_total(html: str, heading: str) -> tuple[list[int], int]:
+    table = html[html.index(f"<h2>{heading}</h2>") :]
+    table = table[: table.index("</table>")]
+    body, foot = table.split("<tfoot>")
+    rows = [_cents(a) for a in re.findall(rf'<td class="money">({_AMOUNT})</td>', body)]
+    total = _cents(re.search(rf'<td class="money">({_AMOUNT})</td>', foot).group(1))
+    return rows, total
+
+
+def test_a_scenarios_total_reads_as_the_sum_of_its_rows(client, auth):
+    auth.login("viewer@example.gov")
+    checked = 0
+    for scenario_id in db.session.scalars(sa.select(Scenario.id).order_by(Scenario.id)):
+        html = client.get(f"/scenarios/{scenario_id}").get_data(as_text=True)
+        rows, total = _rows_and_total(html, "By appropriation")
+        assert sum(rows) == total, f"scenario {scenario_id}"
+        # And each row reads as the cents its lines hold.
+        held = db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(BudgetLine.amount_cents), 0)).where(
+                BudgetLine.scenario_id == scenario_id
+            )
+        )
+        assert total == held
+        checked += bool(rows)
+    assert checked
