@@ -99,6 +99,7 @@ class ApplyPlan:
     replaced_cents: int
     new_count: int
     new_cents: int
+    cents_added: int = 0  # what the funds have beyond the run's whole dollars, on its lines too
 
 
 def _codes(model) -> dict[str, int]:
@@ -192,7 +193,9 @@ def _plan(run: AllocationRun) -> tuple[ApplyPlan, dict[str, Appropriation], sa.C
         )
     ).one()
     allocated = _allocated_cents(run, appropriations, replaced)
-    return ApplyPlan(int(count), int(cents), len(allocated), sum(allocated)), appropriations, replaced, allocated
+    whole = sum(to_cents(Decimal(a["amount"])) for a in run.result.get("allocations", []))
+    plan = ApplyPlan(int(count), int(cents), len(allocated), sum(allocated), sum(allocated) - whole)
+    return plan, appropriations, replaced, allocated
 
 
 def apply_plan(run: AllocationRun) -> ApplyPlan:

@@ -1,7 +1,8 @@
 """One rounding rule, as people read it: an amount on a page is the amount held, to the cent.
 
 A trip's cost reads the same on its page, on its committed line and as the move in
-Committed in the status of funds; a total on a page reads as the sum of its rows.
+Committed in the status of funds; a total on a page reads as the sum of its rows; allocating
+every dollar leaves $0 available, as the run's page said it would.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
-from helpers import csrf_from
+from helpers import allocation_run_id, appropriation, csrf_from, plan_scenario
 
 from models import BudgetLine, LineSource, RequestStatus, Scenario, TravelRequest, db
 from money import parse_money, to_cents
@@ -96,3 +97,26 @@ def test_a_scenarios_total_reads_as_the_sum_of_its_rows(client, auth):
         assert total == held
         checked += bool(rows)
     assert checked
+
+
+def test_allocating_every_dollar_leaves_0_available_as_the_page_promised(client, auth):
+    plan = plan_scenario()
+    incle = appropriation("INCLE", 2027)
+    run_id = allocation_run_id(plan)  # "Allocate every dollar of each appropriation" is the default
+    auth.login("rm@example.gov")
+    page = client.get(f"/allocation-runs/{run_id}").get_data(as_text=True)
+    preview = re.search(r'data-testid="apply-plan">(.*?)</p>', page, re.S).group(1)
+    promised = _cents(re.search(rf"totalling ({_AMOUNT})", preview).group(1))
+    assert "$0.50 its funds have beyond them" in preview  # INCLE FY2027 has 50 cents past a dollar
+
+    response = client.post(f"/allocation-runs/{run_id}/apply", data={"csrf_token": csrf_from(page)})
+    assert response.status_code == 302
+    db.session.expire_all()
+    written = db.session.scalar(
+        sa.select(sa.func.sum(BudgetLine.amount_cents)).where(
+            BudgetLine.source == LineSource.ALLOCATION, BudgetLine.source_id == run_id
+        )
+    )
+    assert written == promised
+    html = client.get(f"/appropriations/{incle.id}?scenario={plan.id}").get_data(as_text=True)
+    assert _after(html, "Available") == "$0"
