@@ -7,6 +7,7 @@ every dollar leaves $0 available, as the run's page said it would.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import sqlalchemy as sa
@@ -14,6 +15,7 @@ from helpers import allocation_run_id, appropriation, csrf_from, plan_scenario
 
 from models import BudgetLine, LineSource, RequestStatus, Scenario, TravelRequest, db
 from money import parse_money, to_cents
+from services.dashboard import build_dashboard, working_scenario
 
 _AMOUNT = r"-?\$[0-9,]+(?:\.[0-9]{2})?"
 
@@ -120,3 +122,17 @@ def test_allocating_every_dollar_leaves_0_available_as_the_page_promised(client,
     assert written == promised
     html = client.get(f"/appropriations/{incle.id}?scenario={plan.id}").get_data(as_text=True)
     assert _after(html, "Available") == "$0"
+
+
+def test_a_charts_table_reads_as_the_status_of_funds(client, auth):
+    # The dashboard's chart table floored cents: Planned read a dollar short of the table below it.
+    auth.login("viewer@example.gov")
+    html = client.get("/").get_data(as_text=True)
+    chart = html[html.index('id="chart-allotted-planned-and-obligated-by-appropriation"') :]
+    chart = chart[: chart.index("</figure>")]
+    funds = build_dashboard(working_scenario(), dt.date.today()).funds
+    assert any(status.planned_cents % 100 for status in funds)  # the demo plans amounts with cents
+    for status in funds:
+        row = re.search(rf'<th scope="row">{re.escape(status.appropriation.label)}</th>(.*?)</tr>', chart, re.S)
+        shown = [_cents(a) for a in re.findall(rf'<td class="money">({_AMOUNT})</td>', row.group(1))]
+        assert shown == [status.allotted_cents, status.planned_cents, status.obligated_cents]
