@@ -62,6 +62,15 @@ def test_directives_become_rules_and_bring_program_types_into_the_grid(app):
     assert all("program_type" in cell["key"] for cell in problem["cells"])
 
 
+def test_a_directives_cents_round_so_the_law_holds(app):
+    """Solved in whole dollars, "not less than $1,000,000.50" must be $1,000,001, "not more than" rounds down."""
+    directive = appropriation("INCLE", 2027).directives[0]
+    directive.min_cents, directive.max_cents = 100_000_050, 200_000_099
+    rules = build_problem(plan_scenario(), AllocationSettings())["rules"]
+    rule = next(r for r in rules if r["id"] == f"directive-{directive.id}")
+    assert (rule["min"], rule["max"]) == (1_000_001, 2_000_000)
+
+
 def test_without_directives_the_grid_is_region_by_priority(app):
     problem = build_problem(plan_scenario(), AllocationSettings(include_directives=False))
     assert len(problem["cells"]) == 7 * 4
