@@ -2,6 +2,14 @@
 
 One rounding rule (half up to the cent) lives here, and every conversion
 between cents, Decimal and text goes through this module. No float, ever.
+
+From a cost estimate to the status of funds: each estimated item is rounded to
+the cent once (quantize), a request's lines hold exactly its total, and every
+page shows an amount as held (format_dollars never rounds cents away), so what a
+person reads for a request is its lines and the move in Committed. A total is
+summed in cents and then formatted, never summed from formatted rows. The
+planner solves in whole dollars; the cents a fund has beyond them go back on
+its lines when an allocation is applied (services/allocation.py).
 """
 
 from __future__ import annotations
