@@ -2,6 +2,14 @@
 
 One rounding rule (half up to the cent) lives here, and every conversion
 between cents, Decimal and text goes through this module. No float, ever.
+
+From a cost estimate to the status of funds: each estimated item is rounded to
+the cent once (quantize), a request's lines hold exactly its total, and every
+page shows an amount as held (format_dollars never rounds cents away), so what a
+person reads for a request is its lines and the move in Committed. A total is
+summed in cents and then formatted, never summed from formatted rows. The
+planner solves in whole dollars; the cents a fund has beyond them go back on
+its lines when an allocation is applied (services/allocation.py).
 """
 
 from __future__ import annotations
@@ -59,8 +67,8 @@ def to_cents(amount: Decimal) -> int:
     return int(quantize(amount) * 100)
 
 
-def from_cents(cents: int | None) -> Decimal:
-    return (Decimal(cents or 0) / 100).quantize(CENT)
+def from_cents(cents: int | Decimal | None) -> Decimal:
+    return quantize(Decimal(cents or 0) / 100)
 
 
 def money_str(cents: int | None) -> str:
@@ -68,11 +76,17 @@ def money_str(cents: int | None) -> str:
     return f"{from_cents(cents):.2f}"
 
 
-def format_dollars(cents: int | None) -> str:
-    """Pages show whole dollars with grouping: $1,234,567 (negative as -$1,234)."""
-    dollars = quantize(from_cents(cents)).to_integral_value(rounding=ROUND_HALF_UP)
-    sign = "-" if dollars < 0 else ""
-    return f"{sign}${abs(dollars):,}"
+def format_dollars(cents: int | Decimal | None) -> str:
+    """Pages show an amount as held: $1,234,567, or $1,234.50 where it has cents (negative as -$1,234).
+
+    Never rounded to the dollar: a trip of $3,323.50 must read the same on its page, on its
+    committed line and in the status of funds, and a total must read as the sum of its rows.
+    """
+    amount = from_cents(cents)
+    sign = "-" if amount < 0 else ""
+    if amount == amount.to_integral_value():
+        return f"{sign}${abs(int(amount)):,}"
+    return f"{sign}${abs(amount):,.2f}"
 
 
 def format_amount(text: str | None) -> str:

@@ -24,8 +24,10 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from money import quantize
 
 # Number formats (Excel codes).
-MONEY = "#,##0"  # whole dollars, as the design asks for every summary
-MONEY_CENTS = "#,##0.00"  # the Detail sheet's editable amounts show their cents
+# Amounts show their cents, as the pages do: a whole-dollar format showed a trip of $3,323.50 as
+# 3,324 and a total as a dollar off the rows above it.
+MONEY = "#,##0.00"
+MONEY_CENTS = MONEY  # the Detail sheet's editable amounts
 PERCENT = "0.0%"
 FTE = "0.00"
 DATE = "yyyy-mm-dd"

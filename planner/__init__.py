@@ -4,6 +4,7 @@ Pure Python and PuLP; no web framework. The public interface:
 
     problem = parse_problem(json_dict)      # or load_problem(path); raises InvalidProblem
     result = solve(problem)                 # Result; result.to_json() is allocation-result/1
+    i = remainder_home(problem, allocations, fund_id, cents)  # which allocation takes a fund's cents
     curve = sweep(problem, "INCLE-FY27")    # Sweep; curve.to_json() is allocation-sweep/1
 
     proposals = parse_selection(json_dict)  # or load_selection(path); raises InvalidProblem
@@ -15,6 +16,7 @@ and on the command line ``python -m planner solve|sweep|select``.
 from planner.errors import Infeasible, InvalidProblem, PlannerError, SolverError, TimeLimitReached
 from planner.problem import Cell, Fund, Options, Problem, Rule, Segment, load_problem, parse_problem
 from planner.result import Allocation, Binding, CellTotal, Conflict, FundTotal, Result
+from planner.rounding import remainder_home
 from planner.selection import select
 from planner.selection_problem import (
     Proposal,
@@ -69,6 +71,7 @@ __all__ = [
     "load_selection",
     "parse_problem",
     "parse_selection",
+    "remainder_home",
     "select",
     "solve",
     "sweep",

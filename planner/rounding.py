@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from planner.constraints import Constraint
+from planner.constraints import Constraint, all_constraints
 from planner.grid import Grid
 from planner.money import floor_dollars
+from planner.problem import Problem
 
 SNAP = 1e-4  # dollars: nearer than this to a whole dollar is solver noise, not a fraction
 _EPS = 1e-6  # dollars: breaches smaller than this are float noise in the repair search
@@ -159,3 +160,53 @@ class _Repair:
         below = rhs - activity if constraint.sense in (">=", "==") else 0.0
         above = activity - rhs if constraint.sense in ("<=", "==") else 0.0
         return max(below, above, 0.0)
+
+
+def remainder_home(
+    problem: Problem,
+    allocations: Sequence[tuple[Mapping[str, str], str, Decimal]],
+    fund_id: str,
+    remainder: Decimal,
+) -> int | None:
+    """Which of ``allocations`` ((cell key, fund, dollars)) can take ``remainder`` more from ``fund_id``.
+
+    For a fund whose available has cents beyond the whole dollars it was solved in: the
+    largest of its allocations that takes them without breaking a rule (or breaking one
+    further), so the fund ends spent to the cent. The fund's own total is left out of the
+    check: the caller adds exactly what the fund has. None when no allocation can.
+    """
+    grid = Grid.of(problem)
+
+    def named(key: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+        return tuple(sorted(dict(key).items()))  # stored JSON may not keep the keys' order
+
+    pair_of = {
+        (named(dict(problem.cells[pair.cell].key)), problem.funds[pair.fund].id): p for p, pair in enumerate(grid.pairs)
+    }
+    amounts = [Decimal(0)] * len(grid.pairs)
+    pairs: list[int | None] = []
+    for key, fund, amount in allocations:
+        p = pair_of.get((named(key), fund))
+        pairs.append(p)
+        if p is not None:
+            amounts[p] += amount
+    rows_of: dict[int, list[Constraint]] = defaultdict(list)
+    for constraint in all_constraints(grid):
+        if constraint.kind == "fund":
+            continue
+        for part in constraint.parts:
+            for p in part.total.pairs:
+                rows_of[p].append(constraint)
+    candidates = sorted(
+        (i for i, (_, fund, amount) in enumerate(allocations) if fund == fund_id and pairs[i] is not None),
+        key=lambda i: (-allocations[i][2], i),
+    )
+    for i in candidates:
+        p = pairs[i]
+        before = [row.shortfall(row.activity(amounts)) for row in rows_of[p]]
+        amounts[p] += remainder
+        after = [row.shortfall(row.activity(amounts)) for row in rows_of[p]]
+        amounts[p] -= remainder
+        if all(a <= b for a, b in zip(after, before, strict=True)):
+            return i
+    return None

@@ -24,7 +24,7 @@ from models import (
     db,
 )
 from models.base import utcnow
-from money import to_cents
+from money import from_cents, to_cents
 from services.allocation_problems import (
     AllocationSettings,
     fund_id,
@@ -99,13 +99,47 @@ class ApplyPlan:
     replaced_cents: int
     new_count: int
     new_cents: int
+    cents_added: int = 0  # what the funds have beyond the run's whole dollars, on its lines too
 
 
 def _codes(model) -> dict[str, int]:
     return {code: record_id for record_id, code in db.session.execute(sa.select(model.id, model.code))}
 
 
-def _new_lines(run: AllocationRun, appropriations: dict[str, Appropriation]) -> list[BudgetLine]:
+def _allocated_cents(
+    run: AllocationRun, appropriations: dict[str, Appropriation], replaced: sa.ColumnElement[bool]
+) -> list[int]:
+    """Each allocation's cents: the planner's whole dollars, plus, for a fund to be spent in full,
+    the cents its available has beyond the whole dollars it was solved in, on the one allocation
+    that can take them breaking no rule, so the fund ends at $0.00 available."""
+    allocations = run.result.get("allocations", [])
+    cents = [to_cents(Decimal(a["amount"])) for a in allocations]
+    funds = run.problem.get("funds", [])
+    spent_in_full = [f["id"] for f in funds if f.get("spend") == "all" and f["id"] in appropriations]
+    if not spent_in_full:
+        return cents
+    problem = parse(run.problem)
+    as_dollars = [(a["key"], a["fund"], Decimal(a["amount"])) for a in allocations]
+    for fund in spent_in_full:
+        record = appropriations[fund]
+        kept = db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(BudgetLine.amount_cents), 0)).where(
+                BudgetLine.scenario_id == run.scenario_id,
+                BudgetLine.appropriation_id == record.id,
+                sa.not_(replaced),
+            )
+        )
+        allocated = sum(c for a, c in zip(allocations, cents, strict=True) if a["fund"] == fund)
+        remainder = record.allotted_cents - int(kept) - allocated
+        if not 0 < remainder < 100:
+            continue  # nothing left, or more than rounding left (the scenario changed since the run)
+        home = planner.remainder_home(problem, as_dollars, fund, from_cents(remainder))
+        if home is not None:
+            cents[home] += remainder
+    return cents
+
+
+def _new_lines(run: AllocationRun, appropriations: dict[str, Appropriation], cents: list[int]) -> list[BudgetLine]:
     regions, priorities, program_types = _codes(Region), _codes(Priority), _codes(ProgramType)
     division_id = db.session.scalar(sa.select(Division.id).where(Division.code == APPLYING_DIVISION))
     object_class_id = program_object_class_id()
@@ -134,7 +168,7 @@ def _new_lines(run: AllocationRun, appropriations: dict[str, Appropriation]) -> 
                 priority_id=priorities[key["priority"]],
                 program_type_id=program_types.get(key.get("program_type")) if key.get("program_type") else None,
                 description=f"Allocation run {run.id}: {names}",
-                amount_cents=to_cents(Decimal(allocation["amount"])),
+                amount_cents=cents[index],
                 stage=LineStage.PLANNED,
                 source=LineSource.ALLOCATION,
                 source_id=run.id,
@@ -151,15 +185,21 @@ def _targets(run: AllocationRun) -> tuple[dict[str, Appropriation], sa.ColumnEle
     return appropriations, lines_replaced_on_apply(run.scenario, settings, funds_in_run)
 
 
-def apply_plan(run: AllocationRun) -> ApplyPlan:
-    _, replaced = _targets(run)
+def _plan(run: AllocationRun) -> tuple[ApplyPlan, dict[str, Appropriation], sa.ColumnElement[bool], list[int]]:
+    appropriations, replaced = _targets(run)
     count, cents = db.session.execute(
         sa.select(sa.func.count(BudgetLine.id), sa.func.coalesce(sa.func.sum(BudgetLine.amount_cents), 0)).where(
             replaced
         )
     ).one()
-    allocations = run.result.get("allocations", [])
-    return ApplyPlan(int(count), int(cents), len(allocations), sum(to_cents(Decimal(a["amount"])) for a in allocations))
+    allocated = _allocated_cents(run, appropriations, replaced)
+    whole = sum(to_cents(Decimal(a["amount"])) for a in run.result.get("allocations", []))
+    plan = ApplyPlan(int(count), int(cents), len(allocated), sum(allocated), sum(allocated) - whole)
+    return plan, appropriations, replaced, allocated
+
+
+def apply_plan(run: AllocationRun) -> ApplyPlan:
+    return _plan(run)[0]
 
 
 def apply_run(actor: User, run: AllocationRun) -> ApplyPlan:
@@ -172,9 +212,8 @@ def apply_run(actor: User, run: AllocationRun) -> ApplyPlan:
         )
     if not run.scenario.is_editable:
         raise WorkflowError(f"The scenario {run.scenario.name} is {run.scenario.status.value}; unlock it first.")
-    appropriations, replaced = _targets(run)
-    plan = apply_plan(run)
-    new_lines = _new_lines(run, appropriations)
+    plan, appropriations, replaced, allocated = _plan(run)
+    new_lines = _new_lines(run, appropriations, allocated)
     db.session.execute(sa.delete(BudgetLine).where(replaced))
     db.session.add_all(new_lines)
     db.session.flush()

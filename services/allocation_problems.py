@@ -12,7 +12,7 @@ value per dollar.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 import sqlalchemy as sa
 
@@ -144,8 +144,9 @@ def _fund_label(scenario: Scenario, appropriation: Appropriation) -> str:
     return label
 
 
-def _whole_dollars(cents: int) -> int:
-    return int((Decimal(cents) / 100).to_integral_value(rounding=ROUND_FLOOR))
+def _whole_dollars(cents: int, *, up: bool = False) -> int:
+    """The planner solves in whole dollars: money to spend rounds down, a legal minimum up (so it holds)."""
+    return int((Decimal(cents) / 100).to_integral_value(rounding=ROUND_CEILING if up else ROUND_FLOOR))
 
 
 def region_need() -> dict[str, Decimal]:
@@ -272,7 +273,7 @@ def _rules(appropriations: list[Appropriation], settings: AllocationSettings) ->
                     "where": {**directive.where, "fund": [fund_id(appropriation)]},
                 }
                 if directive.min_cents is not None:
-                    rule["min"] = _whole_dollars(directive.min_cents)
+                    rule["min"] = _whole_dollars(directive.min_cents, up=True)
                 if directive.max_cents is not None:
                     rule["max"] = _whole_dollars(directive.max_cents)
                 rules.append(rule)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from models import Award, AwardFunding, AwardStatus, Priority, ProgramType, Region, db
+from money import from_cents
 
 
 @dataclass(frozen=True)
@@ -90,11 +91,11 @@ class YearMatrix:
         return sum(self.cells.values())
 
     def chart_series(self) -> list[dict]:
-        """One bar series per column, whole dollars per fiscal year (for _charts.grouped_bar_chart)."""
+        """One bar series per column, dollars per fiscal year to the cent (for _charts.grouped_bar_chart)."""
         return [
             {
                 "name": column,
-                "values": [self.cell(year, column) // 100 for year in self.years],
+                "values": [from_cents(self.cell(year, column)) for year in self.years],
                 "css_class": f"chart-series-{index % 8 + 1}",
             }
             for index, column in enumerate(self.columns)

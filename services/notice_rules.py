@@ -170,8 +170,8 @@ def describe(rule: NoticeRule) -> str:
     ):
         if value is None:
             continue
-        if text == "amount":  # exact: a rule's cents must survive the round trip
-            quantity = format_dollars(value) if value % 100 == 0 else f"${from_cents(value):,}"
+        if text == "amount":  # exact: a rule's cents survive the round trip (the page rule keeps them)
+            quantity = format_dollars(value)
         elif text == "share":
             quantity = f"{Decimal(value) / 100:g}%"
         else:

@@ -36,30 +36,31 @@ OVERDRAFT_TYPED = "999,999,999"
 
 # ---- money as the pages show it ------------------------------------------------
 
-_DOLLARS = re.compile(r"^(-?)\$(\d{1,3}(?:,\d{3})*)$")
+_DOLLARS = re.compile(r"^(-?)\$(\d{1,3}(?:,\d{3})*)(?:\.(\d{2}))?$")
 
 
 def parse_dollars(text: str) -> int:
-    """'$1,234,567' or '-$1,234' → whole dollars (and proof the page formats money so)."""
+    """'$1,234,567', '$1,234.50' or '-$1,234' → cents (and proof the page formats money so)."""
     match = _DOLLARS.match(text.strip())
-    assert match, f"not money as the pages show it ($1,234,567): {text!r}"
-    value = int(match.group(2).replace(",", ""))
+    assert match, f"not money as the pages show it ($1,234,567 or $1,234.50): {text!r}"
+    value = int(match.group(2).replace(",", "")) * 100 + int(match.group(3) or 0)
     return -value if match.group(1) else value
 
 
 def show_dollars(cents: int) -> str:
-    """Cents → whole dollars rounded half away from zero, grouped: 12_500_050 → '$125,001'."""
+    """Cents as held, grouped, cents shown only when there are some: 12_500_050 → '$125,000.50'."""
     whole, rest = divmod(abs(cents), 100)
-    whole += rest >= 50
-    return f"{'-' if cents < 0 and whole else ''}${whole:,}"
+    sign = "-" if cents < 0 else ""
+    return f"{sign}${whole:,}.{rest:02d}" if rest else f"{sign}${whole:,}"
 
 
 def test_show_dollars_matches_the_page_rule():
-    assert show_dollars(12_500_050) == "$125,001"
-    assert show_dollars(12_500_049) == "$125,000"
-    assert show_dollars(-12_500_050) == "-$125,001"
-    assert show_dollars(-30) == "$0"
-    assert parse_dollars("-$1,234,567") == -1_234_567
+    assert show_dollars(12_500_050) == "$125,000.50"
+    assert show_dollars(12_500_000) == "$125,000"
+    assert show_dollars(-12_500_050) == "-$125,000.50"
+    assert show_dollars(-30) == "-$0.30"
+    assert parse_dollars("-$1,234,567") == -123_456_700
+    assert parse_dollars("$1,234.05") == 123_405
 
 
 # ---- the database, read on the side (own app context, own connection) ------------
@@ -223,7 +224,7 @@ def test_resource_manager_adds_a_line_and_is_refused_an_overdraft(page: Page, li
     assert added.amount_cents == AMOUNT_CENTS, "125,000.50 must be kept to the cent"
     assert added.description == "E2E: shelter and reintegration grants, West Africa"
 
-    # The same filter shows one more line and the new total, in whole dollars (half up).
+    # The same filter shows one more line and the new total, to the cent.
     count_after, total_after = filter_lines(page, before)
     assert count_after == count_before + 1
     assert total_after == show_dollars(before.planned_cents + AMOUNT_CENTS)

@@ -77,7 +77,33 @@ def test_cents_round_trip(cents):
 
 @pytest.mark.parametrize(
     ("cents", "shown"),
-    [(0, "$0"), (123456789, "$1,234,568"), (49, "$0"), (50, "$1"), (-150000, "-$1,500"), (None, "$0")],
+    [
+        (0, "$0"),
+        (123456700, "$1,234,567"),
+        (123456789, "$1,234,567.89"),
+        (332350, "$3,323.50"),
+        (49, "$0.49"),
+        (-150000, "-$1,500"),
+        (-5, "-$0.05"),
+        (None, "$0"),
+    ],
 )
-def test_pages_show_whole_dollars_rounded_half_up(cents, shown):
+def test_pages_show_an_amount_as_held(cents, shown):
+    # Whole dollars read as $1,234,567; an amount with cents shows them, never rounded away.
     assert format_dollars(cents) == shown
+
+
+def _shown_cents(text: str) -> int:
+    """Read a page's amount back: '-$1,234.50' -> -123450."""
+    return to_cents(parse_money(text.replace("$", ""), allow_grouping=True))
+
+
+@given(st.integers(min_value=-(10**15), max_value=10**15))
+def test_what_a_page_shows_is_what_is_held(cents):
+    assert _shown_cents(format_dollars(cents)) == cents
+
+
+@given(st.lists(st.integers(min_value=-(10**12), max_value=10**12), max_size=30))
+def test_a_total_reads_as_the_sum_of_its_rows(rows):
+    # Sum the cents, then format: the total a page shows is the sum of the rows it shows.
+    assert _shown_cents(format_dollars(sum(rows))) == sum(_shown_cents(format_dollars(row)) for row in rows)

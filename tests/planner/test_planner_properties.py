@@ -8,11 +8,11 @@ from typing import Any
 from unittest.mock import patch
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from planner_helpers import run
 
-from planner import Result, parse_problem
+from planner import Result, parse_problem, remainder_home
 from planner.constraints import all_constraints
 from planner.grid import Grid, Group
 
@@ -153,3 +153,43 @@ def test_grouping_cells_changes_nothing(data: dict[str, Any]) -> None:
     assert plain.status == grouped.status
     if grouped.status == "optimal":
         assert plain.objective == pytest.approx(grouped.objective, rel=1e-9, abs=1e-6)
+
+
+def _breaches(constraints: list, amounts: list[Decimal]) -> list[Decimal]:
+    return [c.shortfall(c.activity(amounts)) for c in constraints]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(), st.integers(1, 99))
+def test_a_funds_cents_go_where_they_break_no_rule_or_nowhere(data: dict[str, Any], cents: int) -> None:
+    """The cents a fund has beyond the whole dollars it was solved in: the allocation chosen to take
+    them breaks no rule further (its fund's own total aside), and none is chosen only if every one would."""
+    result = run(data)
+    if result.status != "optimal":
+        return
+    parsed = parse_problem(data)
+    grid = Grid.of(parsed)
+    index = {(parsed.cells[p.cell].key, parsed.funds[p.fund].id): i for i, p in enumerate(grid.pairs)}
+    rows = [c for c in all_constraints(grid) if c.kind != "fund"]
+    allocations = [(dict(a.key), a.fund, Decimal(a.amount)) for a in result.allocations]
+    amounts = [Decimal(0)] * len(grid.pairs)
+    for a in result.allocations:
+        amounts[index[(a.key, a.fund)]] = Decimal(a.amount)
+    before = _breaches(rows, amounts)
+    remainder = Decimal(cents) / 100
+
+    def fits(i: int) -> bool:
+        moved = list(amounts)
+        moved[index[(result.allocations[i].key, result.allocations[i].fund)]] += remainder
+        return all(after <= was for after, was in zip(_breaches(rows, moved), before, strict=True))
+
+    for fund in parsed.funds:
+        home = remainder_home(parsed, allocations, fund.id, remainder)
+        own = [i for i, a in enumerate(result.allocations) if a.fund == fund.id]
+        event("no allocation can take the cents" if home is None else "an allocation takes the cents")
+        if home is None:
+            assert not any(fits(i) for i in own)
+        else:
+            assert home in own
+            assert fits(home)
+            assert allocations[home][2] == max(allocations[i][2] for i in own if fits(i))  # the largest that fits

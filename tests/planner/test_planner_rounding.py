@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from planner_helpers import cell, fund, problem
+from planner_helpers import cell, fund, key, problem
 
 from planner import parse_problem
 from planner.constraints import all_constraints
 from planner.grid import Grid
-from planner.rounding import round_to_dollars
+from planner.rounding import remainder_home, round_to_dollars
 
 
 def _round(data: dict, solved: dict[tuple[str, str], float]) -> tuple[dict[tuple[str, str], int], list, Grid]:
@@ -73,3 +73,17 @@ def test_what_cannot_be_repaired_is_reported_exactly() -> None:
     (breach,) = breaches
     assert breach.constraint.id == "third"
     assert breach.off == abs(Decimal(amounts[("A/x", "F")]) - Decimal("0.3334") * 10)
+
+
+def test_a_funds_cents_go_to_its_largest_allocation_that_breaks_no_rule() -> None:
+    # Solved in whole dollars, the fund had $300.59: the 59 cents must land somewhere.
+    data = problem([cell("AF", max=200), cell("EAP")], [fund("F", 300, "all")])
+    at_cap = [(key("AF"), "F", Decimal(200)), (key("EAP"), "F", Decimal(100))]
+    assert remainder_home(parse_problem(data), at_cap, "F", Decimal("0.59")) == 1  # AF's cap is met
+    below_cap = [(key("EAP"), "F", Decimal(120)), (key("AF"), "F", Decimal(180))]
+    assert remainder_home(parse_problem(data), below_cap, "F", Decimal("0.59")) == 1  # the largest
+
+
+def test_cents_that_no_allocation_can_take_stay_unallocated() -> None:
+    data = problem([cell("AF", max=200)], [fund("F", 300, "all")])
+    assert remainder_home(parse_problem(data), [(key("AF"), "F", Decimal(200))], "F", Decimal("0.59")) is None

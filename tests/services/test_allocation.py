@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections import defaultdict
 
 import pytest
 import sqlalchemy as sa
-from helpers import appropriation, plan_scenario, user
+from helpers import Auth, appropriation, plan_scenario, user
 
 from models import AuditEvent, BudgetLine, LineSource, ObjectClass, RunStatus, Scenario, ScenarioStatus, db
 from services import allocation
-from services.allocation_problems import AllocationSettings, build_problem
+from services.allocation_problems import AllocationSettings, build_problem, spoken_for_cents
 from services.errors import ValidationError, WorkflowError
+from services.funds import status_of
 
 
 def _program_class_id() -> int:
@@ -59,6 +62,15 @@ def test_directives_become_rules_and_bring_program_types_into_the_grid(app):
     assert all("program_type" in cell["key"] for cell in problem["cells"])
 
 
+def test_a_directives_cents_round_so_the_law_holds(app):
+    """Solved in whole dollars, "not less than $1,000,000.50" must be $1,000,001, "not more than" rounds down."""
+    directive = appropriation("INCLE", 2027).directives[0]
+    directive.min_cents, directive.max_cents = 100_000_050, 200_000_099
+    rules = build_problem(plan_scenario(), AllocationSettings())["rules"]
+    rule = next(r for r in rules if r["id"] == f"directive-{directive.id}")
+    assert (rule["min"], rule["max"]) == (1_000_001, 2_000_000)
+
+
 def test_without_directives_the_grid_is_region_by_priority(app):
     problem = build_problem(plan_scenario(), AllocationSettings(include_directives=False))
     assert len(problem["cells"]) == 7 * 4
@@ -96,17 +108,30 @@ def test_apply_writes_the_allocation_and_keeps_other_lines(app):
     written = [line for line in after if line.source == LineSource.ALLOCATION]
     assert len(written) == len(run.result["allocations"])
     assert all(line.source_id == run.id and line.object_class_id == _program_class_id() for line in written)
-    # Every fund is spent in full, to the dollar, as the run said.
+    # Every fund is spent in full as the run said, and the cents its available had beyond the
+    # whole dollars it was solved in go on one of its lines.
     for fund in run.result["funds"]:
         appropriation_id = program_ids[fund["id"].split("-")[0]]
-        assert (
-            sum(line.amount_cents for line in written if line.appropriation_id == appropriation_id)
-            == fund["allocated"] * 100
-            == fund["available"] * 100
-        )
+        spent = sum(line.amount_cents for line in written if line.appropriation_id == appropriation_id)
+        assert fund["allocated"] == fund["available"]
+        assert 0 <= spent - fund["allocated"] * 100 < 100
     kept = sorted((line.id, line.amount_cents) for line in after if line.source != LineSource.ALLOCATION)
     assert kept == untouched
     assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "allocation_run.apply")) is not None
+
+
+def test_allocating_every_dollar_leaves_nothing_available_to_the_cent(app, client):
+    plan = plan_scenario()
+    funds = appropriation("INCLE", 2027)
+    # What the allocation has to spend (allotted less the lines it keeps) has cents in the demo.
+    assert (funds.allotted_cents - spoken_for_cents(plan, AllocationSettings(), funds)) % 100
+    run = _run()
+    allocation.apply_run(user("rm@example.gov"), run)
+    db.session.commit()
+    assert status_of(funds, plan, dt.date.today()).available_cents == 0
+    Auth(client).login("viewer@example.gov")
+    page = client.get(f"/appropriations/{funds.id}?scenario={plan.id}").get_data(as_text=True)
+    assert re.search(r"<dt>Available</dt><dd[^>]*>\$0</dd>", page)
 
 
 def _signature(line: BudgetLine) -> tuple:

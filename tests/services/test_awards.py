@@ -439,7 +439,6 @@ def test_an_allocation_keeps_the_award_lines_and_never_overdraws_the_plan(app):
     award, _ = create_award(rm, _award(funding=((2027, "INCLE", "300000"),), ends_on=dt.date(2027, 9, 30)))
     db.session.commit()
     program_funds = [appropriation("INCLE", 2027), appropriation("ESF", 2027)]
-    kept = {record.id: _kept_cents(plan, record) for record in program_funds}
     award_lines = {
         line.id: (line.source_id, line.appropriation_id, line.amount_cents, line.stage)
         for line in db.session.scalars(
@@ -463,9 +462,9 @@ def test_an_allocation_keeps_the_award_lines_and_never_overdraws_the_plan(app):
     } == award_lines
     fiscal_2027 = list(db.session.scalars(sa.select(Appropriation).where(Appropriation.fiscal_year == 2027)))
     assert not any(status.is_overdrawn for status in status_table(plan, TODAY, fiscal_2027))
-    # "Spend all": what is left of each program fund is what the whole-dollar allocation can't reach, under $1.
+    # "Spend all": nothing is left of each program fund, to the cent.
     for record in program_funds:
-        assert status_of(record, plan, TODAY).available_cents == (record.allotted_cents - kept[record.id]) % 100
+        assert status_of(record, plan, TODAY).available_cents == 0
 
 
 # --- The out-year mortgage and the award list ------------------------------------------------------------------------

@@ -93,9 +93,9 @@ def money(cents_value: int) -> str:
 
 
 def dollars_text(cents_value: int) -> str:
-    """How messages show money: whole dollars, half up, grouped: $3,255,985."""
-    whole = (abs(cents_value) + 50) // 100
-    return f"{'-' if cents_value < 0 else ''}${whole:,}"
+    """How messages show money: as held, grouped, cents where there are some: $3,255,985 or $3,255,984.50."""
+    whole, rest = divmod(abs(cents_value), 100)
+    return f"{'-' if cents_value < 0 else ''}${whole:,}" + (f".{rest:02d}" if rest else "")
 
 
 def assert_error(response, status: int, field: str | None = None) -> dict:
