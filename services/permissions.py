@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 
-from models import Role, User
+from models import LineSource, Role, User
 from services.errors import PermissionDenied
 
 
@@ -90,3 +90,16 @@ def sees_all_divisions(user: User) -> bool:
 def can_see_division(user: User, division_id: int | None) -> bool:
     """Division heads and staff see their own division's requests only."""
     return sees_all_divisions(user) or (division_id is not None and division_id == user.division_id)
+
+
+# A line a request wrote names the request (and its traveler) in its description.
+_REQUEST_LINE_KINDS = {LineSource.TRAVEL: "Travel", LineSource.STAFFING: "Staffing"}
+
+
+def line_description(user: User, source: LineSource | str, division_id: int | None, description: str) -> str:
+    """What `user` may read of a line's description: for a request of a division whose requests
+    they can't see, only the kind of request (the amount stays, so totals still add up)."""
+    kind = _REQUEST_LINE_KINDS.get(LineSource(source))
+    if kind is None or can_see_division(user, division_id):
+        return description
+    return f"{kind} request of another division"

@@ -33,7 +33,7 @@ from models.base import utcnow
 from money import from_cents
 from services.budget_queries import LineFilter, totals_by
 from services.errors import ValidationError
-from services.permissions import can_see_division
+from services.permissions import line_description
 from services.request_queries import visible_to
 
 
@@ -141,15 +141,12 @@ def _trips(plan: Scenario, actor: User) -> list[TripRow]:
     )
 
 
-# A line a request wrote names the request (and a traveler) in its description.
-_REQUEST_SOURCES = {LineSource.TRAVEL.value: "Travel", LineSource.STAFFING.value: "Staffing"}
-
-
-def detail_rows(scenario: Scenario, actor: User | None = None) -> Iterator[DetailRow]:
+def detail_rows(scenario: Scenario, actor: User) -> Iterator[DetailRow]:
     """Every line, streamed in id order with its keys by code (bounded memory for large scenarios).
 
     Lines that another division's requests wrote keep their amounts (the totals stay whole) but
-    not their descriptions, for an actor who may not see that division's requests.
+    not their descriptions, for an actor who may not see that division's requests (heads and
+    staff may not import, so a description shown this way is never written back).
     """
     names = {
         model: dict(db.session.execute(sa.select(model.id, column)).tuples().all())
@@ -176,18 +173,11 @@ def detail_rows(scenario: Scenario, actor: User | None = None) -> Iterator[Detai
             country=countries.get(row.country_id),
             priority=names[Priority].get(row.priority_id),
             program_type=names[ProgramType].get(row.program_type_id),
-            description=_described(row, actor),
+            description=line_description(actor, row.source, row.division_id, row.description),
             stage=str(row.stage),
             source=str(row.source),
             amount=from_cents(row.amount_cents),
         )
-
-
-def _described(row: sa.Row, actor: User | None) -> str:
-    kind = _REQUEST_SOURCES.get(str(row.source))
-    if kind is None or actor is None or can_see_division(actor, row.division_id):
-        return row.description
-    return f"{kind} request of another division"
 
 
 def build_workbook(

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
+from flask_login import current_user
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_dump, pre_load, validate
 
 from models import (
     FundsCategory,
@@ -22,6 +23,7 @@ from models import (
     TravelCostKind,
 )
 from money import MoneyError, money_from_json, money_str
+from services.permissions import line_description
 
 
 class Money(fields.Field):
@@ -121,6 +123,11 @@ class BudgetLineSchema(RecordSchema):
     source = fields.Enum(LineSource, by_value=True, dump_only=True)
     source_id = fields.Integer(dump_only=True, allow_none=True)
     updated_at = fields.DateTime(dump_only=True)
+
+    @post_dump(pass_original=True)
+    def _visible_description(self, data: dict, line, **_) -> dict:
+        data["description"] = line_description(current_user, line.source, line.division_id, line.description)
+        return data
 
 
 class VersionSchema(Schema):
