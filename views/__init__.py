@@ -11,6 +11,7 @@ from money import format_amount, format_dollars
 from services.permissions import Action, can
 from views import admin, allocation, api, audit, auth, budget, dashboard, exports, programs, requests, scenarios
 from views.errors import init_error_handlers
+from views.routing import IdConverter
 from views.security import init_security
 
 BLUEPRINTS = (
@@ -67,6 +68,8 @@ def _nav_items() -> list[NavItem]:
 def register_views(app: Flask) -> None:
     init_security(app)
     init_error_handlers(app)
+    # Every <int:...> in a route is a record id: bound it before the blueprints' rules are built.
+    app.url_map.converters["int"] = IdConverter
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.add_template_filter(format_dollars, "money")

@@ -21,6 +21,7 @@ from services.permissions import Action
 from views.access import requires
 from views.charts import line_chart
 from views.feedback import show_domain_error
+from views.routing import record_id
 
 bp = Blueprint("allocation", __name__)
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -62,7 +63,7 @@ def setup(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
     regions, priorities = _grid()
     form = settings_form(regions, priorities)(formdata=None)
-    reopened = db.session.get(AllocationRun, request.args.get("from_run", 0, type=int))
+    reopened = db.session.get(AllocationRun, request.args.get("from_run", 0, type=record_id))
     saved = reopened.settings if reopened is not None and reopened.scenario_id == scenario.id else None
     form.fill(AllocationSettings.from_json(saved), default_weights() | (saved or {}).get("weights", {}))
     return _setup_page(scenario, form, ProblemUploadForm(formdata=None))
