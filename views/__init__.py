@@ -11,6 +11,7 @@ from money import format_amount, format_dollars
 from services.permissions import Action, can
 from views import admin, allocation, api, audit, auth, budget, dashboard, exports, programs, requests, scenarios
 from views.errors import init_error_handlers
+from views.history import event_changes
 from views.routing import IdConverter
 from views.security import init_security
 
@@ -76,6 +77,7 @@ def register_views(app: Flask) -> None:
     app.add_template_filter(format_amount, "amount")
     app.add_template_filter(lambda cents: (cents or 0) // 100, "cents_to_dollars")
     app.add_template_global(Action)
+    app.add_template_global(event_changes)
 
     @app.context_processor
     def inject_navigation():
