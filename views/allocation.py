@@ -101,6 +101,8 @@ def upload(scenario_id: int):
             problem = json.loads(raw) if len(raw) <= MAX_UPLOAD_BYTES else None
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             upload_form.problem.errors = [f"That is not JSON: {exc}"]
+        except RecursionError:  # the json module recurses once per level
+            upload_form.problem.errors = ["That JSON is nested too deeply to be an allocation problem."]
         else:
             if not isinstance(problem, dict):
                 upload_form.problem.errors = ["Upload one allocation-problem/1 JSON object, at most 5 MB."]

@@ -9,6 +9,7 @@ covered without editing this file.
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -171,3 +172,16 @@ def test_deep_or_wrongly_typed_json_is_refused_and_changes_nothing(app, client, 
             elif response.status_code >= 400 and database_fingerprint() != before:
                 failures[method, path, repr(body)[:40]] = "refused but changed the database"
     assert failures == {}
+
+
+def test_a_deeply_nested_problem_file_is_refused_on_the_allocation_page(app, client, signed_in):
+    plan = signed_in["values"]["scenario_id"]
+    before = database_fingerprint()
+    response = client.post(
+        f"/scenarios/{plan}/allocation/upload",
+        data={"csrf_token": signed_in["csrf"], "problem": (io.BytesIO(DEEP_JSON.encode()), "problem.json")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert "nested too deeply" in response.get_data(as_text=True)
+    assert database_fingerprint() == before
