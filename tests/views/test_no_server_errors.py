@@ -103,7 +103,7 @@ def test_ids_too_large_for_the_database_are_not_found_in_every_route(app, client
     assert database_fingerprint() == before
 
 
-def test_id_like_query_parameters_too_large_never_fail_the_server(app, client, signed_in):
+def test_id_like_query_parameters_and_form_fields_too_large_never_fail_the_server(app, client, signed_in):
     before = database_fingerprint()
     failures = {}
     for rule in app.url_map.iter_rules():
@@ -114,9 +114,21 @@ def test_id_like_query_parameters_too_large_never_fail_the_server(app, client, s
             query = {name: huge for name in QUERY_NAMES}
             status = _send(client, signed_in, "GET", path, query_string=query).status_code
             if status >= 500:
-                failures[path, huge] = status
+                failures["GET", path, huge] = status
     assert failures == {}
     assert database_fingerprint() == before
+
+    # Every page form, its fields too large or not numbers at all (signing out and in aside).
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/") or "POST" not in rule.methods or rule.endpoint.startswith("auth.log"):
+            continue
+        path = _fill(rule.rule, signed_in["values"])
+        for value in (*HUGE_IDS, "x", "-1", "1e400"):
+            fields = {"csrf_token": signed_in["csrf"], **{name: value for name in QUERY_NAMES}}
+            status = _send(client, signed_in, "POST", path, data=fields).status_code
+            if status >= 500:
+                failures["POST", path, value] = status
+    assert failures == {}
 
 
 @pytest.mark.parametrize(
