@@ -13,7 +13,7 @@ import io
 import re
 
 import pytest
-from helpers import Auth, database_fingerprint, url_values, user
+from helpers import Auth, database_fingerprint, plan_scenario, url_values, user
 
 from models import ApiToken, db
 from services import accounts
@@ -196,4 +196,15 @@ def test_a_deeply_nested_problem_file_is_refused_on_the_allocation_page(app, cli
     )
     assert response.status_code == 422
     assert "nested too deeply" in response.get_data(as_text=True)
+    assert database_fingerprint() == before
+
+
+@pytest.mark.parametrize("option", ["--scenario", "--actual", "--enacted"])
+def test_the_export_command_refuses_an_id_too_large_in_one_line(app, runner, tmp_path, option):
+    args = {"--scenario": str(plan_scenario().id), option: str(2**63)}
+    before = database_fingerprint()
+    result = runner.invoke(args=["export", "submission", "--out", str(tmp_path / "out.xlsx"), *sum(args.items(), ())])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == f"error: {option}: no scenario with id {2**63}"
+    assert not (tmp_path / "out.xlsx").exists()
     assert database_fingerprint() == before
