@@ -19,7 +19,7 @@ from models import ApiToken, db
 from services import accounts
 
 RM = "rm@example.gov"
-HUGE_IDS = (str(2**63), "9" * 40)  # one past the largest 64-bit key, and far past it
+HUGE_IDS = (str(2**63), "9" * 40, "9" * 5000)  # one past the largest 64-bit key, far past it, past int()
 _INT_ARG = re.compile(r"<int:([a-z_]+)>")
 _ANY_ARG = re.compile(r"<any\(([a-z_]+)[^>]*\):[a-z_]+>")
 _OTHER_ARG = re.compile(r"<(?:[^:<>]+:)?([a-z_]+)>")
