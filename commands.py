@@ -24,6 +24,9 @@ seed_cli = AppGroup("seed", help="Load reference data, the demo office, or scale
 users_cli = AppGroup("users", help="Manage users and API tokens.")
 
 
+MAX_ID = 2**63 - 1  # the largest key the database holds
+
+
 def fail(message: str) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(2)
@@ -128,6 +131,9 @@ def export_submission(
     scenario_id: int, out: str, actual_id: int | None, enacted_id: int | None, email: str | None
 ) -> None:
     """Write the budget submission workbook of a scenario to FILE."""
+    for option, value in (("scenario", scenario_id), ("actual", actual_id), ("enacted", enacted_id)):
+        if value is not None and not 1 <= value <= MAX_ID:  # a larger id overflows the driver
+            fail(f"--{option}: no scenario with id {value}")
     scenario = db.session.get(Scenario, scenario_id)
     if scenario is None:
         fail(f"--scenario: no scenario with id {scenario_id}")

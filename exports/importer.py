@@ -6,8 +6,8 @@ clear message when the file as a whole cannot be used. No other exception
 leaves it. It knows the file, not the database: whether "INCLE FY2027" is a
 real appropriation is for the caller to decide.
 
-Order of defence: size and zip checks (exports.archive) before openpyxl opens
-anything; defusedxml under openpyxl as a second line; read-only, formula-aware
+Order of defence: size, zip and row-count checks (exports.archive) before
+openpyxl opens anything; defusedxml under openpyxl as a second line; read-only, formula-aware
 loading; a cap on rows, text and errors while reading.
 """
 

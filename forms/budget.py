@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from forms.fields import MoneyField, OptionalIdSelect, VersionedForm, options
 from models import LineSource, LineStage
@@ -110,7 +110,8 @@ class LineFilterForm(FlaskForm):
         default="id",
         validate_choice=True,
     )
-    page = IntegerField("Page", default=1, validators=[Optional()])
+    # Bounded so the offset fits the database (a larger page number was a 500).
+    page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1, max=10**9)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -68,7 +68,8 @@ class VersionedForm(FlaskForm):
     def expected_version(self) -> int:
         """The version the person saw; -1 (never current) when missing or garbled."""
         value = str(self.version.data or "")
-        return int(value) if value.isdigit() else -1
+        # Bounded: int() raises past 4,300 digits, and no version is that large.
+        return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else -1
 
 
 def options(pairs) -> list[SelectChoice]:

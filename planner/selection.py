@@ -134,7 +134,7 @@ def _score_bound(problem: SelectionProblem, selection: Selection, progress: Prog
     if proven and problem.options.gap == 0:
         return selection.score
     raw = progress.bounds.get("score")
-    if raw is None:
+    if raw is None or not math.isfinite(raw):  # HiGHS's first solutions can come before any bound
         return None
     units = math.floor(raw + 1e-6)
     return max(Decimal(units).scaleb(-problem.score_decimals), selection.score)

@@ -22,6 +22,7 @@ import os
 import signal
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
@@ -57,15 +58,19 @@ class Progress:
         return None if event is None else event.outcome
 
 
-def run_stages(spec: Spec, solver: str, deadline: Deadline) -> Progress:
-    """Solve in a worker; return what it reported by the end or by the deadline plus GRACE."""
+def run_stages(spec: Spec, solver: str, deadline: Deadline, stages: Callable[..., None] = solve_stages) -> Progress:
+    """Solve in a worker; return what it reported by the end or by the deadline plus GRACE.
+
+    ``stages`` (``solve_stages``'s signature, importable by the worker) lets a test put a
+    solve there that provably never ends, so stopping at the deadline is tested whatever
+    the machine's speed."""
     context = _context()
     receiver, sender = context.Pipe(duplex=False)
     ends_at = None if deadline.seconds is None else time.monotonic() + (deadline.remaining() or 0.0)
     progress = Progress()
     with tempfile.TemporaryDirectory(prefix="planner-select-") as tmp_dir:
         process = context.Process(
-            target=_work, args=(spec, solver, ends_at, sender, tmp_dir), name="planner-select", daemon=True
+            target=_work, args=(spec, solver, ends_at, sender, tmp_dir, stages), name="planner-select", daemon=True
         )
         process.start()
         sender.close()  # the worker holds the only writing end: its exit ends the stream
@@ -117,7 +122,9 @@ def _context() -> Any:
     return multiprocessing.get_context("spawn")
 
 
-def _work(spec: Spec, solver: str, ends_at: float | None, sender: Connection, tmp_dir: str) -> None:
+def _work(
+    spec: Spec, solver: str, ends_at: float | None, sender: Connection, tmp_dir: str, stages: Callable[..., None]
+) -> None:
     """The worker: its own process group (so that CBC dies with it), then the stages."""
     if hasattr(os, "setpgid"):
         os.setpgid(0, 0)
@@ -126,7 +133,7 @@ def _work(spec: Spec, solver: str, ends_at: float | None, sender: Connection, tm
         sender.send(("event", event))
 
     try:
-        solve_stages(spec, solver, ends_at, send, tmp_dir)
+        stages(spec, solver, ends_at, send, tmp_dir)
         sender.send(("done", None))
     except SolverError as error:
         sender.send(("error", str(error)))

@@ -79,7 +79,7 @@ def _pay_row(line: int, row: dict[str, str]) -> dict:
     numbers = {}
     for column in ("grade", "step", "year"):
         text = (row.get(column) or "").strip()
-        if not text.isascii() or not text.isdigit():
+        if not text.isascii() or not text.isdigit() or len(text) > 9:  # int() raises past 4,300 digits
             fail(column, "a whole number")
         numbers[column] = int(text)
     max_grade, max_step = PAY_LIMITS[plan]

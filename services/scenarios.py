@@ -7,7 +7,17 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import BudgetLine, FiscalYear, Scenario, ScenarioKind, ScenarioStatus, User, db
+from models import (
+    BudgetLine,
+    FiscalYear,
+    Scenario,
+    ScenarioKind,
+    ScenarioStatus,
+    StaffingRequest,
+    TravelRequest,
+    User,
+    db,
+)
 from services.audit import record_event, snapshot
 from services.awards import write_scenario_award_lines
 from services.errors import ConflictError, ValidationError, WorkflowError
@@ -83,11 +93,32 @@ def update_scenario(actor: User, scenario: Scenario, data: ScenarioInput, expect
     record_event(actor, "scenario.update", "scenario", scenario.id, before=before, after=snapshot(scenario))
 
 
+def _referred_to(scenario: Scenario) -> str | None:
+    """Why the scenario can't be deleted because records point at it (None when nothing does).
+
+    A request keeps the scenario its approval writes into; deleting the scenario under it
+    would break that link (the database refuses it), so the person is told what to change."""
+    counts = []
+    for model, noun in ((TravelRequest, "travel request"), (StaffingRequest, "staffing request")):
+        count = db.session.scalar(sa.select(sa.func.count(model.id)).where(model.scenario_id == scenario.id))
+        if count:
+            counts.append(f"{count} {noun}{'' if count == 1 else 's'}")
+    if not counts:
+        return None
+    verb = "refers" if counts == ["1 travel request"] or counts == ["1 staffing request"] else "refer"
+    return (
+        f"{' and '.join(counts)} {verb} to {scenario.name}, so it can't be deleted. "
+        "Lock it to keep it unchanged instead."
+    )
+
+
 def delete_scenario(actor: User, scenario: Scenario, expected_version: int) -> None:
     if scenario.version != expected_version:
         raise _stale(scenario.name)
     if not scenario.is_editable:
         raise WorkflowError(f"The scenario {scenario.name} is {scenario.status.value}; it can't be deleted.")
+    if refusal := _referred_to(scenario):
+        raise ConflictError(refusal)
     before = snapshot(scenario)
     line_count = db.session.scalar(sa.select(sa.func.count(BudgetLine.id)).where(BudgetLine.scenario_id == scenario.id))
     scenario_id = scenario.id

@@ -11,6 +11,8 @@ from money import format_amount, format_dollars, from_cents
 from services.permissions import Action, can, line_description
 from views import admin, allocation, api, audit, auth, budget, dashboard, exports, programs, requests, scenarios
 from views.errors import init_error_handlers
+from views.history import event_changes
+from views.routing import IdConverter
 from views.security import init_security
 from views.transactions import init_transactions
 
@@ -69,6 +71,8 @@ def register_views(app: Flask) -> None:
     init_transactions(app)  # first: the other hooks read the database
     init_security(app)
     init_error_handlers(app)
+    # Every <int:...> in a route is a record id: bound it before the blueprints' rules are built.
+    app.url_map.converters["int"] = IdConverter
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.add_template_filter(format_dollars, "money")
@@ -79,6 +83,7 @@ def register_views(app: Flask) -> None:
         lambda line: line_description(current_user, line.source, line.division_id, line.description),
         "line_description",
     )
+    app.add_template_global(event_changes)
 
     @app.context_processor
     def inject_navigation():

@@ -21,6 +21,7 @@ from services.permissions import Action
 from views.access import requires
 from views.charts import line_chart
 from views.feedback import show_domain_error
+from views.routing import record_id
 from views.transactions import reads_until_write
 
 bp = Blueprint("allocation", __name__)
@@ -63,7 +64,7 @@ def setup(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
     regions, priorities = _grid()
     form = settings_form(regions, priorities)(formdata=None)
-    reopened = db.session.get(AllocationRun, request.args.get("from_run", 0, type=int))
+    reopened = db.session.get(AllocationRun, request.args.get("from_run", 0, type=record_id))
     saved = reopened.settings if reopened is not None and reopened.scenario_id == scenario.id else None
     form.fill(AllocationSettings.from_json(saved), default_weights() | (saved or {}).get("weights", {}))
     return _setup_page(scenario, form, ProblemUploadForm(formdata=None))
@@ -103,6 +104,8 @@ def upload(scenario_id: int):
             problem = json.loads(raw) if len(raw) <= MAX_UPLOAD_BYTES else None
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             upload_form.problem.errors = [f"That is not JSON: {exc}"]
+        except RecursionError:  # the json module recurses once per level
+            upload_form.problem.errors = ["That JSON is nested too deeply to be an allocation problem."]
         else:
             if not isinstance(problem, dict):
                 upload_form.problem.errors = ["Upload one allocation-problem/1 JSON object, at most 5 MB."]

@@ -7,6 +7,7 @@ from flask import Blueprint, render_template, request, url_for
 from services.audit_queries import AuditFilter, entities, list_events
 from services.permissions import Action
 from views.access import requires
+from views.routing import record_id, whole_number
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 PER_PAGE = 50
@@ -17,10 +18,10 @@ PER_PAGE = 50
 def index():
     audit_filter = AuditFilter(
         entity=request.args.get("entity") or None,
-        entity_id=request.args.get("entity_id", type=int),
-        user_id=request.args.get("user", type=int),
+        entity_id=request.args.get("entity_id", type=record_id),
+        user_id=request.args.get("user", type=record_id),
     )
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = request.args.get("page", 1, type=whole_number(1, 10**9))
     events, total = list_events(audit_filter, page, PER_PAGE)
 
     def page_url(number: int) -> str:

@@ -22,6 +22,7 @@ from services.funds import default_scenario_for, planned_by_scenario, status_of,
 from services.permissions import Action
 from views.access import requires
 from views.feedback import show_domain_error
+from views.routing import record_id
 
 bp = Blueprint("budget", __name__)
 PER_PAGE_CHOICES = (25, 50, 100, 200)
@@ -35,7 +36,8 @@ def lines():
     per_page = request.args.get("per_page", 50, type=int)
     per_page = per_page if per_page in PER_PAGE_CHOICES else 50
     sort = filters.sort.data if not filters.sort.errors else "id"
-    page = list_lines(filters.to_filter(), sort=sort, page=filters.page.data or 1, per_page=per_page)
+    number = (filters.page.data or 1) if not filters.page.errors else 1
+    page = list_lines(filters.to_filter(), sort=sort, page=number, per_page=per_page)
     args = MultiDict(request.args)
 
     def url_with(**changes):
@@ -60,10 +62,10 @@ def new_line():
     form = BudgetLineForm()
     status = 422 if form.is_submitted() else 200
     if request.method == "GET":
-        scenario = db.session.get(Scenario, request.args.get("scenario", type=int) or 0) or working_scenario()
+        scenario = db.session.get(Scenario, request.args.get("scenario", type=record_id) or 0) or working_scenario()
         if scenario is not None:
             form.scenario.data, form.fiscal_year.data = scenario.id, scenario.budget_year
-        form.appropriation.data = request.args.get("appropriation", type=int)
+        form.appropriation.data = request.args.get("appropriation", type=record_id)
     if form.validate_on_submit():
         try:
             line, warning = budget_lines.create_line(current_user, form.to_input())
@@ -128,7 +130,7 @@ def delete_line(line_id: int):
 @bp.route("/appropriations")
 @requires(Action.READ)
 def appropriations():
-    scenario_id = request.args.get("scenario", type=int)
+    scenario_id = request.args.get("scenario", type=record_id)
     scenario = db.session.get(Scenario, scenario_id) if scenario_id else None
     records = list(
         db.session.scalars(
@@ -148,7 +150,7 @@ def appropriations():
 @requires(Action.READ)
 def appropriation(appropriation_id: int):
     record = db.get_or_404(Appropriation, appropriation_id)
-    scenario_id = request.args.get("scenario", type=int)
+    scenario_id = request.args.get("scenario", type=record_id)
     scenario = db.session.get(Scenario, scenario_id) if scenario_id else default_scenario_for(record)
     return render_template(
         "budget/appropriation.html",

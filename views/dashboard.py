@@ -11,6 +11,7 @@ from services.dashboard import build_dashboard, working_scenario
 from services.permissions import Action
 from services.reference import scenario_choices
 from views.access import requires
+from views.routing import record_id
 
 bp = Blueprint("dashboard", __name__)
 
@@ -18,7 +19,7 @@ bp = Blueprint("dashboard", __name__)
 @bp.route("/")
 @requires(Action.READ)
 def index():
-    scenario_id = request.args.get("scenario", type=int)
+    scenario_id = request.args.get("scenario", type=record_id)
     scenario = db.session.get(Scenario, scenario_id) if scenario_id else working_scenario()
     dashboard = build_dashboard(scenario, dt.date.today())
     return render_template("dashboard/index.html", dashboard=dashboard, scenarios=scenario_choices())

@@ -16,6 +16,7 @@ from services.errors import DomainError
 from services.permissions import Action
 from services.submission import build_workbook
 from views.access import requires
+from views.routing import record_id
 from views.transactions import reads_until_write
 
 bp = Blueprint("exports", __name__)
@@ -28,8 +29,8 @@ def workbook_response(scenario: Scenario):
         scenario,
         current_user,
         current_app.config["APP_VERSION"],
-        actual_id=request.args.get("actual", type=int),
-        enacted_id=request.args.get("enacted", type=int),
+        actual_id=request.args.get("actual", type=record_id),
+        enacted_id=request.args.get("enacted", type=record_id),
     )
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - send_file closes it
     write_submission(data, spool)

@@ -19,6 +19,7 @@ from services.request_lines import request_lines, staffing_allowance, travel_all
 from services.request_queries import KINDS, RequestFilter, list_requests, travel_plan
 from views.access import requires
 from views.feedback import show_domain_error
+from views.routing import record_id, whole_number
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 
@@ -35,7 +36,7 @@ def _filter() -> RequestFilter:
     return RequestFilter(
         kind=request.args.get("kind") if request.args.get("kind") in KINDS else None,
         status=RequestStatus(status) if status in set(RequestStatus) else None,
-        division_id=request.args.get("division", type=int),
+        division_id=request.args.get("division", type=record_id),
     )
 
 
@@ -75,9 +76,9 @@ def review():
 @requires(Action.READ)
 def plan():
     own = current_user.role in (Role.DIVISION_HEAD, Role.STAFF)
-    division_id = current_user.division_id if own else request.args.get("division", type=int)
+    division_id = current_user.division_id if own else request.args.get("division", type=record_id)
     division = db.session.get(Division, division_id) if division_id else None
-    fiscal_year = request.args.get("fiscal_year", type=int) or fiscal_year_of(dt.date.today())
+    fiscal_year = request.args.get("fiscal_year", type=whole_number(1900, 2200)) or fiscal_year_of(dt.date.today())
     trips = travel_plan(division.id, fiscal_year) if division else []
     return render_template(
         "requests/plan.html",

@@ -17,6 +17,7 @@ from services.scenario_compare import compare, parse_dimensions
 from services.scenarios import ScenarioInput
 from views.access import requires
 from views.feedback import show_domain_error
+from views.routing import record_id
 
 bp = Blueprint("scenarios", __name__, url_prefix="/scenarios")
 
@@ -155,8 +156,8 @@ def change_status(scenario_id: int, move: str):
 @requires(Action.READ)
 def compare_page():
     scenarios = list(db.session.scalars(db.select(Scenario).order_by(Scenario.budget_year.desc(), Scenario.name)))
-    a = db.session.get(Scenario, request.args.get("a", 0, type=int))
-    b = db.session.get(Scenario, request.args.get("b", 0, type=int))
+    a = db.session.get(Scenario, request.args.get("a", 0, type=record_id))
+    b = db.session.get(Scenario, request.args.get("b", 0, type=record_id))
     try:
         by = parse_dimensions(request.args.get("by"))
     except DomainError as exc:

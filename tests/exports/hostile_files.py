@@ -459,3 +459,30 @@ def bad_cells() -> list[Case]:
 
 def corpus() -> list[Case]:
     return [*not_zips(), *truncations(), *mutations(), *zip_attacks(), *xml_attacks(), *structure(), *bad_cells()]
+
+
+def many_rows(count: int) -> bytes:
+    """An export whose Detail sheet has `count` valid new lines: the base file's rows repeated
+    without ids or optional columns, each with its own row number, description and amount (so
+    it deflates like a real sheet, not like a zip bomb). Written as XML, because openpyxl takes
+    minutes over 300,000 rows."""
+    files = parts(base())
+    sheet = files[DETAIL_PART].decode()
+    rows = re.findall(r'<row r="(\d+)">(.*?)</row>', sheet)
+    header, samples = rows[0][1], [body for _, body in rows[1:]]
+    templates = []
+    for body in samples:
+        body = body.replace("{", "{{").replace("}", "}}")
+        body = re.sub(r' r="([A-Z]+)\d+"', r' r="\1{n}"', body)
+        body = re.sub(r'<c r="[ABGHIJ]\{n\}".*?</c>', "", body)  # new lines, optional columns empty: smaller
+        body = re.sub(r'(<c r="K\{n\}"[^>]*><is><t>)[^<]*(</t>)', r"\1Line {n}\2", body)
+        body = re.sub(r'(<c r="N\{n\}"[^>]*><v>)[^<]*(</v>)', r"\1{amount}\2", body)
+        templates.append(f'<row r="{{n}}">{body}</row>')
+    generated = "".join(
+        templates[i % len(templates)].format(n=i + 2, amount=f"{(i * 7919) % 5_000_000 + 100}.{i % 100:02d}")
+        for i in range(count)
+    )
+    start, end = sheet.index("<sheetData>"), sheet.index("</sheetData>")
+    sheet = f'{sheet[:start]}<sheetData><row r="1">{header}</row>{generated}{sheet[end:]}'
+    files[DETAIL_PART] = re.sub(r'<autoFilter ref="A1:N\d+"', f'<autoFilter ref="A1:N{count + 1}"', sheet).encode()
+    return rezip(files)

@@ -60,7 +60,7 @@ def test_infeasible_exits_1_with_a_result(tmp_path: Path) -> None:
 
 def test_time_limit_exits_1(tmp_path: Path) -> None:
     cells = [cell(f"R{i}", (1000 + i, 1.0 + i % 7 / 10), (None, 0.2)) for i in range(3000)]
-    done = _planner("solve", _write(tmp_path, problem(cells, [fund("F", 10**7, "all")])), "--time-limit", "0.001")
+    done = _planner("solve", _write(tmp_path, problem(cells, [fund("F", 10**7, "all")])), "--time-limit", "1e-9")
     assert done.returncode == 1
     assert json.loads(done.stdout)["status"] == "time_limit"
 

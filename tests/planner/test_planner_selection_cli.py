@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -70,16 +69,16 @@ def test_infeasible_exits_1_with_the_least_relaxation(tmp_path: Path) -> None:
     ]
 
 
-def test_time_limit_exits_1_within_the_limit(tmp_path: Path) -> None:
+def test_time_limit_exits_1(tmp_path: Path) -> None:
+    # A limit that has passed before the worker can start, so the outcome can't depend on
+    # the machine's speed (stopping a running solve: test_planner_selection_time_limit.py).
     path = _write(tmp_path, hard_problem())
-    started = time.perf_counter()
-    done = _select(path, "--time-limit", "2")
-    elapsed = time.perf_counter() - started
+    done = _select(path, "--time-limit", "1e-9")
     assert done.returncode == 1, done.stderr
     result = json.loads(done.stdout)
     assert result["status"] == "time_limit"
-    assert result["solver"]["seconds"] < 2 + 1
-    assert elapsed < 2 + 4  # with starting Python and reading 10,000 proposals
+    assert result["selected"] == []
+    assert "ran out before any selection was found" in result["messages"][-1]
 
 
 def test_output_file(tmp_path: Path) -> None:

@@ -4,6 +4,8 @@ brute-force solver to check the planner against. No tests here."""
 from __future__ import annotations
 
 import random
+import subprocess
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -167,3 +169,23 @@ def hard_problem(n: int = 10_000, seed: int = 7) -> dict[str, Any]:
     rules += [{"id": f"{t}-cap", "where": {"type": [t]}, "max_amount": budget * 3 // 10} for t in BIG_TYPES]
     rules += [{"id": f"{p}-count", "where": {"priority": [p]}, "min_count": n // 20} for p in BIG_PRIORITIES]
     return {"format": "selection-problem/1", "proposals": proposals, "budget": budget, "rules": rules}
+
+
+def stalled_stages(spec, solver, ends_at, send, tmp_dir=None, *, found=(), cbc=None) -> None:
+    """A stand-in for planner.selection_model.solve_stages (run in the worker) that reports
+    ``found`` — events a real solve sent — and then never ends: a solver that can't prove
+    its answer by the deadline, however fast the machine. With ``cbc`` (the program's path)
+    a real CBC process is waiting in the worker's temporary directory before anything is
+    reported, so the parent's answer proves it ran; the kill at the deadline must take it too.
+    """
+    if cbc is not None:
+        process = subprocess.Popen(
+            [cbc, "-directory", tmp_dir, "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        assert process.stdout is not None
+        for line in process.stdout:  # CBC waits for commands (its stdin stays open) once it says so
+            if "line mode" in line:
+                break
+    for event in found:
+        send(event)
+    threading.Event().wait()  # never set: only the kill at the deadline ends this

@@ -63,6 +63,7 @@ def test_a_loaded_pay_table_prices_new_staffing_estimates(admin):
         (HEADER + "GS,16,1,2027,100000,DC,x\n", "grades run 1 to 15"),
         (HEADER + "GS,13,1,2027,1e5,DC,x\n", "at most two decimal places"),
         (HEADER + "XX,1,1,2027,100,DC,x\n", "GS or FS"),
+        (HEADER + f"GS,{'9' * 5000},1,2027,100,DC,x\n", "a whole number"),  # past int()'s 4,300 digits: was a 500
         (HEADER + "GS,13,1,2027,100,DC,x\nGS,13,1,2027,200,DC,x\n", "appear twice"),
     ],
 )

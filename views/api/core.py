@@ -102,8 +102,47 @@ def actor():
     return current_user._get_current_object()
 
 
+MAX_JSON_DEPTH = 32  # far deeper than any schema here; deeper bodies could exhaust recursion later on
+
+
+def _depth(value) -> int:
+    """How deeply arrays and objects nest, counted without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            if level <= MAX_JSON_DEPTH:
+                stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def parsed_json():
+    """The body as JSON, or None when it isn't JSON; a body nested too deeply is a 400, not a RecursionError."""
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # the json module recurses per level, so "[" * 100000 never parses
+        data = None
+        too_deep = True
+    else:
+        too_deep = _depth(data) > MAX_JSON_DEPTH
+    if too_deep:
+        raise BadRequest("The JSON body is nested too deeply.", {"_body": f"More than {MAX_JSON_DEPTH} levels."})
+    return data
+
+
+@bp.before_request
+def refuse_deep_json():
+    """Checked for every API call, so a route that ignores its body can't act on one that was refused."""
+    try:
+        parsed_json()
+    except BadRequest as exc:
+        return error_body(400, exc.message, exc.fields)
+    return None
+
+
 def json_body() -> dict:
-    data = request.get_json(silent=True)
+    data = parsed_json()
     if not isinstance(data, dict):
         raise BadRequest("Send a JSON object with Content-Type: application/json.", {"_body": "Not a JSON object."})
     return data
@@ -169,5 +208,5 @@ def version_from_request() -> int:
     version = int_arg("version")
     if version is not None:
         return version
-    body = request.get_json(silent=True)
+    body = parsed_json()
     return require_version(body if isinstance(body, dict) else {})

@@ -1,0 +1,41 @@
+"""Ids in URLs: a path or query-string id the database can't hold is "not found", never a 500."""
+
+from __future__ import annotations
+
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
+
+MAX_ID = 2**63 - 1  # the largest key a BigInteger (and SQLite's INTEGER) column holds
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` bounded to 1..2^63-1: a larger number would overflow the driver (a 500)."""
+
+    def to_python(self, value: str) -> int:
+        # Length first: int() refuses more than 4,300 digits with a ValueError (a 500 here).
+        number = int(value) if len(value) <= len(str(MAX_ID)) else 0
+        if not 1 <= number <= MAX_ID:
+            # Not werkzeug's ValidationError: that answers 405 when the same path has other methods.
+            raise NotFound()
+        return number
+
+
+def record_id(raw: str) -> int:
+    """A `type=` for request.args.get: a record id, or ValueError (so the argument reads as absent)."""
+    if not (raw.isascii() and raw.isdigit()):
+        raise ValueError(f"not a record id: {raw!r}")
+    number = int(raw)
+    if not 1 <= number <= MAX_ID:
+        raise ValueError(f"not a record id: {raw!r}")
+    return number
+
+
+def whole_number(low: int, high: int):
+    """A `type=` for request.args.get: a whole number in low..high, or ValueError (read as absent)."""
+
+    def parse(raw: str) -> int:
+        if not (raw.isascii() and raw.isdigit() and low <= int(raw) <= high):
+            raise ValueError(f"not a whole number from {low} to {high}: {raw!r}")
+        return int(raw)
+
+    return parse
