@@ -34,6 +34,10 @@ def load_json(text: str, source: str) -> Any:
         ) from None
     except RecursionError:
         raise InvalidProblem(source, "is nested too deeply to be a problem") from None
+    except InvalidProblem:
+        raise
+    except ValueError as error:  # e.g. a number longer than int() reads (4,300 digits)
+        raise InvalidProblem(source, f"not valid JSON ({error})") from None
 
 
 def read_json_file(path: str | Path) -> Any:

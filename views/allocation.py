@@ -102,10 +102,10 @@ def upload(scenario_id: int):
         raw = upload_form.problem.data.read(MAX_UPLOAD_BYTES + 1)
         try:
             problem = json.loads(raw) if len(raw) <= MAX_UPLOAD_BYTES else None
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            upload_form.problem.errors = [f"That is not JSON: {exc}"]
         except RecursionError:  # the json module recurses once per level
             upload_form.problem.errors = ["That JSON is nested too deeply to be an allocation problem."]
+        except ValueError as exc:  # not UTF-8, not JSON, or a number past int()'s 4,300 digits
+            upload_form.problem.errors = [f"That is not JSON: {exc}"]
         else:
             if not isinstance(problem, dict):
                 upload_form.problem.errors = ["Upload one allocation-problem/1 JSON object, at most 5 MB."]

@@ -1,4 +1,4 @@
-"""Ids in URLs: a path or query-string id the database can't hold is "not found", never a 500."""
+"""Ids in URLs: one the database can't hold is never a 500 (not found in a path, no choice in a query string)."""
 
 from __future__ import annotations
 

@@ -186,16 +186,21 @@ def test_deep_or_wrongly_typed_json_is_refused_and_changes_nothing(app, client, 
     assert failures == {}
 
 
-def test_a_deeply_nested_problem_file_is_refused_on_the_allocation_page(app, client, signed_in):
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [(DEEP_JSON, "nested too deeply"), ('{"format": ' + "9" * 5000 + "}", "That is not JSON")],
+    ids=["deep", "long-number"],
+)
+def test_a_problem_file_json_cannot_hold_is_refused_on_the_allocation_page(app, client, signed_in, text, message):
     plan = signed_in["values"]["scenario_id"]
     before = database_fingerprint()
     response = client.post(
         f"/scenarios/{plan}/allocation/upload",
-        data={"csrf_token": signed_in["csrf"], "problem": (io.BytesIO(DEEP_JSON.encode()), "problem.json")},
+        data={"csrf_token": signed_in["csrf"], "problem": (io.BytesIO(text.encode()), "problem.json")},
         content_type="multipart/form-data",
     )
     assert response.status_code == 422
-    assert "nested too deeply" in response.get_data(as_text=True)
+    assert message in response.get_data(as_text=True)
     assert database_fingerprint() == before
 
 
