@@ -64,7 +64,7 @@ def run_stages(spec: Spec, solver: str, deadline: Deadline, stages: Callable[...
     ``stages`` (``solve_stages``'s signature, importable by the worker) lets a test put a
     solve there that provably never ends, so stopping at the deadline is tested whatever
     the machine's speed."""
-    context = _context()
+    context = worker_context()
     receiver, sender = context.Pipe(duplex=False)
     ends_at = None if deadline.seconds is None else time.monotonic() + (deadline.remaining() or 0.0)
     progress = Progress()
@@ -75,16 +75,17 @@ def run_stages(spec: Spec, solver: str, deadline: Deadline, stages: Callable[...
         process.start()
         sender.close()  # the worker holds the only writing end: its exit ends the stream
         try:
-            _listen(receiver, progress, ends_at)
+            _listen(receiver, progress, deadline)
         finally:
             receiver.close()
             _stop(process, progress)
     return progress
 
 
-def _listen(receiver: Connection, progress: Progress, ends_at: float | None) -> None:
+def _listen(receiver: Connection, progress: Progress, deadline: Deadline) -> None:
     while True:
-        timeout = None if ends_at is None else max(ends_at + GRACE - time.monotonic(), 0.0)
+        # Read from the deadline, not the wall clock, so that a test can say when it has passed.
+        timeout = None if deadline.seconds is None else max(deadline.seconds + GRACE - deadline.elapsed(), 0.0)
         if not receiver.poll(timeout):
             progress.killed = True
             return
@@ -113,7 +114,8 @@ def _stop(process: Any, progress: Progress) -> None:
     process.close()
 
 
-def _context() -> Any:
+def worker_context() -> Any:
+    """The multiprocessing context the worker runs in (a fork server where there is one)."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         # Only takes effect when this process starts its fork server, i.e. the first time.

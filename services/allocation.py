@@ -34,7 +34,7 @@ from services.allocation_problems import (
 )
 from services.audit import record_event
 from services.errors import SolverFailed, ValidationError, WorkflowError
-from services.funds import ensure_not_overdrawn
+from services.funds import ensure_not_overdrawn, lock_appropriations
 from services.settings import funds_control
 
 APPLYING_DIVISION = "IP"  # program funds are International Programs' lines unless the office says otherwise
@@ -212,6 +212,7 @@ def apply_run(actor: User, run: AllocationRun) -> ApplyPlan:
         )
     if not run.scenario.is_editable:
         raise WorkflowError(f"The scenario {run.scenario.name} is {run.scenario.status.value}; unlock it first.")
+    lock_appropriations(record.id for record in _targets(run)[0].values())  # before the totals are read
     plan, appropriations, replaced, allocated = _plan(run)
     new_lines = _new_lines(run, appropriations, allocated)
     db.session.execute(sa.delete(BudgetLine).where(replaced))

@@ -171,12 +171,13 @@ def hard_problem(n: int = 10_000, seed: int = 7) -> dict[str, Any]:
     return {"format": "selection-problem/1", "proposals": proposals, "budget": budget, "rules": rules}
 
 
-def stalled_stages(spec, solver, ends_at, send, tmp_dir=None, *, found=(), cbc=None) -> None:
+def stalled_stages(spec, solver, ends_at, send, tmp_dir=None, *, found=(), cbc=None, reported=None) -> None:
     """A stand-in for planner.selection_model.solve_stages (run in the worker) that reports
     ``found`` — events a real solve sent — and then never ends: a solver that can't prove
     its answer by the deadline, however fast the machine. With ``cbc`` (the program's path)
     a real CBC process is waiting in the worker's temporary directory before anything is
     reported, so the parent's answer proves it ran; the kill at the deadline must take it too.
+    ``reported`` (a multiprocessing Event) is set once everything is sent.
     """
     if cbc is not None:
         process = subprocess.Popen(
@@ -188,4 +189,6 @@ def stalled_stages(spec, solver, ends_at, send, tmp_dir=None, *, found=(), cbc=N
                 break
     for event in found:
         send(event)
+    if reported is not None:
+        reported.set()  # after the sends: the parent reads them before it sees its deadline pass
     threading.Event().wait()  # never set: only the kill at the deadline ends this

@@ -2,8 +2,9 @@
 time_limit, with the best selection found and its gap; never as optimal.
 
 What happens at the deadline is tested with a solve that provably never ends (a stand-in
-for the worker's stages, after a real solver's first improving solution), so no outcome
-depends on how fast the machine is."""
+for the worker's stages, after a real solver's first improving solution) and a deadline
+that passes once the stand-in has reported (however long the worker took to start), so no
+outcome depends on how fast the machine is."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from planner import SelectionProblem, SelectionTimeLimitReached, parse_selection
 from planner.deadline import Deadline
 from planner.selection_explain import Selection
 from planner.selection_model import Event, make_spec, solve_stages
-from planner.selection_worker import run_stages
+from planner.selection_worker import run_stages, worker_context
 from planner.solvers import Outcome, choose_backend
 
 selection_module = importlib.import_module("planner.selection")  # `planner.select` hides the module
@@ -39,10 +40,28 @@ def _first_improving(problem: SelectionProblem) -> Event:
     return _improving(problem)[0]
 
 
+LIMIT = 600  # seconds: never reached in real time; the deadline passes when the stand-in has reported
+
+
+class DeadlineOnceReported(Deadline):
+    """A deadline whose time has not started until the worker's stand-in solve has sent what it
+    found, and is over from then on: the parent waits for the worker however slowly it starts."""
+
+    def __init__(self, seconds: float | None, reported) -> None:
+        super().__init__(seconds)
+        self.reported = reported
+
+    def elapsed(self) -> float:
+        return (self.seconds or 0) + 1 if self.reported.is_set() else 0.0
+
+
 def _stalling_after(monkeypatch: pytest.MonkeyPatch, found: Event, cbc: str | None = None) -> None:
-    """select() runs its worker with a solve that reports ``found`` and then never ends."""
-    stages = partial(stalled_stages, found=(found,), cbc=cbc)
+    """select() runs its worker with a solve that reports ``found`` and then never ends; its
+    deadline passes once that is reported."""
+    reported = worker_context().Event()
+    stages = partial(stalled_stages, found=(found,), cbc=cbc, reported=reported)
     monkeypatch.setattr(selection_module, "run_stages", partial(run_stages, stages=stages))
+    monkeypatch.setattr(selection_module, "Deadline", partial(DeadlineOnceReported, reported=reported))
 
 
 def test_at_the_deadline_the_best_selection_so_far_is_returned_unproven(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -50,7 +69,7 @@ def test_at_the_deadline_the_best_selection_so_far_is_returned_unproven(monkeypa
     first = next(e for e in _improving(problem) if e.bound is not None and math.isfinite(e.bound))
     _stalling_after(monkeypatch, first)
 
-    result = select(problem, "highs", time_limit=1)
+    result = select(problem, "highs", time_limit=LIMIT)
 
     assert result.status == "time_limit"
     best = Selection(problem, first.chosen or ())
@@ -61,7 +80,7 @@ def test_at_the_deadline_the_best_selection_so_far_is_returned_unproven(monkeypa
     assert "score" not in result.timings  # no stage ended: nothing was proven
     assert not [m for m in result.messages if m.startswith("Checked exactly")]
     assert (
-        "The time limit of 1 s ran out before an optimum was proven; this is the best selection found"
+        f"The time limit of {LIMIT} s ran out before an optimum was proven; this is the best selection found"
         in result.messages[-1]
     )
     with pytest.raises(SelectionTimeLimitReached):
@@ -74,7 +93,7 @@ def test_a_solution_found_before_any_bound_is_returned_without_a_gap(monkeypatch
     first = dataclasses.replace(_first_improving(problem), bound=math.inf)
     _stalling_after(monkeypatch, first)
 
-    result = select(problem, "highs", time_limit=1)
+    result = select(problem, "highs", time_limit=LIMIT)
 
     assert result.status == "time_limit"
     assert result.selected == Selection(problem, first.chosen or ()).ids
@@ -88,7 +107,7 @@ def test_at_the_deadline_cbc_is_stopped_with_its_process(monkeypatch: pytest.Mon
     cbc = choose_backend("cbc").solver(Deadline(None), False).path
     _stalling_after(monkeypatch, first, cbc)
 
-    result = select(problem, "cbc", time_limit=1)
+    result = select(problem, "cbc", time_limit=LIMIT)
 
     assert result.status == "time_limit"
     assert result.selected == Selection(problem, first.chosen or ()).ids  # reported after CBC was waiting

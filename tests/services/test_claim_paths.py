@@ -1,7 +1,7 @@
 """Every way of claiming money takes the same lock: an award, an applied allocation and a
 committed import each race a new budget line for the last of an appropriation.
 
-Each claim alone fits; both do not (the line asks for a cent more than the other leaves).
+Each claim alone fits; both do not (the line asks for a dollar more than the other leaves).
 The claims run on their own connections, and each funds check waits (up to two seconds)
 for the other's, so without the lock both would read the same "available" and both would
 be saved. With it, the second waits for the first to commit and is refused: exactly one
@@ -87,9 +87,10 @@ def race(app, monkeypatch, *claims: Callable[[], object]) -> list[str]:
     return sorted(outcomes)
 
 
-def line_for_the_rest_and_a_cent(appropriation_id: int, taken: int) -> Callable[[], object]:
-    """A manual line (no allowance, never replaced by an allocation) that fits alone but not after `taken`."""
-    cents = available(appropriation_id) - taken + 1
+def line_for_the_rest_and_a_dollar(appropriation_id: int, taken: int) -> Callable[[], object]:
+    """A manual line (no allowance, never replaced by an allocation) that fits alone but not after
+    `taken` (a dollar over: an allocation puts a fund's last cents on its lines only if they are there)."""
+    cents = available(appropriation_id) - taken + 100
     assert 0 < cents <= available(appropriation_id)
     data = dataclasses.replace(
         program_line(db.session.get(Appropriation, appropriation_id), str(from_cents(cents))),
@@ -115,7 +116,7 @@ def test_an_award_and_a_new_line_for_the_last_of_the_money(app, monkeypatch):
         return awards.create_award(user("rm@example.gov"), _award(funding=((2027, "INCLE", "300000"),)))
 
     taken = measured_claim(incle, make_award)
-    outcomes = race(app, monkeypatch, make_award, line_for_the_rest_and_a_cent(incle, taken))
+    outcomes = race(app, monkeypatch, make_award, line_for_the_rest_and_a_dollar(incle, taken))
     assert_one_saved(outcomes, incle)
 
 
@@ -135,7 +136,7 @@ def test_an_applied_allocation_and_a_new_line_for_the_last_of_the_money(app, mon
     )
     taken, target = max((measured_claim(fund_id, apply), fund_id) for fund_id in funds_written)
     assert taken > 0
-    outcomes = race(app, monkeypatch, apply, line_for_the_rest_and_a_cent(target, taken))
+    outcomes = race(app, monkeypatch, apply, line_for_the_rest_and_a_dollar(target, taken))
     assert_one_saved(outcomes, target)
 
 
@@ -161,6 +162,6 @@ def test_a_committed_import_and_a_new_line_for_the_last_of_the_money(app, monkey
     def commit():
         return imports.commit_import(user("rm@example.gov"), db.session.get(ImportBatch, batch_id))
 
-    rest = line_for_the_rest_and_a_cent(appropriation_id, measured_claim(appropriation_id, commit))
+    rest = line_for_the_rest_and_a_dollar(appropriation_id, measured_claim(appropriation_id, commit))
     outcomes = race(app, monkeypatch, commit, rest)
     assert_one_saved(outcomes, appropriation_id)
