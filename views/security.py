@@ -8,6 +8,7 @@ from flask_login import current_user
 from extensions import csrf, login_manager
 from services.accounts import load_session_user, user_for_token
 from views.errors import error_body, wants_json
+from views.transactions import READ_METHODS
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -50,7 +51,7 @@ def init_security(app: Flask) -> None:
     def check_csrf():
         # Token requests carry no ambient credentials, so they need no CSRF token;
         # anything authenticated by the session cookie does.
-        if request.method in ("GET", "HEAD", "OPTIONS") or not app.config.get("WTF_CSRF_ENABLED", True):
+        if request.method in READ_METHODS or not app.config.get("WTF_CSRF_ENABLED", True):
             return None
         if bearer_token() is not None:
             return None  # a bad token is refused by load_from_token, never replaced by the cookie
