@@ -26,6 +26,12 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     if app.config["TRUSTED_PROXIES"]:  # the client's address as the proxies saw it (sign-in throttling, logs)
         proxies = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # A claim waits for an appropriation's lock as long as on SQLite (busy_timeout), then a 503.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "connect_args": {"options": "-c lock_timeout=30000"},
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+        }
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path) / "migrations"))
     login_manager.init_app(app)

@@ -317,10 +317,15 @@ def write_award_lines(
         return None
     target_ids = [s.id for s in targets]
     condition = _award_lines([award.id], target_ids)
+    appropriations = _appropriations({(row.account_code, row.fiscal_year) for row in award.funding})
+    # Every appropriation this rewrite touches, once and in id order, before its first write.
+    lock_appropriations(
+        [a.id for a in appropriations.values()]
+        + list(db.session.scalars(sa.select(BudgetLine.appropriation_id).where(condition).distinct()))
+    )
     before = _claims(condition)
     # Synchronised: lines loaded in the session must go with their rows (SQLite reuses their ids).
     db.session.execute(sa.delete(BudgetLine).where(condition))
-    appropriations = _appropriations({(row.account_code, row.fiscal_year) for row in award.funding})
     object_class_id = program_object_class_id()
     stages = stages_by_year(award)
     for scenario in targets:

@@ -40,7 +40,7 @@ from models.base import utcnow
 from money import from_cents, to_cents
 from services.audit import record_event
 from services.errors import ConflictError, ValidationError, WorkflowError
-from services.funds import ensure_not_overdrawn
+from services.funds import ensure_not_overdrawn, lock_appropriations
 from services.settings import funds_control
 
 SHEET = "Detail"
@@ -279,6 +279,15 @@ def _line_values(shown: dict) -> dict:
     return values
 
 
+def _appropriations_touched(batch: ImportBatch) -> set[int]:
+    preview = batch.preview
+    touched = {int(row["new"]["appropriation_id"]) for row in preview["added"] + preview["changed"]}
+    line_ids = [row["id"] for row in preview["changed"] + preview["removed"]]
+    if line_ids:
+        touched |= set(db.session.scalars(sa.select(BudgetLine.appropriation_id).where(BudgetLine.id.in_(line_ids))))
+    return touched
+
+
 def commit_import(actor: User, batch: ImportBatch) -> dict[str, int]:
     """Apply a clean preview in one transaction (the caller commits once)."""
     if batch.status != ImportStatus.PREVIEW:
@@ -291,6 +300,7 @@ def commit_import(actor: User, batch: ImportBatch) -> dict[str, int]:
     scenario = batch.scenario
     if not scenario.is_editable:
         raise WorkflowError(f"The scenario {scenario.name} is {scenario.status.value}; unlock it to import.")
+    lock_appropriations(_appropriations_touched(batch))  # before the check and the first write
     if fingerprint(scenario) != batch.fingerprint:
         raise ConflictError(f"{scenario.name} changed since this preview. Upload the file again to see a new one.")
     claimed = db.session.execute(

@@ -99,7 +99,11 @@ _REQUEST_LINE_KINDS = {LineSource.TRAVEL: "Travel", LineSource.STAFFING: "Staffi
 def line_description(user: User, source: LineSource | str, division_id: int | None, description: str) -> str:
     """What `user` may read of a line's description: for a request of a division whose requests
     they can't see, only the kind of request (the amount stays, so totals still add up)."""
-    kind = _REQUEST_LINE_KINDS.get(LineSource(source))
-    if kind is None or can_see_division(user, division_id):
+    if not hides_request_line(user, source, division_id):
         return description
-    return f"{kind} request of another division"
+    return f"{_REQUEST_LINE_KINDS[LineSource(source)]} request of another division"
+
+
+def hides_request_line(user: User, source: LineSource | str, division_id: int | None) -> bool:
+    """Whether a line names a request (title, traveler, destination) of a division `user` can't see."""
+    return LineSource(source) in _REQUEST_LINE_KINDS and not can_see_division(user, division_id)

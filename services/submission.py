@@ -33,7 +33,7 @@ from models.base import utcnow
 from money import from_cents
 from services.budget_queries import LineFilter, totals_by
 from services.errors import ValidationError
-from services.permissions import line_description
+from services.permissions import hides_request_line, line_description
 from services.request_queries import visible_to
 
 
@@ -162,6 +162,7 @@ def detail_rows(scenario: Scenario, actor: User) -> Iterator[DetailRow]:
     divisions = dict(db.session.execute(sa.select(Division.id, Division.code)).tuples().all())
     query = sa.select(BudgetLine.__table__).where(BudgetLine.scenario_id == scenario.id).order_by(BudgetLine.id)
     for row in db.session.execute(query.execution_options(yield_per=5000)):
+        hidden = hides_request_line(actor, row.source, row.division_id)  # a trip's destination too
         yield DetailRow(
             line_id=row.id,
             version=row.version,
@@ -170,7 +171,7 @@ def detail_rows(scenario: Scenario, actor: User) -> Iterator[DetailRow]:
             division=divisions[row.division_id],
             object_class=names[ObjectClass][row.object_class_id],
             region=names[Region].get(row.region_id),
-            country=countries.get(row.country_id),
+            country=None if hidden else countries.get(row.country_id),
             priority=names[Priority].get(row.priority_id),
             program_type=names[ProgramType].get(row.program_type_id),
             description=line_description(actor, row.source, row.division_id, row.description),

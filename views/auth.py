@@ -15,6 +15,7 @@ from services.errors import ValidationError
 from services.permissions import Action
 from views.access import requires
 from views.feedback import show_domain_error
+from views.transactions import reads_until_write
 
 bp = Blueprint("auth", __name__)
 
@@ -37,6 +38,7 @@ def _throttle() -> accounts.Throttle:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@reads_until_write  # a password hash is slow: no write lock held meanwhile
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
@@ -87,6 +89,7 @@ def profile():
 
 @bp.route("/profile/password", methods=["POST"])
 @requires(Action.MANAGE_OWN_ACCOUNT)
+@reads_until_write  # password hashes are slow: no write lock held meanwhile
 def change_password():
     form = PasswordForm()
     if form.validate_on_submit():

@@ -5,9 +5,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from models import db
+from models.base import lock_transactions_at_begin
 
 API_PREFIX = "/api/"
 _MESSAGES = {
@@ -85,7 +87,10 @@ def init_error_handlers(app: Flask) -> None:
         if isinstance(error, HTTPException):  # pragma: no cover - handled above
             return http_error(error)
         db.session.rollback()
+        if isinstance(error, StaleDataError):  # a row changed under a write that read it first
+            return error_body(409) if wants_json() else (render_template("errors/409.html", message=None), 409)
         if database_was_busy(error):
+            lock_transactions_at_begin(False)  # the page itself must not queue for the lock again
             app.logger.warning("Database busy on %s %s: %s", request.method, request.path, error.orig)
             return error_body(503) if wants_json() else (render_template("errors/503.html"), 503)
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)

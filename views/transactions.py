@@ -19,7 +19,8 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def reads_until_write(view: Callable) -> Callable:
-    """Mark a write route that computes at length before its one write, and claims no funds."""
+    """Mark a write route that computes at length (a solve, a parse, a password hash) before it
+    writes, and claims no funds."""
     view.reads_until_write = True
     return view
 
