@@ -31,6 +31,9 @@ class Division(db.Model):
     code: so.Mapped[str] = so.mapped_column(sa.String(16), unique=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(120), unique=True)
     active: so.Mapped[bool] = so.mapped_column(default=True)
+    # Its head and staff run funding notices and manage awards (services.permissions.DIVISION_RIGHTS);
+    # new awards and allocated program lines belong to it.
+    manages_programs: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
 
     def __repr__(self) -> str:
         return f"<Division {self.code}>"

@@ -12,7 +12,6 @@ from models import (
     AllocationRun,
     Appropriation,
     BudgetLine,
-    Division,
     LineSource,
     LineStage,
     Priority,
@@ -35,9 +34,8 @@ from services.allocation_problems import (
 from services.audit import record_event
 from services.errors import SolverFailed, ValidationError, WorkflowError
 from services.funds import ensure_not_overdrawn, lock_appropriations
+from services.reference import programs_division_id
 from services.settings import funds_control
-
-APPLYING_DIVISION = "IP"  # program funds are International Programs' lines unless the office says otherwise
 
 
 def parse(problem_json: dict) -> planner.Problem:
@@ -141,7 +139,7 @@ def _allocated_cents(
 
 def _new_lines(run: AllocationRun, appropriations: dict[str, Appropriation], cents: list[int]) -> list[BudgetLine]:
     regions, priorities, program_types = _codes(Region), _codes(Priority), _codes(ProgramType)
-    division_id = db.session.scalar(sa.select(Division.id).where(Division.code == APPLYING_DIVISION))
+    division_id = programs_division_id()  # program funds are that division's lines
     object_class_id = program_object_class_id()
     lines = []
     for index, allocation in enumerate(run.result["allocations"]):

@@ -22,7 +22,6 @@ from models import (
     AwardStatus,
     BudgetLine,
     Country,
-    Division,
     LineSource,
     Priority,
     ProgramType,
@@ -36,6 +35,7 @@ from services.awards import AwardInput, FundingInput, create_award, write_scenar
 from services.notice_rules import parse_rules
 from services.notices import NoticeInput, ProposalInput, ScoreInput, create_notice, create_proposal, set_scores
 from services.plan_room import make_room
+from services.reference import programs_division_id
 
 SEED = 2027
 PLAN_YEAR = 2027
@@ -144,7 +144,7 @@ def load_demo_programs() -> None:
 
 class _References:
     def __init__(self) -> None:
-        self.division_id = db.session.scalar(sa.select(Division.id).where(Division.code == "IP"))
+        self.division_id = programs_division_id()
         self.regions = {r.code: r for r in db.session.scalars(sa.select(Region))}
         self.priorities = {p.code: p for p in db.session.scalars(sa.select(Priority).order_by(Priority.sort_order))}
         self.program_types = {t.code: t for t in db.session.scalars(sa.select(ProgramType))}

@@ -1,16 +1,20 @@
 """Who may do what: the role × action table, in one place.
 
-Views check it with `require(user, Action.X)` (or the `requires` decorator);
-templates ask `can(Action.X)`. Division scoping is a separate question,
-answered by `can_see_division`.
+Every route declares the action it needs (a `Need`); the route decorators, the
+OpenAPI text and the permission matrix test read that declaration. A right some
+divisions hold (managing programs) is a flag on the Division, not a code here.
+Record-level rules stay in the services: division scoping (`can_see_division`)
+and a draft's author; a Need names them in words.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
-from models import LineSource, Role, User
-from services.errors import PermissionDenied
+from models import Division, LineSource, Role, User
 
 
 class Action(enum.StrEnum):
@@ -21,7 +25,9 @@ class Action(enum.StrEnum):
     RUN_ALLOCATION = "run_allocation"  # run the planner, apply a run to a scenario
     REQUEST_TRAVEL = "request_travel"  # draft travel (staff for themselves, heads for their division)
     REQUEST_STAFFING = "request_staffing"  # draft staffing requests (division heads)
+    SUBMIT_REQUESTS = "submit_requests"  # send a draft or returned request for review (division heads)
     DECIDE_REQUESTS = "decide_requests"  # approve, return, reject (the review queue)
+    CANCEL_REQUESTS = "cancel_requests"  # withdraw an approved request (its budget lines go)
     COMMENT_ON_REQUESTS = "comment_on_requests"  # within the requests the user may see (can_see_division)
     MANAGE_PROGRAMS = "manage_programs"  # awards, funding notices, proposals, scores, running selection
     AWARD_SELECTION = "award_selection"  # turn a selection into awards (commits the money)
@@ -41,12 +47,14 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.RUN_ALLOCATION: frozenset({Role.RESOURCE_MANAGER}),
     Action.REQUEST_TRAVEL: frozenset({Role.STAFF, Role.DIVISION_HEAD}),
     Action.REQUEST_STAFFING: frozenset({Role.DIVISION_HEAD}),
+    Action.SUBMIT_REQUESTS: frozenset({Role.DIVISION_HEAD}),
     Action.DECIDE_REQUESTS: frozenset({Role.RESOURCE_MANAGER}),
+    Action.CANCEL_REQUESTS: frozenset({Role.RESOURCE_MANAGER, Role.DIVISION_HEAD}),
     # Those who take part in the request workflow. Viewers change nothing; administrators run
     # users, settings and reference data and have no part in the budget workflow.
     Action.COMMENT_ON_REQUESTS: frozenset({Role.RESOURCE_MANAGER, Role.DIVISION_HEAD, Role.STAFF}),
-    # Programs belong to International Programs: its head and staff, and the resource
-    # managers; other divisions' people read them (see can_manage_programs).
+    # Division heads and staff only in a division that manages programs (DIVISION_RIGHTS);
+    # other divisions' people read programs.
     Action.MANAGE_PROGRAMS: frozenset({Role.RESOURCE_MANAGER, Role.DIVISION_HEAD, Role.STAFF}),
     Action.AWARD_SELECTION: frozenset({Role.RESOURCE_MANAGER, Role.DIVISION_HEAD}),
     Action.READ_AUDIT: frozenset({Role.ADMIN, Role.RESOURCE_MANAGER, Role.VIEWER}),
@@ -57,30 +65,79 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
 }
 
 
+@dataclass(frozen=True)
+class DivisionRight:
+    """A right that division heads and staff have only in a division that holds it (a flag on Division)."""
+
+    holds: Callable[[Division], bool]
+    wording: str  # for the OpenAPI text: "division heads and staff ..."
+
+
+DIVISION_ROLES = frozenset({Role.DIVISION_HEAD, Role.STAFF})
+_MANAGES_PROGRAMS = DivisionRight(lambda division: division.manages_programs, "of a division that manages programs")
+DIVISION_RIGHTS: dict[Action, DivisionRight] = {
+    Action.MANAGE_PROGRAMS: _MANAGES_PROGRAMS,
+    Action.AWARD_SELECTION: _MANAGES_PROGRAMS,
+}
+
+
 def can(user: User | None, action: Action) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or not user.active:
         return False
-    return user.role in PERMISSIONS[action]
-
-
-def require(user: User | None, action: Action) -> None:
-    if not can(user, action):
-        raise PermissionDenied("You don't have permission to do that.")
-
-
-PROGRAMS_DIVISION = "IP"  # the division that runs notices and manages awards
-
-
-def can_manage_programs(user: User | None, action: Action = Action.MANAGE_PROGRAMS) -> bool:
-    """Resource managers, and International Programs' own people, within the role table."""
-    if not can(user, action):
+    if user.role not in PERMISSIONS[action]:
         return False
-    return user.role == Role.RESOURCE_MANAGER or (user.division is not None and user.division.code == PROGRAMS_DIVISION)
+    right = DIVISION_RIGHTS.get(action)
+    if right is None or user.role not in DIVISION_ROLES:
+        return True
+    return user.division is not None and right.holds(user.division)
 
 
-def require_programs(user: User | None, action: Action = Action.MANAGE_PROGRAMS) -> None:
-    if not can_manage_programs(user, action):
-        raise PermissionDenied("Programs are managed by International Programs and the resource managers.")
+@dataclass(frozen=True)
+class Need:
+    """What a route declares it needs: the action the caller's role must be allowed, and in words
+    the record-level rule its service adds (`scope`). One route serving several steps (the request
+    workflow's submit, approve, ...) names the URL argument that picks the action (`chosen_by`)."""
+
+    action: Action | None = None  # None, with no choice: open to anyone (PUBLIC)
+    scope: str = ""
+    chosen_by: str = ""
+    actions: Mapping[str, Action] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, declared: Need | Action) -> Need:
+        return declared if isinstance(declared, Need) else cls(declared)
+
+    def action_for(self, view_args: Mapping[str, Any]) -> Action:
+        return self.actions[view_args[self.chosen_by]] if self.chosen_by else self.action
+
+    def chosen(self, value: str) -> Need:
+        """This need with its choice made, for a route that serves one of the choices."""
+        return Need(self.actions[value], scope=self.scope)
+
+    def allows(self, user: User | None, view_args: Mapping[str, Any]) -> bool:
+        action = self.action_for(view_args)
+        return action is None or can(user, action)
+
+    def describe(self) -> str:
+        """The OpenAPI text: the permission(s), division rights, then the record-level rule."""
+        if self.chosen_by:
+            steps: dict[Action, list[str]] = {}
+            for value, action in self.actions.items():
+                steps.setdefault(action, []).append(value)
+            wanted = [f"`{action.value}` to {_either(values)}" for action, values in steps.items()]
+            text = "Requires the permission " + ", ".join(wanted)
+        else:
+            text = f"Requires the permission `{self.action.value}`"
+        rights = {DIVISION_RIGHTS[a].wording for a in self.actions.values() or [self.action] if a in DIVISION_RIGHTS}
+        text += "".join(f"; division heads and staff only {wording}" for wording in sorted(rights))
+        return text + (f"; {self.scope}." if self.scope else ".")
+
+
+PUBLIC = Need()
+
+
+def _either(values: list[str]) -> str:
+    return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " or " + values[-1]
 
 
 def sees_all_divisions(user: User) -> bool:

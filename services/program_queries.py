@@ -7,10 +7,9 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from models import Award, Division, FundingNotice, Proposal, ProposalScore, db
+from models import Award, FundingNotice, Proposal, ProposalScore, db
 from services.award_queries import AwardFilter, award_query
 from services.notices import eligibility_problem, proposals_of
-from services.selection import AWARDING_DIVISION
 
 
 @dataclass(frozen=True)
@@ -74,11 +73,6 @@ def notice_awards(notice: FundingNotice) -> list[Award]:
             .order_by(Award.number)
         )
     )
-
-
-def awarding_division_id() -> int | None:
-    """International Programs: the division a new award is managed by unless someone says otherwise."""
-    return db.session.scalar(sa.select(Division.id).where(Division.code == AWARDING_DIVISION))
 
 
 @dataclass(frozen=True)

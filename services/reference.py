@@ -44,6 +44,13 @@ def division_choices() -> list[Choice]:
     return _choices(sa.select(Division).order_by(Division.name), lambda d: d.name)
 
 
+def programs_division_id() -> int | None:
+    """The division that manages programs (the first, if an office marks several): new awards and
+    allocated program lines are its own unless someone says otherwise."""
+    query = sa.select(Division.id).where(Division.manages_programs).order_by(Division.id).limit(1)
+    return db.session.scalar(query)
+
+
 def object_class_choices() -> list[Choice]:
     return _choices(sa.select(ObjectClass).order_by(ObjectClass.code), lambda o: o.label)
 

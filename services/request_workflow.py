@@ -29,7 +29,7 @@ from models.base import utcnow
 from services.audit import record_event
 from services.errors import ConflictError, FundsError, PermissionDenied, ValidationError
 from services.funds import check_funds, lock_appropriations
-from services.permissions import Action, can, can_see_division
+from services.permissions import Action, Need, can, can_see_division
 from services.request_lines import PlannedLine, appropriations_charged, planned_lines, remove_lines, write_lines
 from services.settings import funds_control
 
@@ -52,29 +52,44 @@ class Transition(enum.StrEnum):
 class Rule:
     sources: frozenset[RequestStatus]
     target: RequestStatus
+    action: Action  # what the role must be allowed; the workflow routes declare it (STEP_NEED)
     needs_comment: bool = False
 
 
+_SUBMITTED = frozenset({RequestStatus.SUBMITTED})
 RULES: dict[Transition, Rule] = {
-    Transition.SUBMIT: Rule(EDITABLE_STATUSES, RequestStatus.SUBMITTED),
-    Transition.APPROVE: Rule(frozenset({RequestStatus.SUBMITTED}), RequestStatus.APPROVED),
-    Transition.RETURN: Rule(frozenset({RequestStatus.SUBMITTED}), RequestStatus.RETURNED, needs_comment=True),
-    Transition.REJECT: Rule(frozenset({RequestStatus.SUBMITTED}), RequestStatus.REJECTED, needs_comment=True),
-    Transition.CANCEL: Rule(frozenset({RequestStatus.APPROVED}), RequestStatus.CANCELLED, needs_comment=True),
+    Transition.SUBMIT: Rule(EDITABLE_STATUSES, RequestStatus.SUBMITTED, Action.SUBMIT_REQUESTS),
+    Transition.APPROVE: Rule(_SUBMITTED, RequestStatus.APPROVED, Action.DECIDE_REQUESTS),
+    Transition.RETURN: Rule(_SUBMITTED, RequestStatus.RETURNED, Action.DECIDE_REQUESTS, needs_comment=True),
+    Transition.REJECT: Rule(_SUBMITTED, RequestStatus.REJECTED, Action.DECIDE_REQUESTS, needs_comment=True),
+    Transition.CANCEL: Rule(
+        frozenset({RequestStatus.APPROVED}), RequestStatus.CANCELLED, Action.CANCEL_REQUESTS, needs_comment=True
+    ),
 }
+# Who drafts (and so edits and deletes) each kind of request.
+DRAFTING: dict[str, Action] = {"travel": Action.REQUEST_TRAVEL, "staffing": Action.REQUEST_STAFFING}
+
+# What the request routes declare (pages and API): the role rule, and in words the record-level
+# rule that can_view, can_edit and may add.
+_OWN_DIVISION = "division heads and staff see their own division's requests only"
+VIEW_NEED = Need(Action.READ, scope=_OWN_DIVISION)
+DRAFT_NEEDS = {
+    "travel": Need(Action.REQUEST_TRAVEL, scope="staff for themselves, division heads for their own division's people"),
+    "staffing": Need(Action.REQUEST_STAFFING, scope="for the head's own division"),
+}
+COMMENT_NEED = Need(Action.COMMENT_ON_REQUESTS, scope=_OWN_DIVISION)
+_EDITABLE = "drafts and returned requests only, by their author or their division's head"
+EDIT_NEED = Need(chosen_by="kind", actions=DRAFTING, scope=_EDITABLE)
+STEP_NEED = Need(
+    chosen_by="action",
+    actions={t.value: rule.action for t, rule in RULES.items()},
+    scope="division heads act on their own division's requests only",
+)
 
 
 def may(user: User, request: Request, transition: Transition) -> bool:
     """May this user take this transition on this request? (Role and division; not state.)"""
-    if not user.active:
-        return False
-    if transition == Transition.SUBMIT:
-        return user.role == Role.DIVISION_HEAD and user.division_id == request.division_id
-    if transition == Transition.CANCEL:
-        return user.role == Role.RESOURCE_MANAGER or (
-            user.role == Role.DIVISION_HEAD and user.division_id == request.division_id
-        )
-    return user.role == Role.RESOURCE_MANAGER
+    return can(user, RULES[transition].action) and can_see_division(user, request.division_id)
 
 
 def available_transitions(user: User, request: Request) -> list[Transition]:
@@ -83,11 +98,11 @@ def available_transitions(user: User, request: Request) -> list[Transition]:
 
 def can_edit(user: User, request: Request) -> bool:
     """Drafts (and returned requests) are edited by their author or their division's head."""
-    if not request.is_editable or not user.active:
+    if not request.is_editable or not can(user, DRAFTING[request.kind_name]):
         return False
     if user.role == Role.DIVISION_HEAD:
         return user.division_id == request.division_id
-    return user.role == Role.STAFF and request.created_by_id == user.id
+    return request.created_by_id == user.id
 
 
 def can_view(user: User, request: Request) -> bool:

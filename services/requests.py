@@ -29,6 +29,7 @@ from money import to_cents
 from services import costing
 from services.audit import record_event, snapshot
 from services.errors import ConflictError, PermissionDenied, ValidationError
+from services.permissions import Action, can
 from services.request_workflow import can_edit
 
 Request = TravelRequest | StaffingRequest
@@ -105,7 +106,7 @@ def _traveler_for(actor: User, traveler_id: int) -> User:
         raise PermissionDenied("Staff draft travel for themselves; ask your division head to draft for others.")
     if actor.role == Role.DIVISION_HEAD and traveler.division_id != actor.division_id:
         raise PermissionDenied("Division heads draft travel for their own division's people.")
-    if actor.role not in (Role.STAFF, Role.DIVISION_HEAD):
+    if not can(actor, Action.REQUEST_TRAVEL):
         raise PermissionDenied("Travel is requested by staff and division heads.")
     return traveler
 
@@ -219,7 +220,7 @@ def _apply_staffing(request: StaffingRequest, data: StaffingData) -> None:
 
 
 def _check_staffing_author(actor: User, division_id: int) -> None:
-    if actor.role != Role.DIVISION_HEAD or actor.division_id != division_id:
+    if not can(actor, Action.REQUEST_STAFFING) or actor.division_id != division_id:
         raise PermissionDenied("Staffing requests come from the division's head.")
 
 

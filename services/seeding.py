@@ -145,7 +145,12 @@ def load_reference() -> dict[str, int]:
         ProgramType, "code", [{"code": r["code"], "name": r["name"]} for r in _rows("program_types.csv")]
     )
     _, changed["division"] = _upsert(
-        Division, "code", [{"code": r["code"], "name": r["name"]} for r in _rows("divisions.csv")]
+        Division,
+        "code",
+        [
+            {"code": r["code"], "name": r["name"], "manages_programs": r["manages_programs"] == "true"}
+            for r in _rows("divisions.csv")
+        ],
     )
     _, changed["object_class"] = _upsert(
         ObjectClass,

@@ -12,7 +12,6 @@ from sqlalchemy.orm.exc import StaleDataError
 
 import planner
 from models import (
-    Division,
     FundingNotice,
     NoticeRule,
     NoticeStatus,
@@ -33,10 +32,9 @@ from services.awards import AwardInput, FundingInput, create_award
 from services.errors import ConflictError, SolverFailed, ValidationError, WorkflowError
 from services.funds import appropriation_of, lock_appropriations, status_of
 from services.notices import eligibility_problem, proposals_of
-from services.permissions import PROGRAMS_DIVISION
 from services.plan_room import make_room, planned_program_lines
+from services.reference import programs_division_id
 
-AWARDING_DIVISION = PROGRAMS_DIVISION  # International Programs manages the awards a notice makes
 DEFAULT_TIME_LIMIT_S = 30
 
 
@@ -302,7 +300,7 @@ def make_awards(
     if refusal is not None:
         raise refusal
     notice = run.notice
-    division_id = db.session.scalar(sa.select(Division.id).where(Division.code == AWARDING_DIVISION))
+    division_id = programs_division_id()  # that division manages the awards a notice makes
     by_number = {p.number: p for p in notice.proposals}
     if make_room_in_plans:
         _make_room_in_plans(actor, notice, [by_number[number] for number in run.selected])

@@ -6,14 +6,14 @@ import datetime as dt
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from forms.auth import ConfirmForm, LoginForm, PasswordForm, TokenForm
 from models import ApiToken, db
 from services import accounts
 from services.errors import ValidationError
 from services.permissions import Action
-from views.access import requires
+from views.access import public, requires
 from views.feedback import show_domain_error
 from views.transactions import reads_until_write
 
@@ -38,6 +38,7 @@ def _throttle() -> accounts.Throttle:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public
 @reads_until_write  # a password hash is slow: no write lock held meanwhile
 def login():
     if current_user.is_authenticated:
@@ -64,7 +65,7 @@ def login():
 
 
 @bp.route("/logout", methods=["POST"])
-@login_required
+@requires(Action.MANAGE_OWN_ACCOUNT)
 def logout():
     accounts.sign_out(current_user)
     db.session.commit()

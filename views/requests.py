@@ -41,7 +41,7 @@ def _filter() -> RequestFilter:
 
 
 @bp.route("/")
-@requires(Action.READ)
+@requires(workflow.VIEW_NEED)
 def index():
     requests = list_requests(current_user, _filter(), mine=True)
     return render_template(
@@ -110,7 +110,7 @@ def _editing_legs() -> bool:
 
 
 @bp.route("/travel/new", methods=["GET", "POST"])
-@requires(Action.REQUEST_TRAVEL)
+@requires(workflow.DRAFT_NEEDS["travel"])
 def new_travel():
     form = _travel_form()
     status = 200
@@ -131,7 +131,7 @@ def new_travel():
 
 
 @bp.route("/staffing/new", methods=["GET", "POST"])
-@requires(Action.REQUEST_STAFFING)
+@requires(workflow.DRAFT_NEEDS["staffing"])
 def new_staffing():
     form = StaffingRequestForm()
     status = 422 if form.is_submitted() else 200
@@ -148,7 +148,7 @@ def new_staffing():
 
 
 @bp.route("/<any(travel, staffing):kind>/<int:request_id>")
-@requires(Action.READ)
+@requires(workflow.VIEW_NEED)
 def show(kind: str, request_id: int):
     record = _load(kind, request_id)
     allowance = travel_allowance(record) if kind == "travel" else staffing_allowance(record)
@@ -168,7 +168,7 @@ def show(kind: str, request_id: int):
 
 
 @bp.route("/<any(travel, staffing):kind>/<int:request_id>/edit", methods=["GET", "POST"])
-@requires(Action.READ)
+@requires(workflow.EDIT_NEED)
 def edit(kind: str, request_id: int):
     record = _load(kind, request_id)
     if not workflow.can_edit(current_user, record):
@@ -197,7 +197,7 @@ def edit(kind: str, request_id: int):
 
 
 @bp.route("/<any(travel, staffing):kind>/<int:request_id>/delete", methods=["POST"])
-@requires(Action.READ)
+@requires(workflow.EDIT_NEED)
 def delete(kind: str, request_id: int):
     record = _load(kind, request_id)
     try:
@@ -215,7 +215,7 @@ def delete(kind: str, request_id: int):
     "/<any(travel, staffing):kind>/<int:request_id>/<any(submit, approve, return, reject, cancel):action>",
     methods=["POST"],
 )
-@requires(Action.READ)
+@requires(workflow.STEP_NEED)
 def act(kind: str, request_id: int, action: str):
     record = _load(kind, request_id)
     form = DecisionForm()
@@ -240,7 +240,7 @@ def act(kind: str, request_id: int, action: str):
 
 
 @bp.route("/<any(travel, staffing):kind>/<int:request_id>/comment", methods=["POST"])
-@requires(Action.COMMENT_ON_REQUESTS)
+@requires(workflow.COMMENT_NEED)
 def comment(kind: str, request_id: int):
     record = _load(kind, request_id)
     form = CommentForm()

@@ -1,17 +1,22 @@
 """The permission matrix: every route × every role, plus anonymous and a deactivated user.
 
 The expected table below is written from the product's rules (DESIGN.md and
-issue 2), not read from the code. A route missing from it fails the test.
+issue 2), not read from the code. A route missing from it fails the test. Each
+route also declares what it needs (services.permissions.Need); the matrix checks
+that the declaration, this table and the server's real answers all agree.
 """
 
 from __future__ import annotations
+
+import re
 
 import pytest
 import sqlalchemy as sa
 from helpers import DEMO_PASSWORD, DEMO_USER, Auth, concrete_requests, database_fingerprint, url_values, user
 
-from models import ApiToken, Role, User, db
+from models import ApiToken, Division, Role, User, db
 from services import accounts
+from services.permissions import Need
 
 EVERYONE = frozenset(Role)
 RM = frozenset({Role.RESOURCE_MANAGER})
@@ -98,25 +103,26 @@ EXPECTED: dict[str, frozenset[Role] | str] = {
     "requests.new_travel": frozenset({Role.STAFF, Role.DIVISION_HEAD}),
     "requests.new_staffing": frozenset({Role.DIVISION_HEAD}),
     "requests.show": EVERYONE,  # within their division, for heads and staff (tested separately)
-    # Editing, deleting, acting and commenting are open to signed-in roles at the route and
-    # decided per request by the workflow (author, division, state): tested in test_requests.py.
+    # Editing and deleting are for those who draft that kind of request, acting for the roles
+    # that take that step; which request is decided by the workflow (author, division, state),
+    # tested in test_requests.py. The matrix fills the kind as travel and the step as submit.
     "requests.edit": frozenset({Role.STAFF, Role.DIVISION_HEAD}),  # the author and their division's head
-    "requests.delete": EVERYONE,
-    "requests.act": EVERYONE,
+    "requests.delete": frozenset({Role.STAFF, Role.DIVISION_HEAD}),
+    "requests.act": frozenset({Role.DIVISION_HEAD}),  # submit
     "requests.comment": frozenset({Role.RESOURCE_MANAGER, Role.DIVISION_HEAD, Role.STAFF}),  # not viewers, admins
     "api.list_travel_request": EVERYONE,
     "api.get_travel_request": EVERYONE,
     "api.create_travel_request": frozenset({Role.STAFF, Role.DIVISION_HEAD}),
-    "api.patch_travel_request": EVERYONE,
-    "api.delete_travel_request": EVERYONE,
-    "api.action_travel_request": EVERYONE,
+    "api.patch_travel_request": frozenset({Role.STAFF, Role.DIVISION_HEAD}),
+    "api.delete_travel_request": frozenset({Role.STAFF, Role.DIVISION_HEAD}),
+    "api.action_travel_request": frozenset({Role.DIVISION_HEAD}),  # submit
     "api.estimate_travel": EVERYONE,
     "api.list_staffing_request": EVERYONE,
     "api.get_staffing_request": EVERYONE,
     "api.create_staffing_request": frozenset({Role.DIVISION_HEAD}),
-    "api.patch_staffing_request": EVERYONE,
-    "api.delete_staffing_request": EVERYONE,
-    "api.action_staffing_request": EVERYONE,
+    "api.patch_staffing_request": frozenset({Role.DIVISION_HEAD}),
+    "api.delete_staffing_request": frozenset({Role.DIVISION_HEAD}),
+    "api.action_staffing_request": frozenset({Role.DIVISION_HEAD}),  # submit
     "api.estimate_staffing": EVERYONE,
     "allocation.index": EVERYONE,
     "allocation.setup": EVERYONE,
@@ -182,6 +188,45 @@ def test_every_route_has_an_expected_access_entry(app):
     assert EXPECTED.keys() - endpoints == set(), "EXPECTED names routes that no longer exist"
 
 
+def _declared(app, endpoint: str) -> Need | None:
+    """What a route declares it needs; Flask's own static files are public by nature."""
+    if endpoint == "static":
+        return Need()
+    return getattr(app.view_functions[endpoint], "need", None)
+
+
+def test_every_route_declares_what_it_needs(app):
+    undeclared = sorted(
+        rule.endpoint for rule in app.url_map.iter_rules() if not isinstance(_declared(app, rule.endpoint), Need)
+    )
+    assert undeclared == [], "declare with @requires(...), @public or ApiDoc(action=...)"
+
+
+def test_the_api_document_states_each_routes_declaration(app, client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    stated = {
+        (path, method.upper()): operation.get("description")
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if isinstance(operation, dict) and "responses" in operation
+    }
+    wrong = []
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        if not hasattr(view, "api_doc"):
+            continue
+        path = "/api/v1" + rule.rule.removeprefix("/api/v1")
+        path = re.sub(r"<(?:[^:<>]+:)?([a-z_]+)>", r"{\1}", re.sub(r"<any\([^)]*\):([a-z_]+)>", r"{\1}", path))
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            if stated.get((path, method)) != view.need.describe():
+                wrong.append(f"{method} {path}: {stated.get((path, method))!r}")
+    assert wrong == []
+    patch = document["paths"]["/api/v1/travel-requests/{request_id}"]["patch"]["description"]
+    assert patch.startswith("Requires the permission `request_travel`;")
+    steps = document["paths"]["/api/v1/staffing-requests/{request_id}/{action}"]["post"]["description"]
+    assert "`decide_requests` to approve, return or reject" in steps
+
+
 def _sign_in_as(client, identity) -> dict[str, str]:
     """Sign the client in; return the headers an API call would carry."""
     if identity == "anonymous":
@@ -197,18 +242,27 @@ def _sign_in_as(client, identity) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def _reads_first(request: tuple[str, str, str]) -> tuple[bool, bool]:
+    """GETs, then writes (which may change what later reads see), signing out last of all."""
+    endpoint, method, _ = request
+    return endpoint == "auth.logout", method != "GET"
+
+
 @pytest.mark.parametrize("identity", IDENTITIES, ids=str)
 def test_permission_matrix(app, client, identity):
     rm_token_id = _rm_token_id()
     headers = _sign_in_as(client, identity)
     role = identity if isinstance(identity, Role) else None
+    caller = user(DEMO_USER[role]) if role else user("staff-ip@example.gov") if identity == "deactivated" else None
     csrf = None if role is None else Auth(client).csrf()
-    unexpected, changed = [], []
-    for endpoint, method, path in concrete_requests(app, url_values(rm_token_id)):
+    routes = app.url_map.bind("localhost")
+    unexpected, changed, undeclared = [], [], []
+    for endpoint, method, path in sorted(concrete_requests(app, url_values(rm_token_id)), key=_reads_first):
         expected = EXPECTED[endpoint]
         allowed = expected == PUBLIC or (role is not None and role in expected)
-        if allowed and method != "GET":
-            continue  # allowed writes are exercised by their own tests
+        need = _declared(app, endpoint)
+        if need.allows(caller, routes.match(path, method=method)[1]) != allowed:
+            undeclared.append(f"{method} {path}: the declaration says {not allowed}, the product's rules {allowed}")
         before = None if allowed else database_fingerprint()
         api = path.startswith("/api/")
         # Public routes need no credentials; a request that sends a bad token is refused, by design.
@@ -221,18 +275,25 @@ def test_permission_matrix(app, client, identity):
             kwargs["json"] = {}
         response = client.open(path, method=method, **kwargs)
         response.close()
+        denied = response.status_code in (401, 403) or (
+            response.status_code == 302 and "/login" in response.headers["Location"]
+        )
+        if allowed and method != "GET":
+            # An allowed write with an empty body: refused for what it sent or the record's state, never the caller.
+            # (Signing out lands on the sign-in page, without the `next` of a refusal.)
+            if denied and not (endpoint == "auth.logout" and response.headers.get("Location") == "/login"):
+                unexpected.append(f"{method} {path} → {response.status_code} (expected to pass the permission check)")
+            continue
         if allowed:
             redirected = response.status_code == 302 and "/login" not in response.headers["Location"]
             if response.status_code != 200 and not redirected:
                 unexpected.append(f"{method} {path} → {response.status_code} (expected 200)")
             continue
-        denied = response.status_code in (401, 403) or (
-            response.status_code == 302 and "/login" in response.headers["Location"]
-        )
         if not denied:
             unexpected.append(f"{method} {path} → {response.status_code}")
         if database_fingerprint() != before:
             changed.append(f"{method} {path}")
+    assert undeclared == [], "\n".join(undeclared)
     assert unexpected == [], "\n".join(unexpected)
     assert changed == []
 
@@ -264,3 +325,22 @@ def test_a_new_role_needs_an_entry(app):
     """Every role appears in the demo office, so the matrix covers it."""
     assert set(DEMO_USER) == set(Role)
     assert {u.role for u in db.session.scalars(sa.select(User))} >= set(Role)
+
+
+def _division(code: str) -> Division:
+    return db.session.scalar(sa.select(Division).where(Division.code == code))
+
+
+def test_managing_programs_is_a_flag_on_the_division(client, auth):
+    """The demo office marks International Programs; moving the flag moves the right, pages and API alike."""
+    assert set(db.session.scalars(sa.select(Division.code).where(Division.manages_programs))) == {"IP"}
+    head_ip = {"Authorization": f"Bearer {accounts.issue_token(None, user('head-ip@example.gov'), 'flag')}"}
+    db.session.commit()
+    auth.login("head-rpa@example.gov")
+    assert client.get("/programs/awards/new").status_code == 403
+    assert client.post("/api/v1/awards", json={}, headers=head_ip).status_code == 422  # past the permission check
+
+    _division("RPA").manages_programs, _division("IP").manages_programs = True, False
+    db.session.commit()
+    assert client.get("/programs/awards/new").status_code == 200
+    assert client.post("/api/v1/awards", json={}, headers=head_ip).status_code == 403

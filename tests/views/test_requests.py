@@ -91,7 +91,10 @@ def test_division_heads_cannot_see_or_act_on_another_divisions_requests(app, cli
     assert client.get(f"/api/v1/travel-requests/{ip_request.id}", headers=headers).status_code == 404
     api_list = client.get("/api/v1/travel-requests?per_page=500", headers=headers).get_json()
     assert {item["division"] for item in api_list["items"]} == {user("head-rpa@example.gov").division_id}
-    assert client.post(f"/api/v1/travel-requests/{ip_request.id}/approve", json={}, headers=headers).status_code == 404
+    # Approving is not a division head's step on any request (the route declares decide_requests): 403, which
+    # says nothing about the request; a step heads do take on another division's request finds nothing.
+    assert client.post(f"/api/v1/travel-requests/{ip_request.id}/approve", json={}, headers=headers).status_code == 403
+    assert client.post(f"/api/v1/travel-requests/{ip_request.id}/cancel", json={}, headers=headers).status_code == 404
     assert db.session.get(TravelRequest, ip_request.id).status == RequestStatus.SUBMITTED
 
 

@@ -14,7 +14,7 @@ from flask_login import current_user
 
 from models import db
 from services.errors import ConflictError, DomainError, FundsError, PermissionDenied, SolverFailed, ValidationError
-from services.permissions import Action, can
+from services.permissions import Action, Need
 from views.errors import error_body
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -28,7 +28,7 @@ class ApiDoc:
     """What the OpenAPI document says about one operation."""
 
     summary: str
-    action: Action | None
+    action: Action | Need  # what the caller needs: the route's one declaration (services.permissions.Need)
     request_schema: type[marshmallow.Schema] | None = None
     response_schema: type[marshmallow.Schema] | None = None
     paginated: bool = False
@@ -67,14 +67,15 @@ def _flatten(messages: dict, prefix: str = "") -> dict[str, str]:
 
 
 def operation(rule: str, method: str, doc: ApiDoc) -> Callable:
-    """Register an API operation guarded by `doc.action` (None: any signed-in caller)."""
+    """Register an API operation guarded by what `doc.action` declares."""
+    need = Need.of(doc.action)
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def handler(*args, **kwargs):
             if not current_user.is_authenticated:
                 return error_body(401)
-            if doc.action is not None and not can(current_user, doc.action):
+            if not need.allows(current_user, kwargs):
                 return error_body(403)
             try:
                 return view(*args, **kwargs)
@@ -90,7 +91,7 @@ def operation(rule: str, method: str, doc: ApiDoc) -> Callable:
                 return error_body(_domain_status(exc), exc.message, exc.fields)
 
         handler.api_doc = doc
-        handler.required_action = doc.action
+        handler.need = need
         bp.add_url_rule(rule, view.__name__, handler, methods=[method])
         return handler
 

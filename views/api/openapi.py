@@ -8,6 +8,8 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app, jsonify
 
+from services.permissions import Need
+from views.access import public
 from views.api.core import ApiDoc, bp
 from views.api.schemas import ErrorSchema, Money
 
@@ -65,8 +67,7 @@ def _operation(doc: ApiDoc, rule: str, method: str) -> dict:
             {"name": "per_page", "in": "query", "schema": {"type": "integer", "maximum": 500}},
         ]
     operation: dict = {"summary": doc.summary, "parameters": parameters, "responses": {}}
-    if doc.action is not None:
-        operation["description"] = f"Requires the permission `{doc.action.value}`."
+    operation["description"] = Need.of(doc.action).describe()
     if doc.request_schema is not None:
         operation["requestBody"] = {
             "required": doc.body_required,
@@ -138,8 +139,6 @@ def build_spec() -> dict:
 
 
 @bp.route("/openapi.json")
+@public
 def openapi_document():
     return jsonify(build_spec())
-
-
-openapi_document.public = True

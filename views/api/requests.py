@@ -126,7 +126,6 @@ def _register(kind: str) -> None:
     """The same six operations for both kinds of request."""
     collection, schema = COLLECTIONS[kind], SCHEMAS[kind]
     schema_class = type(schema)
-    author = Action.REQUEST_TRAVEL if kind == "travel" else Action.REQUEST_STAFFING
 
     def list_view():
         page, per_page = page_args()
@@ -184,7 +183,7 @@ def _register(kind: str) -> None:
             "GET",
             ApiDoc(
                 f"List {kind} requests you may see",
-                Action.READ,
+                workflow.VIEW_NEED,
                 response_schema=schema_class,
                 paginated=True,
                 query={"status": "string", "division": "integer"},
@@ -194,13 +193,19 @@ def _register(kind: str) -> None:
             create_view,
             base,
             "POST",
-            ApiDoc(f"Draft a {kind} request (the cost is computed)", author, schema_class, schema_class, status=201),
+            ApiDoc(
+                f"Draft a {kind} request (the cost is computed)",
+                workflow.DRAFT_NEEDS[kind],
+                schema_class,
+                schema_class,
+                status=201,
+            ),
         ),
         (
             get_view,
             f"{base}/<int:request_id>",
             "GET",
-            ApiDoc(f"A {kind} request", Action.READ, response_schema=schema_class),
+            ApiDoc(f"A {kind} request", workflow.VIEW_NEED, response_schema=schema_class),
         ),
         (
             patch_view,
@@ -208,7 +213,7 @@ def _register(kind: str) -> None:
             "PATCH",
             ApiDoc(
                 f"Change a draft or returned {kind} request (send the version you read)",
-                Action.READ,
+                workflow.EDIT_NEED.chosen(kind),
                 schema_class,
                 schema_class,
             ),
@@ -218,14 +223,17 @@ def _register(kind: str) -> None:
             f"{base}/<int:request_id>",
             "DELETE",
             ApiDoc(
-                f"Delete a draft {kind} request (?version=N)", Action.READ, status=204, query={"version": "integer"}
+                f"Delete a draft {kind} request (?version=N)",
+                workflow.EDIT_NEED.chosen(kind),
+                status=204,
+                query={"version": "integer"},
             ),
         ),
         (
             action_view,
             f"{base}/<int:request_id>/<any(submit, approve, return, reject, cancel):action>",
             "POST",
-            ApiDoc(f"Move a {kind} request through the workflow", Action.READ, DecisionSchema, schema_class),
+            ApiDoc(f"Move a {kind} request through the workflow", workflow.STEP_NEED, DecisionSchema, schema_class),
         ),
     ):
         view.__name__ = f"{view.__name__.removesuffix('_view')}_{kind}_request"

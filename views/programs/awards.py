@@ -15,10 +15,10 @@ from services.award_queries import list_awards, mortgage
 from services.awards import program_accounts
 from services.errors import DomainError
 from services.permissions import Action
-from services.program_queries import award_totals, awarding_division_id
-from services.reference import fiscal_year_choices
+from services.program_queries import award_totals
+from services.reference import fiscal_year_choices, programs_division_id
 from views.access import requires
-from views.programs.core import bp, manages, show_errors
+from views.programs.core import bp, show_errors
 
 PER_PAGE = 50
 
@@ -69,12 +69,12 @@ def _saved(award: Award, warning: str | None, verb: str):
 
 
 @bp.route("/awards/new", methods=["GET", "POST"])
-@manages()
+@requires(Action.MANAGE_PROGRAMS)
 def new_award():
     form = AwardForm()
     status = 422 if form.is_submitted() else 200
     if request.method == "GET":
-        form.division.data = awarding_division_id()
+        form.division.data = programs_division_id()
     elif form.validate_on_submit():
         try:
             record, warning = award_service.create_award(current_user, form.to_input())
@@ -86,7 +86,7 @@ def new_award():
 
 
 @bp.route("/awards/<int:award_id>/edit", methods=["GET", "POST"])
-@manages()
+@requires(Action.MANAGE_PROGRAMS)
 def edit_award(award_id: int):
     record = db.get_or_404(Award, award_id)
     form = AwardForm()

@@ -16,7 +16,7 @@ from services.program_queries import PROPOSAL_SORTS, list_notices, notice_awards
 from services.selection import is_current, latest_run
 from services.selection_results import cents
 from views.access import requires
-from views.programs.core import bp, manages, show_errors
+from views.programs.core import bp, show_errors
 
 
 @bp.route("/notices")
@@ -49,7 +49,7 @@ def notice(notice_id: int):
 
 
 @bp.route("/notices/new", methods=["GET", "POST"])
-@manages()
+@requires(Action.MANAGE_PROGRAMS)
 def new_notice():
     form = NoticeForm()
     status = 422 if form.is_submitted() else 200
@@ -66,7 +66,7 @@ def new_notice():
 
 
 @bp.route("/notices/<int:notice_id>/edit", methods=["GET", "POST"])
-@manages()
+@requires(Action.MANAGE_PROGRAMS)
 def edit_notice(notice_id: int):
     record = db.get_or_404(FundingNotice, notice_id)
     form = NoticeForm()
@@ -86,7 +86,7 @@ def edit_notice(notice_id: int):
 
 
 @bp.route("/notices/<int:notice_id>/proposals/new", methods=["GET", "POST"])
-@manages()
+@requires(Action.MANAGE_PROGRAMS)
 def new_proposal(notice_id: int):
     record = db.get_or_404(FundingNotice, notice_id)
     form = ProposalForm(notice=record)
@@ -117,7 +117,7 @@ def proposal(proposal_id: int):
 
 
 @bp.route("/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
-@manages()
+@requires(Action.MANAGE_PROGRAMS)
 def edit_proposal(proposal_id: int):
     record = db.get_or_404(Proposal, proposal_id)
     form = ProposalForm(notice=record.notice)
@@ -137,7 +137,7 @@ def edit_proposal(proposal_id: int):
 
 
 @bp.route("/proposals/<int:proposal_id>/scores", methods=["GET", "POST"])
-@manages()
+@requires(Action.MANAGE_PROGRAMS)
 def scores(proposal_id: int):
     record = db.get_or_404(Proposal, proposal_id)
     form = ScoresForm()
@@ -157,7 +157,7 @@ def scores(proposal_id: int):
 
 
 @bp.route("/proposals/<int:proposal_id>/decision", methods=["POST"])
-@manages()
+@requires(Action.MANAGE_PROGRAMS)
 def decide(proposal_id: int):
     record = db.get_or_404(Proposal, proposal_id)
     form = DecisionForm()

@@ -14,12 +14,12 @@ from services.errors import ConflictError, DomainError
 from services.permissions import Action
 from services.selection_results import run_summary
 from views.access import requires
-from views.programs.core import bp, manages
+from views.programs.core import bp
 from views.transactions import reads_until_write
 
 
 @bp.route("/notices/<int:notice_id>/selection", methods=["POST"])
-@manages()
+@requires(Action.MANAGE_PROGRAMS)
 @reads_until_write  # a long solve or parse before one write: no lock held meanwhile
 def run_selection(notice_id: int):
     notice = db.get_or_404(FundingNotice, notice_id)
@@ -54,7 +54,7 @@ def _next_month() -> dt.date:
 
 
 @bp.route("/selection-runs/<int:selection_run_id>/award", methods=["POST"])
-@manages(Action.AWARD_SELECTION)
+@requires(Action.AWARD_SELECTION)
 def award_selection(selection_run_id: int):
     run = db.get_or_404(SelectionRun, selection_run_id)
     form = MakeAwardsForm()
