@@ -128,7 +128,8 @@ class Need:
             text = "Requires the permission " + ", ".join(wanted)
         else:
             text = f"Requires the permission `{self.action.value}`"
-        rights = {DIVISION_RIGHTS[a].wording for a in self.actions.values() or [self.action] if a in DIVISION_RIGHTS}
+        declared = self.actions.values() if self.chosen_by else [self.action]
+        rights = {DIVISION_RIGHTS[action].wording for action in declared if action in DIVISION_RIGHTS}
         text += "".join(f"; division heads and staff only {wording}" for wording in sorted(rights))
         return text + (f"; {self.scope}." if self.scope else ".")
 

@@ -78,8 +78,11 @@ DRAFT_NEEDS = {
     "staffing": Need(Action.REQUEST_STAFFING, scope="for the head's own division"),
 }
 COMMENT_NEED = Need(Action.COMMENT_ON_REQUESTS, scope=_OWN_DIVISION)
-_EDITABLE = "drafts and returned requests only, by their author or their division's head"
-EDIT_NEED = Need(chosen_by="kind", actions=DRAFTING, scope=_EDITABLE)
+EDIT_NEED = Need(
+    chosen_by="kind",
+    actions=DRAFTING,
+    scope="drafts and returned requests only, by their author or their division's head",
+)
 STEP_NEED = Need(
     chosen_by="action",
     actions={t.value: rule.action for t, rule in RULES.items()},
