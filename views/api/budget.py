@@ -32,6 +32,14 @@ from views.api.schemas import BudgetLineSchema, CloneSchema, ScenarioSchema, Tot
 
 scenario_schema = ScenarioSchema()
 line_schema = BudgetLineSchema()
+_DIMENSION = "|".join(DIMENSIONS)
+BY_QUERY = {
+    "by": {
+        "type": "string",
+        "pattern": f"^(({_DIMENSION})(,({_DIMENSION}))*)?$",
+        "description": "comma-separated: " + ", ".join(DIMENSIONS),
+    }
+}
 LINE_FILTERS = {
     "scenario": "integer",
     "fiscal_year": "integer",
@@ -42,7 +50,7 @@ LINE_FILTERS = {
     "country": "integer",
     "priority": "integer",
     "program_type": "integer",
-    "source": "string",
+    "source": LineSource,
 }
 
 
@@ -67,7 +75,7 @@ def _scenario_input(data: dict, base: Scenario | None = None) -> ScenarioInput:
         Action.READ,
         response_schema=ScenarioSchema,
         paginated=True,
-        query={"budget_year": "integer", "kind": "string", "status": "string"},
+        query={"budget_year": "integer", "kind": ScenarioKind, "status": ScenarioStatus},
     ),
 )
 def list_scenarios():
@@ -127,7 +135,11 @@ def patch_scenario(scenario_id: int):
     "/scenarios/<int:scenario_id>",
     "DELETE",
     ApiDoc(
-        "Delete a scenario and its lines (?version=N)", Action.EDIT_SCENARIOS, status=204, query={"version": "integer"}
+        "Delete a scenario and its lines (?version=N)",
+        Action.EDIT_SCENARIOS,
+        status=204,
+        query={"version": "integer"},
+        required_query=("version",),
     ),
 )
 def delete_scenario(scenario_id: int):
@@ -153,7 +165,7 @@ def _dimensions() -> list[str]:
         "Totals of a scenario by dimensions",
         Action.READ,
         response_schema=TotalsSchema,
-        query={"by": "comma-separated: " + ", ".join(DIMENSIONS)},
+        query=BY_QUERY,
     ),
 )
 def scenario_totals(scenario_id: int):
@@ -255,7 +267,13 @@ def patch_budget_line(line_id: int):
 @operation(
     "/budget-lines/<int:line_id>",
     "DELETE",
-    ApiDoc("Delete a budget line (?version=N)", Action.EDIT_BUDGET, status=204, query={"version": "integer"}),
+    ApiDoc(
+        "Delete a budget line (?version=N)",
+        Action.EDIT_BUDGET,
+        status=204,
+        query={"version": "integer"},
+        required_query=("version",),
+    ),
 )
 def delete_budget_line(line_id: int):
     line = db.get_or_404(BudgetLine, line_id)
@@ -281,7 +299,7 @@ def clone_scenario(scenario_id: int):
 @operation(
     "/scenarios/<int:a_id>/compare/<int:b_id>",
     "GET",
-    ApiDoc("Two scenarios side by side", Action.READ, query={"by": "comma-separated: " + ", ".join(DIMENSIONS)}),
+    ApiDoc("Two scenarios side by side", Action.READ, query=BY_QUERY),
 )
 def compare_scenarios(a_id: int, b_id: int):
     a, b = db.get_or_404(Scenario, a_id), db.get_or_404(Scenario, b_id)

@@ -60,7 +60,7 @@ proposal_schema = ProposalSchema()
 run_schema = SelectionRunSchema()
 REFERENCE = "id or code"
 AWARD_FILTERS = {
-    "status": "string",
+    "status": AwardStatus,
     "region": REFERENCE,
     "priority": REFERENCE,
     "program_type": REFERENCE,
@@ -73,9 +73,9 @@ PROPOSAL_FILTERS = {
     "region": REFERENCE,
     "priority": REFERENCE,
     "program_type": REFERENCE,
-    "decision": "string",
+    "decision": ProposalDecision,
 }
-NOTICE_FILTERS = {"fiscal_year": "integer", "account_code": "string", "status": "string"}
+NOTICE_FILTERS = {"fiscal_year": "integer", "account_code": "string", "status": NoticeStatus}
 
 
 class _NoMatch(Exception):
@@ -149,7 +149,7 @@ def _award_input(data: dict, base: Award | None = None) -> AwardInput:
 def list_awards():
     page, per_page = page_args()
     status = enum_arg("status", AwardStatus)
-    funded_in = int_arg("funded_in")
+    funded_in, fiscal_year = int_arg("funded_in"), int_arg("fiscal_year")  # both checked, before any early answer
     try:
         region, priority, program_type = (
             _reference_arg(name, model)
@@ -163,7 +163,7 @@ def list_awards():
             region=region.code if region else None,
             priority=priority.code if priority else None,
             program_type=program_type.code if program_type else None,
-            funded_in=funded_in if funded_in is not None else int_arg("fiscal_year"),
+            funded_in=funded_in if funded_in is not None else fiscal_year,
             text=request.args.get("q", ""),
         ),
         page,

@@ -187,7 +187,7 @@ def _register(kind: str) -> None:
                 Action.READ,
                 response_schema=schema_class,
                 paginated=True,
-                query={"status": "string", "division": "integer"},
+                query={"status": RequestStatus, "division": "integer"},
             ),
         ),
         (
@@ -218,7 +218,11 @@ def _register(kind: str) -> None:
             f"{base}/<int:request_id>",
             "DELETE",
             ApiDoc(
-                f"Delete a draft {kind} request (?version=N)", Action.READ, status=204, query={"version": "integer"}
+                f"Delete a draft {kind} request (?version=N)",
+                Action.READ,
+                status=204,
+                query={"version": "integer"},
+                required_query=("version",),
             ),
         ),
         (

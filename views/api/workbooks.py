@@ -9,6 +9,7 @@ from services import imports
 from services.errors import ValidationError
 from services.permissions import Action
 from views.api.core import ApiDoc, actor, operation
+from views.api.schemas import utc_text
 from views.exports import workbook_response
 from views.transactions import reads_until_write
 
@@ -22,7 +23,7 @@ def _batch_json(batch: ImportBatch) -> dict:
         "status": batch.status.value,
         "filename": batch.filename,
         "clean": batch.is_clean,
-        "created_at": batch.created_at.isoformat(),
+        "created_at": utc_text(batch.created_at),
         **batch.preview,
     }
 
