@@ -1344,6 +1344,19 @@ def test_a_405_says_which_methods_are_allowed(rm):
     assert "POST" not in allowed
 
 
+def test_a_version_sent_on_create_is_a_whole_number(rm):
+    assert_error(rm.post("/budget-lines", {**line_body(rm), "version": {}}), 422, "version")
+    assert ok(rm.post("/budget-lines", {**line_body(rm), "version": 7}), 201)["version"] == 1  # a copy starts anew
+
+
+def test_the_api_export_refuses_a_malformed_scenario_id(rm):
+    plan = scenario(rm, PLAN)["id"]
+    assert_error(rm.get(f"/scenarios/{plan}/export.xlsx?enacted=AAA"), 400, "enacted")
+    workbook = rm.get(f"/scenarios/{plan}/export.xlsx?enacted=")  # empty: no choice
+    workbook.close()
+    assert workbook.status_code == 200
+
+
 def test_moments_are_utc_with_z(rm):
     line = create_line(rm, description="Stamped")
     event = ok(rm.get("/audit?per_page=1"))["items"][0]

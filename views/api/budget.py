@@ -99,7 +99,6 @@ def list_scenarios():
 )
 def create_scenario():
     body = json_body()
-    body.pop("version", None)
     data = scenario_schema.load(body)
     scenario = scenario_service.create_scenario(actor(), _scenario_input(data))
     db.session.commit()
@@ -138,8 +137,6 @@ def patch_scenario(scenario_id: int):
         "Delete a scenario and its lines (?version=N)",
         Action.EDIT_SCENARIOS,
         status=204,
-        query={"version": "integer"},
-        required_query=("version",),
     ),
 )
 def delete_scenario(scenario_id: int):
@@ -236,7 +233,6 @@ def _line_input(data: dict, base: BudgetLine | None = None) -> LineInput:
 )
 def create_budget_line():
     body = json_body()
-    body.pop("version", None)
     data = line_schema.load(body)
     line, warning = budget_lines.create_line(actor(), _line_input(data))
     db.session.commit()
@@ -271,8 +267,6 @@ def patch_budget_line(line_id: int):
         "Delete a budget line (?version=N)",
         Action.EDIT_BUDGET,
         status=204,
-        query={"version": "integer"},
-        required_query=("version",),
     ),
 )
 def delete_budget_line(line_id: int):

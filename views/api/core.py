@@ -36,7 +36,6 @@ class ApiDoc:
     status: int = 200
     # name → "integer" (int_arg), an Enum (enum_arg), a JSON schema, or a description of a free string.
     query: dict[str, str | type[enum.Enum] | dict] = field(default_factory=dict)
-    required_query: tuple[str, ...] = ()
     body_required: bool = True  # False where every field of the body has a default
 
 

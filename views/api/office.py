@@ -68,7 +68,7 @@ def audit():
     page, per_page = page_args()
     since = request.args.get("since")
     try:
-        since_at = None if since is None else utc_from_text(since)
+        since_at = utc_from_text(since) if since else None
     except ValueError as exc:
         raise BadRequest("since is an RFC 3339 date-time.", {"since": "Not a date-time."}) from exc
     events, total = list_events(

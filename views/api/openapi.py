@@ -104,17 +104,30 @@ def _operation(doc: ApiDoc, rule: str, method: str) -> dict:
         {
             "name": name,
             "in": "query",
-            "required": name in doc.required_query,
+            "required": False,
+            "allowEmptyValue": True,  # the query helpers read an empty value as absent
             **({"description": about} if isinstance(about, str) and about != "integer" else {}),
             "schema": _query_schema(about),
         }
         for name, about in doc.query.items()
         if not re.search(rf"[<:]{name}>", rule)
     ]
+    if method == "DELETE":  # every DELETE names the version it read: version_from_request
+        parameters.append({"name": "version", "in": "query", "required": True, "schema": _query_schema("integer")})
     if doc.paginated:
         parameters += [
-            {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}},
-            {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}},
+            {
+                "name": "page",
+                "in": "query",
+                "allowEmptyValue": True,
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
+            },
+            {
+                "name": "per_page",
+                "in": "query",
+                "allowEmptyValue": True,
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+            },
         ]
     operation: dict = {"summary": doc.summary, "parameters": parameters, "responses": {}}
     if doc.action is not None:

@@ -186,7 +186,6 @@ def list_awards():
 def create_award():
     require_programs(actor())
     body = json_body()
-    body.pop("version", None)
     data = award_schema.load(body)
     award, warning = award_service.create_award(actor(), _award_input(data))
     db.session.commit()
@@ -298,7 +297,6 @@ def list_funding_notices():
 def create_funding_notice():
     require_programs(actor())
     body = json_body()
-    body.pop("version", None)
     data = notice_schema.load(body)
     notice = notice_service.create_notice(actor(), _notice_input(data))
     db.session.commit()
@@ -430,7 +428,6 @@ def list_proposals():
 def create_proposal():
     require_programs(actor())
     body = json_body()
-    body.pop("version", None)
     data = proposal_schema.load(body)
     notice = db.session.get(FundingNotice, data["notice_id"])
     if notice is None:

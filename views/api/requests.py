@@ -139,7 +139,6 @@ def _register(kind: str) -> None:
 
     def create_view():
         body = json_body()
-        body.pop("version", None)
         data = schema.load(body)
         if kind == "travel":
             record = request_service.create_travel(actor(), _travel_data(data))
@@ -221,8 +220,6 @@ def _register(kind: str) -> None:
                 f"Delete a draft {kind} request (?version=N)",
                 Action.READ,
                 status=204,
-                query={"version": "integer"},
-                required_query=("version",),
             ),
         ),
         (

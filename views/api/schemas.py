@@ -124,8 +124,8 @@ class AppropriationSchema(RecordSchema):
     enacted = Money(attribute="enacted_cents", required=True)
     apportioned = Money(attribute="apportioned_cents", required=True)
     allotted = Money(attribute="allotted_cents", required=True)
-    expires_on = fields.Date(dump_only=True)
-    cancels_on = fields.Date(dump_only=True)
+    expires_on = fields.Date(dump_only=True, allow_none=True)  # null: no-year funds
+    cancels_on = fields.Date(dump_only=True, allow_none=True)
 
 
 class ScenarioSchema(RecordSchema):
