@@ -133,11 +133,7 @@ def patch_scenario(scenario_id: int):
 @operation(
     "/scenarios/<int:scenario_id>",
     "DELETE",
-    ApiDoc(
-        "Delete a scenario and its lines (?version=N)",
-        Action.EDIT_SCENARIOS,
-        status=204,
-    ),
+    ApiDoc("Delete a scenario and its lines (?version=N)", Action.EDIT_SCENARIOS, status=204),
 )
 def delete_scenario(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
@@ -263,11 +259,7 @@ def patch_budget_line(line_id: int):
 @operation(
     "/budget-lines/<int:line_id>",
     "DELETE",
-    ApiDoc(
-        "Delete a budget line (?version=N)",
-        Action.EDIT_BUDGET,
-        status=204,
-    ),
+    ApiDoc("Delete a budget line (?version=N)", Action.EDIT_BUDGET, status=204),
 )
 def delete_budget_line(line_id: int):
     line = db.get_or_404(BudgetLine, line_id)

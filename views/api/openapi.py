@@ -79,12 +79,12 @@ def _error_statuses(doc: ApiDoc, rule: str, method: str) -> list[str]:
         statuses.append("403")
     if _CONVERTER.search(rule):
         statuses.append("404")
-    if method != "GET":
-        statuses.append("409")  # a stale version, a state that no longer allows it, a row changed underneath
     statuses.append("422")  # a body or a service's domain rule
     if method != "GET":
-        statuses.append("503")  # database_was_busy, SolverFailed
-    return statuses
+        # 409: a stale version, a state that no longer allows it, a row changed underneath;
+        # 503: database_was_busy, SolverFailed
+        statuses += ["409", "503"]
+    return sorted(statuses)
 
 
 def _request_schema(doc: ApiDoc, method: str):

@@ -216,11 +216,7 @@ def _register(kind: str) -> None:
             delete_view,
             f"{base}/<int:request_id>",
             "DELETE",
-            ApiDoc(
-                f"Delete a draft {kind} request (?version=N)",
-                Action.READ,
-                status=204,
-            ),
+            ApiDoc(f"Delete a draft {kind} request (?version=N)", Action.READ, status=204),
         ),
         (
             action_view,
