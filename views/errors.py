@@ -77,10 +77,13 @@ def init_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         status = error.code or 500
+        # Werkzeug's own headers, such as the Allow that RFC 9110 requires on every 405.
+        headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
         if wants_json():
-            return error_body(status)
+            body, status = error_body(status)
+            return body, status, headers
         template = f"errors/{status}.html" if status in _MESSAGES else "errors/400.html"
-        return render_template(template, message=None), status
+        return render_template(template, message=None), status, headers
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

@@ -8,6 +8,7 @@ code under test.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
@@ -1335,3 +1336,33 @@ def test_missing_records_are_404_json(rm, method, path):
 def test_a_method_not_allowed_is_405_json(rm):
     assert_error(rm.call("PUT", "/budget-lines/1", json={}), 405)
     assert_error(rm.delete("/appropriations/1?version=1"), 405)
+
+
+def test_a_405_says_which_methods_are_allowed(rm):
+    allowed = rm.call("TRACE", "/budget-lines/1").headers["Allow"]
+    assert {"GET", "PATCH", "DELETE"} <= {method.strip() for method in allowed.split(",")}
+    assert "POST" not in allowed
+
+
+def test_a_version_sent_on_create_is_a_whole_number(rm):
+    assert_error(rm.post("/budget-lines", {**line_body(rm), "version": {}}), 422, "version")
+    assert ok(rm.post("/budget-lines", {**line_body(rm), "version": 7}), 201)["version"] == 1  # a copy starts anew
+
+
+def test_the_api_export_refuses_a_malformed_scenario_id(rm):
+    plan = scenario(rm, PLAN)["id"]
+    assert_error(rm.get(f"/scenarios/{plan}/export.xlsx?enacted=AAA"), 400, "enacted")
+    workbook = rm.get(f"/scenarios/{plan}/export.xlsx?enacted=")  # empty: no choice
+    workbook.close()
+    assert workbook.status_code == 200
+
+
+def test_moments_are_utc_with_z(rm):
+    line = create_line(rm, description="Stamped")
+    event = ok(rm.get("/audit?per_page=1"))["items"][0]
+    for moment in (line["updated_at"], event["at"]):
+        assert moment.endswith("Z"), moment
+        assert dt.datetime.fromisoformat(moment).utcoffset() == dt.timedelta(0)
+    # an offset in a filter is honoured: the same moment five hours east finds the same events
+    east = (dt.datetime.fromisoformat(event["at"]) + dt.timedelta(hours=5)).strftime("%Y-%m-%dT%H:%M:%S.%f+05:00")
+    assert all_items(rm, "/audit", since=east) == all_items(rm, "/audit", since=event["at"])

@@ -124,6 +124,7 @@ def test_state_changes_refuse_get(client, auth):
     auth.login()
     assert client.get("/logout").status_code == 405
     assert client.get("/lines/1/delete").status_code == 405
+    assert "POST" in client.get("/logout").headers["Allow"]  # RFC 9110: every 405 names what is allowed
 
 
 def test_production_refuses_the_development_secret_key():

@@ -277,3 +277,54 @@ def test_running_a_selection_needs_no_body(client):
     operation = document["paths"]["/api/v1/funding-notices/{notice_id}/selection"]["post"]
     assert operation["requestBody"]["required"] is False
     assert document["paths"]["/api/v1/awards"]["post"]["requestBody"]["required"] is True
+
+
+def _numbers_in(node, key: str):
+    if isinstance(node, dict):
+        for name, value in node.items():
+            if name == key:
+                yield value
+            yield from _numbers_in(value, key)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _numbers_in(value, key)
+
+
+def test_limits_are_numbers(document):
+    schemas = document["components"]["schemas"]
+    assert schemas["StaffingEstimateRequest"]["properties"]["benefits_rate"]["maximum"] == 1
+    for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        for value in _numbers_in(document, key):
+            assert isinstance(value, int | float), f"{key}: {value!r}"
+            assert not isinstance(value, bool), f"{key}: {value!r}"
+
+
+def test_what_a_route_requires_is_declared_required(document):
+    for path, method, operation in operations(document):
+        if method == "delete":
+            parameters = {p["name"]: p for p in operation["parameters"] if p["in"] == "query"}
+            assert parameters["version"]["required"] is True, path
+        if method == "patch":
+            schema = operation["requestBody"]["content"]["application/json"]["schema"]
+            assert "version" in schema["required"], path
+
+
+def test_filters_document_their_choices(document):
+    parameters = {p["name"]: p for p in document["paths"][f"{API_PREFIX}/budget-lines"]["get"]["parameters"]}
+    assert "manual" in parameters["source"]["schema"]["enum"]
+    assert parameters["scenario"]["schema"]["minimum"] == 0
+    audit = {p["name"]: p for p in document["paths"][f"{API_PREFIX}/audit"]["get"]["parameters"]}
+    assert audit["since"]["schema"]["format"] == "date-time"
+    kind = document["paths"][f"{API_PREFIX}/reference/{{kind}}"]["get"]["parameters"][0]
+    assert "regions" in kind["schema"]["enum"]
+
+
+def test_fiscal_years_are_the_offices(client, runner, document):
+    headers = {"Authorization": f"Bearer {_token(runner)}"}
+    years = [
+        item["year"] for item in client.get(f"{API_PREFIX}/reference/fiscal-years", headers=headers).get_json()["items"]
+    ]
+    schemas = document["components"]["schemas"]
+    assert years
+    assert schemas["Scenario"]["properties"]["budget_year"]["enum"] == years
+    assert schemas["BudgetLine"]["properties"]["fiscal_year"]["enum"] == years

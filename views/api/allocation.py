@@ -11,7 +11,7 @@ from services import allocation
 from services.allocation_problems import AllocationSettings, build_problem
 from services.permissions import Action
 from views.api.core import ApiDoc, BadRequest, actor, json_body, operation, page_args, paginated
-from views.api.schemas import AllocationRunRequestSchema, AllocationRunSchema
+from views.api.schemas import AllocationRunRequestSchema, AllocationRunSchema, AppliedRunSchema
 from views.transactions import reads_until_write
 
 run_schema = AllocationRunSchema()
@@ -91,7 +91,7 @@ def get_run(run_id: int):
     ApiDoc(
         "Write the allocation into its scenario as budget lines (source allocation); idempotent",
         Action.RUN_ALLOCATION,
-        response_schema=AllocationRunSchema,
+        response_schema=AppliedRunSchema,
     ),
 )
 def apply_run(run_id: int):

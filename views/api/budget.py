@@ -32,6 +32,14 @@ from views.api.schemas import BudgetLineSchema, CloneSchema, ScenarioSchema, Tot
 
 scenario_schema = ScenarioSchema()
 line_schema = BudgetLineSchema()
+_DIMENSION = "|".join(DIMENSIONS)
+BY_QUERY = {
+    "by": {
+        "type": "string",
+        "pattern": f"^(({_DIMENSION})(,({_DIMENSION}))*)?$",
+        "description": "comma-separated: " + ", ".join(DIMENSIONS),
+    }
+}
 LINE_FILTERS = {
     "scenario": "integer",
     "fiscal_year": "integer",
@@ -42,7 +50,7 @@ LINE_FILTERS = {
     "country": "integer",
     "priority": "integer",
     "program_type": "integer",
-    "source": "string",
+    "source": LineSource,
 }
 
 
@@ -67,7 +75,7 @@ def _scenario_input(data: dict, base: Scenario | None = None) -> ScenarioInput:
         Action.READ,
         response_schema=ScenarioSchema,
         paginated=True,
-        query={"budget_year": "integer", "kind": "string", "status": "string"},
+        query={"budget_year": "integer", "kind": ScenarioKind, "status": ScenarioStatus},
     ),
 )
 def list_scenarios():
@@ -91,7 +99,6 @@ def list_scenarios():
 )
 def create_scenario():
     body = json_body()
-    body.pop("version", None)
     data = scenario_schema.load(body)
     scenario = scenario_service.create_scenario(actor(), _scenario_input(data))
     db.session.commit()
@@ -126,9 +133,7 @@ def patch_scenario(scenario_id: int):
 @operation(
     "/scenarios/<int:scenario_id>",
     "DELETE",
-    ApiDoc(
-        "Delete a scenario and its lines (?version=N)", Action.EDIT_SCENARIOS, status=204, query={"version": "integer"}
-    ),
+    ApiDoc("Delete a scenario and its lines (?version=N)", Action.EDIT_SCENARIOS, status=204),
 )
 def delete_scenario(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
@@ -153,7 +158,7 @@ def _dimensions() -> list[str]:
         "Totals of a scenario by dimensions",
         Action.READ,
         response_schema=TotalsSchema,
-        query={"by": "comma-separated: " + ", ".join(DIMENSIONS)},
+        query=BY_QUERY,
     ),
 )
 def scenario_totals(scenario_id: int):
@@ -224,7 +229,6 @@ def _line_input(data: dict, base: BudgetLine | None = None) -> LineInput:
 )
 def create_budget_line():
     body = json_body()
-    body.pop("version", None)
     data = line_schema.load(body)
     line, warning = budget_lines.create_line(actor(), _line_input(data))
     db.session.commit()
@@ -255,7 +259,7 @@ def patch_budget_line(line_id: int):
 @operation(
     "/budget-lines/<int:line_id>",
     "DELETE",
-    ApiDoc("Delete a budget line (?version=N)", Action.EDIT_BUDGET, status=204, query={"version": "integer"}),
+    ApiDoc("Delete a budget line (?version=N)", Action.EDIT_BUDGET, status=204),
 )
 def delete_budget_line(line_id: int):
     line = db.get_or_404(BudgetLine, line_id)
@@ -281,7 +285,7 @@ def clone_scenario(scenario_id: int):
 @operation(
     "/scenarios/<int:a_id>/compare/<int:b_id>",
     "GET",
-    ApiDoc("Two scenarios side by side", Action.READ, query={"by": "comma-separated: " + ", ".join(DIMENSIONS)}),
+    ApiDoc("Two scenarios side by side", Action.READ, query=BY_QUERY),
 )
 def compare_scenarios(a_id: int, b_id: int):
     a, b = db.get_or_404(Scenario, a_id), db.get_or_404(Scenario, b_id)

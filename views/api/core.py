@@ -21,6 +21,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 500
 MAX_PAGE = 10**9
+MAX_INT_ARG = 10**18 - 1  # int_arg reads at most 18 digits
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,8 @@ class ApiDoc:
     response_schema: type[marshmallow.Schema] | None = None
     paginated: bool = False
     status: int = 200
-    query: dict[str, str] = field(default_factory=dict)
+    # name → "integer" (int_arg), an Enum (enum_arg), a JSON schema, or a description of a free string.
+    query: dict[str, str | type[enum.Enum] | dict] = field(default_factory=dict)
     body_required: bool = True  # False where every field of the body has a default
 
 
@@ -166,7 +168,7 @@ def int_arg(name: str) -> int | None:
     raw = request.args.get(name)
     if raw in (None, ""):
         return None
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(MAX_INT_ARG))):
         raise BadRequest(f"{name} must be a whole number.", {name: "Not a whole number."})
     return int(raw)
 

@@ -71,7 +71,6 @@ def list_appropriations():
 )
 def create_appropriation():
     body = json_body()
-    body.pop("version", None)
     data = schema.load(body)
     record = appropriation_service.create_appropriation(actor(), _input(data))
     db.session.commit()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, jsonify, request
 from flask_login import current_user
@@ -14,7 +12,7 @@ from services.permissions import Action
 from services.reference import REFERENCE_KINDS, reference_items
 from views.access import public
 from views.api.core import ApiDoc, BadRequest, int_arg, operation, page_args, paginated
-from views.api.schemas import AuditEventSchema, UserSchema
+from views.api.schemas import AuditEventSchema, UserSchema, utc_from_text
 
 health_bp = Blueprint("health", __name__)
 
@@ -38,7 +36,9 @@ def me():
 @operation(
     "/reference/<kind>",
     "GET",
-    ApiDoc("Reference data of one kind", Action.READ, query={"kind": ", ".join(REFERENCE_KINDS)}),
+    ApiDoc(
+        "Reference data of one kind", Action.READ, query={"kind": {"type": "string", "enum": list(REFERENCE_KINDS)}}
+    ),
 )
 def reference(kind: str):
     if kind not in REFERENCE_KINDS:
@@ -55,16 +55,21 @@ def reference(kind: str):
         Action.READ_AUDIT,
         response_schema=AuditEventSchema,
         paginated=True,
-        query={"entity": "string", "entity_id": "integer", "user": "integer", "since": "ISO 8601 date-time"},
+        query={
+            "entity": "string",
+            "entity_id": "integer",
+            "user": "integer",
+            "since": {"type": "string", "format": "date-time"},
+        },
     ),
 )
 def audit():
     page, per_page = page_args()
     since = request.args.get("since")
     try:
-        since_at = dt.datetime.fromisoformat(since) if since else None
+        since_at = utc_from_text(since) if since else None
     except ValueError as exc:
-        raise BadRequest("since is an ISO 8601 date-time.", {"since": "Not a date-time."}) from exc
+        raise BadRequest("since is an RFC 3339 date-time.", {"since": "Not a date-time."}) from exc
     events, total = list_events(
         AuditFilter(
             entity=request.args.get("entity") or None,

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import enum
 import re
+from decimal import Decimal
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app, jsonify
 
 from services.permissions import Need
+from services.reference import fiscal_year_choices
 from views.access import public
-from views.api.core import ApiDoc, bp
-from views.api.schemas import ErrorSchema, Money
+from views.api.core import MAX_INT_ARG, MAX_PAGE, MAX_PER_PAGE, ApiDoc, bp
+from views.api.schemas import MONEY_PATTERN, ErrorSchema, FiscalYear, Money
+from views.routing import MAX_ID
 
-_CONVERTER = re.compile(r"<(?:([^:<>]+):)?(\w+)>")  # <name>, <int:name>, <any(a, b):name>
+_CONVERTER = re.compile(r"<(?:([^:<>(]+)(?:\(([^)]*)\))?:)?(\w+)>")  # <name>, <int:name>, <any(a, b):name>
 _ERRORS = {
     "400": "Malformed request",
     "401": "No or bad token",
@@ -21,6 +25,7 @@ _ERRORS = {
     "404": "Not found",
     "409": "Conflict: stale version or a state that no longer allows the action",
     "422": "Validation failed",
+    "503": "The database was busy or the solver unavailable: nothing was changed, send it again",
 }
 
 
@@ -29,49 +34,109 @@ def _money_property(self, field, **kwargs) -> dict:
     if isinstance(field, Money):
         return {
             "type": "string",
-            "pattern": r"^-?[0-9]{1,15}\.[0-9]{2}$",
+            "pattern": MONEY_PATTERN,
             "example": "1234567.00",
             "description": "Dollars as a decimal string; input also accepts a whole number of dollars.",
         }
     return {}
 
 
-def _path_parameters(rule: str) -> list[dict]:
+def _query_schema(about) -> dict:
+    """What a query parameter accepts: the ranges of int_arg and enum_arg, or a schema given as is."""
+    if about == "integer":
+        return {"type": "integer", "minimum": 0, "maximum": MAX_INT_ARG}
+    if isinstance(about, type) and issubclass(about, enum.Enum):
+        return {"type": "string", "enum": [member.value for member in about]}
+    if isinstance(about, dict):
+        return about
+    return {"type": "string"}
+
+
+def _fiscal_year_property(self, field, **kwargs) -> dict:
+    """A fiscal year is one the office's table holds: the services refuse any other ("No such fiscal year.")."""
+    if isinstance(field, FiscalYear):
+        years = [year for year, _label in fiscal_year_choices()]
+        return {"enum": years} if years else {}
+    return {}
+
+
+def _path_parameters(rule: str, query: dict) -> list[dict]:
+    def schema(converter: str, arguments: str, name: str) -> dict:
+        if converter == "int":
+            return {"type": "integer", "minimum": 1, "maximum": MAX_ID}  # views.routing.IdConverter
+        if converter == "any":
+            return {"type": "string", "enum": [choice.strip() for choice in arguments.split(",")]}
+        return _query_schema(query.get(name, "string"))
+
     return [
-        {
-            "name": name,
-            "in": "path",
-            "required": True,
-            "schema": {"type": "integer" if converter == "int" else "string"},
-        }
-        for converter, name in _CONVERTER.findall(rule)
+        {"name": name, "in": "path", "required": True, "schema": schema(converter, arguments, name)}
+        for converter, arguments, name in _CONVERTER.findall(rule)
     ]
 
 
+def _error_statuses(doc: ApiDoc, rule: str, method: str) -> list[str]:
+    """Every error the shared plumbing can answer for this operation."""
+    statuses = ["400", "401"]  # refuse_deep_json and the query helpers; the token
+    if doc.action is not None:
+        statuses.append("403")
+    if _CONVERTER.search(rule):
+        statuses.append("404")
+    statuses.append("422")  # a body or a service's domain rule
+    if method != "GET":
+        # 409: a stale version, a state that no longer allows it, a row changed underneath;
+        # 503: database_was_busy, SolverFailed
+        statuses += ["409", "503"]
+    return sorted(statuses)
+
+
+def _request_schema(doc: ApiDoc, method: str):
+    """PATCH must send the version it read (require_version); elsewhere the record's schema as is."""
+    if method != "PATCH":
+        return doc.request_schema
+    return {
+        "allOf": [doc.request_schema],
+        "required": ["version"],
+        "properties": {"version": {"type": "integer"}},
+    }
+
+
 def _operation(doc: ApiDoc, rule: str, method: str) -> dict:
-    parameters = _path_parameters(rule)
+    parameters = _path_parameters(rule, doc.query)
     parameters += [
         {
             "name": name,
             "in": "query",
             "required": False,
-            "description": about,
-            "schema": {"type": "integer" if about == "integer" else "string"},
+            "allowEmptyValue": True,  # the query helpers read an empty value as absent
+            **({"description": about} if isinstance(about, str) and about != "integer" else {}),
+            "schema": _query_schema(about),
         }
         for name, about in doc.query.items()
-        if f"<{name}>" not in rule
+        if not re.search(rf"[<:]{name}>", rule)
     ]
+    if method == "DELETE":  # every DELETE names the version it read: version_from_request
+        parameters.append({"name": "version", "in": "query", "required": True, "schema": _query_schema("integer")})
     if doc.paginated:
         parameters += [
-            {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-            {"name": "per_page", "in": "query", "schema": {"type": "integer", "maximum": 500}},
+            {
+                "name": "page",
+                "in": "query",
+                "allowEmptyValue": True,
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
+            },
+            {
+                "name": "per_page",
+                "in": "query",
+                "allowEmptyValue": True,
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+            },
         ]
     operation: dict = {"summary": doc.summary, "parameters": parameters, "responses": {}}
     operation["description"] = Need.of(doc.action).describe()
     if doc.request_schema is not None:
         operation["requestBody"] = {
             "required": doc.body_required,
-            "content": {"application/json": {"schema": doc.request_schema}},
+            "content": {"application/json": {"schema": _request_schema(doc, method)}},
         }
     if doc.response_schema is None:
         success: dict = {"description": "Done"}
@@ -95,12 +160,23 @@ def _operation(doc: ApiDoc, rule: str, method: str) -> dict:
     else:
         success = {"description": "The record", "content": {"application/json": {"schema": doc.response_schema}}}
     operation["responses"][str(doc.status)] = success
-    for status, description in _ERRORS.items():
+    for status in _error_statuses(doc, rule, method):
         operation["responses"][status] = {
-            "description": description,
+            "description": _ERRORS[status],
             "content": {"application/json": {"schema": "Error"}},
         }
     return operation
+
+
+def _numbers(node):
+    """Limits written from Decimal (validate.Range(0, Decimal(1))) as JSON numbers, not the strings Flask makes."""
+    if isinstance(node, Decimal):
+        return int(node) if node == node.to_integral_value() else float(node)
+    if isinstance(node, dict):
+        return {key: _numbers(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_numbers(value) for value in node]
+    return node
 
 
 def build_spec() -> dict:
@@ -113,6 +189,7 @@ def build_spec() -> dict:
         info={"description": "Everything a person can do in the pages, a script can do here."},
     )
     marshmallow_plugin.converter.add_attribute_function(_money_property)
+    marshmallow_plugin.converter.add_attribute_function(_fiscal_year_property)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", schema=ErrorSchema)
     paths: dict[str, dict] = {}
@@ -121,12 +198,12 @@ def build_spec() -> dict:
         doc = getattr(view, "api_doc", None)
         if doc is None:
             continue
-        path = _CONVERTER.sub(r"{\2}", rule.rule)
+        path = _CONVERTER.sub(r"{\3}", rule.rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             paths.setdefault(path, {})[method.lower()] = _operation(doc, rule.rule, method)
     for path, operations in sorted(paths.items()):
         spec.path(path=path, operations=operations)
-    document = spec.to_dict()
+    document = _numbers(spec.to_dict())
     document["security"] = [{"bearer": []}]
     document["paths"]["/healthz"] = {
         "get": {

@@ -18,7 +18,7 @@ from money import money_str
 from services.awards import award_lines
 from services.notice_rules import MAX_COUNT
 from services.selection import DEFAULT_TIME_LIMIT_S
-from views.api.schemas import Money, RecordSchema, _enum, _id, _year
+from views.api.schemas import Money, RecordSchema, UtcDateTime, _enum, _id, _year
 
 _SHARE = re.compile(r"^[0-9](\.[0-9]{1,4})?$")  # a fraction with at most four places: basis points
 _SCORE = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,2})?$")
@@ -62,7 +62,11 @@ class Score(fields.String):
 
 
 SHARE_DOC = {"pattern": r"^[0-9](\.[0-9]{1,4})?$", "example": "0.30", "description": "A fraction of the notice."}
-SCORE_DOC = {"example": "87.50", "description": "0 to 100, to two places."}
+SCORE_DOC = {
+    "pattern": r"^(100(\.0{1,2})?|[0-9]{1,2}(\.[0-9]{1,2})?)$",
+    "example": "87.50",
+    "description": "0 to 100, to two places.",
+}
 
 
 class _Strict(Schema):
@@ -225,8 +229,8 @@ class SelectionRunSchema(Schema):
     solver = fields.String()
     seconds = fields.Float()  # wall time of the solve, not money
     created_by = fields.Integer(attribute="created_by_id", allow_none=True)
-    created_at = fields.DateTime()
-    awarded_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    awarded_at = UtcDateTime(allow_none=True)
     selected_proposals = fields.Method(
         "dump_selected",
         metadata={

@@ -59,7 +59,7 @@ proposal_schema = ProposalSchema()
 run_schema = SelectionRunSchema()
 REFERENCE = "id or code"
 AWARD_FILTERS = {
-    "status": "string",
+    "status": AwardStatus,
     "region": REFERENCE,
     "priority": REFERENCE,
     "program_type": REFERENCE,
@@ -72,9 +72,9 @@ PROPOSAL_FILTERS = {
     "region": REFERENCE,
     "priority": REFERENCE,
     "program_type": REFERENCE,
-    "decision": "string",
+    "decision": ProposalDecision,
 }
-NOTICE_FILTERS = {"fiscal_year": "integer", "account_code": "string", "status": "string"}
+NOTICE_FILTERS = {"fiscal_year": "integer", "account_code": "string", "status": NoticeStatus}
 
 
 class _NoMatch(Exception):
@@ -148,7 +148,7 @@ def _award_input(data: dict, base: Award | None = None) -> AwardInput:
 def list_awards():
     page, per_page = page_args()
     status = enum_arg("status", AwardStatus)
-    funded_in = int_arg("funded_in")
+    funded_in, fiscal_year = int_arg("funded_in"), int_arg("fiscal_year")  # both checked, before any early answer
     try:
         region, priority, program_type = (
             _reference_arg(name, model)
@@ -162,7 +162,7 @@ def list_awards():
             region=region.code if region else None,
             priority=priority.code if priority else None,
             program_type=program_type.code if program_type else None,
-            funded_in=funded_in if funded_in is not None else int_arg("fiscal_year"),
+            funded_in=funded_in if funded_in is not None else fiscal_year,
             text=request.args.get("q", ""),
         ),
         page,
@@ -184,7 +184,6 @@ def list_awards():
 )
 def create_award():
     body = json_body()
-    body.pop("version", None)
     data = award_schema.load(body)
     award, warning = award_service.create_award(actor(), _award_input(data))
     db.session.commit()
@@ -294,7 +293,6 @@ def list_funding_notices():
 )
 def create_funding_notice():
     body = json_body()
-    body.pop("version", None)
     data = notice_schema.load(body)
     notice = notice_service.create_notice(actor(), _notice_input(data))
     db.session.commit()
@@ -423,7 +421,6 @@ def list_proposals():
 )
 def create_proposal():
     body = json_body()
-    body.pop("version", None)
     data = proposal_schema.load(body)
     notice = db.session.get(FundingNotice, data["notice_id"])
     if notice is None:

@@ -138,7 +138,6 @@ def _register(kind: str) -> None:
 
     def create_view():
         body = json_body()
-        body.pop("version", None)
         data = schema.load(body)
         if kind == "travel":
             record = request_service.create_travel(actor(), _travel_data(data))
@@ -186,7 +185,7 @@ def _register(kind: str) -> None:
                 workflow.VIEW_NEED,
                 response_schema=schema_class,
                 paginated=True,
-                query={"status": "string", "division": "integer"},
+                query={"status": RequestStatus, "division": "integer"},
             ),
         ),
         (
@@ -222,12 +221,7 @@ def _register(kind: str) -> None:
             delete_view,
             f"{base}/<int:request_id>",
             "DELETE",
-            ApiDoc(
-                f"Delete a draft {kind} request (?version=N)",
-                workflow.EDIT_NEED.chosen(kind),
-                status=204,
-                query={"version": "integer"},
-            ),
+            ApiDoc(f"Delete a draft {kind} request (?version=N)", workflow.EDIT_NEED.chosen(kind), status=204),
         ),
         (
             action_view,

@@ -6,6 +6,7 @@ decimal string or a whole number of dollars (money.money_from_json).
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from flask_login import current_user
@@ -24,6 +25,13 @@ from models import (
 )
 from money import MoneyError, money_from_json, money_str
 from services.permissions import line_description
+
+MONEY_PATTERN = r"^-?[0-9]{1,15}\.[0-9]{2}$"
+FRACTION = {  # what StaffingRequestSchema writes (basis points as a decimal) and load_decimal takes
+    "type": "string",
+    "pattern": r"^(0(\.[0-9]{1,4})?|1(\.0{1,4})?)$",
+    "example": "0.3645",
+}
 
 
 class Money(fields.Field):
@@ -54,6 +62,28 @@ class RecordSchema(Schema):
         return {key: value for key, value in data.items() if key not in read_only}
 
 
+def utc_text(value: dt.datetime) -> str:
+    """RFC 3339 in UTC with Z: the one way the API writes a moment (stored naive, in UTC: models.base.utcnow)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value.isoformat() + "Z"
+
+
+def utc_from_text(text: str) -> dt.datetime:
+    """An RFC 3339 date-time (any offset; none means UTC) → naive UTC, as stored; ValueError when it is not one."""
+    value = dt.datetime.fromisoformat(text.upper())  # RFC 3339 allows "t" and "z"
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
+
+
+class UtcDateTime(fields.DateTime):
+    """A stored moment, written by utc_text."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else utc_text(value)
+
+
 def _enum(enum_type, **kwargs) -> fields.Field:
     return fields.Enum(enum_type, by_value=True, **kwargs)
 
@@ -66,8 +96,12 @@ def _id(**kwargs) -> fields.Integer:
     return fields.Integer(strict=True, validate=validate.Range(1, MAX_ID), **kwargs)
 
 
+class FiscalYear(fields.Integer):
+    """A year of the office's fiscal-year table: the document lists the years it holds (views.api.openapi)."""
+
+
 def _year(**kwargs) -> fields.Integer:
-    return fields.Integer(strict=True, validate=validate.Range(1900, 2200), **kwargs)
+    return FiscalYear(strict=True, validate=validate.Range(1900, 2200), **kwargs)
 
 
 class UserSchema(Schema):
@@ -90,8 +124,8 @@ class AppropriationSchema(RecordSchema):
     enacted = Money(attribute="enacted_cents", required=True)
     apportioned = Money(attribute="apportioned_cents", required=True)
     allotted = Money(attribute="allotted_cents", required=True)
-    expires_on = fields.Date(dump_only=True)
-    cancels_on = fields.Date(dump_only=True)
+    expires_on = fields.Date(dump_only=True, allow_none=True)  # null: no-year funds
+    cancels_on = fields.Date(dump_only=True, allow_none=True)
 
 
 class ScenarioSchema(RecordSchema):
@@ -122,7 +156,7 @@ class BudgetLineSchema(RecordSchema):
     stage = _enum(LineStage)
     source = fields.Enum(LineSource, by_value=True, dump_only=True)
     source_id = fields.Integer(dump_only=True, allow_none=True)
-    updated_at = fields.DateTime(dump_only=True)
+    updated_at = UtcDateTime(dump_only=True)
 
     @post_dump(pass_original=True)
     def _visible_description(self, data: dict, line, **_) -> dict:
@@ -165,7 +199,7 @@ class StatusSchema(Schema):
 
 class AuditEventSchema(Schema):
     id = fields.Integer()
-    at = fields.DateTime()
+    at = UtcDateTime()
     user = fields.Integer(attribute="user_id", allow_none=True)
     action = fields.String()
     entity = fields.String()
@@ -223,11 +257,27 @@ class AllocationRunSchema(Schema):
     solver = fields.String()
     seconds = fields.Float()
     created_by = fields.Integer(attribute="created_by_id", allow_none=True)
-    created_at = fields.DateTime()
-    applied_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    applied_at = UtcDateTime(allow_none=True)
     settings = fields.Dict(allow_none=True)
     problem = fields.Dict()
     result = fields.Dict()
+
+
+class AppliedRunSchema(AllocationRunSchema):
+    """A run just applied, with what it wrote into the scenario."""
+
+    applied = fields.Dict(
+        metadata={
+            "type": "object",
+            "properties": {
+                "lines": {"type": "integer"},
+                "amount": {"type": "string"},
+                "replaced_lines": {"type": "integer"},
+                "replaced_amount": {"type": "string"},
+            },
+        }
+    )
 
 
 class LegSchema(Schema):
@@ -261,13 +311,26 @@ class TravelRequestSchema(RecordSchema):
     justification = fields.String(load_default="")
     appropriation = _id(attribute="appropriation_id", required=True)
     scenario = _id(attribute="scenario_id", required=True)
-    legs = fields.Method("dump_legs", deserialize="load_legs", required=True)
+    legs = fields.Method(
+        "dump_legs",
+        deserialize="load_legs",
+        required=True,
+        metadata={"type": "array", "items": {"$ref": "#/components/schemas/Leg"}, "minItems": 1},
+    )
     airfare = Money(attribute="airfare_cents", allow_none=True, load_default=None)
     airfare_note = fields.String(load_default="")
-    costs = fields.Method("dump_costs", deserialize="load_costs")
+    costs = fields.Method(
+        "dump_costs",
+        deserialize="load_costs",
+        metadata={
+            "type": "object",
+            "properties": {kind.value: {"type": "string", "pattern": MONEY_PATTERN} for kind in TravelCostKind},
+            "additionalProperties": False,
+        },
+    )
     total = Money(attribute="total_cents", dump_only=True)
     estimate = fields.Dict(dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
 
     def dump_legs(self, record):
         return [
@@ -324,17 +387,17 @@ class StaffingRequestSchema(RecordSchema):
     grade = fields.Integer(strict=True, load_default=None, allow_none=True)
     step = fields.Integer(strict=True, load_default=None, allow_none=True)
     annual_rate = Money(attribute="annual_rate_cents", load_default=None, allow_none=True)
-    fte = fields.Method("dump_fte", deserialize="load_decimal")  # default 1.0
+    fte = fields.Method("dump_fte", deserialize="load_decimal", metadata=FRACTION)  # default 1.0
     start_date = fields.Date(attribute="start_on", required=True)
     end_date = fields.Date(attribute="end_on", load_default=None, allow_none=True)
-    benefits_rate = fields.Method("dump_benefits", deserialize="load_decimal")  # default 0.3645
-    pay_raise = fields.Method("dump_raise", deserialize="load_decimal")  # default 0.02
+    benefits_rate = fields.Method("dump_benefits", deserialize="load_decimal", metadata=FRACTION)  # default 0.3645
+    pay_raise = fields.Method("dump_raise", deserialize="load_decimal", metadata=FRACTION)  # default 0.02
     appropriation = _id(attribute="appropriation_id", required=True)
     scenario = _id(attribute="scenario_id", required=True)
     justification = fields.String(load_default="")
     total = Money(attribute="total_cents", dump_only=True)
     estimate = fields.Dict(dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
 
     def dump_fte(self, record):
         return str(Decimal(record.fte_basis_points) / 10_000)

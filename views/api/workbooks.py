@@ -8,7 +8,8 @@ from models import ImportBatch, Scenario, db
 from services import imports
 from services.errors import ValidationError
 from services.permissions import Action
-from views.api.core import ApiDoc, actor, operation
+from views.api.core import ApiDoc, actor, int_arg, operation
+from views.api.schemas import utc_text
 from views.exports import workbook_response
 from views.transactions import reads_until_write
 
@@ -22,7 +23,7 @@ def _batch_json(batch: ImportBatch) -> dict:
         "status": batch.status.value,
         "filename": batch.filename,
         "clean": batch.is_clean,
-        "created_at": batch.created_at.isoformat(),
+        "created_at": utc_text(batch.created_at),
         **batch.preview,
     }
 
@@ -37,7 +38,10 @@ def _batch_json(batch: ImportBatch) -> dict:
     ),
 )
 def export_workbook(scenario_id: int):
-    return workbook_response(db.get_or_404(Scenario, scenario_id))
+    scenario = db.get_or_404(Scenario, scenario_id)
+    for name in ("actual", "enacted"):  # a script hears of a malformed id (400); a page reads it as no choice
+        int_arg(name)
+    return workbook_response(scenario)
 
 
 @operation(
