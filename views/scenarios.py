@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from forms.budget import DeleteForm
 from forms.scenarios import CloneForm, ScenarioForm, StatusForm, WorkbookUploadForm
-from models import BudgetLine, Scenario, ScenarioKind, ScenarioStatus, db
+from models import SCENARIO_MOVES, BudgetLine, Scenario, ScenarioKind, db
 from services import scenarios as scenario_service
 from services.audit import history
 from services.budget_queries import DIMENSIONS, LineFilter, totals_by
@@ -140,7 +140,7 @@ def clone(scenario_id: int):
 @requires(Action.EDIT_SCENARIOS)
 def change_status(scenario_id: int, move: str):
     scenario = db.get_or_404(Scenario, scenario_id)
-    target = {"lock": ScenarioStatus.LOCKED, "unlock": ScenarioStatus.DRAFT, "submit": ScenarioStatus.SUBMITTED}[move]
+    target = SCENARIO_MOVES[move].target
     try:
         scenario_service.set_status(current_user, scenario, target, StatusForm().expected_version)
     except DomainError as exc:
