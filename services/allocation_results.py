@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import planner
+from exports.charts import LineChart, line_chart
 from models import AllocationRun
 from services.allocation import parse
 from services.errors import ValidationError
@@ -64,6 +65,27 @@ class Sensitivity:
     statuses: list[str]
     by_region: dict[str, list[int]]
     by_priority: dict[str, list[int]]
+
+    @property
+    def labels(self) -> list[str]:
+        """Each point's level, as a percentage of the fund."""
+        return [f"{scale * 100:.0f}%" for scale in self.scales]
+
+    @property
+    def available_cents(self) -> list[int]:
+        return [dollars * 100 for dollars in self.available]
+
+    @property
+    def region_chart(self) -> LineChart:
+        return self._chart("Total by region", self.by_region)
+
+    @property
+    def priority_chart(self) -> LineChart:
+        return self._chart("Total by priority", self.by_priority)
+
+    def _chart(self, title: str, totals: dict[str, list[int]]) -> LineChart:
+        cents = {name: [dollars * 100 for dollars in row] for name, row in totals.items()}
+        return line_chart(title, self.labels, cents)
 
 
 def sensitivity(run: AllocationRun, fund_id: str, low: Decimal, high: Decimal, steps: int = 7) -> Sensitivity:

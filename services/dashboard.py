@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from exports.charts import BarChart, BarSeries, bar_chart
 from models import Appropriation, Scenario, ScenarioKind, db
 from services.budget_queries import region_priority_matrix
 from services.funds import FundsStatus, status_table
@@ -19,6 +20,18 @@ class Dashboard:
     regions: list[str]
     priorities: list[str]
     matrix: dict[tuple[str, str], int]
+
+    @property
+    def funds_chart(self) -> BarChart:
+        return bar_chart(
+            "Allotted, planned and obligated by appropriation",
+            [status.appropriation.label for status in self.funds],
+            [
+                BarSeries("Allotted", [status.allotted_cents for status in self.funds], "chart-series-1"),
+                BarSeries("Planned", [status.planned_cents for status in self.funds], "chart-series-2"),
+                BarSeries("Obligated", [status.obligated_cents for status in self.funds], "chart-series-3"),
+            ],
+        )
 
     @property
     def expiring(self) -> list[FundsStatus]:

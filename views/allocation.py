@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -19,7 +18,6 @@ from services.dashboard import working_scenario
 from services.errors import DomainError
 from services.permissions import Action
 from views.access import requires
-from views.charts import line_chart
 from views.feedback import show_domain_error
 from views.routing import record_id
 from views.transactions import reads_until_write
@@ -203,17 +201,4 @@ def sensitivity_page(run_id: int):
     except DomainError as exc:
         form.fund.errors = [exc.message]
         return render_template("allocation/sensitivity.html", run=record, form=form, result=None), 422
-    labels = [f"{scale * 100:.0f}%" for scale in result.scales]
-    charts = (
-        line_chart("Total by region", labels, result.by_region),
-        line_chart("Total by priority", labels, result.by_priority),
-    )
-    return render_template(
-        "allocation/sensitivity.html",
-        run=record,
-        form=form,
-        result=result,
-        charts=charts,
-        labels=labels,
-        hundred=Decimal(100),
-    )
+    return render_template("allocation/sensitivity.html", run=record, form=form, result=result)
