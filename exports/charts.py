@@ -151,6 +151,10 @@ class BarChart:
     width: int = BAR_WIDTH
     bar_height: int = BAR_HEIGHT
 
+    @property
+    def is_empty(self) -> bool:
+        return not self.groups
+
 
 def chart_id(title: str) -> str:
     """A stable id from the title: its letters and digits, other runs of characters as one hyphen."""
