@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from datetime import datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -192,6 +193,14 @@ class StaffingRequest(RequestMixin, db.Model):
     pay_raise_basis_points: so.Mapped[int] = so.mapped_column(sa.Integer, default=200)  # 2.0% a year
 
     __mapper_args__ = {"version_id_col": RequestMixin.version}
+
+    @property
+    def fte(self) -> Decimal:
+        return Decimal(self.fte_basis_points) / 10_000
+
+    @property
+    def benefits_rate_percent(self) -> Decimal:
+        return Decimal(self.benefits_rate_basis_points) / 100
 
 
 class RequestComment(db.Model):

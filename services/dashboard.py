@@ -37,6 +37,11 @@ class Dashboard:
     def expiring(self) -> list[FundsStatus]:
         return [status for status in self.funds if status.expires_soon]
 
+    @property
+    def funded_regions(self) -> list[str]:
+        """The matrix's rows: regions with program funds in the scenario."""
+        return [region for region in self.regions if self.region_total(region)]
+
     def region_total(self, region: str) -> int:
         return sum(self.matrix.get((region, p), 0) for p in self.priorities)
 

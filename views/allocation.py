@@ -13,7 +13,7 @@ from forms.fields import options
 from models import AllocationRun, Priority, Region, Scenario, db
 from services import allocation
 from services.allocation_problems import AllocationSettings, build_problem, default_weights
-from services.allocation_results import detail_rows, fund_rows, region_priority_matrix, sensitivity
+from services.allocation_results import detail_rows, fund_rows, region_priority_matrix, relaxation, sensitivity
 from services.dashboard import working_scenario
 from services.errors import DomainError
 from services.permissions import Action
@@ -128,6 +128,7 @@ def show(run_id: int):
         run=record,
         matrix=region_priority_matrix(record),
         funds=fund_rows(record),
+        conflicts=relaxation(record),
         details=detail_rows(record) if request.args.get("detail") else None,
         plan=allocation.apply_plan(record) if record.status.value == "optimal" else None,
         sweep_form=_sweep_form(record),

@@ -10,7 +10,7 @@ from forms.scenarios import CloneForm, ScenarioForm, StatusForm, WorkbookUploadF
 from models import SCENARIO_MOVES, BudgetLine, Scenario, ScenarioKind, db
 from services import scenarios as scenario_service
 from services.audit import history
-from services.budget_queries import DIMENSIONS, LineFilter, totals_by
+from services.budget_queries import DIMENSIONS, LineFilter, grand_total_cents, totals_by
 from services.errors import DomainError
 from services.permissions import Action
 from services.scenario_compare import compare, parse_dimensions
@@ -67,10 +67,12 @@ def new():
 def show(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
     line_filter = LineFilter(scenario_id=scenario.id)
+    by_appropriation = totals_by(line_filter, ["appropriation", "fiscal_year"])
     return render_template(
         "scenarios/show.html",
         scenario=scenario,
-        by_appropriation=totals_by(line_filter, ["appropriation", "fiscal_year"]),
+        by_appropriation=by_appropriation,
+        total_cents=grand_total_cents(by_appropriation),
         by_object_class=totals_by(line_filter, ["object_class"]),
         events=history("scenario", scenario.id),
         delete_form=DeleteForm(data={"version": scenario.version}),
