@@ -12,6 +12,7 @@ from services.permissions import Action, can, line_description
 from views import admin, allocation, api, audit, auth, budget, dashboard, exports, programs, requests, scenarios
 from views.errors import init_error_handlers
 from views.history import event_changes
+from views.page_links import page_links
 from views.routing import IdConverter
 from views.security import init_security
 from views.transactions import init_transactions
@@ -83,6 +84,7 @@ def register_views(app: Flask) -> None:
         "line_description",
     )
     app.add_template_global(event_changes)
+    app.add_template_global(page_links)
 
     @app.context_processor
     def inject_navigation():
