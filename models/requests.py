@@ -132,6 +132,12 @@ class TravelRequest(RequestMixin, db.Model):
     __mapper_args__ = {"version_id_col": RequestMixin.version}
 
     @property
+    def costed_legs(self) -> list[tuple[str, dict]]:
+        """Each leg's estimate beside the place it leaves from (the estimate lists the legs in order)."""
+        origins = [leg.origin for leg in self.legs]
+        return [(origins[i] if i < len(origins) else "", leg) for i, leg in enumerate(self.estimate.get("legs", []))]
+
+    @property
     def departs_on(self) -> dt.date | None:
         return min((leg.depart_on for leg in self.legs), default=None)
 

@@ -130,7 +130,7 @@ def show(run_id: int):
         funds=fund_rows(record),
         conflicts=relaxation(record),
         details=detail_rows(record) if request.args.get("detail") else None,
-        plan=allocation.apply_plan(record) if record.status.value == "optimal" else None,
+        plan=allocation.apply_plan(record) if record.is_optimal else None,
         sweep_form=_sweep_form(record),
     )
 
