@@ -291,6 +291,7 @@ def _appropriations_touched(batch: ImportBatch) -> set[int]:
 def commit_refusal(batch: ImportBatch) -> DomainError | None:
     """Why commit_import refuses the batch as it stands, or None. (Whether the scenario changed since
     the preview is checked by the commit itself, under the lock.)"""
+    scenario = batch.scenario
     if batch.status != ImportStatus.PREVIEW:
         return WorkflowError(f"Import {batch.id} was committed already.")
     if not batch.is_clean:
@@ -298,8 +299,7 @@ def commit_refusal(batch: ImportBatch) -> DomainError | None:
             "Fix the errors in the file and upload it again: nothing was written.",
             fields={"file": "The preview has errors."},
         )
-    if not batch.scenario.is_editable:
-        scenario = batch.scenario
+    if not scenario.is_editable:
         return WorkflowError(f"The scenario {scenario.name} is {scenario.status.value}; unlock it to import.")
     return None
 
