@@ -4,7 +4,16 @@ from models.allocation import AllocationRun, RunStatus
 from models.audit import AuditEvent
 from models.awards import Award, AwardFunding, AwardStatus
 from models.base import Base, db
-from models.budget import BudgetLine, LineSource, LineStage, Scenario, ScenarioKind, ScenarioStatus
+from models.budget import (
+    SCENARIO_MOVES,
+    BudgetLine,
+    LineSource,
+    LineStage,
+    Scenario,
+    ScenarioKind,
+    ScenarioStatus,
+    StatusMove,
+)
 from models.funds import Appropriation, Directive, FundsCategory
 from models.imports import ImportBatch, ImportStatus
 from models.notices import (
@@ -54,6 +63,7 @@ from models.requests import (
 
 __all__ = [
     "EDITABLE_STATUSES",
+    "SCENARIO_MOVES",
     "SCORE_SCALE",
     "AllocationRun",
     "ApiToken",
@@ -100,6 +110,7 @@ __all__ = [
     "SelectionRun",
     "StaffingKind",
     "StaffingRequest",
+    "StatusMove",
     "TravelCost",
     "TravelCostKind",
     "TravelLeg",

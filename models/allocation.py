@@ -47,5 +47,10 @@ class AllocationRun(db.Model):
     applied_by: so.Mapped[User | None] = so.relationship(foreign_keys=[applied_by_id])
 
     @property
+    def is_optimal(self) -> bool:
+        """Only a proven optimum is an allocation: the rest have nothing to show or apply."""
+        return self.status == RunStatus.OPTIMAL
+
+    @property
     def can_apply(self) -> bool:
-        return self.status == RunStatus.OPTIMAL and self.scenario.is_editable
+        return self.is_optimal and self.scenario.is_editable

@@ -75,6 +75,11 @@ class Award(db.Model):
         return self.country.name if self.country else f"{self.region.name} (regional)"
 
     @property
+    def unexpended_cents(self) -> int:
+        """The pipeline: obligated and not yet spent."""
+        return self.obligated_cents - self.expended_cents
+
+    @property
     def scheduled_cents(self) -> int:
         return sum(row.amount_cents for row in self.funding)
 

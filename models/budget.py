@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -24,6 +25,32 @@ class ScenarioStatus(enum.StrEnum):
     DRAFT = "draft"
     LOCKED = "locked"
     SUBMITTED = "submitted"
+
+
+@dataclass(frozen=True)
+class StatusMove:
+    """A move of a scenario's status: the word in its URL, its button, from which statuses, to which."""
+
+    name: str
+    label: str
+    sources: frozenset[ScenarioStatus]
+    target: ScenarioStatus
+
+
+# By the word in the URL, in the order the page offers them.
+SCENARIO_MOVES: dict[str, StatusMove] = {
+    move.name: move
+    for move in (
+        StatusMove("lock", "Lock", frozenset({ScenarioStatus.DRAFT}), ScenarioStatus.LOCKED),
+        StatusMove("unlock", "Unlock", frozenset({ScenarioStatus.LOCKED}), ScenarioStatus.DRAFT),
+        StatusMove(
+            "submit",
+            "Mark as submitted",
+            frozenset({ScenarioStatus.DRAFT, ScenarioStatus.LOCKED}),
+            ScenarioStatus.SUBMITTED,
+        ),
+    )
+}
 
 
 class LineSource(enum.StrEnum):
@@ -63,6 +90,11 @@ class Scenario(db.Model):
     @property
     def is_editable(self) -> bool:
         return self.status == ScenarioStatus.DRAFT
+
+    @property
+    def allowed_moves(self) -> tuple[StatusMove, ...]:
+        """The status moves open from where the scenario is now, in the order the page offers them."""
+        return tuple(move for move in SCENARIO_MOVES.values() if self.status in move.sources)
 
     @property
     def label(self) -> str:

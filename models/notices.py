@@ -38,6 +38,11 @@ class ProposalDecision(enum.StrEnum):
     def label(self) -> str:
         return {"none": "Optimiser decides", "force_in": "Must fund", "force_out": "Excluded"}[self.value]
 
+    @property
+    def button_label(self) -> str:
+        """What the button that makes this decision says."""
+        return {"none": "Let the optimiser decide", "force_in": "Force in", "force_out": "Force out"}[self.value]
+
 
 class FundingNotice(db.Model):
     """A notice of funding opportunity: one year's money from one account, and its rules."""
@@ -135,6 +140,12 @@ class Proposal(db.Model):
     @property
     def label(self) -> str:
         return f"{self.number} {self.title}"
+
+    @property
+    def decision_choices(self) -> list[ProposalDecision]:
+        """The decisions that would change it: every one but its own."""
+        order = (ProposalDecision.FORCE_IN, ProposalDecision.FORCE_OUT, ProposalDecision.NONE)
+        return [decision for decision in order if decision != self.decision]
 
     @property
     def place(self) -> str:

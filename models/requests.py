@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from datetime import datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -131,6 +132,12 @@ class TravelRequest(RequestMixin, db.Model):
     __mapper_args__ = {"version_id_col": RequestMixin.version}
 
     @property
+    def costed_legs(self) -> list[tuple[str, dict]]:
+        """Each leg's estimate beside the place it leaves from (the estimate lists the legs in order)."""
+        origins = [leg.origin for leg in self.legs]
+        return [(origins[i] if i < len(origins) else "", leg) for i, leg in enumerate(self.estimate.get("legs", []))]
+
+    @property
     def departs_on(self) -> dt.date | None:
         return min((leg.depart_on for leg in self.legs), default=None)
 
@@ -192,6 +199,14 @@ class StaffingRequest(RequestMixin, db.Model):
     pay_raise_basis_points: so.Mapped[int] = so.mapped_column(sa.Integer, default=200)  # 2.0% a year
 
     __mapper_args__ = {"version_id_col": RequestMixin.version}
+
+    @property
+    def fte(self) -> Decimal:
+        return Decimal(self.fte_basis_points) / 10_000
+
+    @property
+    def benefits_rate_percent(self) -> Decimal:
+        return Decimal(self.benefits_rate_basis_points) / 100
 
 
 class RequestComment(db.Model):

@@ -203,7 +203,7 @@ def apply_plan(run: AllocationRun) -> ApplyPlan:
 def apply_run(actor: User, run: AllocationRun) -> ApplyPlan:
     """Write the allocation into the scenario as budget lines, replacing earlier allocation
     (and, when the settings say so, program) lines on the same funds. Idempotent."""
-    if run.status != RunStatus.OPTIMAL:
+    if not run.is_optimal:
         raise WorkflowError(
             f"Run {run.id} is {run.status.value.replace('_', ' ')}: only an optimal run can be "
             "applied. Fix the conflicts and run again."

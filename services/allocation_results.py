@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import planner
+from exports.charts import LineChart, line_chart
 from models import AllocationRun
+from money import to_cents
 from services.allocation import parse
 from services.errors import ValidationError
 
@@ -16,7 +18,7 @@ from services.errors import ValidationError
 class Matrix:
     rows: list[str]
     columns: list[str]
-    cells: dict[tuple[str, str], int]  # whole dollars
+    cells: dict[tuple[str, str], int]  # cents
 
     def row_total(self, row: str) -> int:
         return sum(self.cells.get((row, column), 0) for column in self.columns)
@@ -34,7 +36,7 @@ def _matrix(cells: list[dict], row_dim: str, column_dim: str) -> Matrix:
     rows, columns = [], []
     for cell in cells:
         row, column = cell["key"].get(row_dim, "—"), cell["key"].get(column_dim, "—")
-        sums[(row, column)] += cell["total"]
+        sums[(row, column)] += _cents(cell["total"])
         rows.append(row)
         columns.append(column)
     return Matrix(list(dict.fromkeys(rows)), list(dict.fromkeys(columns)), dict(sums))
@@ -44,16 +46,58 @@ def region_priority_matrix(run: AllocationRun) -> Matrix:
     return _matrix(run.result.get("cells", []), "region", "priority")
 
 
+def _cents(amount: int | float) -> int:
+    """An amount of a result's JSON in cents: a float there is a decimal written as a JSON number
+    (planner.json_amount), read back from its shortest text, never multiplied as a float."""
+    return to_cents(Decimal(str(amount)))
+
+
 def detail_rows(run: AllocationRun) -> list[dict]:
-    """Every cell with its key and total, for "program types on demand"."""
+    """Every cell with its key and total (and `total_cents`), for "program types on demand"."""
     return sorted(
-        (c for c in run.result.get("cells", []) if c["total"]), key=lambda c: tuple(str(v) for v in c["key"].values())
+        ({**c, "total_cents": _cents(c["total"])} for c in run.result.get("cells", []) if c["total"]),
+        key=lambda c: tuple(str(v) for v in c["key"].values()),
     )
 
 
 def fund_rows(run: AllocationRun) -> list[dict]:
+    """Each fund's label, and its available, allocated and unallocated amounts in cents."""
     labels = {fund["id"]: fund.get("label", fund["id"]) for fund in run.problem.get("funds", [])}
-    return [{**fund, "label": labels.get(fund["id"], fund["id"])} for fund in run.result.get("funds", [])]
+    return [
+        {
+            **fund,
+            "label": labels.get(fund["id"], fund["id"]),
+            **{f"{part}_cents": _cents(fund[part]) for part in ("available", "allocated", "unallocated")},
+        }
+        for fund in run.result.get("funds", [])
+    ]
+
+
+@dataclass(frozen=True)
+class ConflictRow:
+    label: str
+    side: str
+    relaxed_by_cents: int
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    """An infeasible run's conflicts: the rules to relax, by how much, and the least total."""
+
+    rows: list[ConflictRow]
+
+    @property
+    def total_cents(self) -> int:
+        return sum(row.relaxed_by_cents for row in self.rows)
+
+
+def relaxation(run: AllocationRun) -> Relaxation:
+    return Relaxation(
+        [
+            ConflictRow(c["label"], c["side"].replace("_", " "), _cents(c["relaxed_by"]))
+            for c in run.result.get("conflicts", [])
+        ]
+    )
 
 
 @dataclass(frozen=True)
@@ -64,6 +108,27 @@ class Sensitivity:
     statuses: list[str]
     by_region: dict[str, list[int]]
     by_priority: dict[str, list[int]]
+
+    @property
+    def labels(self) -> list[str]:
+        """Each point's level, as a percentage of the fund."""
+        return [f"{scale * 100:.0f}%" for scale in self.scales]
+
+    @property
+    def available_cents(self) -> list[int]:
+        return [dollars * 100 for dollars in self.available]
+
+    @property
+    def region_chart(self) -> LineChart:
+        return self._chart("Total by region", self.by_region)
+
+    @property
+    def priority_chart(self) -> LineChart:
+        return self._chart("Total by priority", self.by_priority)
+
+    def _chart(self, title: str, totals: dict[str, list[int]]) -> LineChart:
+        cents = {name: [dollars * 100 for dollars in row] for name, row in totals.items()}
+        return line_chart(title, self.labels, cents)
 
 
 def sensitivity(run: AllocationRun, fund_id: str, low: Decimal, high: Decimal, steps: int = 7) -> Sensitivity:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from exports.charts import BarChart, BarSeries, bar_chart
 from models import Award, AwardFunding, AwardStatus, Priority, ProgramType, Region, db
-from money import from_cents
 
 
 @dataclass(frozen=True)
@@ -90,16 +90,18 @@ class YearMatrix:
     def total(self) -> int:
         return sum(self.cells.values())
 
-    def chart_series(self) -> list[dict]:
-        """One bar series per column, dollars per fiscal year to the cent (for _charts.grouped_bar_chart)."""
-        return [
-            {
-                "name": column,
-                "values": [from_cents(self.cell(year, column)) for year in self.years],
-                "css_class": f"chart-series-{index % 8 + 1}",
-            }
-            for index, column in enumerate(self.columns)
-        ]
+    def bar_chart(self, title: str, id: str, description: str) -> BarChart:
+        """A bar per column in each fiscal year."""
+        return bar_chart(
+            title,
+            self.year_labels,
+            [
+                BarSeries(column, [self.cell(year, column) for year in self.years], f"chart-series-{index % 8 + 1}")
+                for index, column in enumerate(self.columns)
+            ],
+            id=id,
+            description=description,
+        )
 
 
 @dataclass(frozen=True)

@@ -190,6 +190,11 @@ def totals_by(line_filter: LineFilter, by: list[str]) -> list[dict]:
     return rows
 
 
+def grand_total_cents(rows: list[dict]) -> int:
+    """The total of totals_by's rows."""
+    return sum(row["amount_cents"] for row in rows)
+
+
 def region_priority_matrix(scenario_id: int) -> tuple[list[str], list[str], dict[tuple[str, str], int]]:
     """Program funds (object class 41.0 and all program lines) by region × priority."""
     rows = totals_by(LineFilter(scenario_id=scenario_id), ["region", "priority"])

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from exports.charts import BarChart, BarSeries, bar_chart
 from models import Appropriation, Scenario, ScenarioKind, db
 from services.budget_queries import region_priority_matrix
 from services.funds import FundsStatus, status_table
@@ -21,8 +22,25 @@ class Dashboard:
     matrix: dict[tuple[str, str], int]
 
     @property
+    def funds_chart(self) -> BarChart:
+        return bar_chart(
+            "Allotted, planned and obligated by appropriation",
+            [status.appropriation.label for status in self.funds],
+            [
+                BarSeries("Allotted", [status.allotted_cents for status in self.funds], "chart-series-1"),
+                BarSeries("Planned", [status.planned_cents for status in self.funds], "chart-series-2"),
+                BarSeries("Obligated", [status.obligated_cents for status in self.funds], "chart-series-3"),
+            ],
+        )
+
+    @property
     def expiring(self) -> list[FundsStatus]:
         return [status for status in self.funds if status.expires_soon]
+
+    @property
+    def funded_regions(self) -> list[str]:
+        """The matrix's rows: regions with program funds in the scenario."""
+        return [region for region in self.regions if self.region_total(region)]
 
     def region_total(self, region: str) -> int:
         return sum(self.matrix.get((region, p), 0) for p in self.priorities)

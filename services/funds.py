@@ -130,6 +130,20 @@ def planned_by_scenario(appropriation: Appropriation) -> list[tuple[Scenario, in
     return [(scenario, int(total or 0)) for scenario, total in rows]
 
 
+@dataclass(frozen=True)
+class PlannedInScenario:
+    scenario: Scenario
+    planned_cents: int
+    available_cents: int  # what the allotment leaves unplanned in that scenario
+
+
+def planned_and_available(appropriation: Appropriation) -> list[PlannedInScenario]:
+    return [
+        PlannedInScenario(scenario, cents, appropriation.allotted_cents - cents)
+        for scenario, cents in planned_by_scenario(appropriation)
+    ]
+
+
 def default_scenario_for(appropriation: Appropriation) -> Scenario | None:
     """The scenario whose figures a status of funds shows when none is chosen:
     the one with the most money on this appropriation, preferring plans."""

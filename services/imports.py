@@ -39,7 +39,7 @@ from models import (
 from models.base import utcnow
 from money import from_cents, to_cents
 from services.audit import record_event
-from services.errors import ConflictError, ValidationError, WorkflowError
+from services.errors import ConflictError, DomainError, ValidationError, WorkflowError
 from services.funds import ensure_not_overdrawn, lock_appropriations
 from services.settings import funds_control
 
@@ -288,18 +288,43 @@ def _appropriations_touched(batch: ImportBatch) -> set[int]:
     return touched
 
 
-def commit_import(actor: User, batch: ImportBatch) -> dict[str, int]:
-    """Apply a clean preview in one transaction (the caller commits once)."""
+def commit_refusal(batch: ImportBatch) -> DomainError | None:
+    """Why commit_import refuses the batch as it stands, or None. (Whether the scenario changed since
+    the preview is checked by the commit itself, under the lock.)"""
+    scenario = batch.scenario
     if batch.status != ImportStatus.PREVIEW:
-        raise WorkflowError(f"Import {batch.id} was committed already.")
+        return WorkflowError(f"Import {batch.id} was committed already.")
     if not batch.is_clean:
-        raise ValidationError(
+        return ValidationError(
             "Fix the errors in the file and upload it again: nothing was written.",
             fields={"file": "The preview has errors."},
         )
-    scenario = batch.scenario
     if not scenario.is_editable:
-        raise WorkflowError(f"The scenario {scenario.name} is {scenario.status.value}; unlock it to import.")
+        return WorkflowError(f"The scenario {scenario.name} is {scenario.status.value}; unlock it to import.")
+    return None
+
+
+@dataclass(frozen=True)
+class CommitOffer:
+    """What the preview page offers: the commit, or the reasons it does not."""
+
+    can_commit: bool
+    reasons: tuple[str, ...]
+
+
+def commit_offer(batch: ImportBatch) -> CommitOffer:
+    if (refusal := commit_refusal(batch)) is not None:
+        return CommitOffer(False, (refusal.message,))
+    if not batch.change_count:
+        return CommitOffer(False, ("Nothing to change.",))  # committing would only mark the file as imported
+    return CommitOffer(True, ())
+
+
+def commit_import(actor: User, batch: ImportBatch) -> dict[str, int]:
+    """Apply a clean preview in one transaction (the caller commits once)."""
+    if (refusal := commit_refusal(batch)) is not None:
+        raise refusal
+    scenario = batch.scenario
     lock_appropriations(_appropriations_touched(batch))  # before the check and the first write
     if fingerprint(scenario) != batch.fingerprint:
         raise ConflictError(f"{scenario.name} changed since this preview. Upload the file again to see a new one.")

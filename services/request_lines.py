@@ -87,6 +87,12 @@ class Allowance:
     def after_cents(self) -> int:
         return self.remaining_cents - self.request_cents
 
+    @property
+    def beyond_cents(self) -> int:
+        """What the request needs beyond the division's budget (0 when it fits): the appropriation's
+        unplanned balance must cover it."""
+        return max(0, -self.after_cents)
+
 
 def travel_allowance(request: TravelRequest) -> Allowance:
     fiscal_year = _travel_fiscal_year(request)

@@ -55,7 +55,24 @@ def list_requests(user: User, request_filter: RequestFilter, *, mine: bool = Fal
     return sorted(found, key=lambda r: (r.created_at, r.id), reverse=True)
 
 
-def travel_plan(division_id: int, fiscal_year: int) -> list[TravelRequest]:
+def first_year_cost_cents(requests: list[TravelRequest | StaffingRequest]) -> int:
+    return sum(request.total_cents for request in requests)
+
+
+@dataclass(frozen=True)
+class TravelPlan:
+    trips: list[TravelRequest]  # by departure
+
+    @property
+    def approved_cents(self) -> int:
+        return sum(trip.total_cents for trip in self.trips if trip.status == RequestStatus.APPROVED)
+
+    @property
+    def total_cents(self) -> int:
+        return first_year_cost_cents(self.trips)
+
+
+def travel_plan(division_id: int, fiscal_year: int) -> TravelPlan:
     """A division's trips in a fiscal year that are planned or approved (not rejected or cancelled)."""
     live = (RequestStatus.DRAFT, RequestStatus.SUBMITTED, RequestStatus.RETURNED, RequestStatus.APPROVED)
     trips = db.session.scalars(
@@ -65,6 +82,9 @@ def travel_plan(division_id: int, fiscal_year: int) -> list[TravelRequest]:
             so.selectinload(TravelRequest.legs).joinedload(TravelLeg.country), so.joinedload(TravelRequest.traveler)
         )
     ).unique()
-    return sorted(
-        (t for t in trips if t.departs_on and fiscal_year_of(t.departs_on) == fiscal_year), key=lambda t: t.departs_on
+    return TravelPlan(
+        sorted(
+            (t for t in trips if t.departs_on and fiscal_year_of(t.departs_on) == fiscal_year),
+            key=lambda t: t.departs_on,
+        )
     )

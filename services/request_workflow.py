@@ -47,6 +47,11 @@ class Transition(enum.StrEnum):
     def label(self) -> str:
         return {"return": "Return for changes"}.get(self.value, self.value.capitalize())
 
+    @property
+    def needs_comment(self) -> bool:
+        """Whether taking it needs a reason (the page asks for one with its button)."""
+        return RULES[self].needs_comment
+
 
 @dataclass(frozen=True)
 class Rule:

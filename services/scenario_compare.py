@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from models import Scenario
 from services.budget_queries import DIMENSIONS, LineFilter, totals_by
@@ -26,6 +26,13 @@ class ComparedRow:
         if self.a_cents == 0:
             return None
         return (Decimal(self.difference_cents) / Decimal(self.a_cents)).quantize(Decimal("0.0001"))
+
+    @property
+    def percent_label(self) -> str:
+        """The change as pages show it: "12.5%" to a tenth, or "—" when A is zero."""
+        if self.percent is None:
+            return "—"
+        return f"{(self.percent * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import (
+    SCENARIO_MOVES,
     BudgetLine,
     FiscalYear,
     Scenario,
@@ -169,17 +170,9 @@ def clone_scenario(actor: User, source: Scenario, name: str) -> Scenario:
     return copy
 
 
-# The status a scenario may move to, from which statuses.
-STATUS_MOVES: dict[ScenarioStatus, frozenset[ScenarioStatus]] = {
-    ScenarioStatus.LOCKED: frozenset({ScenarioStatus.DRAFT}),
-    ScenarioStatus.DRAFT: frozenset({ScenarioStatus.LOCKED}),  # unlock
-    ScenarioStatus.SUBMITTED: frozenset({ScenarioStatus.DRAFT, ScenarioStatus.LOCKED}),
-}
-
-
 def set_status(actor: User, scenario: Scenario, target: ScenarioStatus, expected_version: int | None = None) -> None:
     """Lock, unlock or mark as submitted, as a conditional update (two people at once: one wins)."""
-    allowed = STATUS_MOVES[target]
+    allowed = next(move.sources for move in SCENARIO_MOVES.values() if move.target == target)
     if scenario.status not in allowed:
         raise WorkflowError(f"{scenario.name} is {scenario.status.value}; it can't become {target.value}.")
     if expected_version is not None and expected_version != scenario.version:

@@ -4,7 +4,7 @@ which limits bind, what conflicts, and whether the run can be turned into awards
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 
@@ -74,6 +74,14 @@ class RunSummary:
     @property
     def left_cents(self) -> int | None:
         return None if self.total_cost_cents is None else self.budget_cents - self.total_cost_cents
+
+    @property
+    def gap_label(self) -> str | None:
+        """How far from proven best a run stopped by its time limit was: "1.25%", or None when unknown."""
+        gap = self.run.result.get("gap")
+        if gap is None:
+            return None
+        return f"{(Decimal(str(gap)) * 100).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}%"
 
 
 def _quantity(side: str, value) -> str:

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from flask import Flask, request, url_for
 from flask_login import current_user
 
-from money import format_amount, format_dollars, from_cents
+from money import format_amount, format_dollars
 from services.permissions import Action, can, line_description
 from views import admin, allocation, api, audit, auth, budget, dashboard, exports, programs, requests, scenarios
 from views.errors import init_error_handlers
 from views.history import event_changes
+from views.page_links import page_links
 from views.routing import IdConverter
 from views.security import init_security
 from views.transactions import init_transactions
@@ -77,13 +78,13 @@ def register_views(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.add_template_filter(format_dollars, "money")
     app.add_template_filter(format_amount, "amount")
-    app.add_template_filter(from_cents, "cents_to_dollars")  # exact: a chart's table reads as the page does
     app.add_template_global(Action)
     app.add_template_global(
         lambda line: line_description(current_user, line.source, line.division_id, line.description),
         "line_description",
     )
     app.add_template_global(event_changes)
+    app.add_template_global(page_links)
 
     @app.context_processor
     def inject_navigation():

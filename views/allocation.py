@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -14,12 +13,11 @@ from forms.fields import options
 from models import AllocationRun, Priority, Region, Scenario, db
 from services import allocation
 from services.allocation_problems import AllocationSettings, build_problem, default_weights
-from services.allocation_results import detail_rows, fund_rows, region_priority_matrix, sensitivity
+from services.allocation_results import detail_rows, fund_rows, region_priority_matrix, relaxation, sensitivity
 from services.dashboard import working_scenario
 from services.errors import DomainError
 from services.permissions import Action
 from views.access import requires
-from views.charts import line_chart
 from views.feedback import show_domain_error
 from views.routing import record_id
 from views.transactions import reads_until_write
@@ -130,8 +128,9 @@ def show(run_id: int):
         run=record,
         matrix=region_priority_matrix(record),
         funds=fund_rows(record),
+        conflicts=relaxation(record),
         details=detail_rows(record) if request.args.get("detail") else None,
-        plan=allocation.apply_plan(record) if record.status.value == "optimal" else None,
+        plan=allocation.apply_plan(record) if record.is_optimal else None,
         sweep_form=_sweep_form(record),
     )
 
@@ -203,17 +202,4 @@ def sensitivity_page(run_id: int):
     except DomainError as exc:
         form.fund.errors = [exc.message]
         return render_template("allocation/sensitivity.html", run=record, form=form, result=None), 422
-    labels = [f"{scale * 100:.0f}%" for scale in result.scales]
-    charts = (
-        line_chart("Total by region", labels, result.by_region),
-        line_chart("Total by priority", labels, result.by_priority),
-    )
-    return render_template(
-        "allocation/sensitivity.html",
-        run=record,
-        form=form,
-        result=result,
-        charts=charts,
-        labels=labels,
-        hundred=Decimal(100),
-    )
+    return render_template("allocation/sensitivity.html", run=record, form=form, result=result)

@@ -18,7 +18,7 @@ from services.audit import history
 from services.budget_queries import list_lines
 from services.dashboard import working_scenario
 from services.errors import DomainError
-from services.funds import default_scenario_for, planned_by_scenario, status_of, status_table
+from services.funds import default_scenario_for, planned_and_available, status_of, status_table
 from services.permissions import Action
 from views.access import requires
 from views.feedback import show_domain_error
@@ -156,7 +156,7 @@ def appropriation(appropriation_id: int):
         "budget/appropriation.html",
         appropriation=record,
         status=status_of(record, scenario, dt.date.today()),
-        planned=planned_by_scenario(record),
+        planned=planned_and_available(record),
         events=history("appropriation", record.id),
     )
 

@@ -75,7 +75,7 @@ def upload(scenario_id: int):
 @requires(Action.EDIT_BUDGET)
 def preview(batch_id: int):
     batch = db.get_or_404(ImportBatch, batch_id)
-    return render_template("exports/preview.html", batch=batch, form=DecisionForm())
+    return render_template("exports/preview.html", batch=batch, offer=imports.commit_offer(batch), form=DecisionForm())
 
 
 @bp.route("/imports/<int:batch_id>/commit", methods=["POST"])

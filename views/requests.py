@@ -16,7 +16,7 @@ from services.errors import ConflictError, DomainError
 from services.permissions import Action, can
 from services.reference import division_choices, division_member_choices
 from services.request_lines import request_lines, staffing_allowance, travel_allowance, unfunded_years
-from services.request_queries import KINDS, RequestFilter, list_requests, travel_plan
+from services.request_queries import KINDS, RequestFilter, first_year_cost_cents, list_requests, travel_plan
 from views.access import requires
 from views.feedback import show_domain_error
 from views.routing import record_id, whole_number
@@ -47,6 +47,7 @@ def index():
     return render_template(
         "requests/index.html",
         requests=requests,
+        total_cents=first_year_cost_cents(requests),
         filters=_filter(),
         title="My requests",
         divisions=division_choices(),
@@ -64,6 +65,7 @@ def review():
     return render_template(
         "requests/index.html",
         requests=requests,
+        total_cents=first_year_cost_cents(requests),
         filters=chosen,
         title="Review queue",
         divisions=division_choices(),
@@ -79,12 +81,11 @@ def plan():
     division_id = current_user.division_id if own else request.args.get("division", type=record_id)
     division = db.session.get(Division, division_id) if division_id else None
     fiscal_year = request.args.get("fiscal_year", type=whole_number(1900, 2200)) or fiscal_year_of(dt.date.today())
-    trips = travel_plan(division.id, fiscal_year) if division else []
     return render_template(
         "requests/plan.html",
         division=division,
         fiscal_year=fiscal_year,
-        trips=trips,
+        travel_plan=travel_plan(division.id, fiscal_year) if division else None,
         divisions=[] if own else division_choices(),
     )
 

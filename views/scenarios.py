@@ -7,10 +7,10 @@ from flask_login import current_user
 
 from forms.budget import DeleteForm
 from forms.scenarios import CloneForm, ScenarioForm, StatusForm, WorkbookUploadForm
-from models import BudgetLine, Scenario, ScenarioKind, ScenarioStatus, db
+from models import SCENARIO_MOVES, BudgetLine, Scenario, ScenarioKind, db
 from services import scenarios as scenario_service
 from services.audit import history
-from services.budget_queries import DIMENSIONS, LineFilter, totals_by
+from services.budget_queries import DIMENSIONS, LineFilter, grand_total_cents, totals_by
 from services.errors import DomainError
 from services.permissions import Action
 from services.scenario_compare import compare, parse_dimensions
@@ -67,10 +67,12 @@ def new():
 def show(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
     line_filter = LineFilter(scenario_id=scenario.id)
+    by_appropriation = totals_by(line_filter, ["appropriation", "fiscal_year"])
     return render_template(
         "scenarios/show.html",
         scenario=scenario,
-        by_appropriation=totals_by(line_filter, ["appropriation", "fiscal_year"]),
+        by_appropriation=by_appropriation,
+        total_cents=grand_total_cents(by_appropriation),
         by_object_class=totals_by(line_filter, ["object_class"]),
         events=history("scenario", scenario.id),
         delete_form=DeleteForm(data={"version": scenario.version}),
@@ -140,7 +142,7 @@ def clone(scenario_id: int):
 @requires(Action.EDIT_SCENARIOS)
 def change_status(scenario_id: int, move: str):
     scenario = db.get_or_404(Scenario, scenario_id)
-    target = {"lock": ScenarioStatus.LOCKED, "unlock": ScenarioStatus.DRAFT, "submit": ScenarioStatus.SUBMITTED}[move]
+    target = SCENARIO_MOVES[move].target
     try:
         scenario_service.set_status(current_user, scenario, target, StatusForm().expected_version)
     except DomainError as exc:

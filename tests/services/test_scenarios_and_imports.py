@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from helpers import import_own_export, own_export, plan_scenario, user
 
-from models import BudgetLine, ImportStatus, Scenario, ScenarioStatus, db
+from models import SCENARIO_MOVES, BudgetLine, ImportStatus, Scenario, ScenarioStatus, db
 from services import imports
 from services import scenarios as scenario_service
 from services.errors import ConflictError, ValidationError, WorkflowError
@@ -58,6 +58,31 @@ def test_lock_unlock_submit(app):
     scenario_service.set_status(manager, plan, ScenarioStatus.SUBMITTED)
     with pytest.raises(WorkflowError):
         scenario_service.set_status(manager, plan, ScenarioStatus.DRAFT)
+
+
+@pytest.mark.parametrize(
+    ("status", "offered"),
+    [
+        (ScenarioStatus.DRAFT, ["lock", "submit"]),
+        (ScenarioStatus.LOCKED, ["unlock", "submit"]),
+        (ScenarioStatus.SUBMITTED, []),
+    ],
+)
+def test_a_scenario_offers_exactly_the_moves_the_service_accepts(app, status, offered):
+    manager = user("rm@example.gov")
+    plan = plan_scenario()
+    plan.status = status
+    db.session.commit()
+    assert [move.name for move in plan.allowed_moves] == offered
+    for move in SCENARIO_MOVES.values():
+        if move.name in offered:
+            scenario_service.set_status(manager, plan, move.target)
+            assert plan.status == move.target
+        else:
+            with pytest.raises(WorkflowError):
+                scenario_service.set_status(manager, plan, move.target)
+        db.session.rollback()
+        assert plan.status == status
 
 
 def test_compare_matches_sums_of_lines(app):
@@ -188,3 +213,38 @@ def test_an_unknown_fiscal_year_is_an_error_not_a_crash(app):
 
     batch = import_own_export(plan, edit)
     assert [(e["row"], e["column"]) for e in batch.preview["errors"]] == [(2, "Fiscal year")]
+
+
+def test_the_preview_offers_the_commit_only_where_the_commit_goes_through(app):
+    plan = plan_scenario()
+    lines = _lines(plan)
+    assert imports.commit_offer(import_own_export(plan)) == imports.CommitOffer(False, ("Nothing to change.",))
+    batch = import_own_export(plan, _edit(lines[0].id, lines[1].id))
+    assert imports.commit_offer(batch) == imports.CommitOffer(True, ())
+
+    plan.status = ScenarioStatus.LOCKED  # since the preview
+    db.session.commit()
+    locked = f"The scenario {plan.name} is locked; unlock it to import."
+    assert imports.commit_offer(batch) == imports.CommitOffer(False, (locked,))
+    with pytest.raises(WorkflowError, match=locked):
+        imports.commit_import(user("rm@example.gov"), batch)
+    db.session.rollback()
+
+    plan.status = ScenarioStatus.DRAFT
+    db.session.commit()
+    imports.commit_import(user("rm@example.gov"), batch)
+    db.session.commit()
+    done = f"Import {batch.id} was committed already."
+    assert imports.commit_offer(batch) == imports.CommitOffer(False, (done,))
+    with pytest.raises(WorkflowError, match=done):
+        imports.commit_import(user("rm@example.gov"), batch)
+
+
+def test_a_preview_with_errors_offers_no_commit_and_says_why(app):
+    plan = plan_scenario()
+    plan.status = ScenarioStatus.LOCKED
+    db.session.commit()
+    batch = import_own_export(plan)
+    assert batch.preview["errors"]
+    fix = "Fix the errors in the file and upload it again: nothing was written."
+    assert imports.commit_offer(batch) == imports.CommitOffer(False, (fix,))

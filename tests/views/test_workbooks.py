@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
+import re
 from decimal import Decimal
 
 import sqlalchemy as sa
-from helpers import csrf_from, own_export, plan_scenario, user
+from helpers import csrf_from, import_own_export, own_export, plan_scenario, user
 from openpyxl import load_workbook
 
 from models import BudgetLine, ImportBatch, Scenario, ScenarioStatus, db
@@ -135,3 +136,32 @@ def test_cli_writes_the_workbook(runner, tmp_path):
     missing = runner.invoke(args=["export", "submission", "--scenario", "999999", "--out", str(out)])
     assert missing.exit_code == 2
     assert missing.output.strip().count("\n") == 0
+
+
+def test_the_scenario_page_offers_the_moves_its_status_allows(client, auth):
+    plan = plan_scenario()
+    auth.login("rm@example.gov")
+    expected = {
+        ScenarioStatus.DRAFT: {"Lock", "Mark as submitted"},
+        ScenarioStatus.LOCKED: {"Unlock", "Mark as submitted"},
+        ScenarioStatus.SUBMITTED: set(),
+    }
+    for status, buttons in expected.items():
+        plan.status = status
+        db.session.commit()
+        page = client.get(f"/scenarios/{plan.id}").get_data(as_text=True)
+        move_form = rf'action="/scenarios/{plan.id}/(?:lock|unlock|submit)">.*?>([^<>]+)</button>'
+        offered = set(re.findall(move_form, page, re.S))
+        assert offered == buttons, status
+
+
+def test_a_preview_whose_scenario_was_locked_since_says_so_instead_of_offering_the_commit(client, auth):
+    plan = plan_scenario()
+    auth.login("rm@example.gov")
+    batch = import_own_export(plan, lambda workbook: workbook["Detail"].delete_rows(2))
+    assert "Commit these changes" in client.get(f"/imports/{batch.id}").get_data(as_text=True)
+    plan.status = ScenarioStatus.LOCKED
+    db.session.commit()
+    page = client.get(f"/imports/{batch.id}").get_data(as_text=True)
+    assert "Commit these changes" not in page
+    assert f"The scenario {plan.name} is locked; unlock it to import." in page
