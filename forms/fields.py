@@ -25,9 +25,9 @@ class MoneyField(StringField):
         self.decimal: Decimal | None = None
 
     def process_data(self, value):
-        # Populated from an object: cents in the database → dollars in the box.
-        if isinstance(value, int):
-            self.decimal = Decimal(value) / 100
+        # Populated from an object: cents in the database (int) or dollars (Decimal) → dollars in the box.
+        if isinstance(value, int | Decimal):
+            self.decimal = Decimal(value) / 100 if isinstance(value, int) else value
             self.data = f"{self.decimal:.2f}"
         else:
             super().process_data(value)

@@ -28,6 +28,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from forms.derived import derived_form
 from forms.fields import MoneyField, OptionalIdSelect, VersionedForm, options
 from models import AwardStatus, ProposalDecision
 from services import reference
@@ -137,93 +138,23 @@ class AwardFilterForm(FlaskForm):
         )
 
 
-class FundingRowForm(Form):
-    fiscal_year = OptionalIdSelect("Fiscal year")
-    account = SelectField("Account", default="")
-    amount = MoneyField("Amount", validators=[Optional()], min_value=Decimal("0.01"))
+class FundingRowForm(derived_form(FundingInput, Form, row=True)):
+    account_code = SelectField("Account", default="")
 
 
-class AwardForm(RowsForm):
-    number = StringField("Award number", validators=[DataRequired(), Length(max=40)])
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
-    partner = StringField("Implementing partner", validators=[DataRequired(), Length(max=200)])
-    division = SelectField("Managing division", coerce=int, validators=[InputRequired()])
-    program_type = SelectField("Program type", coerce=int, validators=[InputRequired()])
-    region = SelectField("Region", coerce=int, validators=[InputRequired()])
-    country = OptionalIdSelect("Country (leave empty for a regional or global award)")
-    priority = SelectField("Priority", coerce=int, validators=[InputRequired()])
-    starts_on = DateField("Period of performance starts", validators=[InputRequired()])
-    ends_on = DateField("Period of performance ends", validators=[InputRequired()])
-    total = MoneyField("Total amount", validators=[DataRequired()], min_value=Decimal("0.01"))
-    obligated = MoneyField("Obligated to date", validators=[Optional()], min_value=Decimal(0))
-    expended = MoneyField("Expended to date", validators=[Optional()], min_value=Decimal(0))
-    status = SelectField("Status", default=AwardStatus.PENDING.value)
-    monitoring_notes = TextAreaField("Monitoring notes", validators=[Optional(), Length(max=10000)])
-    funding = FieldList(FormField(FundingRowForm), min_entries=6, max_entries=40)
-
+class AwardForm(derived_form(AwardInput, RowsForm, blank_rows={"funding": 6}, row_forms={"funding": FundingRowForm})):
     ROW_ERROR_FIELD = {"funding": "amount"}
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def set_choices(self) -> None:
         self.division.choices = options(reference.division_choices())
         self.program_type.choices = options(reference.program_type_choices())
         self.region.choices = options(reference.region_choices())
         self.country.choices = options([_NONE, *reference.country_choices()])
         self.priority.choices = options(reference.priority_choices())
-        self.status.choices = options([(s.value, s.label) for s in AwardStatus])
-        self._row_choices()
-
-    def _row_choices(self) -> None:
         years = options([_NONE, *reference.fiscal_year_choices()])
         accounts = options([_NONE, *[(code, code) for code in program_accounts()]])
         for entry in self.funding:
-            entry.fiscal_year.choices, entry.account.choices = years, accounts
-
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        return self.check_rows("funding", ("fiscal_year", "account", "amount")) and valid
-
-    def fill_from(self, award) -> None:
-        self.number.data, self.title.data, self.partner.data = award.number, award.title, award.partner
-        self.division.data, self.program_type.data = award.division_id, award.program_type_id
-        self.region.data, self.country.data, self.priority.data = award.region_id, award.country_id, award.priority_id
-        self.starts_on.data, self.ends_on.data = award.starts_on, award.ends_on
-        self.total.process_data(award.total_cents)
-        self.obligated.process_data(award.obligated_cents)
-        self.expended.process_data(award.expended_cents)
-        self.status.data, self.monitoring_notes.data = award.status.value, award.monitoring_notes
-        self.version.data = str(award.version)
-        while self.funding.entries:
-            self.funding.pop_entry()
-        for row in award.funding:
-            self.funding.append_entry(
-                {"fiscal_year": row.fiscal_year, "account": row.account_code, "amount": row.amount_cents}
-            )
-        while len(self.funding.entries) < max(6, len(award.funding) + 2):
-            self.funding.append_entry()
-        self._row_choices()
-
-    def to_input(self) -> AwardInput:
-        return AwardInput(
-            number=self.number.data,
-            title=self.title.data,
-            partner=self.partner.data,
-            division_id=self.division.data,
-            program_type_id=self.program_type.data,
-            region_id=self.region.data,
-            country_id=self.country.data,
-            priority_id=self.priority.data,
-            starts_on=self.starts_on.data,
-            ends_on=self.ends_on.data,
-            total=self.total.decimal,
-            obligated=self.obligated.decimal or Decimal(0),
-            expended=self.expended.decimal or Decimal(0),
-            status=AwardStatus(self.status.data),
-            monitoring_notes=self.monitoring_notes.data or "",
-            funding=tuple(
-                FundingInput(row.fiscal_year.data, row.account.data, row.amount.decimal) for row in self.used("funding")
-            ),
-        )
+            entry.fiscal_year.choices, entry.account_code.choices = years, accounts
 
 
 class NoticeForm(RowsForm):

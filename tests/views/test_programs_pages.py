@@ -106,7 +106,7 @@ def _award_fields(**overrides) -> dict:
     for i, (year, account, amount) in enumerate(schedule):
         fields |= {
             f"funding-{i}-fiscal_year": str(year),
-            f"funding-{i}-account": account,
+            f"funding-{i}-account_code": account,
             f"funding-{i}-amount": amount,
         }
     return fields | overrides

@@ -23,11 +23,12 @@ from models import (
 )
 from money import from_cents
 from services import awards as award_service
+from services import inputs
 from services import notices as notice_service
 from services import selection as selection_service
 from services.award_queries import AwardFilter
 from services.award_queries import list_awards as query_awards
-from services.awards import AwardInput, FundingInput
+from services.awards import AwardInput
 from services.errors import ValidationError
 from services.notice_rules import RuleInput, to_input
 from services.notices import NoticeInput, ProposalChanges, ProposalInput, ScoreInput
@@ -104,37 +105,6 @@ def _load_changes(schema, body: dict) -> dict:
 # --------------------------------------------------------------------------- awards
 
 
-def _award_input(data: dict, base: Award | None = None) -> AwardInput:
-    def pick(attribute):
-        return data[attribute] if attribute in data else getattr(base, attribute)
-
-    def money(attribute):
-        return data[attribute] if attribute in data else from_cents(getattr(base, attribute))
-
-    if "funding" in data:
-        funding = tuple(FundingInput(r["fiscal_year"], r["account_code"], r["amount_cents"]) for r in data["funding"])
-    else:
-        funding = tuple(FundingInput(r.fiscal_year, r.account_code, from_cents(r.amount_cents)) for r in base.funding)
-    return AwardInput(
-        number=pick("number"),
-        title=pick("title"),
-        partner=pick("partner"),
-        division_id=pick("division_id"),
-        program_type_id=pick("program_type_id"),
-        region_id=pick("region_id"),
-        country_id=pick("country_id"),
-        priority_id=pick("priority_id"),
-        starts_on=pick("starts_on"),
-        ends_on=pick("ends_on"),
-        total=money("total_cents"),
-        obligated=money("obligated_cents"),
-        expended=money("expended_cents"),
-        status=pick("status"),
-        monitoring_notes=pick("monitoring_notes") or "",
-        funding=funding,
-    )
-
-
 @operation(
     "/awards",
     "GET",
@@ -188,7 +158,7 @@ def create_award():
     body = json_body()
     body.pop("version", None)
     data = award_schema.load(body)
-    award, warning = award_service.create_award(actor(), _award_input(data))
+    award, warning = award_service.create_award(actor(), inputs.build(AwardInput, data))
     db.session.commit()
     response, status = created(award_schema, award)
     return with_funds_warning(response, warning), status
@@ -210,7 +180,7 @@ def patch_award(award_id: int):
     body = json_body()
     version = require_version(body)
     data = _load_changes(award_schema, body)
-    warning = award_service.update_award(actor(), award, _award_input(data, award), version)
+    warning = award_service.update_award(actor(), award, inputs.patched(AwardInput, award, data), version)
     db.session.commit()
     return with_funds_warning(jsonify(award_schema.dump(award)), warning)
 
