@@ -11,6 +11,9 @@ RowsForm.check_rows asks for the rest of a started one.
 
 from __future__ import annotations
 
+from dataclasses import MISSING
+from decimal import Decimal
+
 from wtforms import (
     DateField,
     DecimalField,
@@ -47,19 +50,22 @@ def _field(spec: Spec, default, required: bool, row_form: type | None, blank_row
         return DateField(spec.label, validators, **common)
     if spec.kind == Kind.CHOICE:
         members = [(member.value, getattr(member, "label", member.value)) for member in spec.choices]
-        return SelectField(spec.label, choices=options(members), default=default.value, **common)
+        return SelectField(spec.label, choices=options(members), default=_show(spec, default), **common)
     if spec.kind == Kind.INTEGER:
         return IntegerField(spec.label, [*validators, NumberRange(spec.minimum, spec.maximum)], default=default)
     if spec.kind == Kind.FRACTION:
-        return DecimalField(
-            spec.label, [*validators, NumberRange(spec.minimum, spec.maximum)], places=4, default=default, **common
-        )
+        limits = NumberRange(_show(spec, spec.minimum), _show(spec, spec.maximum))
+        label = f"{spec.label} (%)" if spec.percent else spec.label
+        return DecimalField(label, [InputRequired(), limits], places=None, default=_show(spec, default), **common)
     row = row_form or derived_form(spec.rows, Form, row=True)
     return FieldList(FormField(row), min_entries=blank_rows, max_entries=spec.maximum + SPARE_ROWS)
 
 
-def derived_form(declaration: type, base: type, *, row: bool = False, blank_rows=None, row_forms=None) -> type:
-    """A form class for the declaration: `blank_rows` and `row_forms` by rows field, for a page's layout."""
+def derived_form(
+    declaration: type, base: type, *, row: bool = False, blank_rows=None, row_forms=None, exclude=()
+) -> type:
+    """A form class for the declaration: `blank_rows` and `row_forms` by rows field, for a page's layout;
+    `exclude`: fields the page does not ask for (the view gives them to `to_input`)."""
     blank_rows, row_forms = blank_rows or {}, row_forms or {}
     attrs = {
         spec.edge_name(name): _field(
@@ -70,6 +76,7 @@ def derived_form(declaration: type, base: type, *, row: bool = False, blank_rows
             blank_rows.get(name, 0),
         )
         for name, spec in specs(declaration).items()
+        if name not in exclude
     }
     mixin = _RowOf if row else _DerivedForm
     return type(f"{declaration.__name__}Form", (mixin, base), {**attrs, "DECLARATION": declaration})
@@ -98,7 +105,7 @@ class _DerivedForm:
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        for name, spec in specs(self.DECLARATION).items():
+        for name, spec in _asked(self):
             if spec.kind == Kind.ROWS:
                 needed = tuple(sub.edge_name(key) for key, sub in specs(spec.rows).items() if sub.required)
                 valid = self.check_rows(name, needed) and valid
@@ -107,7 +114,7 @@ class _DerivedForm:
     def fill_from(self, record) -> None:
         """Show the record's current input, with blank rows to add more."""
         data = current(self.DECLARATION, record)
-        for name, spec in specs(self.DECLARATION).items():
+        for name, spec in _asked(self):
             field = self[spec.edge_name(name)]
             if spec.kind == Kind.ROWS:
                 while field.entries:
@@ -122,13 +129,39 @@ class _DerivedForm:
         self.version.data = str(record.version)
         self.set_choices()
 
-    def to_input(self):
-        """The use case's input as typed (rows left blank skipped)."""
-        return build(self.DECLARATION, _values(self, self.DECLARATION))
+    def to_input(self, **given):
+        """The use case's input as typed (rows left blank skipped), with the fields the page does not ask for."""
+        return build(self.DECLARATION, _values(self, self.DECLARATION) | given)
+
+
+def _asked(form) -> list[tuple[str, Spec]]:
+    """The declared fields this form has."""
+    return [(name, spec) for name, spec in specs(form.DECLARATION).items() if spec.edge_name(name) in form]
 
 
 def _show(spec: Spec, value):
-    return value.value if spec.kind == Kind.CHOICE else value
+    """A declared value as the form holds it."""
+    if value is None or value is MISSING:
+        return None
+    if spec.kind == Kind.CHOICE:
+        return value.value
+    if spec.kind == Kind.FRACTION and spec.percent:
+        shown = value * 100
+        return shown.quantize(Decimal(1)) if shown == shown.to_integral_value() else shown.normalize()
+    return value
+
+
+def _read(spec: Spec, field, default):
+    """A form field's value as the declaration holds it."""
+    if spec.kind == Kind.MONEY:
+        return field.decimal if field.decimal is not None else default
+    if spec.kind == Kind.TEXT:
+        return field.data or default
+    if spec.kind == Kind.CHOICE:
+        return spec.choices(field.data)
+    if spec.kind == Kind.FRACTION and spec.percent:
+        return field.data / 100
+    return field.data
 
 
 def _shown(row) -> dict:
@@ -138,15 +171,10 @@ def _shown(row) -> dict:
 def _values(form, declaration: type) -> dict:
     values = {}
     for name, spec in specs(declaration).items():
-        field = form[spec.edge_name(name)]
+        if spec.edge_name(name) not in form:
+            continue
         if spec.kind == Kind.ROWS:
             values[name] = [entry.form.values() for entry in form.used(spec.edge_name(name))]
-        elif spec.kind == Kind.MONEY:
-            values[name] = field.decimal if field.decimal is not None else default_of(declaration, name)
-        elif spec.kind == Kind.TEXT:
-            values[name] = field.data or ""
-        elif spec.kind == Kind.CHOICE:
-            values[name] = spec.choices(field.data)
         else:
-            values[name] = field.data
+            values[name] = _read(spec, form[spec.edge_name(name)], default_of(declaration, name))
     return values

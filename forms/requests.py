@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    DecimalField,
     FieldList,
     Form,
     FormField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from forms.derived import derived_form
 from forms.fields import MoneyField, VersionedForm, options
-from models import StaffingKind, TravelCostKind
+from models import TravelCostKind
 from services import reference
+from services.costing import PAY_PLANS
 from services.requests import LegData, StaffingData, TravelData
 
 MAX_LEGS = 8
@@ -136,40 +137,16 @@ class TravelRequestForm(VersionedForm):
             leg.country.choices = countries
 
 
-STAFFING_KINDS = [(kind.value, kind.label) for kind in StaffingKind]
+class StaffingRequestForm(derived_form(StaffingData, VersionedForm, exclude=("division_id",))):
+    """The division is the author's own (the view gives it)."""
 
-
-class StaffingRequestForm(VersionedForm):
-    title = StringField("Position title", validators=[DataRequired(), Length(max=200)])
-    kind = SelectField("Kind", choices=options(STAFFING_KINDS))
     pay_plan = SelectField(
-        "Pay plan", choices=options([("", "— (annual rate)"), ("GS", "GS"), ("FS", "FS")]), validators=[Optional()]
+        "Pay plan",
+        choices=options([("", "— (annual rate)"), *[(code, code) for code in PAY_PLANS]]),
+        validators=[Optional()],
     )
-    grade = IntegerField("Grade or class", validators=[Optional(), NumberRange(1, 15)])
-    step = IntegerField("Step", validators=[Optional(), NumberRange(1, 14)])
-    annual_rate = MoneyField(
-        "Annual rate (contractors, detailees, fellows)", validators=[Optional()], min_value=Decimal(0)
-    )
-    fte = DecimalField(
-        "FTE",
-        default=Decimal(1),
-        places=None,
-        validators=[InputRequired(), NumberRange(min=Decimal("0.01"), max=Decimal(1))],
-    )
-    start_date = DateField("Start date", validators=[InputRequired()])
-    end_date = DateField("End date (optional)", validators=[Optional()])
-    benefits_rate = DecimalField(
-        "Benefits rate (%)", default=Decimal("36.45"), places=None, validators=[InputRequired(), NumberRange(0, 100)]
-    )
-    pay_raise = DecimalField(
-        "Yearly pay raise (%)", default=Decimal("2.0"), places=None, validators=[InputRequired(), NumberRange(0, 20)]
-    )
-    appropriation = SelectField("Funding appropriation", coerce=int)
-    scenario = SelectField("Budget scenario", coerce=int)
-    justification = TextAreaField("Justification", validators=[Optional(), Length(max=5000)])
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def set_choices(self) -> None:
         self.appropriation.choices = options(reference.appropriation_choices())
         self.scenario.choices = options(reference.editable_scenario_choices())
 
@@ -185,37 +162,10 @@ class StaffingRequestForm(VersionedForm):
         if not self.pay_plan.data and field.decimal is None:
             raise ValidationError("Without a pay plan, give the annual rate.")
 
-    def to_data(self, division_id: int) -> StaffingData:
-        return StaffingData(
-            title=self.title.data,
-            kind=StaffingKind(self.kind.data),
-            appropriation_id=self.appropriation.data,
-            scenario_id=self.scenario.data,
-            division_id=division_id,
-            start_date=self.start_date.data,
-            fte=self.fte.data,
-            pay_plan=self.pay_plan.data or None,
-            grade=self.grade.data,
-            step=self.step.data or (1 if self.pay_plan.data else None),
-            annual_rate=self.annual_rate.decimal,
-            end_date=self.end_date.data,
-            benefits_rate=self.benefits_rate.data / 100,
-            pay_raise=self.pay_raise.data / 100,
-            justification=self.justification.data or "",
-        )
-
-    def fill_from(self, request) -> None:
-        self.title.data, self.kind.data, self.pay_plan.data = request.title, request.kind.value, request.pay_plan or ""
-        self.grade.data, self.step.data = request.grade, request.step
-        if request.annual_rate_cents is not None:
-            self.annual_rate.process_data(request.annual_rate_cents)
-        self.fte.data = Decimal(request.fte_basis_points) / 10_000
-        self.start_date.data, self.end_date.data = request.start_on, request.end_on
-        self.benefits_rate.data = Decimal(request.benefits_rate_basis_points) / 100
-        self.pay_raise.data = Decimal(request.pay_raise_basis_points) / 100
-        self.appropriation.data, self.scenario.data = request.appropriation_id, request.scenario_id
-        self.justification.data = request.justification
-        self.version.data = str(request.version)
+    def to_input(self, **given) -> StaffingData:
+        """A pay plan without a step starts at step 1."""
+        data = super().to_input(**given)
+        return dataclasses.replace(data, step=1) if data.pay_plan and data.step is None else data
 
 
 class DecisionForm(VersionedForm):

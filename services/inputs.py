@@ -51,6 +51,8 @@ class Spec:
     minimum: Decimal | int | None = None
     maximum: Decimal | int | None = None
     choices: type[enum.Enum] | None = None
+    options: tuple[str, ...] = ()  # the only texts accepted, where there is such a list
+    percent: bool = False  # a fraction that pages show and take as a percentage
     rows: type | None = None  # the declaration of one row
     record: str = ""  # the record's attribute, where it is not the field's own name
 
@@ -66,10 +68,10 @@ def _field(spec: Spec, default=MISSING, default_factory=MISSING):
     return dataclasses.field(default=default, default_factory=default_factory, metadata={SPEC: spec})
 
 
-def text(label: str, *, max_length: int, required: bool = True, multiline: bool = False, message: str = "", **kw):
-    """A string; a required one must not be blank."""
-    spec = Spec(Kind.TEXT, label, required, max_length=max_length, multiline=multiline, message=message, **kw)
-    return _field(spec) if required else _field(spec, default="")
+def text(label: str, *, max_length: int, required: bool = True, default: str | None = "", **kw):
+    """A string; a required one must not be blank, an optional one is `default` when left out or blank."""
+    spec = Spec(Kind.TEXT, label, required, max_length=max_length, **kw)
+    return _field(spec) if required else _field(spec, default=default)
 
 
 def money(label: str, *, minimum: Decimal | None = None, default=MISSING, **kw):
@@ -100,13 +102,14 @@ def choice(label: str, choices: type[enum.Enum], *, default=MISSING, **kw):
 
 
 def integer(label: str, *, minimum: int, maximum: int, default=MISSING, **kw):
+    """A whole number in a range; required unless it has a default (None: not given)."""
     return _field(
         Spec(Kind.INTEGER, label, default is MISSING, minimum=minimum, maximum=maximum, **kw), default=default
     )
 
 
 def fraction(label: str, *, minimum: Decimal, maximum: Decimal, default: Decimal, **kw):
-    """A share such as a benefits rate (0.3645 is 36.45%); basis points on the record."""
+    """A share such as a benefits rate (0.3645 is 36.45%); basis points on the record; `percent` on pages."""
     return _field(Spec(Kind.FRACTION, label, False, minimum=minimum, maximum=maximum, **kw), default=default)
 
 
@@ -186,6 +189,8 @@ def _problem(spec: Spec, value) -> str:
         return (spec.message or "Fill this in.") if spec.required else ""
     if spec.kind == Kind.TEXT and len(value.strip()) > spec.max_length:
         return f"At most {spec.max_length} characters."
+    if spec.kind == Kind.TEXT and spec.options and value not in spec.options:
+        return f"Choose {' or '.join(spec.options)}."
     if spec.kind == Kind.ROWS and len(value) > spec.maximum:
         return f"At most {spec.maximum} rows."
     if spec.kind == Kind.MONEY and spec.minimum is not None and value < spec.minimum:

@@ -137,7 +137,7 @@ def new_staffing():
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
         try:
-            record = request_service.create_staffing(current_user, form.to_data(current_user.division_id))
+            record = request_service.create_staffing(current_user, form.to_input(division_id=current_user.division_id))
         except DomainError as exc:
             status = show_domain_error(form, exc)
         else:
@@ -183,7 +183,7 @@ def edit(kind: str, request_id: int):
                 request_service.update_travel(current_user, record, form.to_data(), form.expected_version)
             else:
                 request_service.update_staffing(
-                    current_user, record, form.to_data(record.division_id), form.expected_version
+                    current_user, record, form.to_input(division_id=record.division_id), form.expected_version
                 )
         except DomainError as exc:
             status = show_domain_error(form, exc)

@@ -54,7 +54,8 @@ def _field(name: str, spec: Spec, default) -> fields.Field:
     if spec.edge_name(name) != name:
         common["data_key"] = spec.edge_name(name)
     if spec.kind == Kind.TEXT:
-        return fields.String(validate=validate.Length(min=1 if spec.required else None, max=spec.max_length), **common)
+        limits = [validate.Length(min=1 if spec.required else None, max=spec.max_length)]
+        return fields.String(validate=[*limits, validate.OneOf(spec.options)] if spec.options else limits, **common)
     if spec.kind == Kind.MONEY:
         if spec.minimum is not None:
             common["metadata"]["description"] += f" (at least {spec.minimum:.2f})"
@@ -75,9 +76,10 @@ def _field(name: str, spec: Spec, default) -> fields.Field:
     return fields.List(fields.Nested(rows), validate=validate.Length(max=spec.maximum), **common)
 
 
-def derived_schema(declaration: type, base: type[Schema] = RecordSchema) -> type[Schema]:
-    """A schema class whose declared fields load into the declaration's names and dump from the record."""
-    declared = specs(declaration)
+def derived_schema(declaration: type, base: type[Schema] = RecordSchema, *, only=None) -> type[Schema]:
+    """A schema class whose declared fields (or `only` those) load into the declaration's names and dump
+    from the record."""
+    declared = {name: spec for name, spec in specs(declaration).items() if only is None or name in only}
     attrs = {name: _field(name, spec, default_of(declaration, name)) for name, spec in declared.items()}
     attrs["RECORD"] = {name: spec.record_attribute(name) for name, spec in declared.items()}
     return type(f"{declaration.__name__}Schema", (_FromRecord, base), attrs)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from flask import abort, jsonify
 
 from models import RequestStatus, TravelCostKind, db
+from services import inputs
 from services import request_workflow as workflow
 from services import requests as request_service
 from services.errors import ValidationError
@@ -27,13 +28,8 @@ from views.api.core import (
     version_from_request,
     with_funds_warning,
 )
-from views.api.schemas import (
-    DecisionSchema,
-    StaffingEstimateRequestSchema,
-    StaffingRequestSchema,
-    TravelEstimateRequestSchema,
-    TravelRequestSchema,
-)
+from views.api.request_schemas import StaffingEstimateRequestSchema, StaffingRequestSchema
+from views.api.schemas import DecisionSchema, TravelEstimateRequestSchema, TravelRequestSchema
 
 SCHEMAS = {"travel": TravelRequestSchema(), "staffing": StaffingRequestSchema()}
 COLLECTIONS = {"travel": "travel-requests", "staffing": "staffing-requests"}
@@ -89,39 +85,6 @@ def _travel_data(data: dict, base=None) -> TravelData:
     )
 
 
-def _staffing_data(data: dict, base=None) -> StaffingData:
-    def pick(name):
-        return data[name] if name in data else getattr(base, name)
-
-    def fraction(name, attribute, default):
-        if name in data:
-            return data[name]
-        return default if base is None else Decimal(getattr(base, attribute)) / 10_000
-
-    rate = (
-        data["annual_rate_cents"]
-        if "annual_rate_cents" in data
-        else (None if base is None or base.annual_rate_cents is None else Decimal(base.annual_rate_cents) / 100)
-    )
-    return StaffingData(
-        title=pick("title"),
-        kind=pick("kind"),
-        appropriation_id=pick("appropriation_id"),
-        scenario_id=pick("scenario_id"),
-        division_id=pick("division_id"),
-        start_date=pick("start_on"),
-        end_date=pick("end_on"),
-        pay_plan=pick("pay_plan"),
-        grade=pick("grade"),
-        step=pick("step"),
-        annual_rate=rate,
-        fte=fraction("fte", "fte_basis_points", Decimal(1)),
-        benefits_rate=fraction("benefits_rate", "benefits_rate_basis_points", Decimal("0.3645")),
-        pay_raise=fraction("pay_raise", "pay_raise_basis_points", Decimal("0.02")),
-        justification=pick("justification") or "",
-    )
-
-
 def _register(kind: str) -> None:
     """The same six operations for both kinds of request."""
     collection, schema = COLLECTIONS[kind], SCHEMAS[kind]
@@ -144,7 +107,7 @@ def _register(kind: str) -> None:
         if kind == "travel":
             record = request_service.create_travel(actor(), _travel_data(data))
         else:
-            record = request_service.create_staffing(actor(), _staffing_data(data))
+            record = request_service.create_staffing(actor(), inputs.build(StaffingData, data))
         db.session.commit()
         return created(schema, record)
 
@@ -159,7 +122,7 @@ def _register(kind: str) -> None:
         if kind == "travel":
             request_service.update_travel(actor(), record, _travel_data(data, record), version)
         else:
-            request_service.update_staffing(actor(), record, _staffing_data(data, record), version)
+            request_service.update_staffing(actor(), record, inputs.patched(StaffingData, record, data), version)
         db.session.commit()
         return jsonify(schema.dump(record))
 
@@ -271,21 +234,6 @@ def estimate_staffing():
             "Give a pay plan with grade and step, or an annual rate.", fields={"pay_plan": "Or annual_rate."}
         )
     estimate = request_service.staffing_estimate(
-        StaffingData(
-            title="",
-            kind=data["kind"],
-            appropriation_id=0,
-            scenario_id=0,
-            division_id=0,
-            start_date=data["start_date"],
-            end_date=data["end_date"],
-            fte=data["fte"],
-            pay_plan=data["pay_plan"],
-            grade=data["grade"],
-            step=data["step"],
-            annual_rate=data["annual_rate"],
-            benefits_rate=data["benefits_rate"],
-            pay_raise=data["pay_raise"],
-        )
+        StaffingData(title="", appropriation_id=0, scenario_id=0, division_id=0, **data)
     )
     return jsonify(estimate.to_json())

@@ -19,7 +19,6 @@ from models import (
     RunStatus,
     ScenarioKind,
     ScenarioStatus,
-    StaffingKind,
     TravelCostKind,
 )
 from money import MoneyError, money_from_json, money_str
@@ -295,64 +294,6 @@ class TravelRequestSchema(RecordSchema):
         if unknown:
             raise ValidationError(f"Unknown cost kind {unknown[0]!r}; use {', '.join(kinds)}.")
         return {kinds[key]: Money().deserialize(amount) for key, amount in value.items()}
-
-
-class StaffingEstimateRequestSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    kind = fields.Enum(StaffingKind, by_value=True, required=True)
-    pay_plan = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["GS", "FS"]))
-    grade = fields.Integer(strict=True, load_default=None, allow_none=True)
-    step = fields.Integer(strict=True, load_default=None, allow_none=True)
-    annual_rate = Money(load_default=None, allow_none=True)
-    fte = fields.Decimal(load_default=Decimal(1), validate=validate.Range(Decimal("0.01"), Decimal(1)))
-    start_date = fields.Date(required=True)
-    end_date = fields.Date(load_default=None, allow_none=True)
-    benefits_rate = fields.Decimal(load_default=Decimal("0.3645"), validate=validate.Range(0, 1))
-    pay_raise = fields.Decimal(load_default=Decimal("0.02"), validate=validate.Range(0, Decimal("0.2")))
-
-
-class StaffingRequestSchema(RecordSchema):
-    id = fields.Integer(dump_only=True)
-    version = fields.Integer(strict=True, load_default=None)
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    status = fields.Enum(RequestStatus, by_value=True, dump_only=True)
-    division = _id(attribute="division_id", required=True)
-    kind = fields.Enum(StaffingKind, by_value=True, required=True)
-    pay_plan = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["GS", "FS"]))
-    grade = fields.Integer(strict=True, load_default=None, allow_none=True)
-    step = fields.Integer(strict=True, load_default=None, allow_none=True)
-    annual_rate = Money(attribute="annual_rate_cents", load_default=None, allow_none=True)
-    fte = fields.Method("dump_fte", deserialize="load_decimal")  # default 1.0
-    start_date = fields.Date(attribute="start_on", required=True)
-    end_date = fields.Date(attribute="end_on", load_default=None, allow_none=True)
-    benefits_rate = fields.Method("dump_benefits", deserialize="load_decimal")  # default 0.3645
-    pay_raise = fields.Method("dump_raise", deserialize="load_decimal")  # default 0.02
-    appropriation = _id(attribute="appropriation_id", required=True)
-    scenario = _id(attribute="scenario_id", required=True)
-    justification = fields.String(load_default="")
-    total = Money(attribute="total_cents", dump_only=True)
-    estimate = fields.Dict(dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
-
-    def dump_fte(self, record):
-        return str(Decimal(record.fte_basis_points) / 10_000)
-
-    def dump_benefits(self, record):
-        return str(Decimal(record.benefits_rate_basis_points) / 10_000)
-
-    def dump_raise(self, record):
-        return str(Decimal(record.pay_raise_basis_points) / 10_000)
-
-    def load_decimal(self, value):
-        try:
-            number = Decimal(str(value))
-        except ArithmeticError as exc:
-            raise ValidationError("Not a number.") from exc
-        if not Decimal(0) <= number <= Decimal(1) or isinstance(value, bool):
-            raise ValidationError("A fraction between 0 and 1.")
-        return number
 
 
 class DecisionSchema(Schema):
