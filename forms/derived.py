@@ -49,7 +49,7 @@ def _field(spec: Spec, default, required: bool, row_form: type | None, blank_row
     if spec.kind == Kind.DATE:
         return DateField(spec.label, validators, **common)
     if spec.kind == Kind.CHOICE:
-        members = [(member.value, getattr(member, "label", member.value)) for member in spec.choices]
+        members = [(member.value, getattr(member, "label", member.value.capitalize())) for member in spec.choices]
         return SelectField(spec.label, choices=options(members), default=_show(spec, default), **common)
     if spec.kind == Kind.INTEGER:
         return IntegerField(spec.label, [*validators, NumberRange(spec.minimum, spec.maximum)], default=default)

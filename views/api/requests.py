@@ -28,7 +28,7 @@ from views.api.core import (
     version_from_request,
     with_funds_warning,
 )
-from views.api.request_schemas import StaffingEstimateRequestSchema, StaffingRequestSchema
+from views.api.record_schemas import StaffingEstimateRequestSchema, StaffingRequestSchema
 from views.api.schemas import DecisionSchema, TravelEstimateRequestSchema, TravelRequestSchema
 
 SCHEMAS = {"travel": TravelRequestSchema(), "staffing": StaffingRequestSchema()}

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask_login import current_user
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_dump, pre_load, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
 
 from models import (
     FundsCategory,
-    LineSource,
-    LineStage,
     RequestStatus,
     RunStatus,
     ScenarioKind,
@@ -22,7 +19,6 @@ from models import (
     TravelCostKind,
 )
 from money import MoneyError, money_from_json, money_str
-from services.permissions import line_description
 
 
 class Money(fields.Field):
@@ -102,31 +98,6 @@ class ScenarioSchema(RecordSchema):
     status = fields.Enum(ScenarioStatus, by_value=True, dump_only=True)
     description = fields.String(load_default="")
     based_on = _id(attribute="based_on_id", allow_none=True, load_default=None)
-
-
-class BudgetLineSchema(RecordSchema):
-    id = fields.Integer(dump_only=True)
-    version = fields.Integer(strict=True, load_default=None)
-    scenario = _id(attribute="scenario_id", required=True)
-    fiscal_year = _year(required=True)
-    appropriation = _id(attribute="appropriation_id", required=True)
-    division = _id(attribute="division_id", required=True)
-    object_class = _id(attribute="object_class_id", required=True)
-    region = _id(attribute="region_id", allow_none=True, load_default=None)
-    country = _id(attribute="country_id", allow_none=True, load_default=None)
-    priority = _id(attribute="priority_id", allow_none=True, load_default=None)
-    program_type = _id(attribute="program_type_id", allow_none=True, load_default=None)
-    description = fields.String(load_default="", validate=validate.Length(max=500))
-    amount = Money(attribute="amount_cents", required=True)
-    stage = _enum(LineStage)
-    source = fields.Enum(LineSource, by_value=True, dump_only=True)
-    source_id = fields.Integer(dump_only=True, allow_none=True)
-    updated_at = fields.DateTime(dump_only=True)
-
-    @post_dump(pass_original=True)
-    def _visible_description(self, data: dict, line, **_) -> dict:
-        data["description"] = line_description(current_user, line.source, line.division_id, line.description)
-        return data
 
 
 class VersionSchema(Schema):
