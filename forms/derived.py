@@ -34,6 +34,7 @@ SPARE_ROWS = 2  # blank rows offered after a record's own rows
 
 
 def _field(spec: Spec, default, required: bool, row_form: type | None, blank_rows: int):
+    default = None if default is MISSING else default
     present = [DataRequired() if spec.kind in (Kind.TEXT, Kind.MONEY) else InputRequired()] if required else []
     validators = present or [Optional()]
     common = {"description": spec.help}
@@ -49,7 +50,10 @@ def _field(spec: Spec, default, required: bool, row_form: type | None, blank_row
     if spec.kind == Kind.DATE:
         return DateField(spec.label, validators, **common)
     if spec.kind == Kind.CHOICE:
-        members = [(member.value, getattr(member, "label", member.value.capitalize())) for member in spec.choices]
+        members = [
+            (member.value, getattr(member, "label", member.value.replace("_", " ").capitalize()))
+            for member in spec.choices
+        ]
         return SelectField(spec.label, choices=options(members), default=_show(spec, default), **common)
     if spec.kind == Kind.INTEGER:
         return IntegerField(spec.label, [*validators, NumberRange(spec.minimum, spec.maximum)], default=default)
@@ -71,7 +75,7 @@ def derived_form(
         spec.edge_name(name): _field(
             spec,
             default_of(declaration, name),
-            spec.required and not row,
+            spec.required and not spec.nullable and not row,
             row_forms.get(name),
             blank_rows.get(name, 0),
         )
@@ -134,6 +138,11 @@ class _DerivedForm:
         return build(self.DECLARATION, _values(self, self.DECLARATION) | given)
 
 
+def _label(member) -> str:
+    """An enum member's label, or its value in words: "foreign_assistance" → "Foreign assistance"."""
+    return getattr(member, "label", member.value.replace("_", " ").capitalize())
+
+
 def _asked(form) -> list[tuple[str, Spec]]:
     """The declared fields this form has."""
     return [(name, spec) for name, spec in specs(form.DECLARATION).items() if spec.edge_name(name) in form]
@@ -141,7 +150,7 @@ def _asked(form) -> list[tuple[str, Spec]]:
 
 def _show(spec: Spec, value):
     """A declared value as the form holds it."""
-    if value is None or value is MISSING:
+    if value is None:
         return None
     if spec.kind == Kind.CHOICE:
         return value.value

@@ -44,6 +44,7 @@ class Spec:
     kind: Kind
     label: str
     required: bool = True
+    nullable: bool = False  # required, and None is a meaning of its own (no-year funds), not a gap
     help: str = ""
     message: str = ""  # what a missing (or, for money, too small) value is told, where generic words won't do
     max_length: int | None = None
@@ -185,6 +186,8 @@ def check(data) -> dict[str, str]:
 
 def _problem(spec: Spec, value) -> str:
     """What is wrong with one value, or ""."""
+    if value is None and spec.nullable:
+        return ""
     if value is None or (spec.kind == Kind.TEXT and not value.strip()) or (spec.kind == Kind.ROWS and not value):
         return (spec.message or "Fill this in.") if spec.required else ""
     if spec.kind == Kind.TEXT and len(value.strip()) > spec.max_length:

@@ -49,7 +49,10 @@ class _FromRecord:
 
 
 def _field(name: str, spec: Spec, default) -> fields.Field:
-    presence = {"required": True} if spec.required else {"load_default": default, "allow_none": default is None}
+    if spec.required:
+        presence = {"required": True, "allow_none": spec.nullable}
+    else:
+        presence = {"load_default": default, "allow_none": default is None}
     common = {**presence, "metadata": {"description": spec.help or spec.label}}
     if spec.edge_name(name) != name:
         common["data_key"] = spec.edge_name(name)

@@ -1,5 +1,5 @@
 """Record schemas derived from their use case's input declaration (views/api/derived.py), with the
-record's read-only fields: budget lines, staffing requests and staffing estimates."""
+record's read-only fields: appropriations, budget lines, staffing requests and staffing estimates."""
 
 from __future__ import annotations
 
@@ -7,11 +7,19 @@ from flask_login import current_user
 from marshmallow import fields, post_dump
 
 from models import LineSource, RequestStatus
+from services.appropriations import AppropriationInput
 from services.budget_lines import LineInput
 from services.permissions import line_description
 from services.requests import POSITION, StaffingData
 from views.api.derived import RowSchema, derived_schema
 from views.api.schemas import Money
+
+
+class AppropriationSchema(derived_schema(AppropriationInput)):
+    id = fields.Integer(dump_only=True)
+    version = fields.Integer(strict=True, load_default=None)
+    expires_on = fields.Date(dump_only=True)
+    cancels_on = fields.Date(dump_only=True)
 
 
 class BudgetLineSchema(derived_schema(LineInput)):

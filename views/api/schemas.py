@@ -11,7 +11,6 @@ from decimal import Decimal
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
 
 from models import (
-    FundsCategory,
     RequestStatus,
     RunStatus,
     ScenarioKind,
@@ -71,22 +70,6 @@ class UserSchema(Schema):
     name = fields.String()
     role = fields.Function(lambda user: user.role.value)
     division = fields.Integer(attribute="division_id", allow_none=True)
-
-
-class AppropriationSchema(RecordSchema):
-    id = fields.Integer(dump_only=True)
-    version = fields.Integer(strict=True, load_default=None)
-    account_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    category = _enum(FundsCategory, required=True)
-    fiscal_year = _year(required=True)
-    # Required, and null for no-year funds: leaving it out must not silently mean "no-year".
-    availability_years = fields.Integer(strict=True, allow_none=True, required=True, validate=validate.Range(1, 10))
-    enacted = Money(attribute="enacted_cents", required=True)
-    apportioned = Money(attribute="apportioned_cents", required=True)
-    allotted = Money(attribute="allotted_cents", required=True)
-    expires_on = fields.Date(dump_only=True)
-    cancels_on = fields.Date(dump_only=True)
 
 
 class ScenarioSchema(RecordSchema):
