@@ -54,7 +54,8 @@ def _field(spec: Spec, default, required: bool, row_form: type | None, blank_row
             (member.value, getattr(member, "label", member.value.replace("_", " ").capitalize()))
             for member in spec.choices
         ]
-        return SelectField(spec.label, choices=options(members), default=_show(spec, default), **common)
+        start = _show(spec, default if default is not None else spec.suggested)
+        return SelectField(spec.label, choices=options(members), default=start, **common)
     if spec.kind == Kind.INTEGER:
         return IntegerField(spec.label, [*validators, NumberRange(spec.minimum, spec.maximum)], default=default)
     if spec.kind == Kind.FRACTION:

@@ -52,6 +52,7 @@ class Spec:
     minimum: Decimal | int | None = None
     maximum: Decimal | int | None = None
     choices: type[enum.Enum] | None = None
+    suggested: Any = None  # where a new page form starts a required choice
     options: tuple[str, ...] = ()  # the only texts accepted, where there is such a list
     percent: bool = False  # a fraction that pages show and take as a percentage
     rows: type | None = None  # the declaration of one row

@@ -28,8 +28,8 @@ from views.api.core import (
     version_from_request,
     with_funds_warning,
 )
-from views.api.record_schemas import BudgetLineSchema
-from views.api.schemas import CloneSchema, ScenarioSchema, TotalsSchema
+from views.api.record_schemas import BudgetLineSchema, ScenarioSchema
+from views.api.schemas import CloneSchema, TotalsSchema
 
 scenario_schema = ScenarioSchema()
 line_schema = BudgetLineSchema()
@@ -45,19 +45,6 @@ LINE_FILTERS = {
     "program_type": "integer",
     "source": "string",
 }
-
-
-def _scenario_input(data: dict, base: Scenario | None = None) -> ScenarioInput:
-    def pick(name, attribute=None):
-        return data[name] if name in data else getattr(base, attribute or name)
-
-    return ScenarioInput(
-        name=pick("name"),
-        budget_year=pick("budget_year"),
-        kind=pick("kind"),
-        description=pick("description") or "",
-        based_on_id=pick("based_on_id"),
-    )
 
 
 @operation(
@@ -94,7 +81,7 @@ def create_scenario():
     body = json_body()
     body.pop("version", None)
     data = scenario_schema.load(body)
-    scenario = scenario_service.create_scenario(actor(), _scenario_input(data))
+    scenario = scenario_service.create_scenario(actor(), inputs.build(ScenarioInput, data))
     db.session.commit()
     return created(scenario_schema, scenario)
 
@@ -119,7 +106,7 @@ def patch_scenario(scenario_id: int):
     body = json_body()
     version = require_version(body)
     data = scenario_schema.load(body, partial=True)
-    scenario_service.update_scenario(actor(), scenario, _scenario_input(data, scenario), version)
+    scenario_service.update_scenario(actor(), scenario, inputs.patched(ScenarioInput, scenario, data), version)
     db.session.commit()
     return jsonify(scenario_schema.dump(scenario))
 

@@ -1,16 +1,17 @@
 """Record schemas derived from their use case's input declaration (views/api/derived.py), with the
-record's read-only fields: appropriations, budget lines, staffing requests and staffing estimates."""
+record's read-only fields: appropriations, budget lines, scenarios, staffing requests and staffing estimates."""
 
 from __future__ import annotations
 
 from flask_login import current_user
 from marshmallow import fields, post_dump
 
-from models import LineSource, RequestStatus
+from models import LineSource, RequestStatus, ScenarioStatus
 from services.appropriations import AppropriationInput
 from services.budget_lines import LineInput
 from services.permissions import line_description
 from services.requests import POSITION, StaffingData
+from services.scenarios import ScenarioInput
 from views.api.derived import RowSchema, derived_schema
 from views.api.schemas import Money
 
@@ -33,6 +34,12 @@ class BudgetLineSchema(derived_schema(LineInput)):
     def _visible_description(self, data: dict, line, **_) -> dict:
         data["description"] = line_description(current_user, line.source, line.division_id, line.description)
         return data
+
+
+class ScenarioSchema(derived_schema(ScenarioInput)):
+    id = fields.Integer(dump_only=True)
+    version = fields.Integer(strict=True, load_default=None)
+    status = fields.Enum(ScenarioStatus, by_value=True, dump_only=True)
 
 
 class StaffingEstimateRequestSchema(derived_schema(StaffingData, RowSchema, only=POSITION)):

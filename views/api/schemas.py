@@ -13,8 +13,6 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_loa
 from models import (
     RequestStatus,
     RunStatus,
-    ScenarioKind,
-    ScenarioStatus,
     TravelCostKind,
 )
 from money import MoneyError, money_from_json, money_str
@@ -70,17 +68,6 @@ class UserSchema(Schema):
     name = fields.String()
     role = fields.Function(lambda user: user.role.value)
     division = fields.Integer(attribute="division_id", allow_none=True)
-
-
-class ScenarioSchema(RecordSchema):
-    id = fields.Integer(dump_only=True)
-    version = fields.Integer(strict=True, load_default=None)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    budget_year = _year(required=True)
-    kind = _enum(ScenarioKind, required=True)
-    status = fields.Enum(ScenarioStatus, by_value=True, dump_only=True)
-    description = fields.String(load_default="")
-    based_on = _id(attribute="based_on_id", allow_none=True, load_default=None)
 
 
 class VersionSchema(Schema):
