@@ -56,8 +56,9 @@ def _field(spec: Spec, default, required: bool, row_form: type | None, blank_row
         ]
         start = _show(spec, default if default is not None else spec.suggested)
         return SelectField(spec.label, choices=options(members), default=start, **common)
-    if spec.kind == Kind.INTEGER:
-        return IntegerField(spec.label, [*validators, NumberRange(spec.minimum, spec.maximum)], default=default)
+    if spec.kind == Kind.INTEGER:  # one with a default shows it, and may not be emptied
+        present = [InputRequired()] if required or default is not None else [Optional()]
+        return IntegerField(spec.label, [*present, NumberRange(spec.minimum, spec.maximum)], default=default)
     if spec.kind == Kind.FRACTION:
         limits = NumberRange(_show(spec, spec.minimum), _show(spec, spec.maximum))
         label = f"{spec.label} (%)" if spec.percent else spec.label

@@ -209,74 +209,23 @@ class NoticeForm(RowsForm):
         )
 
 
-class OutYearRowForm(Form):
-    fiscal_year = OptionalIdSelect("Fiscal year")
-    amount = MoneyField("Cost", validators=[Optional()], min_value=Decimal(0))
-
-
-class ProposalForm(RowsForm):
-    number = StringField("Proposal number", validators=[DataRequired(), Length(max=40)])
-    applicant = StringField("Applicant", validators=[DataRequired(), Length(max=200)])
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
-    region = SelectField("Region", coerce=int, validators=[InputRequired()])
-    country = OptionalIdSelect("Country (leave empty for a regional or global proposal)")
-    priority = SelectField("Priority", coerce=int, validators=[InputRequired()])
-    program_type = SelectField("Program type", coerce=int, validators=[InputRequired()])
-    cost = MoneyField("Cost to this notice (first year)", validators=[DataRequired()], min_value=Decimal("0.01"))
-    months = IntegerField("Months of performance", default=24, validators=[InputRequired(), NumberRange(1, 120)])
-    out_years = FieldList(FormField(OutYearRowForm), min_entries=4, max_entries=10)
-
+class ProposalForm(derived_form(ProposalInput, RowsForm, blank_rows={"out_years": 4})):
     ROW_ERROR_FIELD = {"out_years": "amount"}
 
     def __init__(self, *args, notice, **kwargs):
+        self.notice = notice  # its fiscal year bounds the out-years offered
         super().__init__(*args, **kwargs)
-        self.notice = notice
+
+    def set_choices(self) -> None:
         self.region.choices = options(reference.region_choices())
         self.country.choices = options([_NONE, *reference.country_choices()])
         self.priority.choices = options(reference.priority_choices())
         self.program_type.choices = options(reference.program_type_choices())
-        self._row_choices()
-
-    def _row_choices(self) -> None:
         years = options(
             [_NONE, *[(y, f"FY{y}") for y, _ in reference.fiscal_year_choices() if y > self.notice.fiscal_year]]
         )
         for entry in self.out_years:
             entry.fiscal_year.choices = years
-
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        return self.check_rows("out_years", ("fiscal_year", "amount")) and valid
-
-    def fill_from(self, proposal) -> None:
-        self.number.data, self.applicant.data, self.title.data = proposal.number, proposal.applicant, proposal.title
-        self.region.data, self.country.data = proposal.region_id, proposal.country_id
-        self.priority.data, self.program_type.data = proposal.priority_id, proposal.program_type_id
-        self.cost.process_data(proposal.cost_cents)
-        self.months.data = proposal.months
-        self.version.data = str(proposal.version)
-        while self.out_years.entries:
-            self.out_years.pop_entry()
-        for year, cents in sorted(proposal.out_year_cents.items()):
-            self.out_years.append_entry({"fiscal_year": int(year), "amount": int(cents)})
-        while len(self.out_years.entries) < max(4, len(proposal.out_year_cents) + 1):
-            self.out_years.append_entry()
-        self._row_choices()
-
-    def to_input(self) -> ProposalInput:
-        out_years = tuple((row.fiscal_year.data, row.amount.decimal) for row in self.used("out_years"))
-        return ProposalInput(
-            number=self.number.data,
-            applicant=self.applicant.data,
-            title=self.title.data,
-            region_id=self.region.data,
-            country_id=self.country.data,
-            priority_id=self.priority.data,
-            program_type_id=self.program_type.data,
-            cost=self.cost.decimal,
-            months=self.months.data,
-            out_years=out_years,
-        )
 
 
 class ScoreRowForm(Form):

@@ -46,7 +46,7 @@ class Spec:
     required: bool = True
     nullable: bool = False  # required, and None is a meaning of its own (no-year funds), not a gap
     help: str = ""
-    message: str = ""  # what a missing (or, for money, too small) value is told, where generic words won't do
+    message: str = ""  # what a missing or out-of-limits value is told, where generic words won't do
     max_length: int | None = None
     multiline: bool = False
     minimum: Decimal | int | None = None
@@ -200,5 +200,5 @@ def _problem(spec: Spec, value) -> str:
     if spec.kind == Kind.MONEY and spec.minimum is not None and value < spec.minimum:
         return spec.message or f"Enter at least {format_dollars(to_cents(spec.minimum))}."
     if spec.kind in (Kind.INTEGER, Kind.YEAR, Kind.FRACTION) and not spec.minimum <= value <= spec.maximum:
-        return f"Enter a number from {spec.minimum} to {spec.maximum}."
+        return spec.message or f"Enter a number from {spec.minimum} to {spec.maximum}."
     return ""

@@ -17,6 +17,7 @@ from models import SCORE_SCALE, NoticeStatus, Proposal, ProposalDecision, RunSta
 from money import money_str
 from services.awards import AwardInput, award_lines
 from services.notice_rules import MAX_COUNT
+from services.notices import ProposalInput
 from services.selection import DEFAULT_TIME_LIMIT_S
 from views.api.derived import derived_schema
 from views.api.schemas import Money, RecordSchema, _enum, _id, _year
@@ -144,39 +145,22 @@ class FundingNoticeSchema(RecordSchema):
 # --------------------------------------------------------------------------- proposals
 
 
-class OutYearSchema(_Strict):
-    fiscal_year = _year(required=True)
-    amount = Money(required=True)
-
-
 class ReviewerScoreSchema(_Strict):
     reviewer = fields.String(required=True, validate=validate.Length(min=1, max=120))
     score = Score(required=True, metadata=SCORE_DOC)
     comment = fields.String(load_default="", validate=validate.Length(max=5000))
 
 
-class ProposalSchema(RecordSchema):
+class ProposalSchema(derived_schema(ProposalInput)):
     id = fields.Integer(dump_only=True)
     version = fields.Integer(strict=True, load_default=None)
     notice = _id(attribute="notice_id", required=True)
-    number = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    applicant = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    region = _id(attribute="region_id", required=True)
-    country = _id(attribute="country_id", allow_none=True, load_default=None)
-    priority = _id(attribute="priority_id", required=True)
-    program_type = _id(attribute="program_type_id", required=True)
-    cost = Money(attribute="cost_cents", required=True)  # what the notice's own appropriation pays
-    out_years = fields.List(fields.Nested(OutYearSchema), load_default=list, validate=validate.Length(max=10))
-    months = fields.Integer(strict=True, load_default=24, validate=validate.Range(1, 120))
     decision = _enum(ProposalDecision, load_default=ProposalDecision.NONE)
     scores = fields.List(fields.Nested(ReviewerScoreSchema), load_default=list, validate=validate.Length(max=50))
     merit = Score(dump_only=True, allow_none=True, metadata={**SCORE_DOC, "description": "The reviewers' average."})
     spread = Score(dump_only=True, allow_none=True, metadata={**SCORE_DOC, "description": "Highest minus lowest."})
 
     def get_attribute(self, obj, attr, default):
-        if attr == "out_years":
-            return [{"fiscal_year": int(year), "amount": cents} for year, cents in sorted(obj.out_year_cents.items())]
         if attr == "scores":
             return [
                 {"reviewer": s.reviewer, "score": Decimal(s.score_hundredths) / SCORE_SCALE, "comment": s.comment}

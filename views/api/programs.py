@@ -331,28 +331,6 @@ def run_notice_selection(notice_id: int):
 # --------------------------------------------------------------------------- proposals
 
 
-def _proposal_input(data: dict, base: Proposal | None = None) -> ProposalInput:
-    def pick(attribute):
-        return data[attribute] if attribute in data else getattr(base, attribute)
-
-    if "out_years" in data:
-        out_years = tuple((row["fiscal_year"], row["amount"]) for row in data["out_years"])
-    else:
-        out_years = tuple((int(year), from_cents(cents)) for year, cents in base.out_year_cents.items())
-    return ProposalInput(
-        number=pick("number"),
-        applicant=pick("applicant"),
-        title=pick("title"),
-        region_id=pick("region_id"),
-        country_id=pick("country_id"),
-        priority_id=pick("priority_id"),
-        program_type_id=pick("program_type_id"),
-        cost=data["cost_cents"] if "cost_cents" in data else from_cents(base.cost_cents),
-        out_years=out_years,
-        months=pick("months"),
-    )
-
-
 def _scores(data: dict) -> tuple[ScoreInput, ...]:
     return tuple(ScoreInput(s["reviewer"], s["score"], s["comment"]) for s in data["scores"])
 
@@ -405,7 +383,9 @@ def create_proposal():
     notice = db.session.get(FundingNotice, data["notice_id"])
     if notice is None:
         raise ValidationError("No such funding notice.", fields={"notice": "No such record."})
-    changes = ProposalChanges(_proposal_input(data), data["decision"], _scores(data) if data["scores"] else None)
+    changes = ProposalChanges(
+        inputs.build(ProposalInput, data), data["decision"], _scores(data) if data["scores"] else None
+    )
     proposal = notice_service.save_proposal(actor(), notice, None, changes)
     db.session.commit()
     return created(proposal_schema, proposal)
@@ -437,8 +417,9 @@ def patch_proposal(proposal_id: int):
         raise ValidationError(
             "A proposal stays under its notice.", fields={"notice": "Create the proposal under the other notice."}
         )
+    declared_sent = data.keys() & inputs.specs(ProposalInput).keys()
     changes = ProposalChanges(
-        _proposal_input(data, proposal) if data.keys() - {"version", "notice_id", "decision", "scores"} else None,
+        inputs.patched(ProposalInput, proposal, data) if declared_sent else None,
         data.get("decision"),
         _scores(data) if "scores" in data else None,
     )
