@@ -2,90 +2,95 @@
 
 `derived_form(AwardInput, RowsForm, blank_rows={"funding": 6})` is a form class
 with one field a declared field, named as at the edge ("division", not
-"division_id"), with the declared label, limits, default and help text. A
-subclass adds what only a page has: the choices of its selects
-(`set_choices`, called again whenever rows are added) and widgets of its own.
-Fields of a row are all optional on the form: a blank row is skipped and
-RowsForm.check_rows asks for the rest of a started one.
+"division_id"), with the declared label, limits, default and help text; money
+by kind is one money field a kind ("visa", "ground", ...). A subclass adds what
+only a page has: the choices of its selects (`set_choices`, called again
+whenever rows are added) and widgets of its own. Fields of a row are optional
+on the form (a blank row is skipped and RowsForm.check_rows asks for the rest
+of a started one) unless the rows are `whole`: every row sent must be complete.
 """
 
 from __future__ import annotations
 
-from dataclasses import MISSING
-from decimal import Decimal
-
-from wtforms import (
-    DateField,
-    DecimalField,
-    FieldList,
-    Form,
-    FormField,
-    IntegerField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+import wtforms
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from forms.fields import MoneyField, OptionalIdSelect, options
-from services.inputs import Kind, Spec, build, current, default_of, specs
+from services.inputs import MISSING, Kind, Spec, build, current, default_of, specs
 
-SPARE_ROWS = 2  # blank rows offered after a record's own rows
+SPARE_ROWS = 2  # blank rows offered after a record's own rows, unless the page says otherwise
 
 
-def _field(spec: Spec, default, required: bool, row_form: type | None, blank_rows: int):
+def _field(spec: Spec, default, required: bool, row_form: type | None, rows: tuple[int, int]):
     default = None if default is MISSING else default
     present = [DataRequired() if spec.kind in (Kind.TEXT, Kind.MONEY) else InputRequired()] if required else []
     validators = present or [Optional()]
     common = {"description": spec.help}
     if spec.kind == Kind.TEXT:
-        widget = TextAreaField if spec.multiline else StringField
-        return widget(spec.label, [*validators, Length(max=spec.max_length)], **common)
+        widget = wtforms.TextAreaField if spec.multiline else wtforms.StringField
+        start = spec.suggested or default
+        return widget(spec.label, [*validators, Length(max=spec.max_length)], default=start, **common)
     if spec.kind == Kind.MONEY:
         return MoneyField(spec.label, validators, min_value=spec.minimum, **common)
     if spec.kind in (Kind.REFERENCE, Kind.YEAR):
         if required:
-            return SelectField(spec.label, coerce=int, validators=validators, **common)
+            return wtforms.SelectField(spec.label, coerce=int, validators=validators, **common)
         return OptionalIdSelect(spec.label, **common)
     if spec.kind == Kind.DATE:
-        return DateField(spec.label, validators, **common)
+        return wtforms.DateField(spec.label, validators, **common)
     if spec.kind == Kind.CHOICE:
-        members = [
-            (member.value, getattr(member, "label", member.value.replace("_", " ").capitalize()))
-            for member in spec.choices
-        ]
+        members = [(member.value, _label(member)) for member in spec.choices]
         start = _show(spec, default if default is not None else spec.suggested)
-        return SelectField(spec.label, choices=options(members), default=start, **common)
+        return wtforms.SelectField(spec.label, choices=options(members), default=start, **common)
     if spec.kind == Kind.INTEGER:  # one with a default shows it, and may not be emptied
         present = [InputRequired()] if required or default is not None else [Optional()]
-        return IntegerField(spec.label, [*present, NumberRange(spec.minimum, spec.maximum)], default=default)
+        return wtforms.IntegerField(spec.label, [*present, NumberRange(spec.minimum, spec.maximum)], default=default)
     if spec.kind == Kind.FRACTION:
         limits = NumberRange(_show(spec, spec.minimum), _show(spec, spec.maximum))
         label = f"{spec.label} (%)" if spec.percent else spec.label
-        return DecimalField(label, [InputRequired(), limits], places=None, default=_show(spec, default), **common)
-    row = row_form or derived_form(spec.rows, Form, row=True)
-    return FieldList(FormField(row), min_entries=blank_rows, max_entries=spec.maximum + SPARE_ROWS)
+        return wtforms.DecimalField(
+            label, [InputRequired(), limits], places=None, default=_show(spec, default), **common
+        )
+    row = row_form or derived_form(spec.rows, wtforms.Form, row=True)
+    blank, spare = rows
+    return wtforms.FieldList(wtforms.FormField(row), min_entries=blank, max_entries=spec.maximum + spare)
+
+
+def _fields(name: str, spec: Spec, default, required: bool, row_form: type | None, rows: tuple[int, int]) -> dict:
+    """The form fields of one declared field, by name."""
+    if spec.kind == Kind.AMOUNTS:
+        return {
+            member.value: MoneyField(_label(member), [Optional()], min_value=spec.minimum) for member in spec.choices
+        }
+    return {spec.edge_name(name): _field(spec, default, required, row_form, rows)}
 
 
 def derived_form(
-    declaration: type, base: type, *, row: bool = False, blank_rows=None, row_forms=None, exclude=()
+    declaration: type,
+    base: type,
+    *,
+    row: bool = False,
+    whole: bool = False,
+    blank_rows=None,
+    spare_rows=None,
+    row_forms=None,
+    exclude=(),
+    require=(),
 ) -> type:
-    """A form class for the declaration: `blank_rows` and `row_forms` by rows field, for a page's layout;
-    `exclude`: fields the page does not ask for (the view gives them to `to_input`)."""
-    blank_rows, row_forms = blank_rows or {}, row_forms or {}
-    attrs = {
-        spec.edge_name(name): _field(
-            spec,
-            default_of(declaration, name),
-            spec.required and not spec.nullable and not row,
-            row_forms.get(name),
-            blank_rows.get(name, 0),
-        )
-        for name, spec in specs(declaration).items()
-        if name not in exclude
-    }
+    """A form class for the declaration (`row`: of one row; `whole`: its rows are all or nothing).
+
+    By rows field: `blank_rows` (how many a new form shows), `spare_rows` (how many blank ones follow a
+    record's own; SPARE_ROWS unless said) and `row_forms`. `exclude`: fields the page does not ask for
+    (the view gives them to `to_input`); `require`: optional fields this page asks for all the same."""
+    blank_rows, spare_rows, row_forms = blank_rows or {}, spare_rows or {}, row_forms or {}
+    attrs = {"DECLARATION": declaration, "SPARE_ROWS": spare_rows}
+    for name, spec in specs(declaration).items():
+        if name not in exclude:
+            needed = (spec.required or name in require) and not spec.nullable and (whole or not row)
+            rows = (blank_rows.get(name, 0), spare_rows.get(name, SPARE_ROWS))
+            attrs |= _fields(name, spec, default_of(declaration, name), needed, row_forms.get(name), rows)
     mixin = _RowOf if row else _DerivedForm
-    return type(f"{declaration.__name__}Form", (mixin, base), {**attrs, "DECLARATION": declaration})
+    return type(f"{declaration.__name__}Form", (mixin, base), attrs)
 
 
 class _RowOf:
@@ -101,6 +106,7 @@ class _DerivedForm:
     """A page form of a declaration: fill it from a record, read the use case's input from it."""
 
     DECLARATION: type
+    SPARE_ROWS: dict[str, int]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -121,19 +127,25 @@ class _DerivedForm:
         """Show the record's current input, with blank rows to add more."""
         data = current(self.DECLARATION, record)
         for name, spec in _asked(self):
-            field = self[spec.edge_name(name)]
+            value = getattr(data, name)
             if spec.kind == Kind.ROWS:
-                while field.entries:
-                    field.pop_entry()
-                rows = getattr(data, name)
-                for row in rows:
-                    field.append_entry(_shown(row))
-                while len(field.entries) < max(field.min_entries, len(rows) + SPARE_ROWS):
-                    field.append_entry()
+                self._fill_rows(spec.edge_name(name), value)
+            elif spec.kind == Kind.AMOUNTS:
+                for kind, amount in value.items():
+                    self[kind.value].process_data(amount)
             else:
-                field.process_data(_show(spec, getattr(data, name)))
+                self[spec.edge_name(name)].process_data(_show(spec, value))
         self.version.data = str(record.version)
         self.set_choices()
+
+    def _fill_rows(self, name: str, rows) -> None:
+        field = self[name]
+        while field.entries:
+            field.pop_entry()
+        for row in rows:
+            field.append_entry(_shown(row))
+        while len(field.entries) < max(field.min_entries, len(rows) + self.SPARE_ROWS.get(name, SPARE_ROWS)):
+            field.append_entry()
 
     def to_input(self, **given):
         """The use case's input as typed (rows left blank skipped), with the fields the page does not ask for."""
@@ -145,9 +157,15 @@ def _label(member) -> str:
     return getattr(member, "label", member.value.replace("_", " ").capitalize())
 
 
+def _asks(form, name: str, spec: Spec) -> bool:
+    if spec.kind == Kind.AMOUNTS:
+        return all(member.value in form for member in spec.choices)
+    return spec.edge_name(name) in form
+
+
 def _asked(form) -> list[tuple[str, Spec]]:
     """The declared fields this form has."""
-    return [(name, spec) for name, spec in specs(form.DECLARATION).items() if spec.edge_name(name) in form]
+    return [(name, spec) for name, spec in specs(form.DECLARATION).items() if _asks(form, name, spec)]
 
 
 def _show(spec: Spec, value):
@@ -158,12 +176,17 @@ def _show(spec: Spec, value):
         return value.value
     if spec.kind == Kind.FRACTION and spec.percent:
         shown = value * 100
-        return shown.quantize(Decimal(1)) if shown == shown.to_integral_value() else shown.normalize()
+        return shown.quantize(1) if shown == shown.to_integral_value() else shown.normalize()
     return value
 
 
-def _read(spec: Spec, field, default):
-    """A form field's value as the declaration holds it."""
+def _read(form, name: str, spec: Spec, default):
+    """A declared field's value as the form holds it, in the declaration's terms."""
+    if spec.kind == Kind.AMOUNTS:  # a kind left empty (or at zero) is no cost of that kind
+        return {member: form[member.value].decimal for member in spec.choices if form[member.value].decimal}
+    field = form[spec.edge_name(name)]
+    if spec.kind == Kind.ROWS:
+        return [entry.form.values() for entry in form.used(spec.edge_name(name))]
     if spec.kind == Kind.MONEY:
         return field.decimal if field.decimal is not None else default
     if spec.kind == Kind.TEXT:
@@ -180,12 +203,8 @@ def _shown(row) -> dict:
 
 
 def _values(form, declaration: type) -> dict:
-    values = {}
-    for name, spec in specs(declaration).items():
-        if spec.edge_name(name) not in form:
-            continue
-        if spec.kind == Kind.ROWS:
-            values[name] = [entry.form.values() for entry in form.used(spec.edge_name(name))]
-        else:
-            values[name] = _read(spec, form[spec.edge_name(name)], default_of(declaration, name))
-    return values
+    return {
+        name: _read(form, name, spec, default_of(declaration, name))
+        for name, spec in specs(declaration).items()
+        if _asks(form, name, spec)
+    }

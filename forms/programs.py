@@ -9,7 +9,6 @@ the rows sent; `place_errors` puts each message beside the row it came from.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
@@ -29,7 +28,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from forms.derived import derived_form
-from forms.fields import MoneyField, OptionalIdSelect, VersionedForm, options
+from forms.fields import MoneyField, OptionalIdSelect, RowsForm, VersionedForm, options
 from models import AwardStatus, ProposalDecision
 from services import reference
 from services.award_queries import AwardFilter
@@ -41,64 +40,6 @@ _NONE = ("", "—")
 _ANY = ("", "Any")
 MAX_PAGE = 10**6  # a bigger page number would overflow the OFFSET (a 500, not an empty page)
 MAX_ID = 2**63 - 1  # a larger id overflows the database's integer
-_KEY = re.compile(r"^(?P<name>\w+)(?:\[(?P<index>\d+)\])?(?:\.(?P<sub>\w+))?")
-
-
-def _blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-class RowsForm(VersionedForm):
-    """A form with FieldLists of rows; blank rows are skipped when read."""
-
-    ROW_ERROR_FIELD: dict[str, str] = {}  # FieldList → the sub-field that shows a whole row's error
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.list_errors: dict[str, list[str]] = {}
-        self.sent_rows: dict[str, list[int]] = {}  # FieldList → form row index of each row sent
-
-    def used(self, name: str) -> list:
-        """The non-blank rows of a FieldList, remembering where each sits on the form."""
-        rows = [(i, entry) for i, entry in enumerate(getattr(self, name)) if not self.row_is_blank(entry)]
-        self.sent_rows[name] = [i for i, _ in rows]
-        return [entry for _, entry in rows]
-
-    def row_is_blank(self, entry) -> bool:
-        return all(_blank(field.data) for field in entry.form)
-
-    def check_rows(self, name: str, required: tuple[str, ...]) -> bool:
-        """A started row needs every field in `required`."""
-        valid = True
-        for entry in getattr(self, name):
-            if self.row_is_blank(entry):
-                continue
-            for sub in required:
-                field = entry.form[sub]
-                if _blank(field.data) and not field.errors:
-                    field.errors = [*field.errors, "Fill this in, or clear the whole row."]
-                    valid = False
-        return valid
-
-    def place_errors(self, errors: dict[str, str]) -> dict[str, str]:
-        """Put a service's field errors on this form; return those that fit nowhere."""
-        rest = {}
-        for key, message in errors.items():
-            match = _KEY.match(key)
-            field = getattr(self, match["name"], None) if match else None
-            if field is None or not hasattr(field, "errors"):
-                rest[key] = message
-            elif not isinstance(field, FieldList):
-                field.errors = [*field.errors, message]
-            elif match["index"] is None:
-                self.list_errors.setdefault(match["name"], []).append(message)
-            else:
-                sent = self.sent_rows.get(match["name"], [])
-                index = int(match["index"])
-                row = field.entries[sent[index] if index < len(sent) else index]
-                target = row.form[match["sub"] or self.ROW_ERROR_FIELD[match["name"]]]
-                target.errors = [*target.errors, message]
-        return rest
 
 
 class AwardFilterForm(FlaskForm):

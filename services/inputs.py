@@ -36,6 +36,7 @@ class Kind(enum.StrEnum):
     CHOICE = "choice"
     INTEGER = "integer"
     FRACTION = "fraction"
+    AMOUNTS = "amounts"  # money by the members of an enum: {visa: 160.00, ground: 75.00}
     ROWS = "rows"
 
 
@@ -48,17 +49,21 @@ class Spec:
     help: str = ""
     message: str = ""  # what a missing or out-of-limits value is told, where generic words won't do
     max_length: int | None = None
+    min_length: int | None = None
     multiline: bool = False
     minimum: Decimal | int | None = None
     maximum: Decimal | int | None = None
     choices: type[enum.Enum] | None = None
-    suggested: Any = None  # where a new page form starts a required choice
+    suggested: Any = None  # where a new page form starts (a required choice, a usual text)
+    positional: bool = False  # optional, yet the dataclass takes it as an argument (callers give it in order)
+    fallback: Any = None  # then: the value when it is not sent
     options: tuple[str, ...] = ()  # the only texts accepted, where there is such a list
     percent: bool = False  # a fraction that pages show and take as a percentage
     rows: type | None = None  # the declaration of one row
     record: str = ""  # the record's attribute, where it is not the field's own name
 
     def edge_name(self, name: str) -> str:
+        """The form field's and the error's name; JSON keys also drop a trailing "_" (`return_` → "return")."""
         return name.removesuffix("_id") if self.kind == Kind.REFERENCE else name
 
     def record_attribute(self, name: str) -> str:
@@ -70,10 +75,16 @@ def _field(spec: Spec, default=MISSING, default_factory=MISSING):
     return dataclasses.field(default=default, default_factory=default_factory, metadata={SPEC: spec})
 
 
-def text(label: str, *, max_length: int, required: bool = True, default: str | None = "", **kw):
-    """A string; a required one must not be blank, an optional one is `default` when left out or blank."""
-    spec = Spec(Kind.TEXT, label, required, max_length=max_length, **kw)
-    return _field(spec) if required else _field(spec, default=default)
+def text(
+    label: str, *, max_length: int, required: bool = True, default: str | None = "", positional: bool = False, **kw
+):
+    """A string; a required one must not be blank, an optional one is `default` when left out or blank
+    (`positional`: the dataclass still takes it as an argument, for callers that give every field in order)."""
+    if required:
+        return _field(Spec(Kind.TEXT, label, max_length=max_length, **kw))
+    if positional:
+        return _field(Spec(Kind.TEXT, label, False, max_length=max_length, positional=True, fallback=default, **kw))
+    return _field(Spec(Kind.TEXT, label, False, max_length=max_length, **kw), default=default)
 
 
 def money(label: str, *, minimum: Decimal | None = None, default=MISSING, **kw):
@@ -115,6 +126,13 @@ def fraction(label: str, *, minimum: Decimal, maximum: Decimal, default: Decimal
     return _field(Spec(Kind.FRACTION, label, False, minimum=minimum, maximum=maximum, **kw), default=default)
 
 
+def amounts(label: str, kinds: type[enum.Enum], *, minimum: Decimal, **kw):
+    """Money by kind (a dict of enum member → Decimal dollars); the record holds rows with `kind` and
+    `amount_cents`."""
+    spec = Spec(Kind.AMOUNTS, label, False, choices=kinds, minimum=minimum, **kw)
+    return _field(spec, default_factory=dict)
+
+
 def rows(label: str, row: type, *, maximum: int, required: bool = False, **kw):
     """Repeated rows, each declared by the dataclass `row`; a tuple in the declaration."""
     return _field(Spec(Kind.ROWS, label, required, rows=row, maximum=maximum, **kw), default=())
@@ -128,6 +146,8 @@ def specs(declaration: type) -> dict[str, Spec]:
 def default_of(declaration: type, name: str) -> Any:
     """A field's default, or MISSING where the field is required."""
     found = next(f for f in dataclasses.fields(declaration) if f.name == name)
+    if SPEC in found.metadata and found.metadata[SPEC].positional:
+        return found.metadata[SPEC].fallback
     return found.default_factory() if found.default_factory is not MISSING else found.default
 
 
@@ -165,6 +185,8 @@ def current(declaration: type, record) -> Any:
             value = Decimal(value) / 10_000
         elif spec.kind == Kind.ROWS:
             value = tuple(current(spec.rows, item) for item in value)
+        elif spec.kind == Kind.AMOUNTS:
+            value = {item.kind: from_cents(item.amount_cents) for item in value}
         values[name] = value
     return declaration(**values)
 
@@ -193,10 +215,14 @@ def _problem(spec: Spec, value) -> str:
         return (spec.message or "Fill this in.") if spec.required else ""
     if spec.kind == Kind.TEXT and len(value.strip()) > spec.max_length:
         return f"At most {spec.max_length} characters."
+    if spec.kind == Kind.TEXT and spec.min_length and len(value.strip()) < spec.min_length:
+        return spec.message or f"At least {spec.min_length} characters."
     if spec.kind == Kind.TEXT and spec.options and value not in spec.options:
         return f"Choose {' or '.join(spec.options)}."
     if spec.kind == Kind.ROWS and len(value) > spec.maximum:
         return f"At most {spec.maximum} rows."
+    if spec.kind == Kind.AMOUNTS and any(amount < spec.minimum for amount in value.values()):
+        return spec.message or f"Enter at least {format_dollars(to_cents(spec.minimum))} for each."
     if spec.kind == Kind.MONEY and spec.minimum is not None and value < spec.minimum:
         return spec.message or f"Enter at least {format_dollars(to_cents(spec.minimum))}."
     if spec.kind in (Kind.INTEGER, Kind.YEAR, Kind.FRACTION) and not spec.minimum <= value <= spec.maximum:

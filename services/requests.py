@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -34,27 +34,40 @@ from services.request_workflow import can_edit
 Request = TravelRequest | StaffingRequest
 
 
+MAX_LEGS = 8
+
+
 @dataclass(frozen=True)
 class LegData:
-    origin: str
-    city: str
-    country: str  # ISO 3166 alpha-3
-    depart: dt.date
-    return_: dt.date
+    """One leg of an itinerary: from `origin` to `city` in `country`, there from `depart` to `return_`."""
+
+    origin: str = inputs.text("From (city)", max_length=120, required=False, positional=True, suggested="Washington")
+    city: str = inputs.text("To (city)", max_length=160)
+    country: str = inputs.text(
+        "Country", max_length=3, min_length=3, record="country.iso3", help="ISO 3166 alpha-3, like THA."
+    )
+    depart: dt.date = inputs.date("Depart", record="depart_on")
+    return_: dt.date = inputs.date("Return", record="return_on")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TravelData:
-    title: str
-    purpose_id: int
-    traveler_id: int
-    appropriation_id: int
-    scenario_id: int
-    legs: list[LegData]
-    justification: str = ""
-    airfare: Decimal | None = None  # None: the city-pair fare table
-    airfare_note: str = ""
-    costs: dict[TravelCostKind, Decimal] = field(default_factory=dict)
+    title: str = inputs.text("Trip", max_length=200)
+    traveler_id: int = inputs.reference("Traveler")
+    purpose_id: int = inputs.reference("Purpose")
+    justification: str = inputs.text("Justification", max_length=5000, required=False, multiline=True)
+    appropriation_id: int = inputs.reference(
+        "Funding appropriation", help="Operations travel (Diplomatic Programs, 21.0) or a program appropriation."
+    )
+    scenario_id: int = inputs.reference("Budget scenario")
+    legs: tuple[LegData, ...] = inputs.rows(
+        "Itinerary", LegData, maximum=MAX_LEGS, required=True, message="Add at least one leg."
+    )
+    airfare: Decimal | None = inputs.money(
+        "Airfare (leave blank to use the city-pair fare)", minimum=Decimal(0), default=None
+    )  # None: the city-pair fare table
+    airfare_note: str = inputs.text("Fare note (why this fare)", max_length=255, required=False)
+    costs: dict[TravelCostKind, Decimal] = inputs.amounts("Other costs", TravelCostKind, minimum=Decimal(0))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -124,10 +137,11 @@ def _traveler_for(actor: User, traveler_id: int) -> User:
 
 
 def _apply_travel(request: TravelRequest, data: TravelData, traveler: User) -> None:
+    errors = inputs.check(data)
+    if errors:
+        raise ValidationError("Check the trip.", fields=errors)
     if db.session.get(TravelPurpose, data.purpose_id) is None:
         raise ValidationError("Choose a purpose.", fields={"purpose": "No such purpose."})
-    if not data.legs:
-        raise ValidationError("Add at least one leg.", fields={"legs": "Required."})
     _check_money_source(data.appropriation_id, data.scenario_id)
     estimate = travel_estimate(data)
     countries = {

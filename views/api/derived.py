@@ -11,9 +11,11 @@ the record's read-only fields (id, version, computed ones).
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cache
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from money import money_str
 from services.inputs import Kind, Spec, default_of, specs
 from views.api.schemas import Money, RecordSchema, _id
 
@@ -26,6 +28,25 @@ class Fraction(fields.Decimal):
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else super()._serialize(Decimal(value) / 10_000, attr, obj, **kwargs)
+
+
+class Amounts(fields.Field):
+    """Money by kind: {"visa": "160.00"} in and out; rows with `kind` and `amount_cents` on the record."""
+
+    def __init__(self, kinds, **kwargs):
+        super().__init__(**kwargs)
+        self.kinds = {kind.value: kind for kind in kinds}
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else {row.kind.value: money_str(row.amount_cents) for row in value}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, dict):
+            raise ValidationError("An object of kind → amount.")
+        unknown = [key for key in value if key not in self.kinds]
+        if unknown:
+            raise ValidationError(f"Unknown kind {unknown[0]!r}; use {', '.join(self.kinds)}.")
+        return {self.kinds[key]: Money().deserialize(amount) for key, amount in value.items()}
 
 
 class RowSchema(Schema):
@@ -54,10 +75,12 @@ def _field(name: str, spec: Spec, default) -> fields.Field:
     else:
         presence = {"load_default": default, "allow_none": default is None}
     common = {**presence, "metadata": {"description": spec.help or spec.label}}
-    if spec.edge_name(name) != name:
-        common["data_key"] = spec.edge_name(name)
+    key = spec.edge_name(name).rstrip("_")  # `return_` is "return" in JSON
+    if key != name:
+        common["data_key"] = key
     if spec.kind == Kind.TEXT:
-        limits = [validate.Length(min=1 if spec.required else None, max=spec.max_length)]
+        shortest = spec.min_length or (1 if spec.required else None)
+        limits = [validate.Length(min=shortest, max=spec.max_length)]
         return fields.String(validate=[*limits, validate.OneOf(spec.options)] if spec.options else limits, **common)
     if spec.kind == Kind.MONEY:
         if spec.minimum is not None:
@@ -73,7 +96,10 @@ def _field(name: str, spec: Spec, default) -> fields.Field:
         return fields.Integer(strict=True, validate=validate.Range(spec.minimum, spec.maximum), **common)
     if spec.kind == Kind.FRACTION:
         return Fraction(validate=validate.Range(spec.minimum, spec.maximum), **common)
-    rows = derived_schema(spec.rows, RowSchema)
+    if spec.kind == Kind.AMOUNTS:
+        common["metadata"] |= {"type": "object", "additionalProperties": {"type": "string", "example": "160.00"}}
+        return Amounts(spec.choices, **(common | {"load_default": dict}))
+    rows = _row_schema(spec.rows)
     if not spec.required:
         common["load_default"] = list
     return fields.List(fields.Nested(rows), validate=validate.Length(max=spec.maximum), **common)
@@ -86,3 +112,9 @@ def derived_schema(declaration: type, base: type[Schema] = RecordSchema, *, only
     attrs = {name: _field(name, spec, default_of(declaration, name)) for name, spec in declared.items()}
     attrs["RECORD"] = {name: spec.record_attribute(name) for name, spec in declared.items()}
     return type(f"{declaration.__name__}Schema", (_FromRecord, base), attrs)
+
+
+@cache
+def _row_schema(row: type) -> type[Schema]:
+    """One schema class a row declaration, however many schemas nest it (one name in the OpenAPI document)."""
+    return derived_schema(row, RowSchema)

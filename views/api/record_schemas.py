@@ -1,7 +1,9 @@
 """Record schemas derived from their use case's input declaration (views/api/derived.py), with the
-record's read-only fields: appropriations, budget lines, scenarios, staffing requests and staffing estimates."""
+record's read-only fields: appropriations, budget lines, scenarios, travel and staffing requests and their estimates."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from flask_login import current_user
 from marshmallow import fields, post_dump
@@ -10,7 +12,7 @@ from models import LineSource, RequestStatus, ScenarioStatus
 from services.appropriations import AppropriationInput
 from services.budget_lines import LineInput
 from services.permissions import line_description
-from services.requests import POSITION, StaffingData
+from services.requests import POSITION, StaffingData, TravelData
 from services.scenarios import ScenarioInput
 from views.api.derived import RowSchema, derived_schema
 from views.api.schemas import Money
@@ -40,6 +42,22 @@ class ScenarioSchema(derived_schema(ScenarioInput)):
     id = fields.Integer(dump_only=True)
     version = fields.Integer(strict=True, load_default=None)
     status = fields.Enum(ScenarioStatus, by_value=True, dump_only=True)
+
+
+class TravelEstimateRequestSchema(derived_schema(TravelData, RowSchema, only=("legs", "airfare"))):
+    """An itinerary to cost without saving it."""
+
+    other = Money(load_default=Decimal("0.00"))
+
+
+class TravelRequestSchema(derived_schema(TravelData)):
+    id = fields.Integer(dump_only=True)
+    version = fields.Integer(strict=True, load_default=None)
+    status = fields.Enum(RequestStatus, by_value=True, dump_only=True)
+    division = fields.Integer(attribute="division_id", dump_only=True)
+    total = Money(attribute="total_cents", dump_only=True)
+    estimate = fields.Dict(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
 
 
 class StaffingEstimateRequestSchema(derived_schema(StaffingData, RowSchema, only=POSITION)):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask import abort, jsonify
 
 from models import RequestStatus, TravelCostKind, db
@@ -13,7 +11,7 @@ from services import requests as request_service
 from services.errors import ValidationError
 from services.permissions import Action
 from services.request_queries import KINDS, RequestFilter, list_requests
-from services.requests import LegData, StaffingData, TravelData
+from services.requests import StaffingData, TravelData
 from views.api.core import (
     ApiDoc,
     actor,
@@ -28,8 +26,13 @@ from views.api.core import (
     version_from_request,
     with_funds_warning,
 )
-from views.api.record_schemas import StaffingEstimateRequestSchema, StaffingRequestSchema
-from views.api.schemas import DecisionSchema, TravelEstimateRequestSchema, TravelRequestSchema
+from views.api.record_schemas import (
+    StaffingEstimateRequestSchema,
+    StaffingRequestSchema,
+    TravelEstimateRequestSchema,
+    TravelRequestSchema,
+)
+from views.api.schemas import DecisionSchema
 
 SCHEMAS = {"travel": TravelRequestSchema(), "staffing": StaffingRequestSchema()}
 COLLECTIONS = {"travel": "travel-requests", "staffing": "staffing-requests"}
@@ -40,49 +43,6 @@ def _load(kind: str, request_id: int):
     if not workflow.can_view(actor(), record):
         abort(404)
     return record
-
-
-def _travel_data(data: dict, base=None) -> TravelData:
-    def pick(name, attribute=None):
-        key = attribute or name
-        return data[key] if key in data else getattr(base, key)
-
-    legs = (
-        data["legs"]
-        if "legs" in data
-        else [
-            {
-                "origin": leg.origin,
-                "city": leg.city,
-                "country": leg.country.iso3,
-                "depart": leg.depart_on,
-                "return_": leg.return_on,
-            }
-            for leg in base.legs
-        ]
-    )
-    costs = (
-        data["costs"]
-        if "costs" in data
-        else ({c.kind: Decimal(c.amount_cents) / 100 for c in base.costs} if base else {})
-    )
-    airfare = (
-        data["airfare_cents"]
-        if "airfare_cents" in data
-        else (None if base is None or base.airfare_cents is None else Decimal(base.airfare_cents) / 100)
-    )
-    return TravelData(
-        title=pick("title"),
-        purpose_id=pick("purpose_id"),
-        traveler_id=pick("traveler_id"),
-        appropriation_id=pick("appropriation_id"),
-        scenario_id=pick("scenario_id"),
-        justification=pick("justification") or "",
-        airfare=airfare,
-        airfare_note=pick("airfare_note") or "",
-        costs=costs,
-        legs=[LegData(leg["origin"], leg["city"], leg["country"], leg["depart"], leg["return_"]) for leg in legs],
-    )
 
 
 def _register(kind: str) -> None:
@@ -105,7 +65,7 @@ def _register(kind: str) -> None:
         body.pop("version", None)
         data = schema.load(body)
         if kind == "travel":
-            record = request_service.create_travel(actor(), _travel_data(data))
+            record = request_service.create_travel(actor(), inputs.build(TravelData, data))
         else:
             record = request_service.create_staffing(actor(), inputs.build(StaffingData, data))
         db.session.commit()
@@ -120,7 +80,7 @@ def _register(kind: str) -> None:
         version = require_version(body)
         data = schema.load(body, partial=True)
         if kind == "travel":
-            request_service.update_travel(actor(), record, _travel_data(data, record), version)
+            request_service.update_travel(actor(), record, inputs.patched(TravelData, record, data), version)
         else:
             request_service.update_staffing(actor(), record, inputs.patched(StaffingData, record, data), version)
         db.session.commit()
@@ -206,17 +166,18 @@ _register("staffing")
 )
 def estimate_travel():
     data = TravelEstimateRequestSchema().load(json_body())
-    legs = [LegData(leg["origin"], leg["city"], leg["country"], leg["depart"], leg["return_"]) for leg in data["legs"]]
     estimate = request_service.travel_estimate(
-        TravelData(
-            title="",
-            purpose_id=0,
-            traveler_id=0,
-            appropriation_id=0,
-            scenario_id=0,
-            legs=legs,
-            airfare=data["airfare"],
-            costs={TravelCostKind.OTHER: data["other"]} if data["other"] else {},
+        inputs.build(
+            TravelData,
+            {
+                **data,
+                "title": "",
+                "traveler_id": 0,
+                "purpose_id": 0,
+                "appropriation_id": 0,
+                "scenario_id": 0,
+                "costs": {TravelCostKind.OTHER: data["other"]} if data["other"] else {},
+            },
         )
     )
     return jsonify(estimate.to_json())

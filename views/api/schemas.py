@@ -6,14 +6,10 @@ decimal string or a whole number of dollars (money.money_from_json).
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
 
 from models import (
-    RequestStatus,
     RunStatus,
-    TravelCostKind,
 )
 from money import MoneyError, money_from_json, money_str
 
@@ -168,73 +164,6 @@ class AllocationRunSchema(Schema):
     settings = fields.Dict(allow_none=True)
     problem = fields.Dict()
     result = fields.Dict()
-
-
-class LegSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    origin = fields.String(load_default="", validate=validate.Length(max=120))
-    city = fields.String(required=True, validate=validate.Length(min=1, max=160))
-    country = fields.String(required=True, validate=validate.Length(equal=3))
-    depart = fields.Date(required=True)
-    return_ = fields.Date(required=True, data_key="return")
-
-
-class TravelEstimateRequestSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    legs = fields.List(fields.Nested(LegSchema), required=True, validate=validate.Length(min=1, max=8))
-    airfare = Money(load_default=None, allow_none=True)
-    other = Money(load_default=Decimal("0.00"))
-
-
-class TravelRequestSchema(RecordSchema):
-    id = fields.Integer(dump_only=True)
-    version = fields.Integer(strict=True, load_default=None)
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    status = fields.Enum(RequestStatus, by_value=True, dump_only=True)
-    division = fields.Integer(attribute="division_id", dump_only=True)
-    traveler = _id(attribute="traveler_id", required=True)
-    purpose = _id(attribute="purpose_id", required=True)
-    justification = fields.String(load_default="")
-    appropriation = _id(attribute="appropriation_id", required=True)
-    scenario = _id(attribute="scenario_id", required=True)
-    legs = fields.Method("dump_legs", deserialize="load_legs", required=True)
-    airfare = Money(attribute="airfare_cents", allow_none=True, load_default=None)
-    airfare_note = fields.String(load_default="")
-    costs = fields.Method("dump_costs", deserialize="load_costs")
-    total = Money(attribute="total_cents", dump_only=True)
-    estimate = fields.Dict(dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
-
-    def dump_legs(self, record):
-        return [
-            {
-                "origin": leg.origin,
-                "city": leg.city,
-                "country": leg.country.iso3,
-                "depart": leg.depart_on.isoformat(),
-                "return": leg.return_on.isoformat(),
-            }
-            for leg in record.legs
-        ]
-
-    def load_legs(self, value):
-        return LegSchema(many=True).load(value)
-
-    def dump_costs(self, record):
-        return {cost.kind.value: money_str(cost.amount_cents) for cost in record.costs}
-
-    def load_costs(self, value):
-        if not isinstance(value, dict):
-            raise ValidationError("An object of kind → amount.")
-        kinds = {kind.value: kind for kind in TravelCostKind}
-        unknown = [key for key in value if key not in kinds]
-        if unknown:
-            raise ValidationError(f"Unknown cost kind {unknown[0]!r}; use {', '.join(kinds)}.")
-        return {kinds[key]: Money().deserialize(amount) for key, amount in value.items()}
 
 
 class DecisionSchema(Schema):
