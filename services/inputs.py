@@ -4,13 +4,15 @@ Each field is made by one of the functions below (`text`, `money`, `reference`,
 ...), which records its label, limits, default and help text. The page form
 (forms/derived.py) and the API schema (views/api/derived.py) are built from
 these fields, and the service checks its input with `check`, so a limit or a
-default is written only here. `current` reads a record's input back, and a
-PATCH is `dataclasses.replace(current(...), **fields_sent)`.
+default is written only here. `current` reads a record's input back; a PATCH
+is `patched`: the record's current input, replaced by the fields sent.
 
-A field's edge name (form field, JSON key, error key) is its name less "_id":
-`division_id` is "division" at the edge. Money is Decimal dollars in the
-declaration and cents on the record (`total` ↔ `total_cents`); a fraction is a
-Decimal in the declaration and basis points on the record.
+A field's edge name (form field, error key) is its name less "_id":
+`division_id` is "division" at the edge (JSON keys also drop a trailing "_":
+`return_` is "return"). Money is Decimal dollars in the declaration and cents
+on the record (`total` ↔ `total_cents`); a fraction is a Decimal in the
+declaration and basis points on the record; `record=` names any other attribute
+("start_on", or a path such as "country.iso3").
 """
 
 from __future__ import annotations

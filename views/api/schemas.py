@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
 
-from models import (
-    RunStatus,
-)
+from models import RunStatus
 from money import MoneyError, money_from_json, money_str
+from services.inputs import FIRST_YEAR, LAST_YEAR
 
 
 class Money(fields.Field):
-    """Cents attribute ↔ "1234.50"."""
+    """Out: a cents attribute as "1234.50". In: "1234.50" (or whole dollars) as Decimal dollars."""
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else money_str(value)
@@ -55,7 +54,7 @@ def _id(**kwargs) -> fields.Integer:
 
 
 def _year(**kwargs) -> fields.Integer:
-    return fields.Integer(strict=True, validate=validate.Range(1900, 2200), **kwargs)
+    return fields.Integer(strict=True, validate=validate.Range(FIRST_YEAR, LAST_YEAR), **kwargs)
 
 
 class UserSchema(Schema):
