@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import IntegerField, SelectField
+from wtforms.validators import NumberRange, Optional
 
-from forms.fields import MoneyField, OptionalIdSelect, VersionedForm, options
-from models import LineSource, LineStage
+from forms.derived import derived_form
+from forms.fields import OptionalIdSelect, VersionedForm, options
+from models import LineSource
 from services import reference
 from services.budget_lines import LineInput
 from services.budget_queries import SORT_KEYS, LineFilter
@@ -17,26 +16,8 @@ from services.budget_queries import SORT_KEYS, LineFilter
 _NONE = ("", "—")
 
 
-class BudgetLineForm(VersionedForm):
-    scenario = SelectField("Scenario", coerce=int, validators=[InputRequired()])
-    fiscal_year = SelectField("Fiscal year", coerce=int, validators=[InputRequired()])
-    appropriation = SelectField("Appropriation", coerce=int, validators=[InputRequired()])
-    division = SelectField("Division", coerce=int, validators=[InputRequired()])
-    object_class = SelectField("Object class", coerce=int, validators=[InputRequired()])
-    region = OptionalIdSelect("Region")
-    country = OptionalIdSelect("Country")
-    priority = OptionalIdSelect("Priority")
-    program_type = OptionalIdSelect("Program type")
-    description = StringField("Description", validators=[Optional(), Length(max=500)])
-    amount = MoneyField("Amount (dollars)", validators=[DataRequired()], min_value=Decimal("0"))
-    stage = SelectField(
-        "Stage",
-        choices=options([(s.value, s.value.capitalize()) for s in LineStage]),
-        default=LineStage.PLANNED.value,
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+class BudgetLineForm(derived_form(LineInput, VersionedForm)):
+    def set_choices(self) -> None:
         self.scenario.choices = options(reference.scenario_choices())
         self.fiscal_year.choices = options(reference.fiscal_year_choices())
         self.appropriation.choices = options(reference.appropriation_choices())
@@ -46,38 +27,6 @@ class BudgetLineForm(VersionedForm):
         self.country.choices = options([_NONE, *reference.country_choices()])
         self.priority.choices = options([_NONE, *reference.priority_choices()])
         self.program_type.choices = options([_NONE, *reference.program_type_choices()])
-
-    def fill_from(self, line) -> None:
-        """Show an existing line (GET of the edit page)."""
-        self.scenario.data = line.scenario_id
-        self.fiscal_year.data = line.fiscal_year
-        self.appropriation.data = line.appropriation_id
-        self.division.data = line.division_id
-        self.object_class.data = line.object_class_id
-        self.region.data = line.region_id
-        self.country.data = line.country_id
-        self.priority.data = line.priority_id
-        self.program_type.data = line.program_type_id
-        self.description.data = line.description
-        self.amount.process_data(line.amount_cents)
-        self.stage.data = line.stage.value
-        self.version.data = str(line.version)
-
-    def to_input(self) -> LineInput:
-        return LineInput(
-            scenario_id=self.scenario.data,
-            fiscal_year=self.fiscal_year.data,
-            appropriation_id=self.appropriation.data,
-            division_id=self.division.data,
-            object_class_id=self.object_class.data,
-            region_id=self.region.data,
-            country_id=self.country.data,
-            priority_id=self.priority.data,
-            program_type_id=self.program_type.data,
-            description=self.description.data or "",
-            amount=self.amount.decimal,
-            stage=LineStage(self.stage.data),
-        )
 
 
 class DeleteForm(VersionedForm):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectChoice, SelectField, StringField
+from wtforms import FieldList, HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import ValidationError
 
 from money import MoneyError, format_dollars, parse_money, to_cents
@@ -25,9 +26,9 @@ class MoneyField(StringField):
         self.decimal: Decimal | None = None
 
     def process_data(self, value):
-        # Populated from an object: cents in the database → dollars in the box.
-        if isinstance(value, int):
-            self.decimal = Decimal(value) / 100
+        # Populated from an object: cents in the database (int) or dollars (Decimal) → dollars in the box.
+        if isinstance(value, int | Decimal):
+            self.decimal = Decimal(value) / 100 if isinstance(value, int) else value
             self.data = f"{self.decimal:.2f}"
         else:
             super().process_data(value)
@@ -53,6 +54,9 @@ class OptionalIdSelect(SelectField):
         super().__init__(label, validators, **kwargs)
 
 
+_KEY = re.compile(r"^(?P<name>\w+)(?:\[(?P<index>\d+)\])?(?:\.(?P<sub>\w+))?")  # "scores[0].reviewer"
+
+
 def _int_or_none(value):
     if value in (None, "", "None"):
         return None
@@ -70,6 +74,63 @@ class VersionedForm(FlaskForm):
         value = str(self.version.data or "")
         # Bounded: int() raises past 4,300 digits, and no version is that large.
         return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else -1
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+class RowsForm(VersionedForm):
+    """A form with FieldLists of rows; blank rows are skipped when read."""
+
+    ROW_ERROR_FIELD: dict[str, str] = {}  # FieldList → the sub-field that shows a whole row's error
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.list_errors: dict[str, list[str]] = {}
+        self.sent_rows: dict[str, list[int]] = {}  # FieldList → form row index of each row sent
+
+    def used(self, name: str) -> list:
+        """The non-blank rows of a FieldList, remembering where each sits on the form."""
+        rows = [(i, entry) for i, entry in enumerate(getattr(self, name)) if not self.row_is_blank(entry)]
+        self.sent_rows[name] = [i for i, _ in rows]
+        return [entry for _, entry in rows]
+
+    def row_is_blank(self, entry) -> bool:
+        return all(_blank(field.data) for field in entry.form)
+
+    def check_rows(self, name: str, required: tuple[str, ...]) -> bool:
+        """A started row needs every field in `required`."""
+        valid = True
+        for entry in getattr(self, name):
+            if self.row_is_blank(entry):
+                continue
+            for sub in required:
+                field = entry.form[sub]
+                if _blank(field.data) and not field.errors:
+                    field.errors = [*field.errors, "Fill this in, or clear the whole row."]
+                    valid = False
+        return valid
+
+    def place_errors(self, errors: dict[str, str]) -> dict[str, str]:
+        """Put a service's field errors on this form; return those that fit nowhere."""
+        rest = {}
+        for key, message in errors.items():
+            match = _KEY.match(key)
+            field = getattr(self, match["name"], None) if match else None
+            if field is None or not hasattr(field, "errors"):
+                rest[key] = message
+            elif not isinstance(field, FieldList):
+                field.errors = [*field.errors, message]
+            elif match["index"] is None:
+                self.list_errors.setdefault(match["name"], []).append(message)
+            else:
+                sent = self.sent_rows.get(match["name"], [])
+                index = int(match["index"])
+                row = field.entries[sent[index] if index < len(sent) else index]
+                target = row.form[match["sub"] or self.ROW_ERROR_FIELD[match["name"]]]
+                target.errors = [*target.errors, message]
+        return rest
 
 
 def options(pairs) -> list[SelectChoice]:

@@ -1,44 +1,15 @@
 """Appropriation forms."""
 
-from decimal import Decimal
+from wtforms.validators import ValidationError
 
-from wtforms import IntegerField, SelectField, StringField
-from wtforms.validators import (
-    DataRequired,
-    Length,
-    NumberRange,
-    Optional,
-    ValidationError,
-)
-
-from forms.fields import MoneyField, VersionedForm, options
-from models import FundsCategory
+from forms.derived import derived_form
+from forms.fields import VersionedForm, options
 from services import reference
+from services.appropriations import AppropriationInput
 
 
-class AppropriationForm(VersionedForm):
-    account_code = StringField("Account code", validators=[DataRequired(), Length(max=32)])
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
-    category = SelectField(
-        "Category",
-        choices=options(
-            [
-                (FundsCategory.FOREIGN_ASSISTANCE.value, "Foreign assistance"),
-                (FundsCategory.OPERATIONS.value, "Operations"),
-            ]
-        ),
-    )
-    fiscal_year = SelectField("First fiscal year", coerce=int)
-    availability_years = IntegerField(
-        "Years of availability (blank for no-year)",
-        validators=[Optional(), NumberRange(min=1, max=10)],
-    )
-    enacted = MoneyField("Enacted", validators=[DataRequired()], min_value=Decimal("0"))
-    apportioned = MoneyField("Apportioned", validators=[DataRequired()], min_value=Decimal("0"))
-    allotted = MoneyField("Allotted", validators=[DataRequired()], min_value=Decimal("0"))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+class AppropriationForm(derived_form(AppropriationInput, VersionedForm)):
+    def set_choices(self) -> None:
         self.fiscal_year.choices = options(reference.fiscal_year_choices())
 
     def validate_apportioned(self, field):

@@ -9,7 +9,6 @@ the rows sent; `place_errors` puts each message beside the row it came from.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
@@ -28,7 +27,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from forms.fields import MoneyField, OptionalIdSelect, VersionedForm, options
+from forms.derived import derived_form
+from forms.fields import MoneyField, OptionalIdSelect, RowsForm, VersionedForm, options
 from models import AwardStatus, ProposalDecision
 from services import reference
 from services.award_queries import AwardFilter
@@ -40,64 +40,6 @@ _NONE = ("", "—")
 _ANY = ("", "Any")
 MAX_PAGE = 10**6  # a bigger page number would overflow the OFFSET (a 500, not an empty page)
 MAX_ID = 2**63 - 1  # a larger id overflows the database's integer
-_KEY = re.compile(r"^(?P<name>\w+)(?:\[(?P<index>\d+)\])?(?:\.(?P<sub>\w+))?")
-
-
-def _blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-class RowsForm(VersionedForm):
-    """A form with FieldLists of rows; blank rows are skipped when read."""
-
-    ROW_ERROR_FIELD: dict[str, str] = {}  # FieldList → the sub-field that shows a whole row's error
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.list_errors: dict[str, list[str]] = {}
-        self.sent_rows: dict[str, list[int]] = {}  # FieldList → form row index of each row sent
-
-    def used(self, name: str) -> list:
-        """The non-blank rows of a FieldList, remembering where each sits on the form."""
-        rows = [(i, entry) for i, entry in enumerate(getattr(self, name)) if not self.row_is_blank(entry)]
-        self.sent_rows[name] = [i for i, _ in rows]
-        return [entry for _, entry in rows]
-
-    def row_is_blank(self, entry) -> bool:
-        return all(_blank(field.data) for field in entry.form)
-
-    def check_rows(self, name: str, required: tuple[str, ...]) -> bool:
-        """A started row needs every field in `required`."""
-        valid = True
-        for entry in getattr(self, name):
-            if self.row_is_blank(entry):
-                continue
-            for sub in required:
-                field = entry.form[sub]
-                if _blank(field.data) and not field.errors:
-                    field.errors = [*field.errors, "Fill this in, or clear the whole row."]
-                    valid = False
-        return valid
-
-    def place_errors(self, errors: dict[str, str]) -> dict[str, str]:
-        """Put a service's field errors on this form; return those that fit nowhere."""
-        rest = {}
-        for key, message in errors.items():
-            match = _KEY.match(key)
-            field = getattr(self, match["name"], None) if match else None
-            if field is None or not hasattr(field, "errors"):
-                rest[key] = message
-            elif not isinstance(field, FieldList):
-                field.errors = [*field.errors, message]
-            elif match["index"] is None:
-                self.list_errors.setdefault(match["name"], []).append(message)
-            else:
-                sent = self.sent_rows.get(match["name"], [])
-                index = int(match["index"])
-                row = field.entries[sent[index] if index < len(sent) else index]
-                target = row.form[match["sub"] or self.ROW_ERROR_FIELD[match["name"]]]
-                target.errors = [*target.errors, message]
-        return rest
 
 
 class AwardFilterForm(FlaskForm):
@@ -137,93 +79,23 @@ class AwardFilterForm(FlaskForm):
         )
 
 
-class FundingRowForm(Form):
-    fiscal_year = OptionalIdSelect("Fiscal year")
-    account = SelectField("Account", default="")
-    amount = MoneyField("Amount", validators=[Optional()], min_value=Decimal("0.01"))
+class FundingRowForm(derived_form(FundingInput, Form, row=True)):
+    account_code = SelectField("Account", default="")
 
 
-class AwardForm(RowsForm):
-    number = StringField("Award number", validators=[DataRequired(), Length(max=40)])
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
-    partner = StringField("Implementing partner", validators=[DataRequired(), Length(max=200)])
-    division = SelectField("Managing division", coerce=int, validators=[InputRequired()])
-    program_type = SelectField("Program type", coerce=int, validators=[InputRequired()])
-    region = SelectField("Region", coerce=int, validators=[InputRequired()])
-    country = OptionalIdSelect("Country (leave empty for a regional or global award)")
-    priority = SelectField("Priority", coerce=int, validators=[InputRequired()])
-    starts_on = DateField("Period of performance starts", validators=[InputRequired()])
-    ends_on = DateField("Period of performance ends", validators=[InputRequired()])
-    total = MoneyField("Total amount", validators=[DataRequired()], min_value=Decimal("0.01"))
-    obligated = MoneyField("Obligated to date", validators=[Optional()], min_value=Decimal(0))
-    expended = MoneyField("Expended to date", validators=[Optional()], min_value=Decimal(0))
-    status = SelectField("Status", default=AwardStatus.PENDING.value)
-    monitoring_notes = TextAreaField("Monitoring notes", validators=[Optional(), Length(max=10000)])
-    funding = FieldList(FormField(FundingRowForm), min_entries=6, max_entries=40)
-
+class AwardForm(derived_form(AwardInput, RowsForm, blank_rows={"funding": 6}, row_forms={"funding": FundingRowForm})):
     ROW_ERROR_FIELD = {"funding": "amount"}
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def set_choices(self) -> None:
         self.division.choices = options(reference.division_choices())
         self.program_type.choices = options(reference.program_type_choices())
         self.region.choices = options(reference.region_choices())
         self.country.choices = options([_NONE, *reference.country_choices()])
         self.priority.choices = options(reference.priority_choices())
-        self.status.choices = options([(s.value, s.label) for s in AwardStatus])
-        self._row_choices()
-
-    def _row_choices(self) -> None:
         years = options([_NONE, *reference.fiscal_year_choices()])
         accounts = options([_NONE, *[(code, code) for code in program_accounts()]])
         for entry in self.funding:
-            entry.fiscal_year.choices, entry.account.choices = years, accounts
-
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        return self.check_rows("funding", ("fiscal_year", "account", "amount")) and valid
-
-    def fill_from(self, award) -> None:
-        self.number.data, self.title.data, self.partner.data = award.number, award.title, award.partner
-        self.division.data, self.program_type.data = award.division_id, award.program_type_id
-        self.region.data, self.country.data, self.priority.data = award.region_id, award.country_id, award.priority_id
-        self.starts_on.data, self.ends_on.data = award.starts_on, award.ends_on
-        self.total.process_data(award.total_cents)
-        self.obligated.process_data(award.obligated_cents)
-        self.expended.process_data(award.expended_cents)
-        self.status.data, self.monitoring_notes.data = award.status.value, award.monitoring_notes
-        self.version.data = str(award.version)
-        while self.funding.entries:
-            self.funding.pop_entry()
-        for row in award.funding:
-            self.funding.append_entry(
-                {"fiscal_year": row.fiscal_year, "account": row.account_code, "amount": row.amount_cents}
-            )
-        while len(self.funding.entries) < max(6, len(award.funding) + 2):
-            self.funding.append_entry()
-        self._row_choices()
-
-    def to_input(self) -> AwardInput:
-        return AwardInput(
-            number=self.number.data,
-            title=self.title.data,
-            partner=self.partner.data,
-            division_id=self.division.data,
-            program_type_id=self.program_type.data,
-            region_id=self.region.data,
-            country_id=self.country.data,
-            priority_id=self.priority.data,
-            starts_on=self.starts_on.data,
-            ends_on=self.ends_on.data,
-            total=self.total.decimal,
-            obligated=self.obligated.decimal or Decimal(0),
-            expended=self.expended.decimal or Decimal(0),
-            status=AwardStatus(self.status.data),
-            monitoring_notes=self.monitoring_notes.data or "",
-            funding=tuple(
-                FundingInput(row.fiscal_year.data, row.account.data, row.amount.decimal) for row in self.used("funding")
-            ),
-        )
+            entry.fiscal_year.choices, entry.account_code.choices = years, accounts
 
 
 class NoticeForm(RowsForm):
@@ -278,74 +150,23 @@ class NoticeForm(RowsForm):
         )
 
 
-class OutYearRowForm(Form):
-    fiscal_year = OptionalIdSelect("Fiscal year")
-    amount = MoneyField("Cost", validators=[Optional()], min_value=Decimal(0))
-
-
-class ProposalForm(RowsForm):
-    number = StringField("Proposal number", validators=[DataRequired(), Length(max=40)])
-    applicant = StringField("Applicant", validators=[DataRequired(), Length(max=200)])
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
-    region = SelectField("Region", coerce=int, validators=[InputRequired()])
-    country = OptionalIdSelect("Country (leave empty for a regional or global proposal)")
-    priority = SelectField("Priority", coerce=int, validators=[InputRequired()])
-    program_type = SelectField("Program type", coerce=int, validators=[InputRequired()])
-    cost = MoneyField("Cost to this notice (first year)", validators=[DataRequired()], min_value=Decimal("0.01"))
-    months = IntegerField("Months of performance", default=24, validators=[InputRequired(), NumberRange(1, 120)])
-    out_years = FieldList(FormField(OutYearRowForm), min_entries=4, max_entries=10)
-
+class ProposalForm(derived_form(ProposalInput, RowsForm, blank_rows={"out_years": 4})):
     ROW_ERROR_FIELD = {"out_years": "amount"}
 
     def __init__(self, *args, notice, **kwargs):
+        self.notice = notice  # its fiscal year bounds the out-years offered
         super().__init__(*args, **kwargs)
-        self.notice = notice
+
+    def set_choices(self) -> None:
         self.region.choices = options(reference.region_choices())
         self.country.choices = options([_NONE, *reference.country_choices()])
         self.priority.choices = options(reference.priority_choices())
         self.program_type.choices = options(reference.program_type_choices())
-        self._row_choices()
-
-    def _row_choices(self) -> None:
         years = options(
             [_NONE, *[(y, f"FY{y}") for y, _ in reference.fiscal_year_choices() if y > self.notice.fiscal_year]]
         )
         for entry in self.out_years:
             entry.fiscal_year.choices = years
-
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        return self.check_rows("out_years", ("fiscal_year", "amount")) and valid
-
-    def fill_from(self, proposal) -> None:
-        self.number.data, self.applicant.data, self.title.data = proposal.number, proposal.applicant, proposal.title
-        self.region.data, self.country.data = proposal.region_id, proposal.country_id
-        self.priority.data, self.program_type.data = proposal.priority_id, proposal.program_type_id
-        self.cost.process_data(proposal.cost_cents)
-        self.months.data = proposal.months
-        self.version.data = str(proposal.version)
-        while self.out_years.entries:
-            self.out_years.pop_entry()
-        for year, cents in sorted(proposal.out_year_cents.items()):
-            self.out_years.append_entry({"fiscal_year": int(year), "amount": int(cents)})
-        while len(self.out_years.entries) < max(4, len(proposal.out_year_cents) + 1):
-            self.out_years.append_entry()
-        self._row_choices()
-
-    def to_input(self) -> ProposalInput:
-        out_years = tuple((row.fiscal_year.data, row.amount.decimal) for row in self.used("out_years"))
-        return ProposalInput(
-            number=self.number.data,
-            applicant=self.applicant.data,
-            title=self.title.data,
-            region_id=self.region.data,
-            country_id=self.country.data,
-            priority_id=self.priority.data,
-            program_type_id=self.program_type.data,
-            cost=self.cost.decimal,
-            months=self.months.data,
-            out_years=out_years,
-        )
 
 
 class ScoreRowForm(Form):

@@ -2,27 +2,17 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
 
-from forms.fields import OptionalIdSelect, VersionedForm, options
-from models import ScenarioKind
+from forms.derived import derived_form
+from forms.fields import VersionedForm, options
 from services import reference
+from services.scenarios import ScenarioInput
 
 
-class ScenarioForm(VersionedForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    budget_year = SelectField("Budget year", coerce=int)
-    kind = SelectField(
-        "Kind",
-        choices=options([(k.value, k.value.capitalize()) for k in ScenarioKind]),
-        default=ScenarioKind.PLAN.value,
-    )
-    based_on = OptionalIdSelect("Based on")
-    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+class ScenarioForm(derived_form(ScenarioInput, VersionedForm)):
+    def set_choices(self) -> None:
         self.budget_year.choices = options(reference.fiscal_year_choices())
         self.based_on.choices = options([("", "—"), *reference.scenario_choices()])
 

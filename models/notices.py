@@ -6,6 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -25,6 +26,13 @@ class NoticeStatus(enum.StrEnum):
     @property
     def label(self) -> str:
         return self.value.capitalize()
+
+
+class OutYearCost(NamedTuple):
+    """What a proposal costs in one fiscal year after the notice's own."""
+
+    fiscal_year: int
+    amount_cents: int
 
 
 class ProposalDecision(enum.StrEnum):
@@ -150,6 +158,11 @@ class Proposal(db.Model):
     @property
     def place(self) -> str:
         return self.country.name if self.country else f"{self.region.name} (regional)"
+
+    @property
+    def out_years(self) -> list[OutYearCost]:
+        """The out-year costs in year order."""
+        return [OutYearCost(int(year), int(cents)) for year, cents in sorted(self.out_year_cents.items())]
 
     @property
     def out_year_total_cents(self) -> int:

@@ -168,6 +168,12 @@ class TravelCostKind(enum.StrEnum):
     CONFERENCE = "conference"
     OTHER = "other"
 
+    @property
+    def label(self) -> str:
+        return {"visa": "Visa", "ground": "Ground transport", "conference": "Conference fees", "other": "Other costs"}[
+            self.value
+        ]
+
 
 class TravelCost(db.Model):
     """Other costs of a trip: visa, ground transport, conference fees."""

@@ -10,6 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from models import Appropriation, FiscalYear, FundsCategory, User, db
 from money import to_cents
+from services import inputs
 from services.audit import record_event, snapshot
 from services.awards import write_account_year_award_lines
 from services.errors import ConflictError, ValidationError
@@ -17,27 +18,26 @@ from services.errors import ConflictError, ValidationError
 
 @dataclass(frozen=True)
 class AppropriationInput:
-    account_code: str
-    title: str
-    category: FundsCategory
-    fiscal_year: int
-    availability_years: int | None
-    enacted: Decimal
-    apportioned: Decimal
-    allotted: Decimal
+    account_code: str = inputs.text("Account code", max_length=32)
+    title: str = inputs.text("Title", max_length=200)
+    category: FundsCategory = inputs.choice("Category", FundsCategory)
+    fiscal_year: int = inputs.year("First fiscal year")
+    availability_years: int | None = inputs.integer(
+        "Years of availability (blank for no-year)", minimum=1, maximum=10, nullable=True
+    )
+    enacted: Decimal = inputs.money("Enacted", minimum=Decimal(0), message="Amounts can't be negative.")
+    apportioned: Decimal = inputs.money("Apportioned", minimum=Decimal(0), message="Amounts can't be negative.")
+    allotted: Decimal = inputs.money("Allotted", minimum=Decimal(0), message="Amounts can't be negative.")
 
 
 def _validate(data: AppropriationInput, existing: Appropriation | None = None) -> None:
-    errors = {}
-    if db.session.get(FiscalYear, data.fiscal_year) is None:
+    errors = inputs.check(data)
+    if "fiscal_year" not in errors and db.session.get(FiscalYear, data.fiscal_year) is None:
         errors["fiscal_year"] = "No such fiscal year."
-    if data.availability_years is not None and not 1 <= data.availability_years <= 10:
-        errors["availability_years"] = "Between 1 and 10 years, or blank for no-year funds."
-    if min(data.enacted, data.apportioned, data.allotted) < 0:
-        errors["enacted"] = "Amounts can't be negative."
-    if data.apportioned > data.enacted:
+    amounts_read = not errors.keys() & {"enacted", "apportioned", "allotted"}
+    if amounts_read and data.apportioned > data.enacted:
         errors["apportioned"] = "Apportioned can't exceed enacted."
-    if data.allotted > data.apportioned:
+    if amounts_read and data.allotted > data.apportioned:
         errors["allotted"] = "Allotted can't exceed apportioned."
     duplicate = db.session.scalar(
         sa.select(Appropriation.id).where(

@@ -46,6 +46,7 @@ from models import (
 )
 from models.base import touch
 from money import format_dollars, to_cents
+from services import inputs
 from services.allocation_problems import program_object_class_id
 from services.audit import record_event, snapshot
 from services.errors import ConflictError, ValidationError
@@ -55,32 +56,42 @@ from services.settings import funds_control
 
 @dataclass(frozen=True)
 class FundingInput:
-    fiscal_year: int
-    account_code: str
-    amount: Decimal
+    """What one fiscal year's appropriation of one account provides to the award."""
+
+    fiscal_year: int = inputs.year("Fiscal year")
+    account_code: str = inputs.text("Account", max_length=32)
+    amount: Decimal = inputs.money(
+        "Amount", minimum=Decimal("0.01"), message="Each year's funding must be more than zero."
+    )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AwardInput:
     """What a person may set on an award, references by id."""
 
-    number: str
-    title: str
-    partner: str
-    division_id: int
-    program_type_id: int
-    region_id: int
-    priority_id: int
-    starts_on: dt.date
-    ends_on: dt.date
-    total: Decimal
-    funding: tuple[FundingInput, ...] = ()
-    country_id: int | None = None
-    obligated: Decimal = Decimal(0)
-    expended: Decimal = Decimal(0)
-    status: AwardStatus = AwardStatus.PENDING
-    monitoring_notes: str = ""
-    proposal_id: int | None = field(default=None, compare=False)
+    number: str = inputs.text("Award number", max_length=40, message="Give the award its number.")
+    title: str = inputs.text("Title", max_length=200, message="Give the award a title.")
+    partner: str = inputs.text("Implementing partner", max_length=200, message="Name the implementing partner.")
+    division_id: int = inputs.reference("Managing division")
+    program_type_id: int = inputs.reference("Program type")
+    region_id: int = inputs.reference("Region")
+    country_id: int | None = inputs.reference("Country (leave empty for a regional or global award)", required=False)
+    priority_id: int = inputs.reference("Priority")
+    starts_on: dt.date = inputs.date("Period of performance starts")
+    ends_on: dt.date = inputs.date("Period of performance ends")
+    total: Decimal = inputs.money("Total amount", minimum=Decimal("0.01"), message="Enter the award's total amount.")
+    obligated: Decimal = inputs.money("Obligated to date", minimum=Decimal(0), default=Decimal(0))
+    expended: Decimal = inputs.money("Expended to date", minimum=Decimal(0), default=Decimal(0))
+    status: AwardStatus = inputs.choice("Status", AwardStatus, default=AwardStatus.PENDING)
+    monitoring_notes: str = inputs.text("Monitoring notes", max_length=20_000, required=False, multiline=True)
+    funding: tuple[FundingInput, ...] = inputs.rows(
+        "Funding schedule",
+        FundingInput,
+        maximum=20,
+        required=True,
+        message="Give the funding schedule: what each fiscal year's appropriation provides.",
+    )
+    proposal_id: int | None = field(default=None, compare=False)  # set when a selection is turned into awards
 
 
 _REFERENCES = {
@@ -105,18 +116,11 @@ def program_accounts() -> list[str]:
 
 
 def _validate(data: AwardInput, existing: Award | None) -> None:
-    errors: dict[str, str] = {}
+    errors = inputs.check(data)
     number = data.number.strip()
-    if not number:
-        errors["number"] = "Give the award its number."
-    else:
-        clash = db.session.scalar(sa.select(Award.id).where(Award.number == number))
-        if clash is not None and (existing is None or clash != existing.id):
-            errors["number"] = "Another award has this number."
-    if not data.title.strip():
-        errors["title"] = "Give the award a title."
-    if not data.partner.strip():
-        errors["partner"] = "Name the implementing partner."
+    clash = db.session.scalar(sa.select(Award.id).where(Award.number == number))
+    if "number" not in errors and clash is not None and (existing is None or clash != existing.id):
+        errors["number"] = "Another award has this number."
     for name, model in _REFERENCES.items():
         value = getattr(data, name)
         if value is not None and db.session.get(model, value) is None:
@@ -128,15 +132,14 @@ def _validate(data: AwardInput, existing: Award | None) -> None:
     if data.ends_on < data.starts_on:
         errors["ends_on"] = "The period of performance must end after it starts."
     total = to_cents(data.total)
-    if total <= 0:
-        errors["total"] = "Enter the award's total amount."
-    if to_cents(data.obligated) < 0 or to_cents(data.obligated) > total:
+    if "obligated" not in errors and to_cents(data.obligated) > total:
         errors["obligated"] = "Obligated to date must be between zero and the total."
-    if to_cents(data.expended) < 0 or to_cents(data.expended) > to_cents(data.obligated):
+    if "expended" not in errors and to_cents(data.expended) > to_cents(data.obligated):
         errors["expended"] = "Expended to date must be between zero and what is obligated."
     if data.status != AwardStatus.PENDING and to_cents(data.obligated) == 0:
         errors["obligated"] = f"An {data.status.value} award has obligated money: enter how much."
-    errors.update(_funding_errors(data, total))
+    if not any(key.startswith("funding") for key in errors):
+        errors.update(_funding_errors(data, total))
     if data.status == AwardStatus.CLOSED and "funding" not in errors:
         current = fiscal_year_of(dt.date.today())
         later = sorted({row.fiscal_year for row in data.funding if row.fiscal_year > current})
@@ -151,8 +154,6 @@ def _validate(data: AwardInput, existing: Award | None) -> None:
 
 
 def _funding_errors(data: AwardInput, total_cents: int) -> dict[str, str]:
-    if not data.funding:
-        return {"funding": "Give the funding schedule: what each fiscal year's appropriation provides."}
     accounts = set(program_accounts())
     last_year = fiscal_year_of(data.ends_on)
     seen: set[tuple[int, str]] = set()
@@ -165,8 +166,6 @@ def _funding_errors(data: AwardInput, total_cents: int) -> dict[str, str]:
         if (row.fiscal_year, row.account_code) in seen:
             return {where: f"{row.account_code} FY{row.fiscal_year} appears twice; give one amount for it."}
         seen.add((row.fiscal_year, row.account_code))
-        if to_cents(row.amount) <= 0:
-            return {where: "Each year's funding must be more than zero."}
         if row.fiscal_year > last_year:
             return {where: f"FY{row.fiscal_year} is after the period of performance ends (FY{last_year})."}
     scheduled = sum(to_cents(row.amount) for row in data.funding)

@@ -24,28 +24,31 @@ from models import (
     db,
 )
 from money import to_cents
+from services import inputs
 from services.audit import record_event, snapshot
 from services.errors import ConflictError, ValidationError, WorkflowError
 from services.funds import check_funds
 from services.settings import funds_control
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LineInput:
     """What a person may set on a budget line, by id."""
 
-    scenario_id: int
-    fiscal_year: int
-    appropriation_id: int
-    division_id: int
-    object_class_id: int
-    amount: Decimal
-    region_id: int | None = None
-    country_id: int | None = None
-    priority_id: int | None = None
-    program_type_id: int | None = None
-    description: str = ""
-    stage: LineStage = LineStage.PLANNED
+    scenario_id: int = inputs.reference("Scenario")
+    fiscal_year: int = inputs.year("Fiscal year")
+    appropriation_id: int = inputs.reference("Appropriation")
+    division_id: int = inputs.reference("Division")
+    object_class_id: int = inputs.reference("Object class")
+    region_id: int | None = inputs.reference("Region", required=False)
+    country_id: int | None = inputs.reference("Country", required=False)
+    priority_id: int | None = inputs.reference("Priority", required=False)
+    program_type_id: int | None = inputs.reference("Program type", required=False)
+    description: str = inputs.text("Description", max_length=500, required=False)
+    amount: Decimal = inputs.money(
+        "Amount (dollars)", minimum=Decimal(0), message="Enter zero or more: lower a line to record a reduction."
+    )
+    stage: LineStage = inputs.choice("Stage", LineStage, default=LineStage.PLANNED)
 
 
 _REFERENCES = {
@@ -72,10 +75,9 @@ def _validated(data: LineInput) -> Scenario:
         missing["fiscal_year"] = "No such fiscal year."
     if missing:
         raise ValidationError("Some choices no longer exist.", fields=missing)
-    if data.amount < 0:
-        raise ValidationError(
-            "Amounts can't be negative: lower a line to record a reduction.", fields={"amount": "Enter zero or more."}
-        )
+    errors = inputs.check(data)
+    if errors:
+        raise ValidationError("Check the highlighted fields.", fields=errors)
     appropriation = db.session.get(Appropriation, data.appropriation_id)
     years = appropriation.availability_years
     if data.fiscal_year < appropriation.fiscal_year or (

@@ -464,6 +464,11 @@ def estimate_travel(legs: list[LegInput], airfare: Decimal | None, other: Decima
 # --------------------------------------------------------------------------- staffing: data
 
 
+BENEFITS_RATE = Decimal("0.3645")  # OMB M-07-02 full fringe benefit factor
+PAY_RAISE = Decimal("0.02")  # a yearly pay raise assumption
+MAX_PAY_RAISE = Decimal("0.2")
+
+
 @dataclass(frozen=True)
 class StaffingInput:
     kind: StaffingKind
@@ -474,8 +479,8 @@ class StaffingInput:
     fte: Decimal
     start_date: dt.date
     end_date: dt.date | None
-    benefits_rate: Decimal = Decimal("0.3645")  # OMB M-07-02 full fringe benefit factor
-    pay_raise: Decimal = Decimal("0.02")
+    benefits_rate: Decimal = BENEFITS_RATE
+    pay_raise: Decimal = PAY_RAISE
 
 
 @dataclass(frozen=True)
@@ -548,7 +553,6 @@ PLAN_OF_KIND = {StaffingKind.CIVIL_SERVICE: "GS", StaffingKind.FOREIGN_SERVICE: 
 LOADED_RATE_KINDS = frozenset({StaffingKind.CONTRACTOR, StaffingKind.DETAILEE})
 BENEFITS_OBJECT_CLASS = "12.1"
 OUT_YEARS = 4
-MAX_PAY_RAISE = Decimal("0.5")
 
 
 def _fiscal_year_bounds(year: int) -> tuple[dt.date, dt.date]:

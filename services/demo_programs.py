@@ -33,7 +33,15 @@ from models import (
 from services.allocation_problems import program_object_class_id
 from services.awards import AwardInput, FundingInput, create_award, write_scenario_award_lines
 from services.notice_rules import parse_rules
-from services.notices import NoticeInput, ProposalInput, ScoreInput, create_notice, create_proposal, set_scores
+from services.notices import (
+    NoticeInput,
+    OutYearInput,
+    ProposalInput,
+    ScoreInput,
+    create_notice,
+    create_proposal,
+    set_scores,
+)
 from services.plan_room import make_room
 from services.reference import programs_division_id
 
@@ -312,7 +320,7 @@ def _load_notice(rng: random.Random, refs: _References) -> None:
                 priority_id=refs.priorities[priority].id,
                 program_type_id=refs.program_types[program_type].id,
                 cost=cost,
-                out_years=tuple(out_years.items()),
+                out_years=tuple(OutYearInput(year, amount) for year, amount in out_years.items()),
                 months=12 * years,
             ),
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import attrgetter
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -25,6 +26,7 @@ from models import (
 )
 from models.base import touch
 from money import to_cents
+from services import inputs
 from services.audit import record_event, snapshot
 from services.awards import program_accounts
 from services.errors import ConflictError, ValidationError, WorkflowError
@@ -48,17 +50,36 @@ class NoticeInput:
 
 
 @dataclass(frozen=True)
+class OutYearInput:
+    """What the proposal would cost in a later fiscal year (each year once)."""
+
+    fiscal_year: int = inputs.year("Fiscal year")
+    amount: Decimal = inputs.money("Cost", minimum=Decimal(0), message="Out-year costs must not be negative.")
+
+
+@dataclass(frozen=True, kw_only=True)
 class ProposalInput:
-    number: str
-    applicant: str
-    title: str
-    region_id: int
-    priority_id: int
-    program_type_id: int
-    cost: Decimal
-    country_id: int | None = None
-    out_years: tuple[tuple[int, Decimal], ...] = ()  # (fiscal year, cost), each year once
-    months: int = 24
+    number: str = inputs.text("Proposal number", max_length=40, message="Give the proposal its number.")
+    applicant: str = inputs.text("Applicant", max_length=200, message="Name the applicant.")
+    title: str = inputs.text("Title", max_length=200, message="Give the proposal a title.")
+    region_id: int = inputs.reference("Region")
+    country_id: int | None = inputs.reference("Country (leave empty for a regional or global proposal)", required=False)
+    priority_id: int = inputs.reference("Priority")
+    program_type_id: int = inputs.reference("Program type")
+    cost: Decimal = inputs.money(
+        "Cost to this notice (first year)",
+        minimum=Decimal("0.01"),
+        message="Enter what the proposal asks of this notice.",
+        help="What the notice's own appropriation pays.",
+    )
+    months: int = inputs.integer(
+        "Months of performance",
+        minimum=1,
+        maximum=120,
+        default=24,
+        message="The period of performance is 1 to 120 months.",
+    )
+    out_years: tuple[OutYearInput, ...] = inputs.rows("Out-year costs", OutYearInput, maximum=10)
 
 
 @dataclass(frozen=True)
@@ -223,20 +244,12 @@ def eligibility_problem(notice: FundingNotice, proposal: Proposal) -> str | None
 
 
 def _validate_proposal(notice: FundingNotice, data: ProposalInput, existing: Proposal | None) -> None:
-    errors: dict[str, str] = {}
-    number = data.number.strip()
-    if not number:
-        errors["number"] = "Give the proposal its number."
-    else:
-        clash = db.session.scalar(
-            sa.select(Proposal.id).where(Proposal.notice_id == notice.id, Proposal.number == number)
-        )
-        if clash is not None and (existing is None or clash != existing.id):
-            errors["number"] = "Another proposal under this notice has this number."
-    if not data.applicant.strip():
-        errors["applicant"] = "Name the applicant."
-    if not data.title.strip():
-        errors["title"] = "Give the proposal a title."
+    errors = inputs.check(data)
+    clash = db.session.scalar(
+        sa.select(Proposal.id).where(Proposal.notice_id == notice.id, Proposal.number == data.number.strip())
+    )
+    if "number" not in errors and clash is not None and (existing is None or clash != existing.id):
+        errors["number"] = "Another proposal under this notice has this number."
     for name, model in (
         ("region_id", Region),
         ("priority_id", Priority),
@@ -250,19 +263,13 @@ def _validate_proposal(notice: FundingNotice, data: ProposalInput, existing: Pro
         country = db.session.get(Country, data.country_id)
         if country.region_id != data.region_id:
             errors["country"] = f"{country.name} is in {country.region.name}."
-    if to_cents(data.cost) <= 0:
-        errors["cost"] = "Enter what the proposal asks of this notice."
-    if not 1 <= data.months <= 120:
-        errors["months"] = "The period of performance is 1 to 120 months."
-    years = [year for year, _ in data.out_years]
+    years = [row.fiscal_year for row in data.out_years]
     repeated = sorted({year for year in years if years.count(year) > 1})
     if repeated:
         errors["out_years"] = f"FY{repeated[0]} appears more than once: give each out-year once."
-    for year, amount in sorted(data.out_years):
+    for year in sorted(years):
         if year <= notice.fiscal_year or db.session.get(FiscalYear, year) is None:
             errors["out_years"] = f"FY{year} is not an out-year of this FY{notice.fiscal_year} notice that we plan."
-        elif to_cents(amount) < 0:
-            errors["out_years"] = "Out-year costs must not be negative."
     if errors:
         raise ValidationError("Check the highlighted fields.", fields=errors)
 
@@ -276,7 +283,11 @@ def _apply_proposal(proposal: Proposal, data: ProposalInput) -> None:
     proposal.priority_id = data.priority_id
     proposal.program_type_id = data.program_type_id
     proposal.cost_cents = to_cents(data.cost)
-    proposal.out_year_cents = {str(year): to_cents(amount) for year, amount in sorted(data.out_years) if amount}
+    proposal.out_year_cents = {
+        str(row.fiscal_year): to_cents(row.amount)
+        for row in sorted(data.out_years, key=attrgetter("fiscal_year"))
+        if row.amount
+    }
     proposal.months = data.months
 
 

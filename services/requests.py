@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -26,7 +26,7 @@ from models import (
     db,
 )
 from money import to_cents
-from services import costing
+from services import costing, inputs
 from services.audit import record_event, snapshot
 from services.errors import ConflictError, PermissionDenied, ValidationError
 from services.permissions import Action, can
@@ -35,46 +35,72 @@ from services.request_workflow import can_edit
 Request = TravelRequest | StaffingRequest
 
 
+MAX_LEGS = 8
+
+
 @dataclass(frozen=True)
 class LegData:
-    origin: str
-    city: str
-    country: str  # ISO 3166 alpha-3
-    depart: dt.date
-    return_: dt.date
+    """One leg of an itinerary: from `origin` to `city` in `country`, there from `depart` to `return_`."""
+
+    origin: str = inputs.text("From (city)", max_length=120, required=False, positional=True, suggested="Washington")
+    city: str = inputs.text("To (city)", max_length=160)
+    country: str = inputs.text(
+        "Country", max_length=3, min_length=3, record="country.iso3", help="ISO 3166 alpha-3, like THA."
+    )
+    depart: dt.date = inputs.date("Depart", record="depart_on")
+    return_: dt.date = inputs.date("Return", record="return_on")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TravelData:
-    title: str
-    purpose_id: int
-    traveler_id: int
-    appropriation_id: int
-    scenario_id: int
-    legs: list[LegData]
-    justification: str = ""
-    airfare: Decimal | None = None  # None: the city-pair fare table
-    airfare_note: str = ""
-    costs: dict[TravelCostKind, Decimal] = field(default_factory=dict)
+    title: str = inputs.text("Trip", max_length=200)
+    traveler_id: int = inputs.reference("Traveler")
+    purpose_id: int = inputs.reference("Purpose")
+    justification: str = inputs.text("Justification", max_length=5000, required=False, multiline=True)
+    appropriation_id: int = inputs.reference(
+        "Funding appropriation", help="Operations travel (Diplomatic Programs, 21.0) or a program appropriation."
+    )
+    scenario_id: int = inputs.reference("Budget scenario")
+    legs: tuple[LegData, ...] = inputs.rows(
+        "Itinerary", LegData, maximum=MAX_LEGS, required=True, message="Add at least one leg."
+    )
+    airfare: Decimal | None = inputs.money(
+        "Airfare (leave blank to use the city-pair fare)", minimum=Decimal(0), default=None
+    )  # None: the city-pair fare table
+    airfare_note: str = inputs.text("Fare note (why this fare)", max_length=255, required=False)
+    costs: dict[TravelCostKind, Decimal] = inputs.amounts("Other costs", TravelCostKind, minimum=Decimal(0))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class StaffingData:
-    title: str
-    kind: StaffingKind
-    appropriation_id: int
-    scenario_id: int
-    division_id: int
-    start_date: dt.date
-    fte: Decimal = Decimal(1)
-    pay_plan: str | None = None
-    grade: int | None = None
-    step: int | None = None
-    annual_rate: Decimal | None = None
-    end_date: dt.date | None = None
-    benefits_rate: Decimal = Decimal("0.3645")
-    pay_raise: Decimal = Decimal("0.02")
-    justification: str = ""
+    """A staffing request: the position (what costing.estimate_staffing prices) and where its money comes from."""
+
+    title: str = inputs.text("Position title", max_length=200)
+    kind: StaffingKind = inputs.choice("Kind", StaffingKind)
+    division_id: int = inputs.reference("Division")
+    appropriation_id: int = inputs.reference("Funding appropriation")
+    scenario_id: int = inputs.reference("Budget scenario")
+    pay_plan: str | None = inputs.text(
+        "Pay plan", max_length=2, required=False, default=None, options=tuple(costing.PAY_PLANS)
+    )
+    grade: int | None = inputs.integer("Grade or class", minimum=1, maximum=15, default=None)
+    step: int | None = inputs.integer("Step", minimum=1, maximum=14, default=None)
+    annual_rate: Decimal | None = inputs.money(
+        "Annual rate (contractors, detailees, fellows)", minimum=Decimal(0), default=None
+    )
+    fte: Decimal = inputs.fraction("FTE", minimum=Decimal("0.01"), maximum=Decimal(1), default=Decimal(1))
+    start_date: dt.date = inputs.date("Start date", record="start_on")
+    end_date: dt.date | None = inputs.date("End date (optional)", required=False, record="end_on")
+    benefits_rate: Decimal = inputs.fraction(
+        "Benefits rate", minimum=Decimal(0), maximum=Decimal(1), default=costing.BENEFITS_RATE, percent=True
+    )
+    pay_raise: Decimal = inputs.fraction(
+        "Yearly pay raise", minimum=Decimal(0), maximum=costing.MAX_PAY_RAISE, default=costing.PAY_RAISE, percent=True
+    )
+    justification: str = inputs.text("Justification", max_length=5000, required=False, multiline=True)
+
+
+POSITION = tuple(name for name in costing.StaffingInput.__dataclass_fields__)  # what an estimate is given
 
 
 def _check_money_source(appropriation_id: int, scenario_id: int) -> None:
@@ -112,10 +138,11 @@ def _traveler_for(actor: User, traveler_id: int) -> User:
 
 
 def _apply_travel(request: TravelRequest, data: TravelData, traveler: User) -> None:
+    errors = inputs.check(data)
+    if errors:
+        raise ValidationError("Check the trip.", fields=errors)
     if db.session.get(TravelPurpose, data.purpose_id) is None:
         raise ValidationError("Choose a purpose.", fields={"purpose": "No such purpose."})
-    if not data.legs:
-        raise ValidationError("Add at least one leg.", fields={"legs": "Required."})
     _check_money_source(data.appropriation_id, data.scenario_id)
     estimate = travel_estimate(data)
     countries = {
@@ -186,23 +213,13 @@ def update_travel(actor: User, request: TravelRequest, data: TravelData, expecte
 
 
 def staffing_estimate(data: StaffingData) -> costing.StaffingEstimate:
-    return costing.estimate_staffing(
-        costing.StaffingInput(
-            kind=data.kind,
-            pay_plan=data.pay_plan,
-            grade=data.grade,
-            step=data.step,
-            annual_rate=data.annual_rate,
-            fte=data.fte,
-            start_date=data.start_date,
-            end_date=data.end_date,
-            benefits_rate=data.benefits_rate,
-            pay_raise=data.pay_raise,
-        )
-    )
+    return costing.estimate_staffing(costing.StaffingInput(**{name: getattr(data, name) for name in POSITION}))
 
 
 def _apply_staffing(request: StaffingRequest, data: StaffingData) -> None:
+    errors = inputs.check(data)
+    if errors:
+        raise ValidationError("Check the position.", fields=errors)
     _check_money_source(data.appropriation_id, data.scenario_id)
     estimate = staffing_estimate(data)
     request.title, request.justification, request.kind = data.title.strip(), data.justification.strip(), data.kind

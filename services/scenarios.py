@@ -19,6 +19,7 @@ from models import (
     User,
     db,
 )
+from services import inputs
 from services.audit import record_event, snapshot
 from services.awards import write_scenario_award_lines
 from services.errors import ConflictError, ValidationError, WorkflowError
@@ -26,22 +27,19 @@ from services.errors import ConflictError, ValidationError, WorkflowError
 
 @dataclass(frozen=True)
 class ScenarioInput:
-    name: str
-    budget_year: int
-    kind: ScenarioKind
-    description: str = ""
-    based_on_id: int | None = None
+    name: str = inputs.text("Name", max_length=120, message="Give the scenario a name.")
+    budget_year: int = inputs.year("Budget year")
+    kind: ScenarioKind = inputs.choice("Kind", ScenarioKind, suggested=ScenarioKind.PLAN)
+    description: str = inputs.text("Description", max_length=5000, required=False, multiline=True)
+    based_on_id: int | None = inputs.reference("Based on", required=False)
 
 
 def _validate(data: ScenarioInput, existing: Scenario | None = None) -> None:
-    errors = {}
-    name = data.name.strip()
-    if not name:
-        errors["name"] = "Give the scenario a name."
-    clash = db.session.scalar(sa.select(Scenario.id).where(Scenario.name == name))
-    if clash is not None and (existing is None or clash != existing.id):
+    errors = inputs.check(data)
+    clash = db.session.scalar(sa.select(Scenario.id).where(Scenario.name == data.name.strip()))
+    if "name" not in errors and clash is not None and (existing is None or clash != existing.id):
         errors["name"] = "A scenario with this name exists."
-    if db.session.get(FiscalYear, data.budget_year) is None:
+    if "budget_year" not in errors and db.session.get(FiscalYear, data.budget_year) is None:
         errors["budget_year"] = "No such fiscal year."
     if data.based_on_id is not None:
         if db.session.get(Scenario, data.based_on_id) is None:

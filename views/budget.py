@@ -10,10 +10,9 @@ from werkzeug.datastructures import MultiDict
 
 from forms.budget import BudgetLineForm, DeleteForm, LineFilterForm
 from forms.funds import AppropriationForm
-from models import Appropriation, BudgetLine, FundsCategory, Scenario, db
+from models import Appropriation, BudgetLine, Scenario, db
 from services import appropriations as appropriation_service
 from services import budget_lines
-from services.appropriations import AppropriationInput
 from services.audit import history
 from services.budget_queries import list_lines
 from services.dashboard import working_scenario
@@ -161,19 +160,6 @@ def appropriation(appropriation_id: int):
     )
 
 
-def _appropriation_input(form: AppropriationForm) -> AppropriationInput:
-    return AppropriationInput(
-        account_code=form.account_code.data,
-        title=form.title.data,
-        category=FundsCategory(form.category.data),
-        fiscal_year=form.fiscal_year.data,
-        availability_years=form.availability_years.data,
-        enacted=form.enacted.decimal,
-        apportioned=form.apportioned.decimal,
-        allotted=form.allotted.decimal,
-    )
-
-
 @bp.route("/appropriations/new", methods=["GET", "POST"])
 @requires(Action.EDIT_APPROPRIATIONS)
 def new_appropriation():
@@ -181,7 +167,7 @@ def new_appropriation():
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
         try:
-            record = appropriation_service.create_appropriation(current_user, _appropriation_input(form))
+            record = appropriation_service.create_appropriation(current_user, form.to_input())
         except DomainError as exc:
             status = show_domain_error(form, exc)
         else:
@@ -195,18 +181,13 @@ def new_appropriation():
 @requires(Action.EDIT_APPROPRIATIONS)
 def edit_appropriation(appropriation_id: int):
     record = db.get_or_404(Appropriation, appropriation_id)
-    form = AppropriationForm(obj=record if request.method == "GET" else None)
+    form = AppropriationForm()
     status = 422 if form.is_submitted() else 200
     if request.method == "GET":
-        form.enacted.process_data(record.enacted_cents)
-        form.apportioned.process_data(record.apportioned_cents)
-        form.allotted.process_data(record.allotted_cents)
-        form.category.data = record.category.value
+        form.fill_from(record)
     elif form.validate_on_submit():
         try:
-            appropriation_service.update_appropriation(
-                current_user, record, _appropriation_input(form), form.expected_version
-            )
+            appropriation_service.update_appropriation(current_user, record, form.to_input(), form.expected_version)
         except DomainError as exc:
             status = show_domain_error(form, exc)
         else:

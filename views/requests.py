@@ -7,7 +7,7 @@ import datetime as dt
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from forms.requests import MAX_LEGS, CommentForm, DecisionForm, StaffingRequestForm, TravelRequestForm
+from forms.requests import CommentForm, DecisionForm, StaffingRequestForm, TravelRequestForm
 from models import Division, RequestStatus, Role, db, fiscal_year_of
 from services import request_workflow as workflow
 from services import requests as request_service
@@ -17,6 +17,7 @@ from services.permissions import Action, can
 from services.reference import division_choices, division_member_choices
 from services.request_lines import request_lines, staffing_allowance, travel_allowance, unfunded_years
 from services.request_queries import KINDS, RequestFilter, first_year_cost_cents, list_requests, travel_plan
+from services.requests import MAX_LEGS
 from views.access import requires
 from views.feedback import show_domain_error
 from views.routing import record_id, whole_number
@@ -119,7 +120,7 @@ def new_travel():
         form.traveler.data = current_user.id
     elif not _editing_legs() and form.validate_on_submit():
         try:
-            record = request_service.create_travel(current_user, form.to_data())
+            record = request_service.create_travel(current_user, form.to_input())
         except DomainError as exc:
             status = show_domain_error(form, exc)
         else:
@@ -138,7 +139,7 @@ def new_staffing():
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
         try:
-            record = request_service.create_staffing(current_user, form.to_data(current_user.division_id))
+            record = request_service.create_staffing(current_user, form.to_input(division_id=current_user.division_id))
         except DomainError as exc:
             status = show_domain_error(form, exc)
         else:
@@ -181,10 +182,10 @@ def edit(kind: str, request_id: int):
     elif (kind == "staffing" or not _editing_legs()) and form.validate_on_submit():
         try:
             if kind == "travel":
-                request_service.update_travel(current_user, record, form.to_data(), form.expected_version)
+                request_service.update_travel(current_user, record, form.to_input(), form.expected_version)
             else:
                 request_service.update_staffing(
-                    current_user, record, form.to_data(record.division_id), form.expected_version
+                    current_user, record, form.to_input(division_id=record.division_id), form.expected_version
                 )
         except DomainError as exc:
             status = show_domain_error(form, exc)

@@ -7,29 +7,18 @@ from flask_login import current_user
 
 from forms.budget import DeleteForm
 from forms.scenarios import CloneForm, ScenarioForm, StatusForm, WorkbookUploadForm
-from models import SCENARIO_MOVES, BudgetLine, Scenario, ScenarioKind, db
+from models import SCENARIO_MOVES, BudgetLine, Scenario, db
 from services import scenarios as scenario_service
 from services.audit import history
 from services.budget_queries import DIMENSIONS, LineFilter, grand_total_cents, totals_by
 from services.errors import DomainError
 from services.permissions import Action
 from services.scenario_compare import compare, parse_dimensions
-from services.scenarios import ScenarioInput
 from views.access import requires
 from views.feedback import show_domain_error
 from views.routing import record_id
 
 bp = Blueprint("scenarios", __name__, url_prefix="/scenarios")
-
-
-def _input(form: ScenarioForm) -> ScenarioInput:
-    return ScenarioInput(
-        name=form.name.data,
-        budget_year=form.budget_year.data,
-        kind=ScenarioKind(form.kind.data),
-        description=form.description.data or "",
-        based_on_id=form.based_on.data,
-    )
 
 
 @bp.route("/")
@@ -52,7 +41,7 @@ def new():
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
         try:
-            scenario = scenario_service.create_scenario(current_user, _input(form))
+            scenario = scenario_service.create_scenario(current_user, form.to_input())
         except DomainError as exc:
             status = show_domain_error(form, exc)
         else:
@@ -86,14 +75,13 @@ def show(scenario_id: int):
 @requires(Action.EDIT_SCENARIOS)
 def edit(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
-    form = ScenarioForm(obj=scenario if request.method == "GET" else None)
+    form = ScenarioForm()
     status = 422 if form.is_submitted() else 200
     if request.method == "GET":
-        form.kind.data = scenario.kind.value
-        form.based_on.data = scenario.based_on_id
+        form.fill_from(scenario)
     elif form.validate_on_submit():
         try:
-            scenario_service.update_scenario(current_user, scenario, _input(form), form.expected_version)
+            scenario_service.update_scenario(current_user, scenario, form.to_input(), form.expected_version)
         except DomainError as exc:
             status = show_domain_error(form, exc)
         else:

@@ -176,6 +176,7 @@ def test_an_awards_funding_is_committed_in_every_draft_plan_of_its_year(app):
         ({"funding": ()}, "funding", "funding schedule"),
         ({"country": "GHA"}, "country", "Ghana"),  # Ghana is in Africa, the award in WHA
         ({"ends_on": dt.date(2026, 9, 30), "funding": ((2026, "INCLE", "1000"),)}, "ends_on", "end after"),
+        ({"title": "T" * 201}, "title", "At most 200 characters"),  # the declared limit, whoever calls
     ],
 )
 def test_an_award_that_does_not_add_up_is_refused_and_nothing_is_written(app, changes, field, says):

@@ -43,6 +43,7 @@ from services.funds import status_of, status_table
 from services.notice_rules import RuleInput, parse_rules
 from services.notices import (
     NoticeInput,
+    OutYearInput,
     ProposalInput,
     ScoreInput,
     create_notice,
@@ -103,7 +104,7 @@ def _proposal_input(
         program_type_id=_id(ProgramType, program_type),
         cost=Decimal(cost),
         country_id=None if country is None else db.session.scalar(sa.select(Country.id).where(Country.iso3 == country)),
-        out_years=tuple((year, Decimal(amount)) for year, amount in (out_years or {}).items()),
+        out_years=tuple(OutYearInput(year, Decimal(amount)) for year, amount in (out_years or {}).items()),
         months=months,
     )
 
@@ -171,7 +172,9 @@ def test_proposals_are_checked_against_their_notice(app):
         with pytest.raises(ValidationError) as refused:
             create_proposal(_rm(), notice, _proposal_input("P-1", out_years=out_years))
         assert "out_years" in refused.value.fields
-    twice = dataclasses.replace(_proposal_input("P-1"), out_years=((2028, Decimal(1000)), (2028, Decimal(500))))
+    twice = dataclasses.replace(
+        _proposal_input("P-1"), out_years=(OutYearInput(2028, Decimal(1000)), OutYearInput(2028, Decimal(500)))
+    )
     with pytest.raises(ValidationError) as refused:
         create_proposal(_rm(), notice, twice)
     assert "FY2028 appears more than once" in refused.value.fields["out_years"]

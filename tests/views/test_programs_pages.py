@@ -41,7 +41,7 @@ from services import notices as notice_service
 from services import selection
 from services.award_queries import mortgage
 from services.awards import AwardInput, FundingInput
-from services.notices import NoticeInput, ProposalInput, ScoreInput
+from services.notices import NoticeInput, OutYearInput, ProposalInput, ScoreInput
 
 NOTICE = "NOFO-TEST-1"
 
@@ -106,7 +106,7 @@ def _award_fields(**overrides) -> dict:
     for i, (year, account, amount) in enumerate(schedule):
         fields |= {
             f"funding-{i}-fiscal_year": str(year),
-            f"funding-{i}-account": account,
+            f"funding-{i}-account_code": account,
             f"funding-{i}-amount": amount,
         }
     return fields | overrides
@@ -159,7 +159,7 @@ def _notice(rules=()) -> FundingNotice:
                 priority_id=_id(Priority, "protection"),
                 program_type_id=_id(ProgramType, "bilateral"),
                 cost=Decimal(cost),
-                out_years=((2029, Decimal(200_000)),) if number == "P1" else (),
+                out_years=(OutYearInput(2029, Decimal(200_000)),) if number == "P1" else (),
             ),
         )
         notice_service.set_scores(rm, proposal, [ScoreInput("Reviewer A", Decimal(merit))], proposal.version)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from models import BudgetLine, LineSource, LineStage, Scenario, ScenarioKind, ScenarioStatus, db
-from money import from_cents, money_str
-from services import budget_lines
+from models import BudgetLine, LineSource, Scenario, ScenarioKind, ScenarioStatus, db
+from money import money_str
+from services import budget_lines, inputs
 from services import scenarios as scenario_service
 from services.budget_lines import LineInput
 from services.budget_queries import DIMENSIONS, LineFilter, list_lines, totals_by
@@ -28,7 +28,8 @@ from views.api.core import (
     version_from_request,
     with_funds_warning,
 )
-from views.api.schemas import BudgetLineSchema, CloneSchema, ScenarioSchema, TotalsSchema
+from views.api.record_schemas import BudgetLineSchema, ScenarioSchema
+from views.api.schemas import CloneSchema, TotalsSchema
 
 scenario_schema = ScenarioSchema()
 line_schema = BudgetLineSchema()
@@ -52,19 +53,6 @@ LINE_FILTERS = {
     "program_type": "integer",
     "source": LineSource,
 }
-
-
-def _scenario_input(data: dict, base: Scenario | None = None) -> ScenarioInput:
-    def pick(name, attribute=None):
-        return data[name] if name in data else getattr(base, attribute or name)
-
-    return ScenarioInput(
-        name=pick("name"),
-        budget_year=pick("budget_year"),
-        kind=pick("kind"),
-        description=pick("description") or "",
-        based_on_id=pick("based_on_id"),
-    )
 
 
 @operation(
@@ -100,7 +88,7 @@ def list_scenarios():
 def create_scenario():
     body = json_body()
     data = scenario_schema.load(body)
-    scenario = scenario_service.create_scenario(actor(), _scenario_input(data))
+    scenario = scenario_service.create_scenario(actor(), inputs.build(ScenarioInput, data))
     db.session.commit()
     return created(scenario_schema, scenario)
 
@@ -125,7 +113,7 @@ def patch_scenario(scenario_id: int):
     body = json_body()
     version = require_version(body)
     data = scenario_schema.load(body, partial=True)
-    scenario_service.update_scenario(actor(), scenario, _scenario_input(data, scenario), version)
+    scenario_service.update_scenario(actor(), scenario, inputs.patched(ScenarioInput, scenario, data), version)
     db.session.commit()
     return jsonify(scenario_schema.dump(scenario))
 
@@ -201,27 +189,6 @@ def list_budget_lines():
     return paginated(result.items, line_schema, page, per_page, result.total)
 
 
-def _line_input(data: dict, base: BudgetLine | None = None) -> LineInput:
-    def pick(attribute):
-        return data[attribute] if attribute in data else getattr(base, attribute)
-
-    amount = data["amount_cents"] if "amount_cents" in data else from_cents(base.amount_cents)
-    return LineInput(
-        scenario_id=pick("scenario_id"),
-        fiscal_year=pick("fiscal_year"),
-        appropriation_id=pick("appropriation_id"),
-        division_id=pick("division_id"),
-        object_class_id=pick("object_class_id"),
-        amount=amount,
-        region_id=pick("region_id"),
-        country_id=pick("country_id"),
-        priority_id=pick("priority_id"),
-        program_type_id=pick("program_type_id"),
-        description=pick("description") or "",
-        stage=data.get("stage", base.stage if base is not None else LineStage.PLANNED),
-    )
-
-
 @operation(
     "/budget-lines",
     "POST",
@@ -230,7 +197,7 @@ def _line_input(data: dict, base: BudgetLine | None = None) -> LineInput:
 def create_budget_line():
     body = json_body()
     data = line_schema.load(body)
-    line, warning = budget_lines.create_line(actor(), _line_input(data))
+    line, warning = budget_lines.create_line(actor(), inputs.build(LineInput, data))
     db.session.commit()
     response, status = created(line_schema, line)
     return with_funds_warning(response, warning), status
@@ -251,7 +218,7 @@ def patch_budget_line(line_id: int):
     body = json_body()
     version = require_version(body)
     data = line_schema.load(body, partial=True)
-    budget_lines.update_line(actor(), line, _line_input(data, line), version)
+    budget_lines.update_line(actor(), line, inputs.patched(LineInput, line, data), version)
     db.session.commit()
     return jsonify(line_schema.dump(line))
 

@@ -8,33 +8,17 @@ import sqlalchemy as sa
 from flask import jsonify, request
 
 from models import Appropriation, Scenario, db
-from money import from_cents, money_str
+from money import money_str
 from services import appropriations as appropriation_service
+from services import inputs
 from services.appropriations import AppropriationInput
 from services.funds import default_scenario_for, planned_by_scenario, status_of
 from services.permissions import Action
 from views.api.core import ApiDoc, actor, created, int_arg, json_body, operation, page_args, paginated, require_version
-from views.api.schemas import AppropriationSchema, StatusSchema
+from views.api.record_schemas import AppropriationSchema
+from views.api.schemas import StatusSchema
 
 schema = AppropriationSchema()
-
-
-def _input(data: dict, base: Appropriation | None = None) -> AppropriationInput:
-    def pick(name, attribute=None, convert=lambda v: v):
-        if name in data:
-            return data[name]
-        return convert(getattr(base, attribute or name))
-
-    return AppropriationInput(
-        account_code=pick("account_code"),
-        title=pick("title"),
-        category=pick("category"),
-        fiscal_year=pick("fiscal_year"),
-        availability_years=pick("availability_years"),
-        enacted=pick("enacted_cents", convert=from_cents),
-        apportioned=pick("apportioned_cents", convert=from_cents),
-        allotted=pick("allotted_cents", convert=from_cents),
-    )
 
 
 @operation(
@@ -72,7 +56,7 @@ def list_appropriations():
 def create_appropriation():
     body = json_body()
     data = schema.load(body)
-    record = appropriation_service.create_appropriation(actor(), _input(data))
+    record = appropriation_service.create_appropriation(actor(), inputs.build(AppropriationInput, data))
     db.session.commit()
     return created(schema, record)
 
@@ -101,7 +85,9 @@ def patch_appropriation(appropriation_id: int):
     body = json_body()
     version = require_version(body)
     data = schema.load(body, partial=True)
-    appropriation_service.update_appropriation(actor(), record, _input(data, record), version)
+    appropriation_service.update_appropriation(
+        actor(), record, inputs.patched(AppropriationInput, record, data), version
+    )
     db.session.commit()
     return jsonify(schema.dump(record))
 

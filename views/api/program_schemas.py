@@ -13,11 +13,13 @@ from decimal import Decimal
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from models import SCORE_SCALE, AwardStatus, NoticeStatus, Proposal, ProposalDecision, RunStatus, db
+from models import SCORE_SCALE, NoticeStatus, Proposal, ProposalDecision, RunStatus, db
 from money import money_str
-from services.awards import award_lines
+from services.awards import AwardInput, award_lines
 from services.notice_rules import MAX_COUNT
+from services.notices import ProposalInput
 from services.selection import DEFAULT_TIME_LIMIT_S
+from views.api.derived import derived_schema
 from views.api.schemas import Money, RecordSchema, UtcDateTime, _enum, _id, _year
 
 _SHARE = re.compile(r"^[0-9](\.[0-9]{1,4})?$")  # a fraction with at most four places: basis points
@@ -78,33 +80,9 @@ class _Strict(Schema):
 # --------------------------------------------------------------------------- awards
 
 
-class FundingRowSchema(_Strict):
-    """What one fiscal year's appropriation of one account provides to the award."""
-
-    fiscal_year = _year(required=True)
-    account_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    amount = Money(attribute="amount_cents", required=True)
-
-
-class AwardSchema(RecordSchema):
+class AwardSchema(derived_schema(AwardInput)):
     id = fields.Integer(dump_only=True)
     version = fields.Integer(strict=True, load_default=None)
-    number = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    partner = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    division = _id(attribute="division_id", required=True)
-    program_type = _id(attribute="program_type_id", required=True)
-    region = _id(attribute="region_id", required=True)
-    country = _id(attribute="country_id", allow_none=True, load_default=None)  # null: regional or global
-    priority = _id(attribute="priority_id", required=True)
-    starts_on = fields.Date(required=True)
-    ends_on = fields.Date(required=True)
-    total = Money(attribute="total_cents", required=True)
-    obligated = Money(attribute="obligated_cents", load_default=Decimal(0))
-    expended = Money(attribute="expended_cents", load_default=Decimal(0))
-    status = _enum(AwardStatus, load_default=AwardStatus.PENDING)
-    monitoring_notes = fields.String(load_default="", validate=validate.Length(max=20_000))
-    funding = fields.List(fields.Nested(FundingRowSchema), required=True, validate=validate.Length(max=20))
     # Set when a selection is turned into awards; a copy made through POST comes from no proposal.
     proposal = fields.Integer(attribute="proposal_id", dump_only=True, allow_none=True)
     lines = fields.Method(
@@ -171,39 +149,22 @@ class FundingNoticeSchema(RecordSchema):
 # --------------------------------------------------------------------------- proposals
 
 
-class OutYearSchema(_Strict):
-    fiscal_year = _year(required=True)
-    amount = Money(required=True)
-
-
 class ReviewerScoreSchema(_Strict):
     reviewer = fields.String(required=True, validate=validate.Length(min=1, max=120))
     score = Score(required=True, metadata=SCORE_DOC)
     comment = fields.String(load_default="", validate=validate.Length(max=5000))
 
 
-class ProposalSchema(RecordSchema):
+class ProposalSchema(derived_schema(ProposalInput)):
     id = fields.Integer(dump_only=True)
     version = fields.Integer(strict=True, load_default=None)
     notice = _id(attribute="notice_id", required=True)
-    number = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    applicant = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    region = _id(attribute="region_id", required=True)
-    country = _id(attribute="country_id", allow_none=True, load_default=None)
-    priority = _id(attribute="priority_id", required=True)
-    program_type = _id(attribute="program_type_id", required=True)
-    cost = Money(attribute="cost_cents", required=True)  # what the notice's own appropriation pays
-    out_years = fields.List(fields.Nested(OutYearSchema), load_default=list, validate=validate.Length(max=10))
-    months = fields.Integer(strict=True, load_default=24, validate=validate.Range(1, 120))
     decision = _enum(ProposalDecision, load_default=ProposalDecision.NONE)
     scores = fields.List(fields.Nested(ReviewerScoreSchema), load_default=list, validate=validate.Length(max=50))
     merit = Score(dump_only=True, allow_none=True, metadata={**SCORE_DOC, "description": "The reviewers' average."})
     spread = Score(dump_only=True, allow_none=True, metadata={**SCORE_DOC, "description": "Highest minus lowest."})
 
     def get_attribute(self, obj, attr, default):
-        if attr == "out_years":
-            return [{"fiscal_year": int(year), "amount": cents} for year, cents in sorted(obj.out_year_cents.items())]
         if attr == "scores":
             return [
                 {"reviewer": s.reviewer, "score": Decimal(s.score_hundredths) / SCORE_SCALE, "comment": s.comment}

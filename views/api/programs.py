@@ -22,11 +22,12 @@ from models import (
 )
 from money import from_cents
 from services import awards as award_service
+from services import inputs
 from services import notices as notice_service
 from services import selection as selection_service
 from services.award_queries import AwardFilter
 from services.award_queries import list_awards as query_awards
-from services.awards import AwardInput, FundingInput
+from services.awards import AwardInput
 from services.errors import ValidationError
 from services.notice_rules import RuleInput, to_input
 from services.notices import NoticeInput, ProposalChanges, ProposalInput, ScoreInput
@@ -103,37 +104,6 @@ def _load_changes(schema, body: dict) -> dict:
 # --------------------------------------------------------------------------- awards
 
 
-def _award_input(data: dict, base: Award | None = None) -> AwardInput:
-    def pick(attribute):
-        return data[attribute] if attribute in data else getattr(base, attribute)
-
-    def money(attribute):
-        return data[attribute] if attribute in data else from_cents(getattr(base, attribute))
-
-    if "funding" in data:
-        funding = tuple(FundingInput(r["fiscal_year"], r["account_code"], r["amount_cents"]) for r in data["funding"])
-    else:
-        funding = tuple(FundingInput(r.fiscal_year, r.account_code, from_cents(r.amount_cents)) for r in base.funding)
-    return AwardInput(
-        number=pick("number"),
-        title=pick("title"),
-        partner=pick("partner"),
-        division_id=pick("division_id"),
-        program_type_id=pick("program_type_id"),
-        region_id=pick("region_id"),
-        country_id=pick("country_id"),
-        priority_id=pick("priority_id"),
-        starts_on=pick("starts_on"),
-        ends_on=pick("ends_on"),
-        total=money("total_cents"),
-        obligated=money("obligated_cents"),
-        expended=money("expended_cents"),
-        status=pick("status"),
-        monitoring_notes=pick("monitoring_notes") or "",
-        funding=funding,
-    )
-
-
 @operation(
     "/awards",
     "GET",
@@ -185,7 +155,7 @@ def list_awards():
 def create_award():
     body = json_body()
     data = award_schema.load(body)
-    award, warning = award_service.create_award(actor(), _award_input(data))
+    award, warning = award_service.create_award(actor(), inputs.build(AwardInput, data))
     db.session.commit()
     response, status = created(award_schema, award)
     return with_funds_warning(response, warning), status
@@ -206,7 +176,7 @@ def patch_award(award_id: int):
     body = json_body()
     version = require_version(body)
     data = _load_changes(award_schema, body)
-    warning = award_service.update_award(actor(), award, _award_input(data, award), version)
+    warning = award_service.update_award(actor(), award, inputs.patched(AwardInput, award, data), version)
     db.session.commit()
     return with_funds_warning(jsonify(award_schema.dump(award)), warning)
 
@@ -353,28 +323,6 @@ def run_notice_selection(notice_id: int):
 # --------------------------------------------------------------------------- proposals
 
 
-def _proposal_input(data: dict, base: Proposal | None = None) -> ProposalInput:
-    def pick(attribute):
-        return data[attribute] if attribute in data else getattr(base, attribute)
-
-    if "out_years" in data:
-        out_years = tuple((row["fiscal_year"], row["amount"]) for row in data["out_years"])
-    else:
-        out_years = tuple((int(year), from_cents(cents)) for year, cents in base.out_year_cents.items())
-    return ProposalInput(
-        number=pick("number"),
-        applicant=pick("applicant"),
-        title=pick("title"),
-        region_id=pick("region_id"),
-        country_id=pick("country_id"),
-        priority_id=pick("priority_id"),
-        program_type_id=pick("program_type_id"),
-        cost=data["cost_cents"] if "cost_cents" in data else from_cents(base.cost_cents),
-        out_years=out_years,
-        months=pick("months"),
-    )
-
-
 def _scores(data: dict) -> tuple[ScoreInput, ...]:
     return tuple(ScoreInput(s["reviewer"], s["score"], s["comment"]) for s in data["scores"])
 
@@ -425,7 +373,9 @@ def create_proposal():
     notice = db.session.get(FundingNotice, data["notice_id"])
     if notice is None:
         raise ValidationError("No such funding notice.", fields={"notice": "No such record."})
-    changes = ProposalChanges(_proposal_input(data), data["decision"], _scores(data) if data["scores"] else None)
+    changes = ProposalChanges(
+        inputs.build(ProposalInput, data), data["decision"], _scores(data) if data["scores"] else None
+    )
     proposal = notice_service.save_proposal(actor(), notice, None, changes)
     db.session.commit()
     return created(proposal_schema, proposal)
@@ -456,8 +406,9 @@ def patch_proposal(proposal_id: int):
         raise ValidationError(
             "A proposal stays under its notice.", fields={"notice": "Create the proposal under the other notice."}
         )
+    declared_sent = data.keys() & inputs.specs(ProposalInput).keys()
     changes = ProposalChanges(
-        _proposal_input(data, proposal) if data.keys() - {"version", "notice_id", "decision", "scores"} else None,
+        inputs.patched(ProposalInput, proposal, data) if declared_sent else None,
         data.get("decision"),
         _scores(data) if "scores" in data else None,
     )

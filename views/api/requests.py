@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask import abort, jsonify
 
 from models import RequestStatus, TravelCostKind, db
+from services import inputs
 from services import request_workflow as workflow
 from services import requests as request_service
 from services.errors import ValidationError
 from services.permissions import Action
 from services.request_queries import KINDS, RequestFilter, list_requests
-from services.requests import LegData, StaffingData, TravelData
+from services.requests import StaffingData, TravelData
 from views.api.core import (
     ApiDoc,
     actor,
@@ -27,13 +26,13 @@ from views.api.core import (
     version_from_request,
     with_funds_warning,
 )
-from views.api.schemas import (
-    DecisionSchema,
+from views.api.record_schemas import (
     StaffingEstimateRequestSchema,
     StaffingRequestSchema,
     TravelEstimateRequestSchema,
     TravelRequestSchema,
 )
+from views.api.schemas import DecisionSchema
 
 SCHEMAS = {"travel": TravelRequestSchema(), "staffing": StaffingRequestSchema()}
 COLLECTIONS = {"travel": "travel-requests", "staffing": "staffing-requests"}
@@ -44,82 +43,6 @@ def _load(kind: str, request_id: int):
     if not workflow.can_view(actor(), record):
         abort(404)
     return record
-
-
-def _travel_data(data: dict, base=None) -> TravelData:
-    def pick(name, attribute=None):
-        key = attribute or name
-        return data[key] if key in data else getattr(base, key)
-
-    legs = (
-        data["legs"]
-        if "legs" in data
-        else [
-            {
-                "origin": leg.origin,
-                "city": leg.city,
-                "country": leg.country.iso3,
-                "depart": leg.depart_on,
-                "return_": leg.return_on,
-            }
-            for leg in base.legs
-        ]
-    )
-    costs = (
-        data["costs"]
-        if "costs" in data
-        else ({c.kind: Decimal(c.amount_cents) / 100 for c in base.costs} if base else {})
-    )
-    airfare = (
-        data["airfare_cents"]
-        if "airfare_cents" in data
-        else (None if base is None or base.airfare_cents is None else Decimal(base.airfare_cents) / 100)
-    )
-    return TravelData(
-        title=pick("title"),
-        purpose_id=pick("purpose_id"),
-        traveler_id=pick("traveler_id"),
-        appropriation_id=pick("appropriation_id"),
-        scenario_id=pick("scenario_id"),
-        justification=pick("justification") or "",
-        airfare=airfare,
-        airfare_note=pick("airfare_note") or "",
-        costs=costs,
-        legs=[LegData(leg["origin"], leg["city"], leg["country"], leg["depart"], leg["return_"]) for leg in legs],
-    )
-
-
-def _staffing_data(data: dict, base=None) -> StaffingData:
-    def pick(name):
-        return data[name] if name in data else getattr(base, name)
-
-    def fraction(name, attribute, default):
-        if name in data:
-            return data[name]
-        return default if base is None else Decimal(getattr(base, attribute)) / 10_000
-
-    rate = (
-        data["annual_rate_cents"]
-        if "annual_rate_cents" in data
-        else (None if base is None or base.annual_rate_cents is None else Decimal(base.annual_rate_cents) / 100)
-    )
-    return StaffingData(
-        title=pick("title"),
-        kind=pick("kind"),
-        appropriation_id=pick("appropriation_id"),
-        scenario_id=pick("scenario_id"),
-        division_id=pick("division_id"),
-        start_date=pick("start_on"),
-        end_date=pick("end_on"),
-        pay_plan=pick("pay_plan"),
-        grade=pick("grade"),
-        step=pick("step"),
-        annual_rate=rate,
-        fte=fraction("fte", "fte_basis_points", Decimal(1)),
-        benefits_rate=fraction("benefits_rate", "benefits_rate_basis_points", Decimal("0.3645")),
-        pay_raise=fraction("pay_raise", "pay_raise_basis_points", Decimal("0.02")),
-        justification=pick("justification") or "",
-    )
 
 
 def _register(kind: str) -> None:
@@ -140,9 +63,9 @@ def _register(kind: str) -> None:
         body = json_body()
         data = schema.load(body)
         if kind == "travel":
-            record = request_service.create_travel(actor(), _travel_data(data))
+            record = request_service.create_travel(actor(), inputs.build(TravelData, data))
         else:
-            record = request_service.create_staffing(actor(), _staffing_data(data))
+            record = request_service.create_staffing(actor(), inputs.build(StaffingData, data))
         db.session.commit()
         return created(schema, record)
 
@@ -155,9 +78,9 @@ def _register(kind: str) -> None:
         version = require_version(body)
         data = schema.load(body, partial=True)
         if kind == "travel":
-            request_service.update_travel(actor(), record, _travel_data(data, record), version)
+            request_service.update_travel(actor(), record, inputs.patched(TravelData, record, data), version)
         else:
-            request_service.update_staffing(actor(), record, _staffing_data(data, record), version)
+            request_service.update_staffing(actor(), record, inputs.patched(StaffingData, record, data), version)
         db.session.commit()
         return jsonify(schema.dump(record))
 
@@ -245,17 +168,18 @@ _register("staffing")
 )
 def estimate_travel():
     data = TravelEstimateRequestSchema().load(json_body())
-    legs = [LegData(leg["origin"], leg["city"], leg["country"], leg["depart"], leg["return_"]) for leg in data["legs"]]
     estimate = request_service.travel_estimate(
-        TravelData(
-            title="",
-            purpose_id=0,
-            traveler_id=0,
-            appropriation_id=0,
-            scenario_id=0,
-            legs=legs,
-            airfare=data["airfare"],
-            costs={TravelCostKind.OTHER: data["other"]} if data["other"] else {},
+        inputs.build(
+            TravelData,
+            {
+                **data,
+                "title": "",
+                "traveler_id": 0,
+                "purpose_id": 0,
+                "appropriation_id": 0,
+                "scenario_id": 0,
+                "costs": {TravelCostKind.OTHER: data["other"]} if data["other"] else {},
+            },
         )
     )
     return jsonify(estimate.to_json())
@@ -273,21 +197,6 @@ def estimate_staffing():
             "Give a pay plan with grade and step, or an annual rate.", fields={"pay_plan": "Or annual_rate."}
         )
     estimate = request_service.staffing_estimate(
-        StaffingData(
-            title="",
-            kind=data["kind"],
-            appropriation_id=0,
-            scenario_id=0,
-            division_id=0,
-            start_date=data["start_date"],
-            end_date=data["end_date"],
-            fte=data["fte"],
-            pay_plan=data["pay_plan"],
-            grade=data["grade"],
-            step=data["step"],
-            annual_rate=data["annual_rate"],
-            benefits_rate=data["benefits_rate"],
-            pay_raise=data["pay_raise"],
-        )
+        StaffingData(title="", appropriation_id=0, scenario_id=0, division_id=0, **data)
     )
     return jsonify(estimate.to_json())

@@ -7,24 +7,12 @@ decimal string or a whole number of dollars (money.money_from_json).
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
-from flask_login import current_user
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_dump, pre_load, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
 
-from models import (
-    FundsCategory,
-    LineSource,
-    LineStage,
-    RequestStatus,
-    RunStatus,
-    ScenarioKind,
-    ScenarioStatus,
-    StaffingKind,
-    TravelCostKind,
-)
+from models import RunStatus
 from money import MoneyError, money_from_json, money_str
-from services.permissions import line_description
+from services.inputs import FIRST_YEAR, LAST_YEAR
 
 MONEY_PATTERN = r"^-?[0-9]{1,15}\.[0-9]{2}$"
 FRACTION = {  # what StaffingRequestSchema writes (basis points as a decimal) and load_decimal takes
@@ -35,7 +23,7 @@ FRACTION = {  # what StaffingRequestSchema writes (basis points as a decimal) an
 
 
 class Money(fields.Field):
-    """Cents attribute ↔ "1234.50"."""
+    """Out: a cents attribute as "1234.50". In: "1234.50" (or whole dollars) as Decimal dollars."""
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else money_str(value)
@@ -101,7 +89,7 @@ class FiscalYear(fields.Integer):
 
 
 def _year(**kwargs) -> fields.Integer:
-    return FiscalYear(strict=True, validate=validate.Range(1900, 2200), **kwargs)
+    return FiscalYear(strict=True, validate=validate.Range(FIRST_YEAR, LAST_YEAR), **kwargs)
 
 
 class UserSchema(Schema):
@@ -110,58 +98,6 @@ class UserSchema(Schema):
     name = fields.String()
     role = fields.Function(lambda user: user.role.value)
     division = fields.Integer(attribute="division_id", allow_none=True)
-
-
-class AppropriationSchema(RecordSchema):
-    id = fields.Integer(dump_only=True)
-    version = fields.Integer(strict=True, load_default=None)
-    account_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    category = _enum(FundsCategory, required=True)
-    fiscal_year = _year(required=True)
-    # Required, and null for no-year funds: leaving it out must not silently mean "no-year".
-    availability_years = fields.Integer(strict=True, allow_none=True, required=True, validate=validate.Range(1, 10))
-    enacted = Money(attribute="enacted_cents", required=True)
-    apportioned = Money(attribute="apportioned_cents", required=True)
-    allotted = Money(attribute="allotted_cents", required=True)
-    expires_on = fields.Date(dump_only=True, allow_none=True)  # null: no-year funds
-    cancels_on = fields.Date(dump_only=True, allow_none=True)
-
-
-class ScenarioSchema(RecordSchema):
-    id = fields.Integer(dump_only=True)
-    version = fields.Integer(strict=True, load_default=None)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    budget_year = _year(required=True)
-    kind = _enum(ScenarioKind, required=True)
-    status = fields.Enum(ScenarioStatus, by_value=True, dump_only=True)
-    description = fields.String(load_default="")
-    based_on = _id(attribute="based_on_id", allow_none=True, load_default=None)
-
-
-class BudgetLineSchema(RecordSchema):
-    id = fields.Integer(dump_only=True)
-    version = fields.Integer(strict=True, load_default=None)
-    scenario = _id(attribute="scenario_id", required=True)
-    fiscal_year = _year(required=True)
-    appropriation = _id(attribute="appropriation_id", required=True)
-    division = _id(attribute="division_id", required=True)
-    object_class = _id(attribute="object_class_id", required=True)
-    region = _id(attribute="region_id", allow_none=True, load_default=None)
-    country = _id(attribute="country_id", allow_none=True, load_default=None)
-    priority = _id(attribute="priority_id", allow_none=True, load_default=None)
-    program_type = _id(attribute="program_type_id", allow_none=True, load_default=None)
-    description = fields.String(load_default="", validate=validate.Length(max=500))
-    amount = Money(attribute="amount_cents", required=True)
-    stage = _enum(LineStage)
-    source = fields.Enum(LineSource, by_value=True, dump_only=True)
-    source_id = fields.Integer(dump_only=True, allow_none=True)
-    updated_at = UtcDateTime(dump_only=True)
-
-    @post_dump(pass_original=True)
-    def _visible_description(self, data: dict, line, **_) -> dict:
-        data["description"] = line_description(current_user, line.source, line.division_id, line.description)
-        return data
 
 
 class VersionSchema(Schema):
@@ -278,144 +214,6 @@ class AppliedRunSchema(AllocationRunSchema):
             },
         }
     )
-
-
-class LegSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    origin = fields.String(load_default="", validate=validate.Length(max=120))
-    city = fields.String(required=True, validate=validate.Length(min=1, max=160))
-    country = fields.String(required=True, validate=validate.Length(equal=3))
-    depart = fields.Date(required=True)
-    return_ = fields.Date(required=True, data_key="return")
-
-
-class TravelEstimateRequestSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    legs = fields.List(fields.Nested(LegSchema), required=True, validate=validate.Length(min=1, max=8))
-    airfare = Money(load_default=None, allow_none=True)
-    other = Money(load_default=Decimal("0.00"))
-
-
-class TravelRequestSchema(RecordSchema):
-    id = fields.Integer(dump_only=True)
-    version = fields.Integer(strict=True, load_default=None)
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    status = fields.Enum(RequestStatus, by_value=True, dump_only=True)
-    division = fields.Integer(attribute="division_id", dump_only=True)
-    traveler = _id(attribute="traveler_id", required=True)
-    purpose = _id(attribute="purpose_id", required=True)
-    justification = fields.String(load_default="")
-    appropriation = _id(attribute="appropriation_id", required=True)
-    scenario = _id(attribute="scenario_id", required=True)
-    legs = fields.Method(
-        "dump_legs",
-        deserialize="load_legs",
-        required=True,
-        metadata={"type": "array", "items": {"$ref": "#/components/schemas/Leg"}, "minItems": 1},
-    )
-    airfare = Money(attribute="airfare_cents", allow_none=True, load_default=None)
-    airfare_note = fields.String(load_default="")
-    costs = fields.Method(
-        "dump_costs",
-        deserialize="load_costs",
-        metadata={
-            "type": "object",
-            "properties": {kind.value: {"type": "string", "pattern": MONEY_PATTERN} for kind in TravelCostKind},
-            "additionalProperties": False,
-        },
-    )
-    total = Money(attribute="total_cents", dump_only=True)
-    estimate = fields.Dict(dump_only=True)
-    created_at = UtcDateTime(dump_only=True)
-
-    def dump_legs(self, record):
-        return [
-            {
-                "origin": leg.origin,
-                "city": leg.city,
-                "country": leg.country.iso3,
-                "depart": leg.depart_on.isoformat(),
-                "return": leg.return_on.isoformat(),
-            }
-            for leg in record.legs
-        ]
-
-    def load_legs(self, value):
-        return LegSchema(many=True).load(value)
-
-    def dump_costs(self, record):
-        return {cost.kind.value: money_str(cost.amount_cents) for cost in record.costs}
-
-    def load_costs(self, value):
-        if not isinstance(value, dict):
-            raise ValidationError("An object of kind → amount.")
-        kinds = {kind.value: kind for kind in TravelCostKind}
-        unknown = [key for key in value if key not in kinds]
-        if unknown:
-            raise ValidationError(f"Unknown cost kind {unknown[0]!r}; use {', '.join(kinds)}.")
-        return {kinds[key]: Money().deserialize(amount) for key, amount in value.items()}
-
-
-class StaffingEstimateRequestSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    kind = fields.Enum(StaffingKind, by_value=True, required=True)
-    pay_plan = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["GS", "FS"]))
-    grade = fields.Integer(strict=True, load_default=None, allow_none=True)
-    step = fields.Integer(strict=True, load_default=None, allow_none=True)
-    annual_rate = Money(load_default=None, allow_none=True)
-    fte = fields.Decimal(load_default=Decimal(1), validate=validate.Range(Decimal("0.01"), Decimal(1)))
-    start_date = fields.Date(required=True)
-    end_date = fields.Date(load_default=None, allow_none=True)
-    benefits_rate = fields.Decimal(load_default=Decimal("0.3645"), validate=validate.Range(0, 1))
-    pay_raise = fields.Decimal(load_default=Decimal("0.02"), validate=validate.Range(0, Decimal("0.2")))
-
-
-class StaffingRequestSchema(RecordSchema):
-    id = fields.Integer(dump_only=True)
-    version = fields.Integer(strict=True, load_default=None)
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    status = fields.Enum(RequestStatus, by_value=True, dump_only=True)
-    division = _id(attribute="division_id", required=True)
-    kind = fields.Enum(StaffingKind, by_value=True, required=True)
-    pay_plan = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["GS", "FS"]))
-    grade = fields.Integer(strict=True, load_default=None, allow_none=True)
-    step = fields.Integer(strict=True, load_default=None, allow_none=True)
-    annual_rate = Money(attribute="annual_rate_cents", load_default=None, allow_none=True)
-    fte = fields.Method("dump_fte", deserialize="load_decimal", metadata=FRACTION)  # default 1.0
-    start_date = fields.Date(attribute="start_on", required=True)
-    end_date = fields.Date(attribute="end_on", load_default=None, allow_none=True)
-    benefits_rate = fields.Method("dump_benefits", deserialize="load_decimal", metadata=FRACTION)  # default 0.3645
-    pay_raise = fields.Method("dump_raise", deserialize="load_decimal", metadata=FRACTION)  # default 0.02
-    appropriation = _id(attribute="appropriation_id", required=True)
-    scenario = _id(attribute="scenario_id", required=True)
-    justification = fields.String(load_default="")
-    total = Money(attribute="total_cents", dump_only=True)
-    estimate = fields.Dict(dump_only=True)
-    created_at = UtcDateTime(dump_only=True)
-
-    def dump_fte(self, record):
-        return str(Decimal(record.fte_basis_points) / 10_000)
-
-    def dump_benefits(self, record):
-        return str(Decimal(record.benefits_rate_basis_points) / 10_000)
-
-    def dump_raise(self, record):
-        return str(Decimal(record.pay_raise_basis_points) / 10_000)
-
-    def load_decimal(self, value):
-        try:
-            number = Decimal(str(value))
-        except ArithmeticError as exc:
-            raise ValidationError("Not a number.") from exc
-        if not Decimal(0) <= number <= Decimal(1) or isinstance(value, bool):
-            raise ValidationError("A fraction between 0 and 1.")
-        return number
 
 
 class DecisionSchema(Schema):

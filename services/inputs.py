@@ -1,0 +1,232 @@
+"""A use case's input, declared once: a frozen dataclass whose fields say what they hold.
+
+Each field is made by one of the functions below (`text`, `money`, `reference`,
+...), which records its label, limits, default and help text. The page form
+(forms/derived.py) and the API schema (views/api/derived.py) are built from
+these fields, and the service checks its input with `check`, so a limit or a
+default is written only here. `current` reads a record's input back; a PATCH
+is `patched`: the record's current input, replaced by the fields sent.
+
+A field's edge name (form field, error key) is its name less "_id":
+`division_id` is "division" at the edge (JSON keys also drop a trailing "_":
+`return_` is "return"). Money is Decimal dollars in the declaration and cents
+on the record (`total` ↔ `total_cents`); a fraction is a Decimal in the
+declaration and basis points on the record; `record=` names any other attribute
+("start_on", or a path such as "country.iso3").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from dataclasses import MISSING, dataclass
+from decimal import Decimal
+from typing import Any
+
+from money import format_dollars, from_cents, to_cents
+
+SPEC = "input"
+FIRST_YEAR, LAST_YEAR = 1900, 2200  # the fiscal years a date column can sensibly hold
+
+
+class Kind(enum.StrEnum):
+    TEXT = "text"
+    MONEY = "money"
+    REFERENCE = "reference"
+    DATE = "date"
+    YEAR = "year"  # a fiscal year the office plans
+    CHOICE = "choice"
+    INTEGER = "integer"
+    FRACTION = "fraction"
+    AMOUNTS = "amounts"  # money by the members of an enum: {visa: 160.00, ground: 75.00}
+    ROWS = "rows"
+
+
+@dataclass(frozen=True)
+class Spec:
+    kind: Kind
+    label: str
+    required: bool = True
+    nullable: bool = False  # required, and None is a meaning of its own (no-year funds), not a gap
+    help: str = ""
+    message: str = ""  # what a missing or out-of-limits value is told, where generic words won't do
+    max_length: int | None = None
+    min_length: int | None = None
+    multiline: bool = False
+    minimum: Decimal | int | None = None
+    maximum: Decimal | int | None = None
+    choices: type[enum.Enum] | None = None
+    suggested: Any = None  # where a new page form starts (a required choice, a usual text)
+    positional: bool = False  # optional, yet the dataclass takes it as an argument (callers give it in order)
+    fallback: Any = None  # then: the value when it is not sent
+    options: tuple[str, ...] = ()  # the only texts accepted, where there is such a list
+    percent: bool = False  # a fraction that pages show and take as a percentage
+    rows: type | None = None  # the declaration of one row
+    record: str = ""  # the record's attribute, where it is not the field's own name
+
+    def edge_name(self, name: str) -> str:
+        """The form field's and the error's name; JSON keys also drop a trailing "_" (`return_` → "return")."""
+        return name.removesuffix("_id") if self.kind == Kind.REFERENCE else name
+
+    def record_attribute(self, name: str) -> str:
+        suffix = {Kind.MONEY: "_cents", Kind.FRACTION: "_basis_points"}.get(self.kind, "")
+        return self.record or name + suffix
+
+
+def _field(spec: Spec, default=MISSING, default_factory=MISSING):
+    return dataclasses.field(default=default, default_factory=default_factory, metadata={SPEC: spec})
+
+
+def text(
+    label: str, *, max_length: int, required: bool = True, default: str | None = "", positional: bool = False, **kw
+):
+    """A string; a required one must not be blank, an optional one is `default` when left out or blank
+    (`positional`: the dataclass still takes it as an argument, for callers that give every field in order)."""
+    if required:
+        return _field(Spec(Kind.TEXT, label, max_length=max_length, **kw))
+    if positional:
+        return _field(Spec(Kind.TEXT, label, False, max_length=max_length, positional=True, fallback=default, **kw))
+    return _field(Spec(Kind.TEXT, label, False, max_length=max_length, **kw), default=default)
+
+
+def money(label: str, *, minimum: Decimal | None = None, default=MISSING, **kw):
+    """Dollars and cents (Decimal); cents on the record. Required unless it has a default."""
+    return _field(Spec(Kind.MONEY, label, default is MISSING, minimum=minimum, **kw), default=default)
+
+
+def reference(label: str, *, required: bool = True, **kw):
+    """The id of another record; an optional one defaults to None."""
+    spec = Spec(Kind.REFERENCE, label, required, **kw)
+    return _field(spec) if required else _field(spec, default=None)
+
+
+def year(label: str, *, required: bool = True, **kw):
+    """A fiscal year, by its number."""
+    spec = Spec(Kind.YEAR, label, required, minimum=FIRST_YEAR, maximum=LAST_YEAR, **kw)
+    return _field(spec) if required else _field(spec, default=None)
+
+
+def date(label: str, *, required: bool = True, **kw):
+    spec = Spec(Kind.DATE, label, required, **kw)
+    return _field(spec) if required else _field(spec, default=None)
+
+
+def choice(label: str, choices: type[enum.Enum], *, default=MISSING, **kw):
+    """One member of an enum, sent by its value."""
+    return _field(Spec(Kind.CHOICE, label, default is MISSING, choices=choices, **kw), default=default)
+
+
+def integer(label: str, *, minimum: int, maximum: int, default=MISSING, **kw):
+    """A whole number in a range; required unless it has a default (None: not given)."""
+    return _field(
+        Spec(Kind.INTEGER, label, default is MISSING, minimum=minimum, maximum=maximum, **kw), default=default
+    )
+
+
+def fraction(label: str, *, minimum: Decimal, maximum: Decimal, default: Decimal, **kw):
+    """A share such as a benefits rate (0.3645 is 36.45%); basis points on the record; `percent` on pages."""
+    return _field(Spec(Kind.FRACTION, label, False, minimum=minimum, maximum=maximum, **kw), default=default)
+
+
+def amounts(label: str, kinds: type[enum.Enum], *, minimum: Decimal, **kw):
+    """Money by kind (a dict of enum member → Decimal dollars); the record holds rows with `kind` and
+    `amount_cents`."""
+    spec = Spec(Kind.AMOUNTS, label, False, choices=kinds, minimum=minimum, **kw)
+    return _field(spec, default_factory=dict)
+
+
+def rows(label: str, row: type, *, maximum: int, required: bool = False, **kw):
+    """Repeated rows, each declared by the dataclass `row`; a tuple in the declaration."""
+    return _field(Spec(Kind.ROWS, label, required, rows=row, maximum=maximum, **kw), default=())
+
+
+def specs(declaration: type) -> dict[str, Spec]:
+    """The declared fields of a use case's input, in order."""
+    return {f.name: f.metadata[SPEC] for f in dataclasses.fields(declaration) if SPEC in f.metadata}
+
+
+def default_of(declaration: type, name: str) -> Any:
+    """A field's default, or MISSING where the field is required."""
+    found = next(f for f in dataclasses.fields(declaration) if f.name == name)
+    if SPEC in found.metadata and found.metadata[SPEC].positional:
+        return found.metadata[SPEC].fallback
+    return found.default_factory() if found.default_factory is not MISSING else found.default
+
+
+def build(declaration: type, values: dict) -> Any:
+    """The declaration from values by field name (rows as lists of dicts)."""
+    return declaration(**_typed(declaration, values))
+
+
+def patched(declaration: type, record, sent: dict) -> Any:
+    """A PATCH: the record's current input, replaced by the fields sent."""
+    return dataclasses.replace(current(declaration, record), **_typed(declaration, sent))
+
+
+def _typed(declaration: type, values: dict) -> dict:
+    """The declared fields among `values`, rows built into their declarations."""
+    fields = specs(declaration)
+    known = {name: value for name, value in values.items() if name in fields}
+    for name, value in known.items():
+        row = fields[name].rows
+        if row is not None:
+            known[name] = tuple(item if isinstance(item, row) else build(row, item) for item in value)
+    return known
+
+
+def current(declaration: type, record) -> Any:
+    """The record's current input, as the use case would be given it."""
+    values = {}
+    for name, spec in specs(declaration).items():
+        value = record
+        for part in spec.record_attribute(name).split("."):
+            value = None if value is None else getattr(value, part)
+        if spec.kind == Kind.MONEY and value is not None:
+            value = from_cents(value)
+        elif spec.kind == Kind.FRACTION:
+            value = Decimal(value) / 10_000
+        elif spec.kind == Kind.ROWS:
+            value = tuple(current(spec.rows, item) for item in value)
+        elif spec.kind == Kind.AMOUNTS:
+            value = {item.kind: from_cents(item.amount_cents) for item in value}
+        values[name] = value
+    return declaration(**values)
+
+
+def check(data) -> dict[str, str]:
+    """Errors against the declared limits, by edge name ("funding[2]" for a row)."""
+    errors: dict[str, str] = {}
+    for name, spec in specs(type(data)).items():
+        key = spec.edge_name(name)
+        problem = _problem(spec, getattr(data, name))
+        if problem:
+            errors[key] = problem
+        elif spec.kind == Kind.ROWS:
+            for index, row in enumerate(getattr(data, name)):
+                row_errors = check(row)
+                if row_errors:  # the row's first problem, as the services name a row's error
+                    errors[f"{key}[{index}]"] = next(iter(row_errors.values()))
+    return errors
+
+
+def _problem(spec: Spec, value) -> str:
+    """What is wrong with one value, or ""."""
+    if value is None and spec.nullable:
+        return ""
+    if value is None or (spec.kind == Kind.TEXT and not value.strip()) or (spec.kind == Kind.ROWS and not value):
+        return (spec.message or "Fill this in.") if spec.required else ""
+    if spec.kind == Kind.TEXT and len(value.strip()) > spec.max_length:
+        return f"At most {spec.max_length} characters."
+    if spec.kind == Kind.TEXT and spec.min_length and len(value.strip()) < spec.min_length:
+        return spec.message or f"At least {spec.min_length} characters."
+    if spec.kind == Kind.TEXT and spec.options and value not in spec.options:
+        return f"Choose {' or '.join(spec.options)}."
+    if spec.kind == Kind.ROWS and len(value) > spec.maximum:
+        return f"At most {spec.maximum} rows."
+    if spec.kind == Kind.AMOUNTS and any(amount < spec.minimum for amount in value.values()):
+        return spec.message or f"Enter at least {format_dollars(to_cents(spec.minimum))} for each."
+    if spec.kind == Kind.MONEY and spec.minimum is not None and value < spec.minimum:
+        return spec.message or f"Enter at least {format_dollars(to_cents(spec.minimum))}."
+    if spec.kind in (Kind.INTEGER, Kind.YEAR, Kind.FRACTION) and not spec.minimum <= value <= spec.maximum:
+        return spec.message or f"Enter a number from {spec.minimum} to {spec.maximum}."
+    return ""

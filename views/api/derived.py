@@ -1,0 +1,127 @@
+"""API schemas built from a use case's input declaration (services/inputs.py).
+
+`derived_schema(AwardInput)` is a RecordSchema with one field a declared field:
+the JSON key is the edge name ("division" for `division_id`), loading gives the
+declaration's own names and types (`total` in Decimal dollars, not cents under
+another name), and dumping reads the record's attribute (`total_cents`). The
+limits are validators, so the OpenAPI document shows them. A subclass adds
+the record's read-only fields (id, version, computed ones).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import cache
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from money import money_str
+from services.inputs import Kind, Spec, default_of, specs
+from views.api.schemas import FRACTION, MONEY_PATTERN, FiscalYear, Money, RecordSchema, _id
+
+
+class Fraction(fields.Decimal):
+    """Basis points at rest ↔ a decimal string ("0.3645"); a number or a decimal string in."""
+
+    def __init__(self, **kwargs):
+        kwargs["metadata"] = {**FRACTION, **kwargs.get("metadata", {})}  # documented as the string it writes
+        super().__init__(as_string=True, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else super()._serialize(Decimal(value) / 10_000, attr, obj, **kwargs)
+
+
+class Amounts(fields.Field):
+    """Money by kind: {"visa": "160.00"} in and out; rows with `kind` and `amount_cents` on the record."""
+
+    def __init__(self, kinds, **kwargs):
+        super().__init__(**kwargs)
+        self.kinds = {kind.value: kind for kind in kinds}
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else {row.kind.value: money_str(row.amount_cents) for row in value}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, dict):
+            raise ValidationError("An object of kind → amount.")
+        unknown = [key for key in value if key not in self.kinds]
+        if unknown:
+            raise ValidationError(f"Unknown kind {unknown[0]!r}; use {', '.join(self.kinds)}.")
+        return {self.kinds[key]: Money().deserialize(amount) for key, amount in value.items()}
+
+
+class RowSchema(Schema):
+    class Meta:
+        unknown = RAISE
+        ordered = True
+
+
+class _FromRecord:
+    """Dump each declared field from the record's attribute that holds it."""
+
+    RECORD: dict[str, str] = {}
+
+    def get_attribute(self, obj, attr, default):
+        path = self.RECORD.get(attr)
+        if path is None or isinstance(obj, dict):
+            return super().get_attribute(obj, attr, default)
+        for part in path.split("."):
+            obj = None if obj is None else getattr(obj, part)
+        return obj
+
+
+def _field(name: str, spec: Spec, default) -> fields.Field:
+    if spec.required:
+        presence = {"required": True, "allow_none": spec.nullable}
+    else:
+        presence = {"load_default": default, "allow_none": default is None}
+    common = {**presence, "metadata": {"description": spec.help or spec.label}}
+    key = spec.edge_name(name).rstrip("_")  # `return_` is "return" in JSON
+    if key != name:
+        common["data_key"] = key
+    if spec.kind == Kind.TEXT:
+        shortest = spec.min_length or (1 if spec.required else None)
+        limits = [validate.Length(min=shortest, max=spec.max_length)]
+        return fields.String(validate=[*limits, validate.OneOf(spec.options)] if spec.options else limits, **common)
+    if spec.kind == Kind.MONEY:
+        if spec.minimum is not None:
+            common["metadata"]["description"] += f" (at least {spec.minimum:.2f})"
+        return Money(**common)
+    if spec.kind == Kind.REFERENCE:
+        return _id(**common)
+    if spec.kind == Kind.DATE:
+        return fields.Date(**common)
+    if spec.kind == Kind.CHOICE:
+        return fields.Enum(spec.choices, by_value=True, **common)
+    if spec.kind == Kind.YEAR:  # the document lists the office's fiscal years
+        return FiscalYear(strict=True, validate=validate.Range(spec.minimum, spec.maximum), **common)
+    if spec.kind == Kind.INTEGER:
+        return fields.Integer(strict=True, validate=validate.Range(spec.minimum, spec.maximum), **common)
+    if spec.kind == Kind.FRACTION:
+        return Fraction(validate=validate.Range(spec.minimum, spec.maximum), **common)
+    if spec.kind == Kind.AMOUNTS:
+        common["metadata"] |= {
+            "type": "object",
+            "properties": {kind.value: {"type": "string", "pattern": MONEY_PATTERN} for kind in spec.choices},
+            "additionalProperties": False,
+        }
+        return Amounts(spec.choices, **(common | {"load_default": dict}))
+    rows = _row_schema(spec.rows)
+    if not spec.required:
+        common["load_default"] = list
+    return fields.List(fields.Nested(rows), validate=validate.Length(max=spec.maximum), **common)
+
+
+def derived_schema(declaration: type, base: type[Schema] = RecordSchema, *, only=None) -> type[Schema]:
+    """A schema class whose declared fields (or `only` those) load into the declaration's names and dump
+    from the record."""
+    declared = {name: spec for name, spec in specs(declaration).items() if only is None or name in only}
+    attrs = {name: _field(name, spec, default_of(declaration, name)) for name, spec in declared.items()}
+    attrs["RECORD"] = {name: spec.record_attribute(name) for name, spec in declared.items()}
+    return type(f"{declaration.__name__}Schema", (_FromRecord, base), attrs)
+
+
+@cache
+def _row_schema(row: type) -> type[Schema]:
+    """One schema class a row declaration, however many schemas nest it (one name in the OpenAPI document)."""
+    return derived_schema(row, RowSchema)
