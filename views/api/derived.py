@@ -21,14 +21,13 @@ from views.api.schemas import FRACTION, MONEY_PATTERN, FiscalYear, Money, Record
 
 
 class Fraction(fields.Decimal):
-    """Basis points at rest ↔ a decimal string ("0.3645"); a number or a decimal string in."""
+    """A share as a decimal ("0.3645"): a number or a decimal string in; out a Decimal, which the JSON
+    provider writes as a string (the record's basis points are read by _FromRecord). Not `as_string`, so
+    the document's limits and default stay numbers."""
 
     def __init__(self, **kwargs):
         kwargs["metadata"] = {**FRACTION, **kwargs.get("metadata", {})}  # documented as the string it writes
-        super().__init__(as_string=True, **kwargs)
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else super()._serialize(Decimal(value) / 10_000, attr, obj, **kwargs)
+        super().__init__(**kwargs)
 
 
 class Amounts(fields.Field):
@@ -60,6 +59,7 @@ class _FromRecord:
     """Dump each declared field from the record's attribute that holds it."""
 
     RECORD: dict[str, str] = {}
+    FRACTIONS: frozenset[str] = frozenset()  # held in basis points on the record
 
     def get_attribute(self, obj, attr, default):
         path = self.RECORD.get(attr)
@@ -67,7 +67,7 @@ class _FromRecord:
             return super().get_attribute(obj, attr, default)
         for part in path.split("."):
             obj = None if obj is None else getattr(obj, part)
-        return obj
+        return Decimal(obj) / 10_000 if attr in self.FRACTIONS and obj is not None else obj
 
 
 def _field(name: str, spec: Spec, default) -> fields.Field:
@@ -118,6 +118,7 @@ def derived_schema(declaration: type, base: type[Schema] = RecordSchema, *, only
     declared = {name: spec for name, spec in specs(declaration).items() if only is None or name in only}
     attrs = {name: _field(name, spec, default_of(declaration, name)) for name, spec in declared.items()}
     attrs["RECORD"] = {name: spec.record_attribute(name) for name, spec in declared.items()}
+    attrs["FRACTIONS"] = frozenset(name for name, spec in declared.items() if spec.kind == Kind.FRACTION)
     return type(f"{declaration.__name__}Schema", (_FromRecord, base), attrs)
 
 
