@@ -13,6 +13,7 @@ from services.permissions import Action
 from views.api.core import ApiDoc, BadRequest, actor, json_body, operation, page_args, paginated
 from views.api.schemas import AllocationRunRequestSchema, AllocationRunSchema
 from views.transactions import reads_until_write
+from views.unit_of_work import perform
 
 run_schema = AllocationRunSchema()
 
@@ -65,14 +66,9 @@ def create_run(scenario_id: int):
         raise BadRequest(
             "Send either a problem or settings, not both and not neither.", {"problem": "Either problem or settings."}
         )
-    if body["problem"] is not None:
-        run = allocation.run_allocation(actor(), scenario, body["problem"], settings=None, name=body["name"])
-    else:
-        settings = _settings(body["settings"])
-        run = allocation.run_allocation(
-            actor(), scenario, build_problem(scenario, settings), settings=settings, name=body["name"]
-        )
-    db.session.commit()
+    settings = None if body["problem"] is not None else _settings(body["settings"])
+    problem = body["problem"] if settings is None else build_problem(scenario, settings)
+    run = perform(allocation.run_allocation, actor(), scenario, problem, settings=settings, name=body["name"])
     return jsonify(run_schema.dump(run)), 201
 
 
@@ -96,8 +92,7 @@ def get_run(run_id: int):
 )
 def apply_run(run_id: int):
     run = db.get_or_404(AllocationRun, run_id)
-    plan = allocation.apply_run(actor(), run)
-    db.session.commit()
+    plan = perform(allocation.apply_run, actor(), run)
     return jsonify(
         {
             **run_schema.dump(run),

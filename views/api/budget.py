@@ -29,6 +29,7 @@ from views.api.core import (
     with_funds_warning,
 )
 from views.api.schemas import BudgetLineSchema, CloneSchema, ScenarioSchema, TotalsSchema
+from views.unit_of_work import perform
 
 scenario_schema = ScenarioSchema()
 line_schema = BudgetLineSchema()
@@ -93,8 +94,7 @@ def create_scenario():
     body = json_body()
     body.pop("version", None)
     data = scenario_schema.load(body)
-    scenario = scenario_service.create_scenario(actor(), _scenario_input(data))
-    db.session.commit()
+    scenario = perform(scenario_service.create_scenario, actor(), _scenario_input(data))
     return created(scenario_schema, scenario)
 
 
@@ -118,8 +118,7 @@ def patch_scenario(scenario_id: int):
     body = json_body()
     version = require_version(body)
     data = scenario_schema.load(body, partial=True)
-    scenario_service.update_scenario(actor(), scenario, _scenario_input(data, scenario), version)
-    db.session.commit()
+    perform(scenario_service.update_scenario, actor(), scenario, _scenario_input(data, scenario), version)
     return jsonify(scenario_schema.dump(scenario))
 
 
@@ -133,8 +132,7 @@ def patch_scenario(scenario_id: int):
 def delete_scenario(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
     version = version_from_request()
-    scenario_service.delete_scenario(actor(), scenario, version)
-    db.session.commit()
+    perform(scenario_service.delete_scenario, actor(), scenario, version)
     return "", 204
 
 
@@ -226,8 +224,7 @@ def create_budget_line():
     body = json_body()
     body.pop("version", None)
     data = line_schema.load(body)
-    line, warning = budget_lines.create_line(actor(), _line_input(data))
-    db.session.commit()
+    line, warning = perform(budget_lines.create_line, actor(), _line_input(data))
     response, status = created(line_schema, line)
     return with_funds_warning(response, warning), status
 
@@ -247,8 +244,7 @@ def patch_budget_line(line_id: int):
     body = json_body()
     version = require_version(body)
     data = line_schema.load(body, partial=True)
-    budget_lines.update_line(actor(), line, _line_input(data, line), version)
-    db.session.commit()
+    perform(budget_lines.update_line, actor(), line, _line_input(data, line), version)
     return jsonify(line_schema.dump(line))
 
 
@@ -260,8 +256,7 @@ def patch_budget_line(line_id: int):
 def delete_budget_line(line_id: int):
     line = db.get_or_404(BudgetLine, line_id)
     version = version_from_request()
-    budget_lines.delete_line(actor(), line, version)
-    db.session.commit()
+    perform(budget_lines.delete_line, actor(), line, version)
     return "", 204
 
 
@@ -273,8 +268,7 @@ def delete_budget_line(line_id: int):
 def clone_scenario(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
     body = CloneSchema().load(json_body())
-    copy = scenario_service.clone_scenario(actor(), scenario, body["name"])
-    db.session.commit()
+    copy = perform(scenario_service.clone_scenario, actor(), scenario, body["name"])
     return created(scenario_schema, copy)
 
 

@@ -13,9 +13,10 @@ from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
 from models import db
-from services.errors import ConflictError, DomainError, FundsError, PermissionDenied, SolverFailed, ValidationError
+from services.errors import DomainError
 from services.permissions import Action, can
 from views.errors import error_body
+from views.unit_of_work import refusal
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 DEFAULT_PER_PAGE = 50
@@ -43,18 +44,6 @@ class BadRequest(Exception):
         self.message, self.fields = message, fields or {}
 
 
-def _domain_status(error: DomainError) -> int:
-    if isinstance(error, PermissionDenied):
-        return 403
-    if isinstance(error, ConflictError):
-        return 409
-    if isinstance(error, ValidationError | FundsError):
-        return 422
-    if isinstance(error, SolverFailed):
-        return 503
-    return 400
-
-
 def _flatten(messages: dict, prefix: str = "") -> dict[str, str]:
     flat = {}
     for key, value in messages.items():
@@ -64,6 +53,15 @@ def _flatten(messages: dict, prefix: str = "") -> dict[str, str]:
         else:
             flat[name] = " ".join(value) if isinstance(value, list) else str(value)
     return flat
+
+
+def _refused(error: marshmallow.ValidationError | BadRequest | DomainError):
+    """The contract's JSON error for a body that fails its schema, a bad query, or a domain error."""
+    if isinstance(error, marshmallow.ValidationError):
+        messages = error.messages if isinstance(error.messages, dict) else {"_body": error.messages}
+        return error_body(422, "Some fields are not valid.", _flatten(messages))
+    status = 400 if isinstance(error, BadRequest) else refusal(error).status
+    return error_body(status, error.message, error.fields)
 
 
 def operation(rule: str, method: str, doc: ApiDoc) -> Callable:
@@ -78,16 +76,9 @@ def operation(rule: str, method: str, doc: ApiDoc) -> Callable:
                 return error_body(403)
             try:
                 return view(*args, **kwargs)
-            except marshmallow.ValidationError as exc:
-                db.session.rollback()
-                messages = exc.messages if isinstance(exc.messages, dict) else {"_body": exc.messages}
-                return error_body(422, "Some fields are not valid.", _flatten(messages))
-            except BadRequest as exc:
-                db.session.rollback()
-                return error_body(400, exc.message, exc.fields)
-            except DomainError as exc:
-                db.session.rollback()
-                return error_body(_domain_status(exc), exc.message, exc.fields)
+            except (marshmallow.ValidationError, BadRequest, DomainError) as exc:
+                db.session.rollback()  # a refusal may come before the unit of work, or from it
+                return _refused(exc)
 
         handler.api_doc = doc
         handler.required_action = doc.action

@@ -15,6 +15,7 @@ from services.funds import default_scenario_for, planned_by_scenario, status_of
 from services.permissions import Action
 from views.api.core import ApiDoc, actor, created, int_arg, json_body, operation, page_args, paginated, require_version
 from views.api.schemas import AppropriationSchema, StatusSchema
+from views.unit_of_work import perform
 
 schema = AppropriationSchema()
 
@@ -73,8 +74,7 @@ def create_appropriation():
     body = json_body()
     body.pop("version", None)
     data = schema.load(body)
-    record = appropriation_service.create_appropriation(actor(), _input(data))
-    db.session.commit()
+    record = perform(appropriation_service.create_appropriation, actor(), _input(data))
     return created(schema, record)
 
 
@@ -102,8 +102,7 @@ def patch_appropriation(appropriation_id: int):
     body = json_body()
     version = require_version(body)
     data = schema.load(body, partial=True)
-    appropriation_service.update_appropriation(actor(), record, _input(data, record), version)
-    db.session.commit()
+    perform(appropriation_service.update_appropriation, actor(), record, _input(data, record), version)
     return jsonify(schema.dump(record))
 
 

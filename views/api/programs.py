@@ -53,6 +53,7 @@ from views.api.program_schemas import (
     SelectionRunSchema,
 )
 from views.transactions import reads_until_write
+from views.unit_of_work import perform
 
 award_schema = AwardSchema()
 notice_schema = FundingNoticeSchema()
@@ -188,8 +189,7 @@ def create_award():
     body = json_body()
     body.pop("version", None)
     data = award_schema.load(body)
-    award, warning = award_service.create_award(actor(), _award_input(data))
-    db.session.commit()
+    award, warning = perform(award_service.create_award, actor(), _award_input(data))
     response, status = created(award_schema, award)
     return with_funds_warning(response, warning), status
 
@@ -210,8 +210,7 @@ def patch_award(award_id: int):
     body = json_body()
     version = require_version(body)
     data = _load_changes(award_schema, body)
-    warning = award_service.update_award(actor(), award, _award_input(data, award), version)
-    db.session.commit()
+    warning = perform(award_service.update_award, actor(), award, _award_input(data, award), version)
     return with_funds_warning(jsonify(award_schema.dump(award)), warning)
 
 
@@ -300,8 +299,7 @@ def create_funding_notice():
     body = json_body()
     body.pop("version", None)
     data = notice_schema.load(body)
-    notice = notice_service.create_notice(actor(), _notice_input(data))
-    db.session.commit()
+    notice = perform(notice_service.create_notice, actor(), _notice_input(data))
     return created(notice_schema, notice)
 
 
@@ -330,8 +328,7 @@ def patch_funding_notice(notice_id: int):
     body = json_body()
     version = require_version(body)
     data = _load_changes(notice_schema, body)
-    notice_service.update_notice(actor(), notice, _notice_input(data, notice), version)
-    db.session.commit()
+    perform(notice_service.update_notice, actor(), notice, _notice_input(data, notice), version)
     return jsonify(notice_schema.dump(notice))
 
 
@@ -353,8 +350,7 @@ def run_notice_selection(notice_id: int):
     require_programs(actor())
     notice = db.get_or_404(FundingNotice, notice_id)
     options = SelectionRequestSchema().load(json_body() if request.get_data() else {})
-    run = selection_service.run_selection(actor(), notice, options["time_limit_s"])
-    db.session.commit()
+    run = perform(selection_service.run_selection, actor(), notice, options["time_limit_s"])
     return created(run_schema, run)
 
 
@@ -436,8 +432,7 @@ def create_proposal():
     if notice is None:
         raise ValidationError("No such funding notice.", fields={"notice": "No such record."})
     changes = ProposalChanges(_proposal_input(data), data["decision"], _scores(data) if data["scores"] else None)
-    proposal = notice_service.save_proposal(actor(), notice, None, changes)
-    db.session.commit()
+    proposal = perform(notice_service.save_proposal, actor(), notice, None, changes)
     return created(proposal_schema, proposal)
 
 
@@ -472,6 +467,5 @@ def patch_proposal(proposal_id: int):
         data.get("decision"),
         _scores(data) if "scores" in data else None,
     )
-    notice_service.save_proposal(actor(), proposal.notice, proposal, changes, version)
-    db.session.commit()
+    perform(notice_service.save_proposal, actor(), proposal.notice, proposal, changes, version)
     return jsonify(proposal_schema.dump(proposal))

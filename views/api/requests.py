@@ -34,9 +34,9 @@ from views.api.schemas import (
     TravelEstimateRequestSchema,
     TravelRequestSchema,
 )
+from views.unit_of_work import perform
 
 SCHEMAS = {"travel": TravelRequestSchema(), "staffing": StaffingRequestSchema()}
-COLLECTIONS = {"travel": "travel-requests", "staffing": "staffing-requests"}
 
 
 def _load(kind: str, request_id: int):
@@ -122,118 +122,199 @@ def _staffing_data(data: dict, base=None) -> StaffingData:
     )
 
 
-def _register(kind: str) -> None:
-    """The same six operations for both kinds of request."""
-    collection, schema = COLLECTIONS[kind], SCHEMAS[kind]
-    schema_class = type(schema)
-    author = Action.REQUEST_TRAVEL if kind == "travel" else Action.REQUEST_STAFFING
-
-    def list_view():
-        page, per_page = page_args()
-        status = enum_arg("status", RequestStatus)
-        found = list_requests(
-            actor(),
-            RequestFilter(kind=kind, status=RequestStatus(status) if status else None, division_id=int_arg("division")),
-        )
-        return paginated(found[(page - 1) * per_page : page * per_page], schema, page, per_page, len(found))
-
-    def create_view():
-        body = json_body()
-        body.pop("version", None)
-        data = schema.load(body)
-        if kind == "travel":
-            record = request_service.create_travel(actor(), _travel_data(data))
-        else:
-            record = request_service.create_staffing(actor(), _staffing_data(data))
-        db.session.commit()
-        return created(schema, record)
-
-    def get_view(request_id: int):
-        return jsonify(schema.dump(_load(kind, request_id)))
-
-    def patch_view(request_id: int):
-        record = _load(kind, request_id)
-        body = json_body()
-        version = require_version(body)
-        data = schema.load(body, partial=True)
-        if kind == "travel":
-            request_service.update_travel(actor(), record, _travel_data(data, record), version)
-        else:
-            request_service.update_staffing(actor(), record, _staffing_data(data, record), version)
-        db.session.commit()
-        return jsonify(schema.dump(record))
-
-    def delete_view(request_id: int):
-        record = _load(kind, request_id)
-        request_service.delete_request(actor(), record, version_from_request())
-        db.session.commit()
-        return "", 204
-
-    def action_view(request_id: int, action: str):
-        record = _load(kind, request_id)
-        body = DecisionSchema().load(json_body())
-        warning = workflow.transition(actor(), record, workflow.Transition(action), body["comment"], body["version"])
-        db.session.commit()
-        return with_funds_warning(jsonify(schema.dump(record)), warning)
-
-    base = f"/{collection}"
-    for view, rule, method, doc in (
-        (
-            list_view,
-            base,
-            "GET",
-            ApiDoc(
-                f"List {kind} requests you may see",
-                Action.READ,
-                response_schema=schema_class,
-                paginated=True,
-                query={"status": "string", "division": "integer"},
-            ),
-        ),
-        (
-            create_view,
-            base,
-            "POST",
-            ApiDoc(f"Draft a {kind} request (the cost is computed)", author, schema_class, schema_class, status=201),
-        ),
-        (
-            get_view,
-            f"{base}/<int:request_id>",
-            "GET",
-            ApiDoc(f"A {kind} request", Action.READ, response_schema=schema_class),
-        ),
-        (
-            patch_view,
-            f"{base}/<int:request_id>",
-            "PATCH",
-            ApiDoc(
-                f"Change a draft or returned {kind} request (send the version you read)",
-                Action.READ,
-                schema_class,
-                schema_class,
-            ),
-        ),
-        (
-            delete_view,
-            f"{base}/<int:request_id>",
-            "DELETE",
-            ApiDoc(
-                f"Delete a draft {kind} request (?version=N)", Action.READ, status=204, query={"version": "integer"}
-            ),
-        ),
-        (
-            action_view,
-            f"{base}/<int:request_id>/<any(submit, approve, return, reject, cancel):action>",
-            "POST",
-            ApiDoc(f"Move a {kind} request through the workflow", Action.READ, DecisionSchema, schema_class),
-        ),
-    ):
-        view.__name__ = f"{view.__name__.removesuffix('_view')}_{kind}_request"
-        operation(rule, method, doc)(view)
+# What differs between the two kinds of request: the service that drafts one, the one that changes
+# one, and how a body (with the record it changes, on PATCH) becomes the service's input.
+_DRAFT = {"travel": request_service.create_travel, "staffing": request_service.create_staffing}
+_CHANGE = {"travel": request_service.update_travel, "staffing": request_service.update_staffing}
+_INPUT = {"travel": _travel_data, "staffing": _staffing_data}
+LIST_QUERY = {"status": "string", "division": "integer"}
+DELETE_QUERY = {"version": "integer"}
+ACTIONS = "<any(submit, approve, return, reject, cancel):action>"
 
 
-_register("travel")
-_register("staffing")
+def _list(kind: str):
+    page, per_page = page_args()
+    status = enum_arg("status", RequestStatus)
+    found = list_requests(
+        actor(),
+        RequestFilter(kind=kind, status=RequestStatus(status) if status else None, division_id=int_arg("division")),
+    )
+    return paginated(found[(page - 1) * per_page : page * per_page], SCHEMAS[kind], page, per_page, len(found))
+
+
+def _create(kind: str):
+    body = json_body()
+    body.pop("version", None)
+    data = SCHEMAS[kind].load(body)
+    return created(SCHEMAS[kind], perform(_DRAFT[kind], actor(), _INPUT[kind](data)))
+
+
+def _get(kind: str, request_id: int):
+    return jsonify(SCHEMAS[kind].dump(_load(kind, request_id)))
+
+
+def _patch(kind: str, request_id: int):
+    record = _load(kind, request_id)
+    body = json_body()
+    version = require_version(body)
+    data = SCHEMAS[kind].load(body, partial=True)
+    perform(_CHANGE[kind], actor(), record, _INPUT[kind](data, record), version)
+    return jsonify(SCHEMAS[kind].dump(record))
+
+
+def _delete(kind: str, request_id: int):
+    perform(request_service.delete_request, actor(), _load(kind, request_id), version_from_request())
+    return "", 204
+
+
+def _act(kind: str, request_id: int, action: str):
+    record = _load(kind, request_id)
+    body = DecisionSchema().load(json_body())
+    transition = workflow.Transition(action)
+    warning = perform(workflow.transition, actor(), record, transition, body["comment"], body["version"])
+    return with_funds_warning(jsonify(SCHEMAS[kind].dump(record)), warning)
+
+
+@operation(
+    "/travel-requests",
+    "GET",
+    ApiDoc(
+        "List travel requests you may see",
+        Action.READ,
+        response_schema=TravelRequestSchema,
+        paginated=True,
+        query=LIST_QUERY,
+    ),
+)
+def list_travel_request():
+    return _list("travel")
+
+
+@operation(
+    "/travel-requests",
+    "POST",
+    ApiDoc(
+        "Draft a travel request (the cost is computed)",
+        Action.REQUEST_TRAVEL,
+        TravelRequestSchema,
+        TravelRequestSchema,
+        status=201,
+    ),
+)
+def create_travel_request():
+    return _create("travel")
+
+
+@operation(
+    "/travel-requests/<int:request_id>",
+    "GET",
+    ApiDoc("A travel request", Action.READ, response_schema=TravelRequestSchema),
+)
+def get_travel_request(request_id: int):
+    return _get("travel", request_id)
+
+
+@operation(
+    "/travel-requests/<int:request_id>",
+    "PATCH",
+    ApiDoc(
+        "Change a draft or returned travel request (send the version you read)",
+        Action.READ,
+        TravelRequestSchema,
+        TravelRequestSchema,
+    ),
+)
+def patch_travel_request(request_id: int):
+    return _patch("travel", request_id)
+
+
+@operation(
+    "/travel-requests/<int:request_id>",
+    "DELETE",
+    ApiDoc("Delete a draft travel request (?version=N)", Action.READ, status=204, query=DELETE_QUERY),
+)
+def delete_travel_request(request_id: int):
+    return _delete("travel", request_id)
+
+
+@operation(
+    f"/travel-requests/<int:request_id>/{ACTIONS}",
+    "POST",
+    ApiDoc("Move a travel request through the workflow", Action.READ, DecisionSchema, TravelRequestSchema),
+)
+def action_travel_request(request_id: int, action: str):
+    return _act("travel", request_id, action)
+
+
+@operation(
+    "/staffing-requests",
+    "GET",
+    ApiDoc(
+        "List staffing requests you may see",
+        Action.READ,
+        response_schema=StaffingRequestSchema,
+        paginated=True,
+        query=LIST_QUERY,
+    ),
+)
+def list_staffing_request():
+    return _list("staffing")
+
+
+@operation(
+    "/staffing-requests",
+    "POST",
+    ApiDoc(
+        "Draft a staffing request (the cost is computed)",
+        Action.REQUEST_STAFFING,
+        StaffingRequestSchema,
+        StaffingRequestSchema,
+        status=201,
+    ),
+)
+def create_staffing_request():
+    return _create("staffing")
+
+
+@operation(
+    "/staffing-requests/<int:request_id>",
+    "GET",
+    ApiDoc("A staffing request", Action.READ, response_schema=StaffingRequestSchema),
+)
+def get_staffing_request(request_id: int):
+    return _get("staffing", request_id)
+
+
+@operation(
+    "/staffing-requests/<int:request_id>",
+    "PATCH",
+    ApiDoc(
+        "Change a draft or returned staffing request (send the version you read)",
+        Action.READ,
+        StaffingRequestSchema,
+        StaffingRequestSchema,
+    ),
+)
+def patch_staffing_request(request_id: int):
+    return _patch("staffing", request_id)
+
+
+@operation(
+    "/staffing-requests/<int:request_id>",
+    "DELETE",
+    ApiDoc("Delete a draft staffing request (?version=N)", Action.READ, status=204, query=DELETE_QUERY),
+)
+def delete_staffing_request(request_id: int):
+    return _delete("staffing", request_id)
+
+
+@operation(
+    f"/staffing-requests/<int:request_id>/{ACTIONS}",
+    "POST",
+    ApiDoc("Move a staffing request through the workflow", Action.READ, DecisionSchema, StaffingRequestSchema),
+)
+def action_staffing_request(request_id: int, action: str):
+    return _act("staffing", request_id, action)
 
 
 @operation(
