@@ -22,15 +22,15 @@ def index():
         user_id=request.args.get("user", type=record_id),
     )
     page = request.args.get("page", 1, type=whole_number(1, 10**9))
-    events, total = list_events(audit_filter, page, PER_PAGE)
+    events = list_events(audit_filter, page, PER_PAGE)
 
     def page_url(number: int) -> str:
         return url_for("audit.index", **{**request.args.to_dict(), "page": number})
 
     return render_template(
         "audit/index.html",
-        events=events,
-        total=total,
+        events=events.items,
+        total=events.total,
         page=page,
         per_page=PER_PAGE,
         page_url=page_url,

@@ -96,11 +96,14 @@ def show_on_form(form, error: DomainError) -> int:
     return answer.status
 
 
-def act(back: str, service: Callable[..., T], *args, **kwargs) -> T:
-    """A button's unit of work: the service's result once committed; a refusal is flashed and the
-    request ends with a redirect to `back`, the page the button was on."""
+def button_action(back: str, work: Callable[[], T], form=None) -> T:
+    """A button's unit of work: `work`'s result once committed; a refusal is flashed and the request
+    ends with a redirect to `back`, the page the button was on. What the refusal says about the
+    fields of the button's `form` is flashed instead of its message: after a redirect no field can
+    stand highlighted."""
     try:
-        return perform(service, *args, **kwargs)
+        return perform(work)
     except DomainError as error:
-        flash(error.message, refusal(error).category)
+        about_form = [message for name, message in error.fields.items() if form is not None and name in form]
+        flash(" ".join(about_form) or error.message, refusal(error).category)
         abort(redirect(back))

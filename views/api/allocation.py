@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import jsonify
 
 from models import AllocationRun, Scenario, db
 from money import money_str
 from services import allocation
-from services.allocation_problems import AllocationSettings, build_problem
+from services.allocation_problems import AllocationSettings
+from services.allocation_results import run_query
+from services.paging import paginate
 from services.permissions import Action
 from views.api.core import ApiDoc, BadRequest, actor, json_body, operation, page_args, paginated
 from views.api.schemas import AllocationRunRequestSchema, AllocationRunSchema
@@ -28,10 +29,7 @@ run_schema = AllocationRunSchema()
 def list_runs(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
     page, per_page = page_args()
-    query = sa.select(AllocationRun).where(AllocationRun.scenario_id == scenario.id)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    runs = db.session.scalars(query.order_by(AllocationRun.id.desc()).limit(per_page).offset((page - 1) * per_page))
-    return paginated(list(runs), run_schema, page, per_page, total)
+    return paginated(paginate(run_query(scenario), page, per_page), run_schema)
 
 
 def _settings(data: dict) -> AllocationSettings:
@@ -66,9 +64,10 @@ def create_run(scenario_id: int):
         raise BadRequest(
             "Send either a problem or settings, not both and not neither.", {"problem": "Either problem or settings."}
         )
-    settings = None if body["problem"] is not None else _settings(body["settings"])
-    problem = body["problem"] if settings is None else build_problem(scenario, settings)
-    run = perform(allocation.run_allocation, actor(), scenario, problem, settings=settings, name=body["name"])
+    if body["problem"] is not None:
+        run = perform(allocation.run_allocation, actor(), scenario, body["problem"], settings=None, name=body["name"])
+    else:
+        run = perform(allocation.run_with_settings, actor(), scenario, _settings(body["settings"]), name=body["name"])
     return jsonify(run_schema.dump(run)), 201
 
 

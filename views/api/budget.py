@@ -9,7 +9,8 @@ from money import from_cents, money_str
 from services import budget_lines
 from services import scenarios as scenario_service
 from services.budget_lines import LineInput
-from services.budget_queries import DIMENSIONS, LineFilter, list_lines, totals_by
+from services.budget_queries import DIMENSIONS, LineFilter, list_lines, scenario_query, totals_by
+from services.paging import paginate
 from services.permissions import Action
 from services.scenario_compare import compare, parse_dimensions
 from services.scenarios import ScenarioInput
@@ -73,18 +74,12 @@ def _scenario_input(data: dict, base: Scenario | None = None) -> ScenarioInput:
 )
 def list_scenarios():
     page, per_page = page_args()
-    query = db.select(Scenario)
-    if (year := int_arg("budget_year")) is not None:
-        query = query.where(Scenario.budget_year == year)
-    if (kind := enum_arg("kind", ScenarioKind)) is not None:
-        query = query.where(Scenario.kind == kind)
-    if (status := enum_arg("status", ScenarioStatus)) is not None:
-        query = query.where(Scenario.status == status)
-    total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
-    items = db.session.scalars(
-        query.order_by(Scenario.budget_year.desc(), Scenario.name).limit(per_page).offset((page - 1) * per_page)
+    query = scenario_query(
+        budget_year=int_arg("budget_year"),
+        kind=enum_arg("kind", ScenarioKind),
+        status=enum_arg("status", ScenarioStatus),
     )
-    return paginated(list(items), scenario_schema, page, per_page, total)
+    return paginated(paginate(query, page, per_page), scenario_schema)
 
 
 @operation(
@@ -190,8 +185,9 @@ def _line_filter() -> LineFilter:
 )
 def list_budget_lines():
     page, per_page = page_args()
-    result = list_lines(_line_filter(), sort=request.args.get("sort", "id"), page=page, per_page=per_page)
-    return paginated(result.items, line_schema, page, per_page, result.total)
+    return paginated(
+        list_lines(_line_filter(), sort=request.args.get("sort", "id"), page=page, per_page=per_page), line_schema
+    )
 
 
 def _line_input(data: dict, base: BudgetLine | None = None) -> LineInput:

@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from models import db
 from services.errors import DomainError
+from services.paging import Page
 from services.permissions import Action, can
 from views.errors import error_body
 from views.unit_of_work import refusal
@@ -172,8 +173,10 @@ def enum_arg(name: str, enum_type: type[enum.Enum]) -> str | None:
     return raw
 
 
-def paginated(items: list, schema: marshmallow.Schema, page: int, per_page: int, total: int):
-    return jsonify({"items": schema.dump(items, many=True), "page": page, "per_page": per_page, "total": total})
+def paginated(page: Page, schema: marshmallow.Schema):
+    return jsonify(
+        {"items": schema.dump(page.items, many=True), "page": page.page, "per_page": page.per_page, "total": page.total}
+    )
 
 
 def created(schema: marshmallow.Schema, record):

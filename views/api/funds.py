@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-import sqlalchemy as sa
 from flask import jsonify, request
 
 from models import Appropriation, Scenario, db
 from money import from_cents, money_str
 from services import appropriations as appropriation_service
 from services.appropriations import AppropriationInput
+from services.budget_queries import appropriation_query
 from services.funds import default_scenario_for, planned_by_scenario, status_of
+from services.paging import paginate
 from services.permissions import Action
 from views.api.core import ApiDoc, actor, created, int_arg, json_body, operation, page_args, paginated, require_version
 from views.api.schemas import AppropriationSchema, StatusSchema
@@ -51,18 +52,8 @@ def _input(data: dict, base: Appropriation | None = None) -> AppropriationInput:
 )
 def list_appropriations():
     page, per_page = page_args()
-    query = sa.select(Appropriation)
-    if (fiscal_year := int_arg("fiscal_year")) is not None:
-        query = query.where(Appropriation.fiscal_year == fiscal_year)
-    if account_code := request.args.get("account_code"):
-        query = query.where(Appropriation.account_code == account_code)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    items = db.session.scalars(
-        query.order_by(Appropriation.fiscal_year.desc(), Appropriation.account_code)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    return paginated(list(items), schema, page, per_page, total)
+    query = appropriation_query(fiscal_year=int_arg("fiscal_year"), account_code=request.args.get("account_code"))
+    return paginated(paginate(query, page, per_page), schema)
 
 
 @operation(

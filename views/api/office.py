@@ -66,7 +66,7 @@ def audit():
         since_at = dt.datetime.fromisoformat(since) if since else None
     except ValueError as exc:
         raise BadRequest("since is an ISO 8601 date-time.", {"since": "Not a date-time."}) from exc
-    events, total = list_events(
+    events = list_events(
         AuditFilter(
             entity=request.args.get("entity") or None,
             entity_id=int_arg("entity_id"),
@@ -76,4 +76,4 @@ def audit():
         page,
         per_page,
     )
-    return paginated(events, AuditEventSchema(), page, per_page, total)
+    return paginated(events, AuditEventSchema())

@@ -31,7 +31,10 @@ from services.awards import AwardInput, FundingInput
 from services.errors import ValidationError
 from services.notice_rules import RuleInput, to_input
 from services.notices import NoticeInput, ProposalChanges, ProposalInput, ScoreInput
+from services.paging import Page, paginate
 from services.permissions import Action, require_programs
+from services.program_queries import ProposalFilter, notice_query, proposal_query
+from services.reference import by_id_or_code
 from views.api.core import (
     ApiDoc,
     actor,
@@ -88,10 +91,7 @@ def _reference_arg(name: str, model):
     raw = request.args.get(name)
     if raw in (None, ""):
         return None
-    if raw.isascii() and raw.isdigit() and len(raw) <= 18:
-        record = db.session.get(model, int(raw))
-    else:
-        record = db.session.scalar(db.select(model).where(model.code == raw))
+    record = by_id_or_code(model, raw)
     if record is None:
         raise _NoMatch
     return record
@@ -157,8 +157,8 @@ def list_awards():
             for name, model in (("region", Region), ("priority", Priority), ("program_type", ProgramType))
         )
     except _NoMatch:
-        return paginated([], award_schema, page, per_page, 0)
-    awards, total = query_awards(
+        return paginated(Page([], page, per_page, 0), award_schema)
+    found = query_awards(
         AwardFilter(
             status=AwardStatus(status) if status else None,
             region=region.code if region else None,
@@ -170,7 +170,7 @@ def list_awards():
         page,
         per_page,
     )
-    return paginated(awards, award_schema, page, per_page, total)
+    return paginated(found, award_schema)
 
 
 @operation(
@@ -267,20 +267,12 @@ def _notice_input(data: dict, base: FundingNotice | None = None) -> NoticeInput:
 )
 def list_funding_notices():
     page, per_page = page_args()
-    query = db.select(FundingNotice)
-    if (year := int_arg("fiscal_year")) is not None:
-        query = query.where(FundingNotice.fiscal_year == year)
-    if account := request.args.get("account_code"):
-        query = query.where(FundingNotice.account_code == account)
-    if (status := enum_arg("status", NoticeStatus)) is not None:
-        query = query.where(FundingNotice.status == status)
-    total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
-    notices = db.session.scalars(
-        query.order_by(FundingNotice.fiscal_year.desc(), FundingNotice.number)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+    query = notice_query(
+        fiscal_year=int_arg("fiscal_year"),
+        account_code=request.args.get("account_code"),
+        status=enum_arg("status", NoticeStatus),
     )
-    return paginated(list(notices), notice_schema, page, per_page, total)
+    return paginated(paginate(query, page, per_page), notice_schema)
 
 
 @operation(
@@ -390,26 +382,22 @@ def _scores(data: dict) -> tuple[ScoreInput, ...]:
 )
 def list_proposals():
     page, per_page = page_args()
-    query = db.select(Proposal)
-    if (notice := int_arg("notice")) is not None:
-        query = query.where(Proposal.notice_id == notice)
-    if (decision := enum_arg("decision", ProposalDecision)) is not None:
-        query = query.where(Proposal.decision == decision)
+    notice, decision = int_arg("notice"), enum_arg("decision", ProposalDecision)
     try:
-        for name, model, column in (
-            ("region", Region, Proposal.region_id),
-            ("priority", Priority, Proposal.priority_id),
-            ("program_type", ProgramType, Proposal.program_type_id),
-        ):
-            if (record := _reference_arg(name, model)) is not None:
-                query = query.where(column == record.id)
+        region, priority, program_type = (
+            _reference_arg(name, model)
+            for name, model in (("region", Region), ("priority", Priority), ("program_type", ProgramType))
+        )
     except _NoMatch:
-        return paginated([], proposal_schema, page, per_page, 0)
-    total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
-    proposals = db.session.scalars(
-        query.order_by(Proposal.notice_id, Proposal.number).limit(per_page).offset((page - 1) * per_page)
+        return paginated(Page([], page, per_page, 0), proposal_schema)
+    chosen = ProposalFilter(
+        notice_id=notice,
+        decision=decision,
+        region_id=region.id if region else None,
+        priority_id=priority.id if priority else None,
+        program_type_id=program_type.id if program_type else None,
     )
-    return paginated(list(proposals), proposal_schema, page, per_page, total)
+    return paginated(paginate(proposal_query(chosen), page, per_page), proposal_schema)
 
 
 @operation(

@@ -10,6 +10,7 @@ from models import RequestStatus, TravelCostKind, db
 from services import request_workflow as workflow
 from services import requests as request_service
 from services.errors import ValidationError
+from services.paging import Page
 from services.permissions import Action
 from services.request_queries import KINDS, RequestFilter, list_requests
 from services.requests import LegData, StaffingData, TravelData
@@ -139,7 +140,7 @@ def _list(kind: str):
         actor(),
         RequestFilter(kind=kind, status=RequestStatus(status) if status else None, division_id=int_arg("division")),
     )
-    return paginated(found[(page - 1) * per_page : page * per_page], SCHEMAS[kind], page, per_page, len(found))
+    return paginated(Page.of(found, page, per_page), SCHEMAS[kind])
 
 
 def _create(kind: str):

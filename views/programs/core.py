@@ -1,5 +1,4 @@
-"""The programs blueprint and what its pages share: the division guard on writes and
-putting a service's errors beside the form rows they name."""
+"""The programs blueprint and what its pages share: the division guard on writes."""
 
 from __future__ import annotations
 
@@ -9,10 +8,8 @@ from functools import wraps
 from flask import Blueprint, abort
 from flask_login import current_user
 
-from services.errors import DomainError
 from services.permissions import Action, can_manage_programs
 from views.access import requires
-from views.feedback import show_domain_error
 
 bp = Blueprint("programs", __name__, url_prefix="/programs")
 
@@ -36,9 +33,3 @@ def manages(action: Action = Action.MANAGE_PROGRAMS) -> Callable:
 @bp.context_processor
 def program_permissions():
     return {"manages": lambda action=Action.MANAGE_PROGRAMS: can_manage_programs(current_user, action)}
-
-
-def show_errors(form, error: DomainError) -> int:
-    """Roll back; errors on rows go beside their rows, the rest as show_domain_error places them."""
-    rest = form.place_errors(error.fields) if hasattr(form, "place_errors") else error.fields
-    return show_domain_error(form, type(error)(error.message, fields=rest))
