@@ -18,16 +18,16 @@ from views.api.core import (
     ApiDoc,
     BadRequest,
     actor,
+    changes_sent,
     created,
     enum_arg,
     int_arg,
     json_body,
+    new_record,
     operation,
     page_args,
     paginated,
-    require_version,
     version_from_request,
-    with_funds_warning,
 )
 from views.api.schemas import BudgetLineSchema, CloneSchema, ScenarioSchema, TotalsSchema
 from views.unit_of_work import perform
@@ -86,9 +86,7 @@ def list_scenarios():
     "/scenarios", "POST", ApiDoc("Create a scenario", Action.EDIT_SCENARIOS, ScenarioSchema, ScenarioSchema, status=201)
 )
 def create_scenario():
-    body = json_body()
-    body.pop("version", None)
-    data = scenario_schema.load(body)
+    data = new_record(scenario_schema)
     scenario = perform(scenario_service.create_scenario, actor(), _scenario_input(data))
     return created(scenario_schema, scenario)
 
@@ -110,9 +108,7 @@ def get_scenario(scenario_id: int):
 )
 def patch_scenario(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
-    body = json_body()
-    version = require_version(body)
-    data = scenario_schema.load(body, partial=True)
+    data, version = changes_sent(scenario_schema)
     perform(scenario_service.update_scenario, actor(), scenario, _scenario_input(data, scenario), version)
     return jsonify(scenario_schema.dump(scenario))
 
@@ -217,12 +213,9 @@ def _line_input(data: dict, base: BudgetLine | None = None) -> LineInput:
     ApiDoc("Create a budget line", Action.EDIT_BUDGET, BudgetLineSchema, BudgetLineSchema, status=201),
 )
 def create_budget_line():
-    body = json_body()
-    body.pop("version", None)
-    data = line_schema.load(body)
+    data = new_record(line_schema)
     line, warning = perform(budget_lines.create_line, actor(), _line_input(data))
-    response, status = created(line_schema, line)
-    return with_funds_warning(response, warning), status
+    return created(line_schema, line, warning)
 
 
 @operation("/budget-lines/<int:line_id>", "GET", ApiDoc("A budget line", Action.READ, response_schema=BudgetLineSchema))
@@ -237,9 +230,7 @@ def get_budget_line(line_id: int):
 )
 def patch_budget_line(line_id: int):
     line = db.get_or_404(BudgetLine, line_id)
-    body = json_body()
-    version = require_version(body)
-    data = line_schema.load(body, partial=True)
+    data, version = changes_sent(line_schema)
     perform(budget_lines.update_line, actor(), line, _line_input(data, line), version)
     return jsonify(line_schema.dump(line))
 

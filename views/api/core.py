@@ -56,7 +56,7 @@ def _flatten(messages: dict, prefix: str = "") -> dict[str, str]:
     return flat
 
 
-def _refused(error: marshmallow.ValidationError | BadRequest | DomainError):
+def json_refusal(error: marshmallow.ValidationError | BadRequest | DomainError):
     """The contract's JSON error for a body that fails its schema, a bad query, or a domain error."""
     if isinstance(error, marshmallow.ValidationError):
         messages = error.messages if isinstance(error.messages, dict) else {"_body": error.messages}
@@ -79,7 +79,7 @@ def operation(rule: str, method: str, doc: ApiDoc) -> Callable:
                 return view(*args, **kwargs)
             except (marshmallow.ValidationError, BadRequest, DomainError) as exc:
                 db.session.rollback()  # a refusal may come before the unit of work, or from it
-                return _refused(exc)
+                return json_refusal(exc)
 
         handler.api_doc = doc
         handler.required_action = doc.action
@@ -179,8 +179,8 @@ def paginated(page: Page, schema: marshmallow.Schema):
     )
 
 
-def created(schema: marshmallow.Schema, record):
-    return jsonify(schema.dump(record)), 201
+def created(schema: marshmallow.Schema, record, warning: str | None = None):
+    return with_funds_warning(jsonify(schema.dump(record)), warning), 201
 
 
 def with_funds_warning(response, warning: str | None):
@@ -195,6 +195,21 @@ def require_version(data: dict) -> int:
     if not isinstance(version, int) or isinstance(version, bool):
         raise marshmallow.ValidationError({"version": ["Send the version you read (a whole number)."]})
     return version
+
+
+def new_record(schema: marshmallow.Schema) -> dict:
+    """A POST body loaded by its schema: a version sent with it means nothing for a record not made yet."""
+    body = json_body()
+    body.pop("version", None)
+    return schema.load(body)
+
+
+def changes_sent(schema: marshmallow.Schema, *, whole_parts: bool = False) -> tuple[dict, int]:
+    """A PATCH body: the fields sent, loaded by the schema (any may be left out), and the version
+    read. With `whole_parts` only top-level fields may be: a nested row or rule sent is whole."""
+    body = json_body()
+    version = require_version(body)
+    return schema.load(body, partial=tuple(schema.fields) if whole_parts else True), version
 
 
 def version_from_request() -> int:

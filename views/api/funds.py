@@ -14,7 +14,7 @@ from services.budget_queries import appropriation_query
 from services.funds import default_scenario_for, planned_by_scenario, status_of
 from services.paging import paginate
 from services.permissions import Action
-from views.api.core import ApiDoc, actor, created, int_arg, json_body, operation, page_args, paginated, require_version
+from views.api.core import ApiDoc, actor, changes_sent, created, int_arg, new_record, operation, page_args, paginated
 from views.api.schemas import AppropriationSchema, StatusSchema
 from views.unit_of_work import perform
 
@@ -62,9 +62,7 @@ def list_appropriations():
     ApiDoc("Create an appropriation", Action.EDIT_APPROPRIATIONS, AppropriationSchema, AppropriationSchema, status=201),
 )
 def create_appropriation():
-    body = json_body()
-    body.pop("version", None)
-    data = schema.load(body)
+    data = new_record(schema)
     record = perform(appropriation_service.create_appropriation, actor(), _input(data))
     return created(schema, record)
 
@@ -90,9 +88,7 @@ def get_appropriation(appropriation_id: int):
 )
 def patch_appropriation(appropriation_id: int):
     record = db.get_or_404(Appropriation, appropriation_id)
-    body = json_body()
-    version = require_version(body)
-    data = schema.load(body, partial=True)
+    data, version = changes_sent(schema)
     perform(appropriation_service.update_appropriation, actor(), record, _input(data, record), version)
     return jsonify(schema.dump(record))
 

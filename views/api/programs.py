@@ -38,14 +38,15 @@ from services.reference import by_id_or_code
 from views.api.core import (
     ApiDoc,
     actor,
+    changes_sent,
     created,
     enum_arg,
     int_arg,
     json_body,
+    new_record,
     operation,
     page_args,
     paginated,
-    require_version,
     with_funds_warning,
 )
 from views.api.program_schemas import (
@@ -95,11 +96,6 @@ def _reference_arg(name: str, model):
     if record is None:
         raise _NoMatch
     return record
-
-
-def _load_changes(schema, body: dict) -> dict:
-    """A PATCH body: any top-level field may be left out, but a rule, funding row or score sent is whole."""
-    return schema.load(body, partial=tuple(schema.fields))
 
 
 # --------------------------------------------------------------------------- awards
@@ -186,12 +182,9 @@ def list_awards():
 )
 def create_award():
     require_programs(actor())
-    body = json_body()
-    body.pop("version", None)
-    data = award_schema.load(body)
+    data = new_record(award_schema)
     award, warning = perform(award_service.create_award, actor(), _award_input(data))
-    response, status = created(award_schema, award)
-    return with_funds_warning(response, warning), status
+    return created(award_schema, award, warning)
 
 
 @operation("/awards/<int:award_id>", "GET", ApiDoc("An award", Action.READ, response_schema=AwardSchema))
@@ -207,9 +200,7 @@ def get_award(award_id: int):
 def patch_award(award_id: int):
     require_programs(actor())
     award = db.get_or_404(Award, award_id)
-    body = json_body()
-    version = require_version(body)
-    data = _load_changes(award_schema, body)
+    data, version = changes_sent(award_schema, whole_parts=True)
     warning = perform(award_service.update_award, actor(), award, _award_input(data, award), version)
     return with_funds_warning(jsonify(award_schema.dump(award)), warning)
 
@@ -288,9 +279,7 @@ def list_funding_notices():
 )
 def create_funding_notice():
     require_programs(actor())
-    body = json_body()
-    body.pop("version", None)
-    data = notice_schema.load(body)
+    data = new_record(notice_schema)
     notice = perform(notice_service.create_notice, actor(), _notice_input(data))
     return created(notice_schema, notice)
 
@@ -317,9 +306,7 @@ def get_funding_notice(notice_id: int):
 def patch_funding_notice(notice_id: int):
     require_programs(actor())
     notice = db.get_or_404(FundingNotice, notice_id)
-    body = json_body()
-    version = require_version(body)
-    data = _load_changes(notice_schema, body)
+    data, version = changes_sent(notice_schema, whole_parts=True)
     perform(notice_service.update_notice, actor(), notice, _notice_input(data, notice), version)
     return jsonify(notice_schema.dump(notice))
 
@@ -413,9 +400,7 @@ def list_proposals():
 )
 def create_proposal():
     require_programs(actor())
-    body = json_body()
-    body.pop("version", None)
-    data = proposal_schema.load(body)
+    data = new_record(proposal_schema)
     notice = db.session.get(FundingNotice, data["notice_id"])
     if notice is None:
         raise ValidationError("No such funding notice.", fields={"notice": "No such record."})
@@ -443,9 +428,7 @@ def get_proposal(proposal_id: int):
 def patch_proposal(proposal_id: int):
     require_programs(actor())
     proposal = db.get_or_404(Proposal, proposal_id)
-    body = json_body()
-    version = require_version(body)
-    data = _load_changes(proposal_schema, body)
+    data, version = changes_sent(proposal_schema, whole_parts=True)
     if data.get("notice_id", proposal.notice_id) != proposal.notice_id:
         raise ValidationError(
             "A proposal stays under its notice.", fields={"notice": "Create the proposal under the other notice."}

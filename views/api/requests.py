@@ -17,14 +17,15 @@ from services.requests import LegData, StaffingData, TravelData
 from views.api.core import (
     ApiDoc,
     actor,
+    changes_sent,
     created,
     enum_arg,
     int_arg,
     json_body,
+    new_record,
     operation,
     page_args,
     paginated,
-    require_version,
     version_from_request,
     with_funds_warning,
 )
@@ -144,9 +145,7 @@ def _list(kind: str):
 
 
 def _create(kind: str):
-    body = json_body()
-    body.pop("version", None)
-    data = SCHEMAS[kind].load(body)
+    data = new_record(SCHEMAS[kind])
     return created(SCHEMAS[kind], perform(_DRAFT[kind], actor(), _INPUT[kind](data)))
 
 
@@ -156,9 +155,7 @@ def _get(kind: str, request_id: int):
 
 def _patch(kind: str, request_id: int):
     record = _load(kind, request_id)
-    body = json_body()
-    version = require_version(body)
-    data = SCHEMAS[kind].load(body, partial=True)
+    data, version = changes_sent(SCHEMAS[kind])
     perform(_CHANGE[kind], actor(), record, _INPUT[kind](data, record), version)
     return jsonify(SCHEMAS[kind].dump(record))
 
