@@ -6,7 +6,6 @@ import datetime as dt
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from werkzeug.datastructures import MultiDict
 
 from forms.budget import BudgetLineForm, DeleteForm, LineFilterForm
 from forms.funds import AppropriationForm
@@ -20,7 +19,7 @@ from services.dashboard import working_scenario
 from services.funds import default_scenario_for, planned_by_scenario, status_of, status_table
 from services.permissions import Action
 from views.access import requires
-from views.routing import record_id
+from views.routing import record_id, this_page_with
 from views.unit_of_work import button_action, submit
 
 bp = Blueprint("budget", __name__)
@@ -36,22 +35,13 @@ def lines():
     per_page = per_page if per_page in PER_PAGE_CHOICES else 50
     sort = filters.sort.data if not filters.sort.errors else "id"
     number = (filters.page.data or 1) if not filters.page.errors else 1
-    page = list_lines(filters.to_filter(), sort=sort, page=number, per_page=per_page)
-    args = MultiDict(request.args)
-
-    def url_with(**changes):
-        query = args.copy()
-        for key, value in changes.items():
-            query[key] = value
-        return url_for("budget.lines", **query.to_dict())
-
     return render_template(
         "budget/lines.html",
         filters=filters,
-        page=page,
+        page=list_lines(filters.to_filter(), sort=sort, page=number, per_page=per_page),
         sort=sort,
-        sort_url=lambda key: url_with(sort=key, page=1),
-        page_url=lambda number: url_with(page=number),
+        sort_url=lambda key: this_page_with(sort=key, page=1),
+        page_url=lambda number: this_page_with(page=number),
     )
 
 

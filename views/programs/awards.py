@@ -18,6 +18,7 @@ from services.program_queries import award_totals, awarding_division_id
 from services.reference import fiscal_year_choices
 from views.access import requires
 from views.programs.core import bp, manages
+from views.routing import this_page_with
 from views.unit_of_work import submit
 
 PER_PAGE = 50
@@ -37,7 +38,6 @@ def awards():
     chosen = filters.to_filter()
     page = filters.page.data if filters.page.data and not filters.page.errors else 1
     found = list_awards(chosen, page=page, per_page=PER_PAGE)
-    args = {key: value for key, value in request.args.items() if value and key != "page"}
     return render_template(
         "programs/awards.html",
         filters=filters,
@@ -46,7 +46,7 @@ def awards():
         page=page,
         per_page=PER_PAGE,
         total=found.total,
-        page_url=lambda number: url_for("programs.awards", **args, page=number),
+        page_url=lambda number: this_page_with(page=number),
     )
 
 
