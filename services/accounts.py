@@ -285,3 +285,8 @@ def tokens_of(user: User) -> list[ApiToken]:
     return list(
         db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc()))
     )
+
+
+def list_users() -> list[User]:
+    """Active people first, by name."""
+    return list(db.session.scalars(sa.select(User).order_by(User.active.desc(), User.name)))

@@ -26,6 +26,7 @@ from models.base import utcnow
 from money import from_cents, to_cents
 from services.allocation_problems import (
     AllocationSettings,
+    build_problem,
     fund_id,
     lines_replaced_on_apply,
     program_appropriations,
@@ -82,6 +83,13 @@ def run_allocation(
         },
     )
     return run
+
+
+def run_with_settings(
+    actor: User, scenario: Scenario, settings: AllocationSettings, *, name: str | None = None
+) -> AllocationRun:
+    """Build the scenario's problem from the settings, then solve and save it as run_allocation does."""
+    return run_allocation(actor, scenario, build_problem(scenario, settings), settings=settings, name=name)
 
 
 def rerun(actor: User, run: AllocationRun) -> AllocationRun:

@@ -6,9 +6,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+import sqlalchemy as sa
+
 import planner
 from exports.charts import LineChart, line_chart
-from models import AllocationRun
+from models import AllocationRun, Scenario, db
 from money import to_cents
 from services.allocation import parse
 from services.errors import ValidationError
@@ -29,6 +31,15 @@ class Matrix:
     @property
     def total(self) -> int:
         return sum(self.cells.values())
+
+
+def run_query(scenario: Scenario) -> sa.Select[tuple[AllocationRun]]:
+    """A scenario's allocation runs, newest first."""
+    return sa.select(AllocationRun).where(AllocationRun.scenario_id == scenario.id).order_by(AllocationRun.id.desc())
+
+
+def list_runs(scenario: Scenario) -> list[AllocationRun]:
+    return list(db.session.scalars(run_query(scenario)))
 
 
 def _matrix(cells: list[dict], row_dim: str, column_dim: str) -> Matrix:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from models import AuditEvent, db
+from services.paging import Page, paginate
 
 
 @dataclass(frozen=True)
@@ -31,18 +32,14 @@ class AuditFilter:
         return conditions
 
 
-def list_events(audit_filter: AuditFilter, page: int, per_page: int) -> tuple[list[AuditEvent], int]:
-    conditions = audit_filter.conditions()
-    total = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(*conditions))
-    events = db.session.scalars(
+def list_events(audit_filter: AuditFilter, page: int, per_page: int) -> Page[AuditEvent]:
+    query = (
         sa.select(AuditEvent)
-        .where(*conditions)
+        .where(*audit_filter.conditions())
         .options(so.joinedload(AuditEvent.user))
         .order_by(AuditEvent.id.desc())
-        .limit(per_page)
-        .offset((max(page, 1) - 1) * per_page)
     )
-    return list(events), int(total)
+    return paginate(query, page, per_page)
 
 
 def entities() -> list[str]:

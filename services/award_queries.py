@@ -10,6 +10,7 @@ import sqlalchemy.orm as so
 
 from exports.charts import BarChart, BarSeries, bar_chart
 from models import Award, AwardFunding, AwardStatus, Priority, ProgramType, Region, db
+from services.paging import Page, paginate
 
 
 @dataclass(frozen=True)
@@ -47,22 +48,15 @@ def award_query(filters: AwardFilter) -> sa.Select:
     return query
 
 
-def list_awards(filters: AwardFilter, page: int = 1, per_page: int = 50) -> tuple[list[Award], int]:
-    query = award_query(filters)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    awards = db.session.scalars(
-        query.options(
-            so.selectinload(Award.funding),
-            so.selectinload(Award.region),
-            so.selectinload(Award.country),
-            so.selectinload(Award.priority),
-            so.selectinload(Award.program_type),
-        )
-        .order_by(Award.number)
-        .limit(per_page)
-        .offset((max(page, 1) - 1) * per_page)
-    ).all()
-    return list(awards), int(total or 0)
+def list_awards(filters: AwardFilter, page: int = 1, per_page: int = 50) -> Page[Award]:
+    query = award_query(filters).options(
+        so.selectinload(Award.funding),
+        so.selectinload(Award.region),
+        so.selectinload(Award.country),
+        so.selectinload(Award.priority),
+        so.selectinload(Award.program_type),
+    )
+    return paginate(query.order_by(Award.number), page, per_page)
 
 
 @dataclass(frozen=True)

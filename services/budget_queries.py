@@ -21,6 +21,7 @@ from models import (
     Scenario,
     db,
 )
+from services.paging import Page
 
 
 @dataclass(frozen=True)
@@ -89,16 +90,8 @@ SORT_KEYS = (
 
 
 @dataclass(frozen=True)
-class LinePage:
-    items: list[BudgetLine]
-    page: int
-    per_page: int
-    total: int
+class LinePage(Page[BudgetLine]):
     total_cents: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def _sorted(query: sa.Select, sort: str) -> sa.Select:
@@ -206,3 +199,47 @@ def region_priority_matrix(scenario_id: int) -> tuple[list[str], list[str], dict
         if row["region"] is not None and row["priority"] is not None
     }
     return regions, priorities, cells
+
+
+def scenario_query(
+    *, budget_year: int | None = None, kind: str | None = None, status: str | None = None
+) -> sa.Select[tuple[Scenario]]:
+    """Scenarios, newest budget year first, by name."""
+    query = sa.select(Scenario).order_by(Scenario.budget_year.desc(), Scenario.name)
+    if budget_year is not None:
+        query = query.where(Scenario.budget_year == budget_year)
+    if kind is not None:
+        query = query.where(Scenario.kind == kind)
+    if status is not None:
+        query = query.where(Scenario.status == status)
+    return query
+
+
+def list_scenarios() -> list[Scenario]:
+    return list(db.session.scalars(scenario_query()))
+
+
+def line_counts_by_scenario() -> dict[int, tuple[int, int]]:
+    """Each scenario's number of lines and their total in cents."""
+    totals = db.session.execute(
+        sa.select(BudgetLine.scenario_id, sa.func.count(BudgetLine.id), sa.func.sum(BudgetLine.amount_cents)).group_by(
+            BudgetLine.scenario_id
+        )
+    )
+    return {scenario_id: (count, int(total or 0)) for scenario_id, count, total in totals}
+
+
+def appropriation_query(
+    *, fiscal_year: int | None = None, account_code: str | None = None
+) -> sa.Select[tuple[Appropriation]]:
+    """Appropriations, newest fiscal year first, by account."""
+    query = sa.select(Appropriation).order_by(Appropriation.fiscal_year.desc(), Appropriation.account_code)
+    if fiscal_year is not None:
+        query = query.where(Appropriation.fiscal_year == fiscal_year)
+    if account_code:
+        query = query.where(Appropriation.account_code == account_code)
+    return query
+
+
+def list_appropriations() -> list[Appropriation]:
+    return list(db.session.scalars(appropriation_query()))

@@ -82,6 +82,44 @@ class NoticeRow:
     scored: int  # proposals with at least one reviewer's score
 
 
+def notice_query(
+    *, fiscal_year: int | None = None, account_code: str | None = None, status: str | None = None
+) -> sa.Select[tuple[FundingNotice]]:
+    """Funding notices, newest fiscal year first, by number."""
+    query = sa.select(FundingNotice).order_by(FundingNotice.fiscal_year.desc(), FundingNotice.number)
+    if fiscal_year is not None:
+        query = query.where(FundingNotice.fiscal_year == fiscal_year)
+    if account_code:
+        query = query.where(FundingNotice.account_code == account_code)
+    if status is not None:
+        query = query.where(FundingNotice.status == status)
+    return query
+
+
+@dataclass(frozen=True)
+class ProposalFilter:
+    notice_id: int | None = None
+    decision: str | None = None
+    region_id: int | None = None
+    priority_id: int | None = None
+    program_type_id: int | None = None
+
+
+def proposal_query(chosen: ProposalFilter) -> sa.Select[tuple[Proposal]]:
+    """Proposals by notice and number, narrowed by every filter given."""
+    query = sa.select(Proposal).order_by(Proposal.notice_id, Proposal.number)
+    for column, value in (
+        (Proposal.notice_id, chosen.notice_id),
+        (Proposal.decision, chosen.decision),
+        (Proposal.region_id, chosen.region_id),
+        (Proposal.priority_id, chosen.priority_id),
+        (Proposal.program_type_id, chosen.program_type_id),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    return query
+
+
 def list_notices() -> list[NoticeRow]:
     """Every notice, newest fiscal year first, with how many proposals it has and how many are scored."""
     scored = sa.select(ProposalScore.proposal_id).distinct().subquery()
@@ -93,7 +131,5 @@ def list_notices() -> list[NoticeRow]:
             .group_by(Proposal.notice_id)
         )
     }
-    notices = db.session.scalars(
-        sa.select(FundingNotice).order_by(FundingNotice.fiscal_year.desc(), FundingNotice.number)
-    )
+    notices = db.session.scalars(notice_query())
     return [NoticeRow(n, *counts.get(n.id, (0, 0))) for n in notices]

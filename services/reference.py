@@ -101,6 +101,13 @@ REFERENCE_KINDS = {
 }
 
 
+def by_id_or_code(model: type, raw: str):
+    """A reference record named by its id (as records carry it) or its code; None when there is none."""
+    if raw.isascii() and raw.isdigit() and len(raw) <= 18:
+        return db.session.get(model, int(raw))
+    return db.session.scalar(sa.select(model).where(model.code == raw))
+
+
 def reference_items(kind: str) -> list[dict]:
     model, order, show = REFERENCE_KINDS[kind]
     query = sa.select(model).order_by(order)
@@ -130,6 +137,13 @@ def region_code_choices() -> list[Choice]:
         (code, f"{code}: {name}")
         for code, name in db.session.execute(sa.select(Region.code, Region.name).order_by(Region.code))
     ]
+
+
+def allocation_grid() -> tuple[list[str], list[str]]:
+    """The codes an allocation's settings name: regions by code, priorities in their order."""
+    regions = list(db.session.scalars(sa.select(Region.code).order_by(Region.code)))
+    priorities = list(db.session.scalars(sa.select(Priority.code).order_by(Priority.sort_order)))
+    return regions, priorities
 
 
 def priority_code_choices() -> list[Choice]:

@@ -18,6 +18,25 @@ PAY_LIMITS = {"GS": (15, 10), "FS": (9, 14)}
 MAX_PAY_ROWS = 5_000
 
 
+def list_purposes() -> list[TravelPurpose]:
+    return list(db.session.scalars(sa.select(TravelPurpose).order_by(TravelPurpose.name)))
+
+
+def list_fares() -> list[CityPairFare]:
+    return list(db.session.scalars(sa.select(CityPairFare).order_by(CityPairFare.origin, CityPairFare.destination)))
+
+
+def pay_tables() -> list[sa.Row]:
+    """Each loaded pay table, newest year first: pay plan, year, number of rates, source."""
+    return list(
+        db.session.execute(
+            sa.select(PayRate.pay_plan, PayRate.year, sa.func.count(PayRate.id), sa.func.max(PayRate.source))
+            .group_by(PayRate.pay_plan, PayRate.year)
+            .order_by(PayRate.year.desc(), PayRate.pay_plan)
+        )
+    )
+
+
 def add_purpose(actor: User, name: str) -> TravelPurpose:
     name = name.strip()
     if db.session.scalar(sa.select(TravelPurpose.id).where(TravelPurpose.name == name)) is not None:

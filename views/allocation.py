@@ -4,45 +4,38 @@ from __future__ import annotations
 
 import json
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from forms.allocation import ProblemUploadForm, SweepForm, settings_form
 from forms.fields import options
-from models import AllocationRun, Priority, Region, Scenario, db
+from models import AllocationRun, Scenario, db
 from services import allocation
-from services.allocation_problems import AllocationSettings, build_problem, default_weights
-from services.allocation_results import detail_rows, fund_rows, region_priority_matrix, relaxation, sensitivity
+from services.allocation_problems import AllocationSettings, default_weights
+from services.allocation_results import (
+    detail_rows,
+    fund_rows,
+    list_runs,
+    region_priority_matrix,
+    relaxation,
+    sensitivity,
+)
 from services.dashboard import working_scenario
-from services.errors import DomainError
+from services.errors import DomainError, ValidationError
 from services.permissions import Action
+from services.reference import allocation_grid
 from views.access import requires
-from views.feedback import show_domain_error
 from views.routing import record_id
 from views.transactions import reads_until_write
+from views.unit_of_work import button_action, submit
 
 bp = Blueprint("allocation", __name__)
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
-def _grid() -> tuple[list[str], list[str]]:
-    regions = list(db.session.scalars(sa.select(Region.code).order_by(Region.code)))
-    priorities = list(db.session.scalars(sa.select(Priority.code).order_by(Priority.sort_order)))
-    return regions, priorities
-
-
-def _runs(scenario: Scenario) -> list[AllocationRun]:
-    return list(
-        db.session.scalars(
-            sa.select(AllocationRun).where(AllocationRun.scenario_id == scenario.id).order_by(AllocationRun.id.desc())
-        )
-    )
-
-
 def _setup_page(scenario: Scenario, form, upload_form, status: int = 200):
     return render_template(
-        "allocation/setup.html", scenario=scenario, form=form, upload_form=upload_form, runs=_runs(scenario)
+        "allocation/setup.html", scenario=scenario, form=form, upload_form=upload_form, runs=list_runs(scenario)
     ), status
 
 
@@ -60,8 +53,7 @@ def index():
 @requires(Action.READ)
 def setup(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
-    regions, priorities = _grid()
-    form = settings_form(regions, priorities)(formdata=None)
+    form = settings_form(*allocation_grid())(formdata=None)
     reopened = db.session.get(AllocationRun, request.args.get("from_run", 0, type=record_id))
     saved = reopened.settings if reopened is not None and reopened.scenario_id == scenario.id else None
     form.fill(AllocationSettings.from_json(saved), default_weights() | (saved or {}).get("weights", {}))
@@ -73,18 +65,11 @@ def setup(scenario_id: int):
 @reads_until_write  # a long solve or parse before one write: no lock held meanwhile
 def run(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
-    form = settings_form(*_grid())()
-    if not form.validate_on_submit():
-        return _setup_page(scenario, form, ProblemUploadForm(formdata=None), 422)
-    settings = form.to_settings()
-    try:
-        new_run = allocation.run_allocation(
-            current_user, scenario, build_problem(scenario, settings), settings=settings
-        )
-    except DomainError as exc:
-        return _setup_page(scenario, form, ProblemUploadForm(formdata=None), show_domain_error(form, exc))
-    db.session.commit()
-    return redirect(url_for("allocation.show", run_id=new_run.id))
+    form = settings_form(*allocation_grid())()
+    done = submit(form, lambda: allocation.run_with_settings(current_user, scenario, form.to_settings()))
+    if done.saved:
+        return redirect(url_for("allocation.show", run_id=done.result.id))
+    return _setup_page(scenario, form, ProblemUploadForm(formdata=None), done.status)
 
 
 @bp.route("/scenarios/<int:scenario_id>/allocation/upload", methods=["POST"])
@@ -93,30 +78,31 @@ def run(scenario_id: int):
 def upload(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
     upload_form = ProblemUploadForm()
-    regions, priorities = _grid()
-    form = settings_form(regions, priorities)(formdata=None)
+    form = settings_form(*allocation_grid())(formdata=None)
     form.fill(AllocationSettings(), default_weights())
-    if upload_form.validate_on_submit():
-        raw = upload_form.problem.data.read(MAX_UPLOAD_BYTES + 1)
-        try:
-            problem = json.loads(raw) if len(raw) <= MAX_UPLOAD_BYTES else None
-        except RecursionError:  # the json module recurses once per level
-            upload_form.problem.errors = ["That JSON is nested too deeply to be an allocation problem."]
-        except ValueError as exc:  # not UTF-8, not JSON, or a number past int()'s 4,300 digits
-            upload_form.problem.errors = [f"That is not JSON: {exc}"]
-        else:
-            if not isinstance(problem, dict):
-                upload_form.problem.errors = ["Upload one allocation-problem/1 JSON object, at most 5 MB."]
-            else:
-                try:
-                    new_run = allocation.run_allocation(current_user, scenario, problem, settings=None)
-                except DomainError as exc:
-                    db.session.rollback()
-                    upload_form.problem.errors = [exc.message]
-                else:
-                    db.session.commit()
-                    return redirect(url_for("allocation.show", run_id=new_run.id))
-    return _setup_page(scenario, form, upload_form, 422)
+    done = submit(
+        upload_form,
+        lambda: allocation.run_allocation(current_user, scenario, _uploaded_problem(upload_form), settings=None),
+    )
+    if done.saved:
+        return redirect(url_for("allocation.show", run_id=done.result.id))
+    return _setup_page(scenario, form, upload_form, done.status)
+
+
+def _uploaded_problem(upload_form: ProblemUploadForm) -> dict:
+    """The uploaded file as a JSON object, or a ValidationError on the upload field."""
+    raw = upload_form.problem.data.read(MAX_UPLOAD_BYTES + 1)
+    try:
+        problem = json.loads(raw) if len(raw) <= MAX_UPLOAD_BYTES else None
+    except RecursionError:  # the json module recurses once per level
+        problem, why = None, "That JSON is nested too deeply to be an allocation problem."
+    except ValueError as exc:  # not UTF-8, not JSON, or a number past int()'s 4,300 digits
+        problem, why = None, f"That is not JSON: {exc}"
+    else:
+        why = "Upload one allocation-problem/1 JSON object, at most 5 MB."
+    if not isinstance(problem, dict):
+        raise ValidationError(why, fields={"problem": why})
+    return problem
 
 
 @bp.route("/allocation-runs/<int:run_id>")
@@ -158,13 +144,7 @@ def download(run_id: int, part: str):
 @reads_until_write  # a long solve or parse before one write: no lock held meanwhile
 def rerun(run_id: int):
     record = db.get_or_404(AllocationRun, run_id)
-    try:
-        new_run = allocation.rerun(current_user, record)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("allocation.show", run_id=run_id))
-    db.session.commit()
+    new_run = button_action(url_for("allocation.show", run_id=run_id), lambda: allocation.rerun(current_user, record))
     flash(f"Run {new_run.id} solved the same problem again.", "success")
     return redirect(url_for("allocation.show", run_id=new_run.id))
 
@@ -173,13 +153,7 @@ def rerun(run_id: int):
 @requires(Action.RUN_ALLOCATION)
 def apply(run_id: int):
     record = db.get_or_404(AllocationRun, run_id)
-    try:
-        plan = allocation.apply_run(current_user, record)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("allocation.show", run_id=run_id))
-    db.session.commit()
+    plan = button_action(url_for("allocation.show", run_id=run_id), lambda: allocation.apply_run(current_user, record))
     flash(
         f"Applied: {plan.new_count} allocation lines now stand in {record.scenario.name} "
         f"(replacing {plan.replaced_count}).",

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, render_template, request
 
 from services.audit_queries import AuditFilter, entities, list_events
 from services.permissions import Action
 from views.access import requires
-from views.routing import record_id, whole_number
+from views.routing import record_id, this_page_with, whole_number
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 PER_PAGE = 50
@@ -22,18 +22,14 @@ def index():
         user_id=request.args.get("user", type=record_id),
     )
     page = request.args.get("page", 1, type=whole_number(1, 10**9))
-    events, total = list_events(audit_filter, page, PER_PAGE)
-
-    def page_url(number: int) -> str:
-        return url_for("audit.index", **{**request.args.to_dict(), "page": number})
-
+    events = list_events(audit_filter, page, PER_PAGE)
     return render_template(
         "audit/index.html",
-        events=events,
-        total=total,
+        events=events.items,
+        total=events.total,
         page=page,
         per_page=PER_PAGE,
-        page_url=page_url,
+        page_url=lambda number: this_page_with(page=number),
         entities=entities(),
         audit_filter=audit_filter,
     )

@@ -11,11 +11,10 @@ from flask_login import current_user, login_user, logout_user
 from forms.auth import ConfirmForm, LoginForm, PasswordForm, TokenForm
 from models import ApiToken, db
 from services import accounts
-from services.errors import ValidationError
 from services.permissions import Action
 from views.access import public, requires
-from views.feedback import show_domain_error
 from views.transactions import reads_until_write
+from views.unit_of_work import button_action, perform, submit
 
 bp = Blueprint("auth", __name__)
 
@@ -47,14 +46,16 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(
-                form.email.data, form.password.data, request.remote_addr or "unknown", _throttle()
+            user = perform(
+                accounts.authenticate,
+                form.email.data,
+                form.password.data,
+                request.remote_addr or "unknown",
+                _throttle(),
             )
-        except accounts.ThrottledError as exc:
-            db.session.rollback()  # a refused attempt is not counted: the delay doesn't grow while waiting
+        except accounts.ThrottledError as exc:  # rolled back: the delay doesn't grow while waiting
             form.password.errors.append(exc.message)
             return render_template("auth/login.html", form=form), 429, {"Retry-After": str(exc.retry_after)}
-        db.session.commit()
         if user is not None:
             session.clear()  # a fresh session on sign-in (no fixation)
             login_user(user)
@@ -67,8 +68,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @requires(Action.MANAGE_OWN_ACCOUNT)
 def logout():
-    accounts.sign_out(current_user)
-    db.session.commit()
+    perform(accounts.sign_out, current_user)
     logout_user()
     session.clear()
     flash("You have signed out.", "info")
@@ -93,19 +93,15 @@ def profile():
 @reads_until_write  # password hashes are slow: no write lock held meanwhile
 def change_password():
     form = PasswordForm()
-    if form.validate_on_submit():
-        try:
-            accounts.change_password(current_user, form.current_password.data, form.password.data)
-        except ValidationError as exc:
-            show_domain_error(form, exc)  # on the field it is about: current or new password
-        else:
-            db.session.commit()
-            login_user(current_user._get_current_object())  # keep this session; every other one has ended
-            flash(
-                "Your password has changed. Every other session has been signed out and your API tokens revoked.",
-                "success",
-            )
-            return redirect(url_for("auth.profile"))
+    # A refusal stands on the field it is about: the current or the new password.
+    done = submit(form, lambda: accounts.change_password(current_user, form.current_password.data, form.password.data))
+    if done.saved:
+        login_user(current_user._get_current_object())  # keep this session; every other one has ended
+        flash(
+            "Your password has changed. Every other session has been signed out and your API tokens revoked.",
+            "success",
+        )
+        return redirect(url_for("auth.profile"))
     return render_template(
         "auth/profile.html",
         password_form=form,
@@ -113,17 +109,15 @@ def change_password():
         revoke_form=ConfirmForm(),
         tokens=accounts.tokens_of(current_user),
         new_token=None,
-    ), 422
+    ), done.status
 
 
 @bp.route("/profile/tokens", methods=["POST"])
 @requires(Action.MANAGE_OWN_ACCOUNT)
 def create_token():
     form = TokenForm()
-    new_token = None
-    if form.validate_on_submit():
-        new_token = accounts.issue_token(current_user, current_user, form.label.data)
-        db.session.commit()
+    done = submit(form, lambda: accounts.issue_token(current_user, current_user, form.label.data))
+    if done.saved:
         form = TokenForm(formdata=None)
     # The plain token is shown once, on this response, and never stored.
     return render_template(
@@ -132,8 +126,8 @@ def create_token():
         token_form=form,
         revoke_form=ConfirmForm(),
         tokens=accounts.tokens_of(current_user),
-        new_token=new_token,
-    ), 200 if new_token else 422
+        new_token=done.result,
+    ), done.status
 
 
 @bp.route("/profile/tokens/<int:token_id>/revoke", methods=["POST"])
@@ -143,7 +137,6 @@ def revoke_token(token_id: int):
     if token.user_id != current_user.id:
         return render_template("errors/404.html", message=None), 404
     if ConfirmForm().validate_on_submit():
-        accounts.revoke_token(current_user, token)
-        db.session.commit()
+        button_action(url_for("auth.profile"), lambda: accounts.revoke_token(current_user, token))
         flash(f"The token “{token.label}” is revoked.", "success")
     return redirect(url_for("auth.profile"))

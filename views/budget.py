@@ -6,7 +6,6 @@ import datetime as dt
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from werkzeug.datastructures import MultiDict
 
 from forms.budget import BudgetLineForm, DeleteForm, LineFilterForm
 from forms.funds import AppropriationForm
@@ -14,14 +13,13 @@ from models import Appropriation, BudgetLine, Scenario, db
 from services import appropriations as appropriation_service
 from services import budget_lines
 from services.audit import history
-from services.budget_queries import list_lines
+from services.budget_queries import list_appropriations, list_lines, list_scenarios
 from services.dashboard import working_scenario
-from services.errors import DomainError
 from services.funds import default_scenario_for, planned_and_available, status_of, status_table
 from services.permissions import Action
 from views.access import requires
-from views.feedback import show_domain_error
-from views.routing import record_id
+from views.routing import record_id, this_page_with
+from views.unit_of_work import button_action, submit
 
 bp = Blueprint("budget", __name__)
 PER_PAGE_CHOICES = (25, 50, 100, 200)
@@ -36,22 +34,13 @@ def lines():
     per_page = per_page if per_page in PER_PAGE_CHOICES else 50
     sort = filters.sort.data if not filters.sort.errors else "id"
     number = (filters.page.data or 1) if not filters.page.errors else 1
-    page = list_lines(filters.to_filter(), sort=sort, page=number, per_page=per_page)
-    args = MultiDict(request.args)
-
-    def url_with(**changes):
-        query = args.copy()
-        for key, value in changes.items():
-            query[key] = value
-        return url_for("budget.lines", **query.to_dict())
-
     return render_template(
         "budget/lines.html",
         filters=filters,
-        page=page,
+        page=list_lines(filters.to_filter(), sort=sort, page=number, per_page=per_page),
         sort=sort,
-        sort_url=lambda key: url_with(sort=key, page=1),
-        page_url=lambda number: url_with(page=number),
+        sort_url=lambda key: this_page_with(sort=key, page=1),
+        page_url=lambda number: this_page_with(page=number),
     )
 
 
@@ -59,22 +48,17 @@ def lines():
 @requires(Action.EDIT_BUDGET)
 def new_line():
     form = BudgetLineForm()
-    status = 422 if form.is_submitted() else 200
     if request.method == "GET":
         scenario = db.session.get(Scenario, request.args.get("scenario", type=record_id) or 0) or working_scenario()
         if scenario is not None:
             form.scenario.data, form.fiscal_year.data = scenario.id, scenario.budget_year
         form.appropriation.data = request.args.get("appropriation", type=record_id)
-    if form.validate_on_submit():
-        try:
-            line, warning = budget_lines.create_line(current_user, form.to_input())
-        except DomainError as exc:
-            status = show_domain_error(form, exc)
-        else:
-            db.session.commit()
-            flash(warning or f"Budget line {line.id} added.", "warning" if warning else "success")
-            return redirect(url_for("budget.lines", scenario=line.scenario_id, appropriation=line.appropriation_id))
-    return render_template("budget/line_form.html", form=form, line=None), status
+    done = submit(form, lambda: budget_lines.create_line(current_user, form.to_input()))
+    if done.saved:
+        line, warning = done.result
+        flash(warning or f"Budget line {line.id} added.", "warning" if warning else "success")
+        return redirect(url_for("budget.lines", scenario=line.scenario_id, appropriation=line.appropriation_id))
+    return render_template("budget/line_form.html", form=form, line=None), done.status
 
 
 @bp.route("/lines/<int:line_id>")
@@ -94,34 +78,24 @@ def line(line_id: int):
 def edit_line(line_id: int):
     line = db.get_or_404(BudgetLine, line_id)
     form = BudgetLineForm()
-    status = 422 if form.is_submitted() else 200
     if request.method == "GET":
         form.fill_from(line)
-    elif form.validate_on_submit():
-        try:
-            warning = budget_lines.update_line(current_user, line, form.to_input(), form.expected_version)
-        except DomainError as exc:
-            status = show_domain_error(form, exc)
-        else:
-            db.session.commit()
-            flash(warning or f"Budget line {line.id} saved.", "warning" if warning else "success")
-            return redirect(url_for("budget.line", line_id=line.id))
-    return render_template("budget/line_form.html", form=form, line=line), status
+    done = submit(form, lambda: budget_lines.update_line(current_user, line, form.to_input(), form.expected_version))
+    if done.saved:
+        flash(done.result or f"Budget line {line.id} saved.", "warning" if done.result else "success")
+        return redirect(url_for("budget.line", line_id=line.id))
+    return render_template("budget/line_form.html", form=form, line=line), done.status
 
 
 @bp.route("/lines/<int:line_id>/delete", methods=["POST"])
 @requires(Action.EDIT_BUDGET)
 def delete_line(line_id: int):
     line = db.get_or_404(BudgetLine, line_id)
-    form = DeleteForm()
     scenario_id = line.scenario_id
-    try:
-        budget_lines.delete_line(current_user, line, form.expected_version)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("budget.line", line_id=line_id))
-    db.session.commit()
+    button_action(
+        url_for("budget.line", line_id=line_id),
+        lambda: budget_lines.delete_line(current_user, line, DeleteForm().expected_version),
+    )
     flash(f"Budget line {line_id} deleted.", "success")
     return redirect(url_for("budget.lines", scenario=scenario_id))
 
@@ -131,18 +105,13 @@ def delete_line(line_id: int):
 def appropriations():
     scenario_id = request.args.get("scenario", type=record_id)
     scenario = db.session.get(Scenario, scenario_id) if scenario_id else None
-    records = list(
-        db.session.scalars(
-            db.select(Appropriation).order_by(Appropriation.fiscal_year.desc(), Appropriation.account_code)
-        )
-    )
+    records = list_appropriations()
     if scenario is None:
         # Without a chosen scenario each appropriation shows its own working scenario.
         table = [status_of(a, default_scenario_for(a), dt.date.today()) for a in records]
     else:
         table = status_table(scenario, dt.date.today(), records)
-    scenarios = db.session.scalars(db.select(Scenario).order_by(Scenario.budget_year.desc(), Scenario.name))
-    return render_template("budget/appropriations.html", table=table, scenario=scenario, scenarios=list(scenarios))
+    return render_template("budget/appropriations.html", table=table, scenario=scenario, scenarios=list_scenarios())
 
 
 @bp.route("/appropriations/<int:appropriation_id>")
@@ -164,17 +133,11 @@ def appropriation(appropriation_id: int):
 @requires(Action.EDIT_APPROPRIATIONS)
 def new_appropriation():
     form = AppropriationForm()
-    status = 422 if form.is_submitted() else 200
-    if form.validate_on_submit():
-        try:
-            record = appropriation_service.create_appropriation(current_user, form.to_input())
-        except DomainError as exc:
-            status = show_domain_error(form, exc)
-        else:
-            db.session.commit()
-            flash(f"{record.label} added.", "success")
-            return redirect(url_for("budget.appropriation", appropriation_id=record.id))
-    return render_template("budget/appropriation_form.html", form=form, appropriation=None), status
+    done = submit(form, lambda: appropriation_service.create_appropriation(current_user, form.to_input()))
+    if done.saved:
+        flash(f"{done.result.label} added.", "success")
+        return redirect(url_for("budget.appropriation", appropriation_id=done.result.id))
+    return render_template("budget/appropriation_form.html", form=form, appropriation=None), done.status
 
 
 @bp.route("/appropriations/<int:appropriation_id>/edit", methods=["GET", "POST"])
@@ -182,16 +145,15 @@ def new_appropriation():
 def edit_appropriation(appropriation_id: int):
     record = db.get_or_404(Appropriation, appropriation_id)
     form = AppropriationForm()
-    status = 422 if form.is_submitted() else 200
     if request.method == "GET":
         form.fill_from(record)
-    elif form.validate_on_submit():
-        try:
-            appropriation_service.update_appropriation(current_user, record, form.to_input(), form.expected_version)
-        except DomainError as exc:
-            status = show_domain_error(form, exc)
-        else:
-            db.session.commit()
-            flash(f"{record.label} saved.", "success")
-            return redirect(url_for("budget.appropriation", appropriation_id=record.id))
-    return render_template("budget/appropriation_form.html", form=form, appropriation=record), status
+    done = submit(
+        form,
+        lambda: appropriation_service.update_appropriation(
+            current_user, record, form.to_input(), form.expected_version
+        ),
+    )
+    if done.saved:
+        flash(f"{record.label} saved.", "success")
+        return redirect(url_for("budget.appropriation", appropriation_id=record.id))
+    return render_template("budget/appropriation_form.html", form=form, appropriation=record), done.status

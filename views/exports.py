@@ -18,6 +18,7 @@ from services.submission import build_workbook
 from views.access import requires
 from views.routing import record_id
 from views.transactions import reads_until_write
+from views.unit_of_work import button_action
 
 bp = Blueprint("exports", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -56,18 +57,14 @@ def export(scenario_id: int):
 def upload(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
     form = WorkbookUploadForm()
+    back = url_for("scenarios.show", scenario_id=scenario_id)
     if not form.validate_on_submit():
         flash(" ".join(form.file.errors) or "Choose the workbook to upload.", "error")
-        return redirect(url_for("scenarios.show", scenario_id=scenario_id))
-    try:
-        batch = imports.preview_import(
-            current_user, scenario, form.file.data.filename or "upload.xlsx", form.file.data.read()
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("scenarios.show", scenario_id=scenario_id))
-    db.session.commit()
+        return redirect(back)
+    upload = form.file.data
+    batch = button_action(
+        back, lambda: imports.preview_import(current_user, scenario, upload.filename or "upload.xlsx", upload.read())
+    )
     return redirect(url_for("exports.preview", batch_id=batch.id))
 
 
@@ -82,12 +79,8 @@ def preview(batch_id: int):
 @requires(Action.EDIT_BUDGET)
 def commit(batch_id: int):
     batch = db.get_or_404(ImportBatch, batch_id)
-    try:
-        counts = imports.commit_import(current_user, batch)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("exports.preview", batch_id=batch_id))
-    db.session.commit()
+    counts = button_action(
+        url_for("exports.preview", batch_id=batch_id), lambda: imports.commit_import(current_user, batch)
+    )
     flash(f"Imported: {counts['added']} added, {counts['changed']} changed, {counts['removed']} removed.", "success")
     return redirect(url_for("scenarios.show", scenario_id=batch.scenario_id))

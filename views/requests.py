@@ -12,17 +12,23 @@ from models import Division, RequestStatus, Role, db, fiscal_year_of
 from services import request_workflow as workflow
 from services import requests as request_service
 from services.audit import history
-from services.errors import ConflictError, DomainError
 from services.permissions import Action, can
 from services.reference import division_choices, division_member_choices
 from services.request_lines import request_lines, staffing_allowance, travel_allowance, unfunded_years
 from services.request_queries import KINDS, RequestFilter, first_year_cost_cents, list_requests, travel_plan
 from services.requests import MAX_LEGS
 from views.access import requires
-from views.feedback import show_domain_error
 from views.routing import record_id, whole_number
+from views.unit_of_work import button_action, submit
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
+DONE = {
+    workflow.Transition.SUBMIT: "submitted",
+    workflow.Transition.APPROVE: "approved",
+    workflow.Transition.RETURN: "returned",
+    workflow.Transition.REJECT: "rejected",
+    workflow.Transition.CANCEL: "cancelled",
+}
 
 
 def _load(kind: str, request_id: int):
@@ -115,38 +121,26 @@ def _editing_legs() -> bool:
 @requires(workflow.DRAFT_NEEDS["travel"])
 def new_travel():
     form = _travel_form()
-    status = 200
     if request.method == "GET":
         form.traveler.data = current_user.id
-    elif not _editing_legs() and form.validate_on_submit():
-        try:
-            record = request_service.create_travel(current_user, form.to_input())
-        except DomainError as exc:
-            status = show_domain_error(form, exc)
-        else:
-            db.session.commit()
-            flash(f"Travel request {record.id} saved as a draft.", "success")
-            return redirect(url_for("requests.show", kind="travel", request_id=record.id))
-    elif not _editing_legs():
-        status = 422
-    return render_template("requests/travel_form.html", form=form, record=None), status
+    done = submit(form, lambda: request_service.create_travel(current_user, form.to_input()), ready=not _editing_legs())
+    if done.saved:
+        flash(f"Travel request {done.result.id} saved as a draft.", "success")
+        return redirect(url_for("requests.show", kind="travel", request_id=done.result.id))
+    return render_template("requests/travel_form.html", form=form, record=None), done.status
 
 
 @bp.route("/staffing/new", methods=["GET", "POST"])
 @requires(workflow.DRAFT_NEEDS["staffing"])
 def new_staffing():
     form = StaffingRequestForm()
-    status = 422 if form.is_submitted() else 200
-    if form.validate_on_submit():
-        try:
-            record = request_service.create_staffing(current_user, form.to_input(division_id=current_user.division_id))
-        except DomainError as exc:
-            status = show_domain_error(form, exc)
-        else:
-            db.session.commit()
-            flash(f"Staffing request {record.id} saved as a draft.", "success")
-            return redirect(url_for("requests.show", kind="staffing", request_id=record.id))
-    return render_template("requests/staffing_form.html", form=form, record=None), status
+    done = submit(
+        form, lambda: request_service.create_staffing(current_user, form.to_input(division_id=current_user.division_id))
+    )
+    if done.saved:
+        flash(f"Staffing request {done.result.id} saved as a draft.", "success")
+        return redirect(url_for("requests.show", kind="staffing", request_id=done.result.id))
+    return render_template("requests/staffing_form.html", form=form, record=None), done.status
 
 
 @bp.route("/<any(travel, staffing):kind>/<int:request_id>")
@@ -169,6 +163,14 @@ def show(kind: str, request_id: int):
     )
 
 
+def _update(record, form):
+    if isinstance(form, TravelRequestForm):
+        return request_service.update_travel(current_user, record, form.to_input(), form.expected_version)
+    return request_service.update_staffing(
+        current_user, record, form.to_input(division_id=record.division_id), form.expected_version
+    )
+
+
 @bp.route("/<any(travel, staffing):kind>/<int:request_id>/edit", methods=["GET", "POST"])
 @requires(workflow.EDIT_NEED)
 def edit(kind: str, request_id: int):
@@ -176,39 +178,21 @@ def edit(kind: str, request_id: int):
     if not workflow.can_edit(current_user, record):
         abort(403)
     form = _travel_form(record) if kind == "travel" else StaffingRequestForm()
-    status = 200
     if request.method == "GET":
         form.fill_from(record)
-    elif (kind == "staffing" or not _editing_legs()) and form.validate_on_submit():
-        try:
-            if kind == "travel":
-                request_service.update_travel(current_user, record, form.to_input(), form.expected_version)
-            else:
-                request_service.update_staffing(
-                    current_user, record, form.to_input(division_id=record.division_id), form.expected_version
-                )
-        except DomainError as exc:
-            status = show_domain_error(form, exc)
-        else:
-            db.session.commit()
-            flash("Saved. Submit it when it is ready.", "success")
-            return redirect(url_for("requests.show", kind=kind, request_id=record.id))
-    elif kind == "staffing" or not _editing_legs():
-        status = 422
-    return render_template(f"requests/{kind}_form.html", form=form, record=record), status
+    done = submit(form, lambda: _update(record, form), ready=kind == "staffing" or not _editing_legs())
+    if done.saved:
+        flash("Saved. Submit it when it is ready.", "success")
+        return redirect(url_for("requests.show", kind=kind, request_id=record.id))
+    return render_template(f"requests/{kind}_form.html", form=form, record=record), done.status
 
 
 @bp.route("/<any(travel, staffing):kind>/<int:request_id>/delete", methods=["POST"])
 @requires(workflow.EDIT_NEED)
 def delete(kind: str, request_id: int):
     record = _load(kind, request_id)
-    try:
-        request_service.delete_request(current_user, record, DecisionForm().expected_version)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("requests.show", kind=kind, request_id=request_id))
-    db.session.commit()
+    back = url_for("requests.show", kind=kind, request_id=request_id)
+    button_action(back, lambda: request_service.delete_request(current_user, record, DecisionForm().expected_version))
     flash(f"Draft {kind} request {request_id} deleted.", "success")
     return redirect(url_for("requests.index"))
 
@@ -221,24 +205,14 @@ def delete(kind: str, request_id: int):
 def act(kind: str, request_id: int, action: str):
     record = _load(kind, request_id)
     form = DecisionForm()
-    try:
-        warning = workflow.transition(
-            current_user, record, workflow.Transition(action), form.comment.data or "", form.expected_version
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "warning" if isinstance(exc, ConflictError) else "error")
-        return redirect(url_for("requests.show", kind=kind, request_id=request_id))
-    db.session.commit()
-    done = {
-        "submit": "submitted",
-        "approve": "approved",
-        "return": "returned",
-        "reject": "rejected",
-        "cancel": "cancelled",
-    }[action]
-    flash(warning or f"Request {request_id} {done}.", "warning" if warning else "success")
-    return redirect(url_for("requests.show", kind=kind, request_id=request_id))
+    back = url_for("requests.show", kind=kind, request_id=request_id)
+    transition = workflow.Transition(action)
+    warning = button_action(
+        back,
+        lambda: workflow.transition(current_user, record, transition, form.comment.data or "", form.expected_version),
+    )
+    flash(warning or f"Request {request_id} {DONE[transition]}.", "warning" if warning else "success")
+    return redirect(back)
 
 
 @bp.route("/<any(travel, staffing):kind>/<int:request_id>/comment", methods=["POST"])
@@ -246,10 +220,10 @@ def act(kind: str, request_id: int, action: str):
 def comment(kind: str, request_id: int):
     record = _load(kind, request_id)
     form = CommentForm()
+    back = url_for("requests.show", kind=kind, request_id=request_id) + "#comments"
     if form.validate_on_submit():
-        workflow.add_comment(current_user, record, form.comment.data)
-        db.session.commit()
+        button_action(back, lambda: workflow.add_comment(current_user, record, form.comment.data))
         flash("Comment added.", "success")
     else:
         flash("Write a comment first.", "error")
-    return redirect(url_for("requests.show", kind=kind, request_id=request_id) + "#comments")
+    return redirect(back)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import request, url_for
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
@@ -18,6 +19,12 @@ class IdConverter(IntegerConverter):
             # Not werkzeug's ValidationError: that answers 405 when the same path has other methods.
             raise NotFound()
         return number
+
+
+def this_page_with(**changes) -> str:
+    """The URL of this page with its query string, but for `changes` (another page, another sort):
+    how every paginated page links to its other pages."""
+    return url_for(request.endpoint, **{**(request.view_args or {}), **request.args.to_dict(), **changes})
 
 
 def record_id(raw: str) -> int:

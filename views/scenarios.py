@@ -7,16 +7,23 @@ from flask_login import current_user
 
 from forms.budget import DeleteForm
 from forms.scenarios import CloneForm, ScenarioForm, StatusForm, WorkbookUploadForm
-from models import SCENARIO_MOVES, BudgetLine, Scenario, db
+from models import SCENARIO_MOVES, Scenario, db
 from services import scenarios as scenario_service
 from services.audit import history
-from services.budget_queries import DIMENSIONS, LineFilter, grand_total_cents, totals_by
+from services.budget_queries import (
+    DIMENSIONS,
+    LineFilter,
+    grand_total_cents,
+    line_counts_by_scenario,
+    list_scenarios,
+    totals_by,
+)
 from services.errors import DomainError
 from services.permissions import Action
 from services.scenario_compare import compare, parse_dimensions
 from views.access import requires
-from views.feedback import show_domain_error
 from views.routing import record_id
+from views.unit_of_work import button_action, submit
 
 bp = Blueprint("scenarios", __name__, url_prefix="/scenarios")
 
@@ -24,31 +31,18 @@ bp = Blueprint("scenarios", __name__, url_prefix="/scenarios")
 @bp.route("/")
 @requires(Action.READ)
 def index():
-    totals = db.session.execute(
-        db.select(BudgetLine.scenario_id, db.func.count(BudgetLine.id), db.func.sum(BudgetLine.amount_cents)).group_by(
-            BudgetLine.scenario_id
-        )
-    )
-    summary = {scenario_id: (count, int(total or 0)) for scenario_id, count, total in totals}
-    scenarios = db.session.scalars(db.select(Scenario).order_by(Scenario.budget_year.desc(), Scenario.name))
-    return render_template("scenarios/index.html", scenarios=list(scenarios), summary=summary)
+    return render_template("scenarios/index.html", scenarios=list_scenarios(), summary=line_counts_by_scenario())
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @requires(Action.EDIT_SCENARIOS)
 def new():
     form = ScenarioForm()
-    status = 422 if form.is_submitted() else 200
-    if form.validate_on_submit():
-        try:
-            scenario = scenario_service.create_scenario(current_user, form.to_input())
-        except DomainError as exc:
-            status = show_domain_error(form, exc)
-        else:
-            db.session.commit()
-            flash(f"Scenario {scenario.name} created.", "success")
-            return redirect(url_for("scenarios.show", scenario_id=scenario.id))
-    return render_template("scenarios/form.html", form=form, scenario=None), status
+    done = submit(form, lambda: scenario_service.create_scenario(current_user, form.to_input()))
+    if done.saved:
+        flash(f"Scenario {done.result.name} created.", "success")
+        return redirect(url_for("scenarios.show", scenario_id=done.result.id))
+    return render_template("scenarios/form.html", form=form, scenario=None), done.status
 
 
 @bp.route("/<int:scenario_id>")
@@ -76,19 +70,15 @@ def show(scenario_id: int):
 def edit(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
     form = ScenarioForm()
-    status = 422 if form.is_submitted() else 200
     if request.method == "GET":
         form.fill_from(scenario)
-    elif form.validate_on_submit():
-        try:
-            scenario_service.update_scenario(current_user, scenario, form.to_input(), form.expected_version)
-        except DomainError as exc:
-            status = show_domain_error(form, exc)
-        else:
-            db.session.commit()
-            flash(f"Scenario {scenario.name} saved.", "success")
-            return redirect(url_for("scenarios.show", scenario_id=scenario.id))
-    return render_template("scenarios/form.html", form=form, scenario=scenario), status
+    done = submit(
+        form, lambda: scenario_service.update_scenario(current_user, scenario, form.to_input(), form.expected_version)
+    )
+    if done.saved:
+        flash(f"Scenario {scenario.name} saved.", "success")
+        return redirect(url_for("scenarios.show", scenario_id=scenario.id))
+    return render_template("scenarios/form.html", form=form, scenario=scenario), done.status
 
 
 @bp.route("/<int:scenario_id>/delete", methods=["POST"])
@@ -96,13 +86,8 @@ def edit(scenario_id: int):
 def delete(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
     name = scenario.name
-    try:
-        scenario_service.delete_scenario(current_user, scenario, DeleteForm().expected_version)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("scenarios.show", scenario_id=scenario_id))
-    db.session.commit()
+    back = url_for("scenarios.show", scenario_id=scenario_id)
+    button_action(back, lambda: scenario_service.delete_scenario(current_user, scenario, DeleteForm().expected_version))
     flash(f"Scenario {name} deleted with its lines.", "success")
     return redirect(url_for("scenarios.index"))
 
@@ -112,16 +97,11 @@ def delete(scenario_id: int):
 def clone(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
     form = CloneForm()
+    back = url_for("scenarios.show", scenario_id=scenario_id)
     if not form.validate_on_submit():
         flash("Give the copy a name.", "error")
-        return redirect(url_for("scenarios.show", scenario_id=scenario_id))
-    try:
-        copy = scenario_service.clone_scenario(current_user, scenario, form.name.data)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(" ".join(exc.fields.values()) or exc.message, "error")
-        return redirect(url_for("scenarios.show", scenario_id=scenario_id))
-    db.session.commit()
+        return redirect(back)
+    copy = button_action(back, lambda: scenario_service.clone_scenario(current_user, scenario, form.name.data), form)
     flash(f"{copy.name} created with a copy of every line of {scenario.name}.", "success")
     return redirect(url_for("scenarios.show", scenario_id=copy.id))
 
@@ -131,21 +111,17 @@ def clone(scenario_id: int):
 def change_status(scenario_id: int, move: str):
     scenario = db.get_or_404(Scenario, scenario_id)
     target = SCENARIO_MOVES[move].target
-    try:
-        scenario_service.set_status(current_user, scenario, target, StatusForm().expected_version)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(f"{scenario.name} is {target.value}.", "success")
-    return redirect(url_for("scenarios.show", scenario_id=scenario_id))
+    back = url_for("scenarios.show", scenario_id=scenario_id)
+    button_action(
+        back, lambda: scenario_service.set_status(current_user, scenario, target, StatusForm().expected_version)
+    )
+    flash(f"{scenario.name} is {target.value}.", "success")
+    return redirect(back)
 
 
 @bp.route("/compare")
 @requires(Action.READ)
 def compare_page():
-    scenarios = list(db.session.scalars(db.select(Scenario).order_by(Scenario.budget_year.desc(), Scenario.name)))
     a = db.session.get(Scenario, request.args.get("a", 0, type=record_id))
     b = db.session.get(Scenario, request.args.get("b", 0, type=record_id))
     try:
@@ -156,7 +132,7 @@ def compare_page():
     comparison = compare(a, b, by) if a and b else None
     return render_template(
         "scenarios/compare.html",
-        scenarios=scenarios,
+        scenarios=list_scenarios(),
         a=a,
         b=b,
         by=by,

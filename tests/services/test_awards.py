@@ -577,15 +577,15 @@ def test_list_awards_filters(app, filters, keep):
     everything = list(db.session.scalars(sa.select(Award)))
     expected = sorted(award.number for award in everything if keep(award))
     assert expected  # each filter finds something in the demo portfolio
-    found, total = list_awards(filters, page=1, per_page=100)
-    assert [award.number for award in found] == expected
-    assert total == len(expected)
+    found = list_awards(filters, page=1, per_page=100)
+    assert [award.number for award in found.items] == expected
+    assert found.total == len(expected)
 
 
 def test_list_awards_pages(app):
     numbers = sorted(db.session.scalars(sa.select(Award.number)))
     assert len(numbers) == 60
     for page, slice_ in ((1, numbers[:25]), (2, numbers[25:50]), (3, numbers[50:]), (4, [])):
-        found, total = list_awards(AwardFilter(), page=page, per_page=25)
-        assert [award.number for award in found] == slice_
-        assert total == 60
+        found = list_awards(AwardFilter(), page=page, per_page=25)
+        assert [award.number for award in found.items] == slice_
+        assert found.total == 60

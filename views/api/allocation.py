@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import jsonify
 
 from models import AllocationRun, Scenario, db
 from money import money_str
 from services import allocation
-from services.allocation_problems import AllocationSettings, build_problem
+from services.allocation_problems import AllocationSettings
+from services.allocation_results import run_query
+from services.paging import paginate
 from services.permissions import Action
 from views.api.core import ApiDoc, BadRequest, actor, json_body, operation, page_args, paginated
 from views.api.schemas import AllocationRunRequestSchema, AllocationRunSchema, AppliedRunSchema
 from views.transactions import reads_until_write
+from views.unit_of_work import perform
 
 run_schema = AllocationRunSchema()
 
@@ -27,10 +29,7 @@ run_schema = AllocationRunSchema()
 def list_runs(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
     page, per_page = page_args()
-    query = sa.select(AllocationRun).where(AllocationRun.scenario_id == scenario.id)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    runs = db.session.scalars(query.order_by(AllocationRun.id.desc()).limit(per_page).offset((page - 1) * per_page))
-    return paginated(list(runs), run_schema, page, per_page, total)
+    return paginated(paginate(run_query(scenario), page, per_page), run_schema)
 
 
 def _settings(data: dict) -> AllocationSettings:
@@ -66,13 +65,9 @@ def create_run(scenario_id: int):
             "Send either a problem or settings, not both and not neither.", {"problem": "Either problem or settings."}
         )
     if body["problem"] is not None:
-        run = allocation.run_allocation(actor(), scenario, body["problem"], settings=None, name=body["name"])
+        run = perform(allocation.run_allocation, actor(), scenario, body["problem"], settings=None, name=body["name"])
     else:
-        settings = _settings(body["settings"])
-        run = allocation.run_allocation(
-            actor(), scenario, build_problem(scenario, settings), settings=settings, name=body["name"]
-        )
-    db.session.commit()
+        run = perform(allocation.run_with_settings, actor(), scenario, _settings(body["settings"]), name=body["name"])
     return jsonify(run_schema.dump(run)), 201
 
 
@@ -96,8 +91,7 @@ def get_run(run_id: int):
 )
 def apply_run(run_id: int):
     run = db.get_or_404(AllocationRun, run_id)
-    plan = allocation.apply_run(actor(), run)
-    db.session.commit()
+    plan = perform(allocation.apply_run, actor(), run)
     return jsonify(
         {
             **run_schema.dump(run),

@@ -9,7 +9,8 @@ from money import money_str
 from services import budget_lines, inputs
 from services import scenarios as scenario_service
 from services.budget_lines import LineInput
-from services.budget_queries import DIMENSIONS, LineFilter, list_lines, totals_by
+from services.budget_queries import DIMENSIONS, LineFilter, list_lines, scenario_query, totals_by
+from services.paging import paginate
 from services.permissions import Action
 from services.scenario_compare import compare, parse_dimensions
 from services.scenarios import ScenarioInput
@@ -17,19 +18,20 @@ from views.api.core import (
     ApiDoc,
     BadRequest,
     actor,
+    changes_sent,
     created,
     enum_arg,
     int_arg,
     json_body,
+    new_record,
     operation,
     page_args,
     paginated,
-    require_version,
     version_from_request,
-    with_funds_warning,
 )
 from views.api.record_schemas import BudgetLineSchema, ScenarioSchema
 from views.api.schemas import CloneSchema, TotalsSchema
+from views.unit_of_work import perform
 
 scenario_schema = ScenarioSchema()
 line_schema = BudgetLineSchema()
@@ -68,28 +70,20 @@ LINE_FILTERS = {
 )
 def list_scenarios():
     page, per_page = page_args()
-    query = db.select(Scenario)
-    if (year := int_arg("budget_year")) is not None:
-        query = query.where(Scenario.budget_year == year)
-    if (kind := enum_arg("kind", ScenarioKind)) is not None:
-        query = query.where(Scenario.kind == kind)
-    if (status := enum_arg("status", ScenarioStatus)) is not None:
-        query = query.where(Scenario.status == status)
-    total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
-    items = db.session.scalars(
-        query.order_by(Scenario.budget_year.desc(), Scenario.name).limit(per_page).offset((page - 1) * per_page)
+    query = scenario_query(
+        budget_year=int_arg("budget_year"),
+        kind=enum_arg("kind", ScenarioKind),
+        status=enum_arg("status", ScenarioStatus),
     )
-    return paginated(list(items), scenario_schema, page, per_page, total)
+    return paginated(paginate(query, page, per_page), scenario_schema)
 
 
 @operation(
     "/scenarios", "POST", ApiDoc("Create a scenario", Action.EDIT_SCENARIOS, ScenarioSchema, ScenarioSchema, status=201)
 )
 def create_scenario():
-    body = json_body()
-    data = scenario_schema.load(body)
-    scenario = scenario_service.create_scenario(actor(), inputs.build(ScenarioInput, data))
-    db.session.commit()
+    data = new_record(scenario_schema)
+    scenario = perform(scenario_service.create_scenario, actor(), inputs.build(ScenarioInput, data))
     return created(scenario_schema, scenario)
 
 
@@ -110,11 +104,8 @@ def get_scenario(scenario_id: int):
 )
 def patch_scenario(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
-    body = json_body()
-    version = require_version(body)
-    data = scenario_schema.load(body, partial=True)
-    scenario_service.update_scenario(actor(), scenario, inputs.patched(ScenarioInput, scenario, data), version)
-    db.session.commit()
+    data, version = changes_sent(scenario_schema)
+    perform(scenario_service.update_scenario, actor(), scenario, inputs.patched(ScenarioInput, scenario, data), version)
     return jsonify(scenario_schema.dump(scenario))
 
 
@@ -126,8 +117,7 @@ def patch_scenario(scenario_id: int):
 def delete_scenario(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
     version = version_from_request()
-    scenario_service.delete_scenario(actor(), scenario, version)
-    db.session.commit()
+    perform(scenario_service.delete_scenario, actor(), scenario, version)
     return "", 204
 
 
@@ -185,8 +175,9 @@ def _line_filter() -> LineFilter:
 )
 def list_budget_lines():
     page, per_page = page_args()
-    result = list_lines(_line_filter(), sort=request.args.get("sort", "id"), page=page, per_page=per_page)
-    return paginated(result.items, line_schema, page, per_page, result.total)
+    return paginated(
+        list_lines(_line_filter(), sort=request.args.get("sort", "id"), page=page, per_page=per_page), line_schema
+    )
 
 
 @operation(
@@ -195,12 +186,9 @@ def list_budget_lines():
     ApiDoc("Create a budget line", Action.EDIT_BUDGET, BudgetLineSchema, BudgetLineSchema, status=201),
 )
 def create_budget_line():
-    body = json_body()
-    data = line_schema.load(body)
-    line, warning = budget_lines.create_line(actor(), inputs.build(LineInput, data))
-    db.session.commit()
-    response, status = created(line_schema, line)
-    return with_funds_warning(response, warning), status
+    data = new_record(line_schema)
+    line, warning = perform(budget_lines.create_line, actor(), inputs.build(LineInput, data))
+    return created(line_schema, line, warning)
 
 
 @operation("/budget-lines/<int:line_id>", "GET", ApiDoc("A budget line", Action.READ, response_schema=BudgetLineSchema))
@@ -215,11 +203,8 @@ def get_budget_line(line_id: int):
 )
 def patch_budget_line(line_id: int):
     line = db.get_or_404(BudgetLine, line_id)
-    body = json_body()
-    version = require_version(body)
-    data = line_schema.load(body, partial=True)
-    budget_lines.update_line(actor(), line, inputs.patched(LineInput, line, data), version)
-    db.session.commit()
+    data, version = changes_sent(line_schema)
+    perform(budget_lines.update_line, actor(), line, inputs.patched(LineInput, line, data), version)
     return jsonify(line_schema.dump(line))
 
 
@@ -231,8 +216,7 @@ def patch_budget_line(line_id: int):
 def delete_budget_line(line_id: int):
     line = db.get_or_404(BudgetLine, line_id)
     version = version_from_request()
-    budget_lines.delete_line(actor(), line, version)
-    db.session.commit()
+    perform(budget_lines.delete_line, actor(), line, version)
     return "", 204
 
 
@@ -244,8 +228,7 @@ def delete_budget_line(line_id: int):
 def clone_scenario(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
     body = CloneSchema().load(json_body())
-    copy = scenario_service.clone_scenario(actor(), scenario, body["name"])
-    db.session.commit()
+    copy = perform(scenario_service.clone_scenario, actor(), scenario, body["name"])
     return created(scenario_schema, copy)
 
 

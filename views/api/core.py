@@ -13,9 +13,11 @@ from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
 from models import db
-from services.errors import ConflictError, DomainError, FundsError, PermissionDenied, SolverFailed, ValidationError
+from services.errors import DomainError
+from services.paging import Page
 from services.permissions import Action, Need
 from views.errors import error_body
+from views.unit_of_work import refusal
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 DEFAULT_PER_PAGE = 50
@@ -45,18 +47,6 @@ class BadRequest(Exception):
         self.message, self.fields = message, fields or {}
 
 
-def _domain_status(error: DomainError) -> int:
-    if isinstance(error, PermissionDenied):
-        return 403
-    if isinstance(error, ConflictError):
-        return 409
-    if isinstance(error, ValidationError | FundsError):
-        return 422
-    if isinstance(error, SolverFailed):
-        return 503
-    return 400
-
-
 def _flatten(messages: dict, prefix: str = "") -> dict[str, str]:
     flat = {}
     for key, value in messages.items():
@@ -66,6 +56,15 @@ def _flatten(messages: dict, prefix: str = "") -> dict[str, str]:
         else:
             flat[name] = " ".join(value) if isinstance(value, list) else str(value)
     return flat
+
+
+def json_refusal(error: marshmallow.ValidationError | BadRequest | DomainError):
+    """The contract's JSON error for a body that fails its schema, a bad query, or a domain error."""
+    if isinstance(error, marshmallow.ValidationError):
+        messages = error.messages if isinstance(error.messages, dict) else {"_body": error.messages}
+        return error_body(422, "Some fields are not valid.", _flatten(messages))
+    status = 400 if isinstance(error, BadRequest) else refusal(error).status
+    return error_body(status, error.message, error.fields)
 
 
 def operation(rule: str, method: str, doc: ApiDoc) -> Callable:
@@ -81,16 +80,9 @@ def operation(rule: str, method: str, doc: ApiDoc) -> Callable:
                 return error_body(403)
             try:
                 return view(*args, **kwargs)
-            except marshmallow.ValidationError as exc:
-                db.session.rollback()
-                messages = exc.messages if isinstance(exc.messages, dict) else {"_body": exc.messages}
-                return error_body(422, "Some fields are not valid.", _flatten(messages))
-            except BadRequest as exc:
-                db.session.rollback()
-                return error_body(400, exc.message, exc.fields)
-            except DomainError as exc:
-                db.session.rollback()
-                return error_body(_domain_status(exc), exc.message, exc.fields)
+            except (marshmallow.ValidationError, BadRequest, DomainError) as exc:
+                db.session.rollback()  # a refusal may come before the unit of work, or from it
+                return json_refusal(exc)
 
         handler.api_doc = doc
         handler.need = need
@@ -184,12 +176,14 @@ def enum_arg(name: str, enum_type: type[enum.Enum]) -> str | None:
     return raw
 
 
-def paginated(items: list, schema: marshmallow.Schema, page: int, per_page: int, total: int):
-    return jsonify({"items": schema.dump(items, many=True), "page": page, "per_page": per_page, "total": total})
+def paginated(page: Page, schema: marshmallow.Schema):
+    return jsonify(
+        {"items": schema.dump(page.items, many=True), "page": page.page, "per_page": page.per_page, "total": page.total}
+    )
 
 
-def created(schema: marshmallow.Schema, record):
-    return jsonify(schema.dump(record)), 201
+def created(schema: marshmallow.Schema, record, warning: str | None = None):
+    return with_funds_warning(jsonify(schema.dump(record)), warning), 201
 
 
 def with_funds_warning(response, warning: str | None):
@@ -204,6 +198,20 @@ def require_version(data: dict) -> int:
     if not isinstance(version, int) or isinstance(version, bool):
         raise marshmallow.ValidationError({"version": ["Send the version you read (a whole number)."]})
     return version
+
+
+def new_record(schema: marshmallow.Schema) -> dict:
+    """A POST body loaded by its schema (a version sent with it is checked as a whole number, then ignored:
+    records round-trip, and a record not made yet has no version to compare)."""
+    return schema.load(json_body())
+
+
+def changes_sent(schema: marshmallow.Schema, *, whole_parts: bool = False) -> tuple[dict, int]:
+    """A PATCH body: the fields sent, loaded by the schema (any may be left out), and the version
+    read. With `whole_parts` only top-level fields may be: a nested row or rule sent is whole."""
+    body = json_body()
+    version = require_version(body)
+    return schema.load(body, partial=tuple(schema.fields) if whole_parts else True), version
 
 
 def version_from_request() -> int:

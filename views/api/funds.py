@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import sqlalchemy as sa
 from flask import jsonify, request
 
 from models import Appropriation, Scenario, db
@@ -12,11 +11,14 @@ from money import money_str
 from services import appropriations as appropriation_service
 from services import inputs
 from services.appropriations import AppropriationInput
+from services.budget_queries import appropriation_query
 from services.funds import default_scenario_for, planned_by_scenario, status_of
+from services.paging import paginate
 from services.permissions import Action
-from views.api.core import ApiDoc, actor, created, int_arg, json_body, operation, page_args, paginated, require_version
+from views.api.core import ApiDoc, actor, changes_sent, created, int_arg, new_record, operation, page_args, paginated
 from views.api.record_schemas import AppropriationSchema
 from views.api.schemas import StatusSchema
+from views.unit_of_work import perform
 
 schema = AppropriationSchema()
 
@@ -34,18 +36,8 @@ schema = AppropriationSchema()
 )
 def list_appropriations():
     page, per_page = page_args()
-    query = sa.select(Appropriation)
-    if (fiscal_year := int_arg("fiscal_year")) is not None:
-        query = query.where(Appropriation.fiscal_year == fiscal_year)
-    if account_code := request.args.get("account_code"):
-        query = query.where(Appropriation.account_code == account_code)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    items = db.session.scalars(
-        query.order_by(Appropriation.fiscal_year.desc(), Appropriation.account_code)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    return paginated(list(items), schema, page, per_page, total)
+    query = appropriation_query(fiscal_year=int_arg("fiscal_year"), account_code=request.args.get("account_code"))
+    return paginated(paginate(query, page, per_page), schema)
 
 
 @operation(
@@ -54,10 +46,8 @@ def list_appropriations():
     ApiDoc("Create an appropriation", Action.EDIT_APPROPRIATIONS, AppropriationSchema, AppropriationSchema, status=201),
 )
 def create_appropriation():
-    body = json_body()
-    data = schema.load(body)
-    record = appropriation_service.create_appropriation(actor(), inputs.build(AppropriationInput, data))
-    db.session.commit()
+    data = new_record(schema)
+    record = perform(appropriation_service.create_appropriation, actor(), inputs.build(AppropriationInput, data))
     return created(schema, record)
 
 
@@ -82,13 +72,14 @@ def get_appropriation(appropriation_id: int):
 )
 def patch_appropriation(appropriation_id: int):
     record = db.get_or_404(Appropriation, appropriation_id)
-    body = json_body()
-    version = require_version(body)
-    data = schema.load(body, partial=True)
-    appropriation_service.update_appropriation(
-        actor(), record, inputs.patched(AppropriationInput, record, data), version
+    data, version = changes_sent(schema)
+    perform(
+        appropriation_service.update_appropriation,
+        actor(),
+        record,
+        inputs.patched(AppropriationInput, record, data),
+        version,
     )
-    db.session.commit()
     return jsonify(schema.dump(record))
 
 

@@ -70,7 +70,7 @@ def audit():
         since_at = utc_from_text(since) if since else None
     except ValueError as exc:
         raise BadRequest("since is an RFC 3339 date-time.", {"since": "Not a date-time."}) from exc
-    events, total = list_events(
+    events = list_events(
         AuditFilter(
             entity=request.args.get("entity") or None,
             entity_id=int_arg("entity_id"),
@@ -80,4 +80,4 @@ def audit():
         page,
         per_page,
     )
-    return paginated(events, AuditEventSchema(), page, per_page, total)
+    return paginated(events, AuditEventSchema())

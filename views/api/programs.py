@@ -31,18 +31,22 @@ from services.awards import AwardInput
 from services.errors import ValidationError
 from services.notice_rules import RuleInput, to_input
 from services.notices import NoticeInput, ProposalChanges, ProposalInput, ScoreInput
+from services.paging import Page, paginate
 from services.permissions import Action
+from services.program_queries import ProposalFilter, notice_query, proposal_query
+from services.reference import by_id_or_code
 from views.api.core import (
     ApiDoc,
     actor,
+    changes_sent,
     created,
     enum_arg,
     int_arg,
     json_body,
+    new_record,
     operation,
     page_args,
     paginated,
-    require_version,
     with_funds_warning,
 )
 from views.api.program_schemas import (
@@ -53,6 +57,7 @@ from views.api.program_schemas import (
     SelectionRunSchema,
 )
 from views.transactions import reads_until_write
+from views.unit_of_work import perform
 
 award_schema = AwardSchema()
 notice_schema = FundingNoticeSchema()
@@ -87,18 +92,10 @@ def _reference_arg(name: str, model):
     raw = request.args.get(name)
     if raw in (None, ""):
         return None
-    if raw.isascii() and raw.isdigit() and len(raw) <= 18:
-        record = db.session.get(model, int(raw))
-    else:
-        record = db.session.scalar(db.select(model).where(model.code == raw))
+    record = by_id_or_code(model, raw)
     if record is None:
         raise _NoMatch
     return record
-
-
-def _load_changes(schema, body: dict) -> dict:
-    """A PATCH body: any top-level field may be left out, but a rule, funding row or score sent is whole."""
-    return schema.load(body, partial=tuple(schema.fields))
 
 
 # --------------------------------------------------------------------------- awards
@@ -125,8 +122,8 @@ def list_awards():
             for name, model in (("region", Region), ("priority", Priority), ("program_type", ProgramType))
         )
     except _NoMatch:
-        return paginated([], award_schema, page, per_page, 0)
-    awards, total = query_awards(
+        return paginated(Page([], page, per_page, 0), award_schema)
+    found = query_awards(
         AwardFilter(
             status=AwardStatus(status) if status else None,
             region=region.code if region else None,
@@ -138,7 +135,7 @@ def list_awards():
         page,
         per_page,
     )
-    return paginated(awards, award_schema, page, per_page, total)
+    return paginated(found, award_schema)
 
 
 @operation(
@@ -153,12 +150,9 @@ def list_awards():
     ),
 )
 def create_award():
-    body = json_body()
-    data = award_schema.load(body)
-    award, warning = award_service.create_award(actor(), inputs.build(AwardInput, data))
-    db.session.commit()
-    response, status = created(award_schema, award)
-    return with_funds_warning(response, warning), status
+    data = new_record(award_schema)
+    award, warning = perform(award_service.create_award, actor(), inputs.build(AwardInput, data))
+    return created(award_schema, award, warning)
 
 
 @operation("/awards/<int:award_id>", "GET", ApiDoc("An award", Action.READ, response_schema=AwardSchema))
@@ -173,11 +167,8 @@ def get_award(award_id: int):
 )
 def patch_award(award_id: int):
     award = db.get_or_404(Award, award_id)
-    body = json_body()
-    version = require_version(body)
-    data = _load_changes(award_schema, body)
-    warning = award_service.update_award(actor(), award, inputs.patched(AwardInput, award, data), version)
-    db.session.commit()
+    data, version = changes_sent(award_schema, whole_parts=True)
+    warning = perform(award_service.update_award, actor(), award, inputs.patched(AwardInput, award, data), version)
     return with_funds_warning(jsonify(award_schema.dump(award)), warning)
 
 
@@ -234,20 +225,12 @@ def _notice_input(data: dict, base: FundingNotice | None = None) -> NoticeInput:
 )
 def list_funding_notices():
     page, per_page = page_args()
-    query = db.select(FundingNotice)
-    if (year := int_arg("fiscal_year")) is not None:
-        query = query.where(FundingNotice.fiscal_year == year)
-    if account := request.args.get("account_code"):
-        query = query.where(FundingNotice.account_code == account)
-    if (status := enum_arg("status", NoticeStatus)) is not None:
-        query = query.where(FundingNotice.status == status)
-    total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
-    notices = db.session.scalars(
-        query.order_by(FundingNotice.fiscal_year.desc(), FundingNotice.number)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+    query = notice_query(
+        fiscal_year=int_arg("fiscal_year"),
+        account_code=request.args.get("account_code"),
+        status=enum_arg("status", NoticeStatus),
     )
-    return paginated(list(notices), notice_schema, page, per_page, total)
+    return paginated(paginate(query, page, per_page), notice_schema)
 
 
 @operation(
@@ -262,10 +245,8 @@ def list_funding_notices():
     ),
 )
 def create_funding_notice():
-    body = json_body()
-    data = notice_schema.load(body)
-    notice = notice_service.create_notice(actor(), _notice_input(data))
-    db.session.commit()
+    data = new_record(notice_schema)
+    notice = perform(notice_service.create_notice, actor(), _notice_input(data))
     return created(notice_schema, notice)
 
 
@@ -290,11 +271,8 @@ def get_funding_notice(notice_id: int):
 )
 def patch_funding_notice(notice_id: int):
     notice = db.get_or_404(FundingNotice, notice_id)
-    body = json_body()
-    version = require_version(body)
-    data = _load_changes(notice_schema, body)
-    notice_service.update_notice(actor(), notice, _notice_input(data, notice), version)
-    db.session.commit()
+    data, version = changes_sent(notice_schema, whole_parts=True)
+    perform(notice_service.update_notice, actor(), notice, _notice_input(data, notice), version)
     return jsonify(notice_schema.dump(notice))
 
 
@@ -315,8 +293,7 @@ def patch_funding_notice(notice_id: int):
 def run_notice_selection(notice_id: int):
     notice = db.get_or_404(FundingNotice, notice_id)
     options = SelectionRequestSchema().load(json_body() if request.get_data() else {})
-    run = selection_service.run_selection(actor(), notice, options["time_limit_s"])
-    db.session.commit()
+    run = perform(selection_service.run_selection, actor(), notice, options["time_limit_s"])
     return created(run_schema, run)
 
 
@@ -334,26 +311,22 @@ def _scores(data: dict) -> tuple[ScoreInput, ...]:
 )
 def list_proposals():
     page, per_page = page_args()
-    query = db.select(Proposal)
-    if (notice := int_arg("notice")) is not None:
-        query = query.where(Proposal.notice_id == notice)
-    if (decision := enum_arg("decision", ProposalDecision)) is not None:
-        query = query.where(Proposal.decision == decision)
+    notice, decision = int_arg("notice"), enum_arg("decision", ProposalDecision)
     try:
-        for name, model, column in (
-            ("region", Region, Proposal.region_id),
-            ("priority", Priority, Proposal.priority_id),
-            ("program_type", ProgramType, Proposal.program_type_id),
-        ):
-            if (record := _reference_arg(name, model)) is not None:
-                query = query.where(column == record.id)
+        region, priority, program_type = (
+            _reference_arg(name, model)
+            for name, model in (("region", Region), ("priority", Priority), ("program_type", ProgramType))
+        )
     except _NoMatch:
-        return paginated([], proposal_schema, page, per_page, 0)
-    total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
-    proposals = db.session.scalars(
-        query.order_by(Proposal.notice_id, Proposal.number).limit(per_page).offset((page - 1) * per_page)
+        return paginated(Page([], page, per_page, 0), proposal_schema)
+    chosen = ProposalFilter(
+        notice_id=notice,
+        decision=decision,
+        region_id=region.id if region else None,
+        priority_id=priority.id if priority else None,
+        program_type_id=program_type.id if program_type else None,
     )
-    return paginated(list(proposals), proposal_schema, page, per_page, total)
+    return paginated(paginate(proposal_query(chosen), page, per_page), proposal_schema)
 
 
 @operation(
@@ -368,16 +341,14 @@ def list_proposals():
     ),
 )
 def create_proposal():
-    body = json_body()
-    data = proposal_schema.load(body)
+    data = new_record(proposal_schema)
     notice = db.session.get(FundingNotice, data["notice_id"])
     if notice is None:
         raise ValidationError("No such funding notice.", fields={"notice": "No such record."})
     changes = ProposalChanges(
         inputs.build(ProposalInput, data), data["decision"], _scores(data) if data["scores"] else None
     )
-    proposal = notice_service.save_proposal(actor(), notice, None, changes)
-    db.session.commit()
+    proposal = perform(notice_service.save_proposal, actor(), notice, None, changes)
     return created(proposal_schema, proposal)
 
 
@@ -399,9 +370,7 @@ def get_proposal(proposal_id: int):
 )
 def patch_proposal(proposal_id: int):
     proposal = db.get_or_404(Proposal, proposal_id)
-    body = json_body()
-    version = require_version(body)
-    data = _load_changes(proposal_schema, body)
+    data, version = changes_sent(proposal_schema, whole_parts=True)
     if data.get("notice_id", proposal.notice_id) != proposal.notice_id:
         raise ValidationError(
             "A proposal stays under its notice.", fields={"notice": "Create the proposal under the other notice."}
@@ -412,6 +381,5 @@ def patch_proposal(proposal_id: int):
         data.get("decision"),
         _scores(data) if "scores" in data else None,
     )
-    notice_service.save_proposal(actor(), proposal.notice, proposal, changes, version)
-    db.session.commit()
+    perform(notice_service.save_proposal, actor(), proposal.notice, proposal, changes, version)
     return jsonify(proposal_schema.dump(proposal))

@@ -9,20 +9,22 @@ from services import inputs
 from services import request_workflow as workflow
 from services import requests as request_service
 from services.errors import ValidationError
+from services.paging import Page
 from services.permissions import Action
 from services.request_queries import KINDS, RequestFilter, list_requests
 from services.requests import StaffingData, TravelData
 from views.api.core import (
     ApiDoc,
     actor,
+    changes_sent,
     created,
     enum_arg,
     int_arg,
     json_body,
+    new_record,
     operation,
     page_args,
     paginated,
-    require_version,
     version_from_request,
     with_funds_warning,
 )
@@ -33,9 +35,9 @@ from views.api.record_schemas import (
     TravelRequestSchema,
 )
 from views.api.schemas import DecisionSchema
+from views.unit_of_work import perform
 
 SCHEMAS = {"travel": TravelRequestSchema(), "staffing": StaffingRequestSchema()}
-COLLECTIONS = {"travel": "travel-requests", "staffing": "staffing-requests"}
 
 
 def _load(kind: str, request_id: int):
@@ -45,120 +47,194 @@ def _load(kind: str, request_id: int):
     return record
 
 
-def _register(kind: str) -> None:
-    """The same six operations for both kinds of request."""
-    collection, schema = COLLECTIONS[kind], SCHEMAS[kind]
-    schema_class = type(schema)
-
-    def list_view():
-        page, per_page = page_args()
-        status = enum_arg("status", RequestStatus)
-        found = list_requests(
-            actor(),
-            RequestFilter(kind=kind, status=RequestStatus(status) if status else None, division_id=int_arg("division")),
-        )
-        return paginated(found[(page - 1) * per_page : page * per_page], schema, page, per_page, len(found))
-
-    def create_view():
-        body = json_body()
-        data = schema.load(body)
-        if kind == "travel":
-            record = request_service.create_travel(actor(), inputs.build(TravelData, data))
-        else:
-            record = request_service.create_staffing(actor(), inputs.build(StaffingData, data))
-        db.session.commit()
-        return created(schema, record)
-
-    def get_view(request_id: int):
-        return jsonify(schema.dump(_load(kind, request_id)))
-
-    def patch_view(request_id: int):
-        record = _load(kind, request_id)
-        body = json_body()
-        version = require_version(body)
-        data = schema.load(body, partial=True)
-        if kind == "travel":
-            request_service.update_travel(actor(), record, inputs.patched(TravelData, record, data), version)
-        else:
-            request_service.update_staffing(actor(), record, inputs.patched(StaffingData, record, data), version)
-        db.session.commit()
-        return jsonify(schema.dump(record))
-
-    def delete_view(request_id: int):
-        record = _load(kind, request_id)
-        request_service.delete_request(actor(), record, version_from_request())
-        db.session.commit()
-        return "", 204
-
-    def action_view(request_id: int, action: str):
-        record = _load(kind, request_id)
-        body = DecisionSchema().load(json_body())
-        warning = workflow.transition(actor(), record, workflow.Transition(action), body["comment"], body["version"])
-        db.session.commit()
-        return with_funds_warning(jsonify(schema.dump(record)), warning)
-
-    base = f"/{collection}"
-    for view, rule, method, doc in (
-        (
-            list_view,
-            base,
-            "GET",
-            ApiDoc(
-                f"List {kind} requests you may see",
-                workflow.VIEW_NEED,
-                response_schema=schema_class,
-                paginated=True,
-                query={"status": RequestStatus, "division": "integer"},
-            ),
-        ),
-        (
-            create_view,
-            base,
-            "POST",
-            ApiDoc(
-                f"Draft a {kind} request (the cost is computed)",
-                workflow.DRAFT_NEEDS[kind],
-                schema_class,
-                schema_class,
-                status=201,
-            ),
-        ),
-        (
-            get_view,
-            f"{base}/<int:request_id>",
-            "GET",
-            ApiDoc(f"A {kind} request", workflow.VIEW_NEED, response_schema=schema_class),
-        ),
-        (
-            patch_view,
-            f"{base}/<int:request_id>",
-            "PATCH",
-            ApiDoc(
-                f"Change a draft or returned {kind} request (send the version you read)",
-                workflow.EDIT_NEED.chosen(kind),
-                schema_class,
-                schema_class,
-            ),
-        ),
-        (
-            delete_view,
-            f"{base}/<int:request_id>",
-            "DELETE",
-            ApiDoc(f"Delete a draft {kind} request (?version=N)", workflow.EDIT_NEED.chosen(kind), status=204),
-        ),
-        (
-            action_view,
-            f"{base}/<int:request_id>/<any(submit, approve, return, reject, cancel):action>",
-            "POST",
-            ApiDoc(f"Move a {kind} request through the workflow", workflow.STEP_NEED, DecisionSchema, schema_class),
-        ),
-    ):
-        view.__name__ = f"{view.__name__.removesuffix('_view')}_{kind}_request"
-        operation(rule, method, doc)(view)
+# What differs between the two kinds of request: the declaration of its input, the service that
+# drafts one and the one that changes one.
+_DECLARATION = {"travel": TravelData, "staffing": StaffingData}
+_DRAFT = {"travel": request_service.create_travel, "staffing": request_service.create_staffing}
+_CHANGE = {"travel": request_service.update_travel, "staffing": request_service.update_staffing}
+LIST_QUERY = {"status": RequestStatus, "division": "integer"}
+ACTIONS = "<any(submit, approve, return, reject, cancel):action>"
 
 
-_register("travel")
-_register("staffing")
+def _list(kind: str):
+    page, per_page = page_args()
+    status = enum_arg("status", RequestStatus)
+    found = list_requests(
+        actor(),
+        RequestFilter(kind=kind, status=RequestStatus(status) if status else None, division_id=int_arg("division")),
+    )
+    return paginated(Page.of(found, page, per_page), SCHEMAS[kind])
+
+
+def _create(kind: str):
+    data = new_record(SCHEMAS[kind])
+    return created(SCHEMAS[kind], perform(_DRAFT[kind], actor(), inputs.build(_DECLARATION[kind], data)))
+
+
+def _get(kind: str, request_id: int):
+    return jsonify(SCHEMAS[kind].dump(_load(kind, request_id)))
+
+
+def _patch(kind: str, request_id: int):
+    record = _load(kind, request_id)
+    data, version = changes_sent(SCHEMAS[kind])
+    perform(_CHANGE[kind], actor(), record, inputs.patched(_DECLARATION[kind], record, data), version)
+    return jsonify(SCHEMAS[kind].dump(record))
+
+
+def _delete(kind: str, request_id: int):
+    perform(request_service.delete_request, actor(), _load(kind, request_id), version_from_request())
+    return "", 204
+
+
+def _act(kind: str, request_id: int, action: str):
+    record = _load(kind, request_id)
+    body = DecisionSchema().load(json_body())
+    transition = workflow.Transition(action)
+    warning = perform(workflow.transition, actor(), record, transition, body["comment"], body["version"])
+    return with_funds_warning(jsonify(SCHEMAS[kind].dump(record)), warning)
+
+
+@operation(
+    "/travel-requests",
+    "GET",
+    ApiDoc(
+        "List travel requests you may see",
+        workflow.VIEW_NEED,
+        response_schema=TravelRequestSchema,
+        paginated=True,
+        query=LIST_QUERY,
+    ),
+)
+def list_travel_request():
+    return _list("travel")
+
+
+@operation(
+    "/travel-requests",
+    "POST",
+    ApiDoc(
+        "Draft a travel request (the cost is computed)",
+        workflow.DRAFT_NEEDS["travel"],
+        TravelRequestSchema,
+        TravelRequestSchema,
+        status=201,
+    ),
+)
+def create_travel_request():
+    return _create("travel")
+
+
+@operation(
+    "/travel-requests/<int:request_id>",
+    "GET",
+    ApiDoc("A travel request", workflow.VIEW_NEED, response_schema=TravelRequestSchema),
+)
+def get_travel_request(request_id: int):
+    return _get("travel", request_id)
+
+
+@operation(
+    "/travel-requests/<int:request_id>",
+    "PATCH",
+    ApiDoc(
+        "Change a draft or returned travel request (send the version you read)",
+        workflow.EDIT_NEED.chosen("travel"),
+        TravelRequestSchema,
+        TravelRequestSchema,
+    ),
+)
+def patch_travel_request(request_id: int):
+    return _patch("travel", request_id)
+
+
+@operation(
+    "/travel-requests/<int:request_id>",
+    "DELETE",
+    ApiDoc("Delete a draft travel request (?version=N)", workflow.EDIT_NEED.chosen("travel"), status=204),
+)
+def delete_travel_request(request_id: int):
+    return _delete("travel", request_id)
+
+
+@operation(
+    f"/travel-requests/<int:request_id>/{ACTIONS}",
+    "POST",
+    ApiDoc("Move a travel request through the workflow", workflow.STEP_NEED, DecisionSchema, TravelRequestSchema),
+)
+def action_travel_request(request_id: int, action: str):
+    return _act("travel", request_id, action)
+
+
+@operation(
+    "/staffing-requests",
+    "GET",
+    ApiDoc(
+        "List staffing requests you may see",
+        workflow.VIEW_NEED,
+        response_schema=StaffingRequestSchema,
+        paginated=True,
+        query=LIST_QUERY,
+    ),
+)
+def list_staffing_request():
+    return _list("staffing")
+
+
+@operation(
+    "/staffing-requests",
+    "POST",
+    ApiDoc(
+        "Draft a staffing request (the cost is computed)",
+        workflow.DRAFT_NEEDS["staffing"],
+        StaffingRequestSchema,
+        StaffingRequestSchema,
+        status=201,
+    ),
+)
+def create_staffing_request():
+    return _create("staffing")
+
+
+@operation(
+    "/staffing-requests/<int:request_id>",
+    "GET",
+    ApiDoc("A staffing request", workflow.VIEW_NEED, response_schema=StaffingRequestSchema),
+)
+def get_staffing_request(request_id: int):
+    return _get("staffing", request_id)
+
+
+@operation(
+    "/staffing-requests/<int:request_id>",
+    "PATCH",
+    ApiDoc(
+        "Change a draft or returned staffing request (send the version you read)",
+        workflow.EDIT_NEED.chosen("staffing"),
+        StaffingRequestSchema,
+        StaffingRequestSchema,
+    ),
+)
+def patch_staffing_request(request_id: int):
+    return _patch("staffing", request_id)
+
+
+@operation(
+    "/staffing-requests/<int:request_id>",
+    "DELETE",
+    ApiDoc("Delete a draft staffing request (?version=N)", workflow.EDIT_NEED.chosen("staffing"), status=204),
+)
+def delete_staffing_request(request_id: int):
+    return _delete("staffing", request_id)
+
+
+@operation(
+    f"/staffing-requests/<int:request_id>/{ACTIONS}",
+    "POST",
+    ApiDoc("Move a staffing request through the workflow", workflow.STEP_NEED, DecisionSchema, StaffingRequestSchema),
+)
+def action_staffing_request(request_id: int, action: str):
+    return _act("staffing", request_id, action)
 
 
 @operation(

@@ -12,6 +12,7 @@ from views.api.core import ApiDoc, actor, int_arg, operation
 from views.api.schemas import utc_text
 from views.exports import workbook_response
 from views.transactions import reads_until_write
+from views.unit_of_work import perform
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -62,8 +63,7 @@ def create_import(scenario_id: int):
     content = upload.read(MAX_UPLOAD_BYTES + 1)
     if len(content) > MAX_UPLOAD_BYTES:
         raise ValidationError("The workbook is larger than 20 MB.", fields={"file": "Too large."})
-    batch = imports.preview_import(actor(), scenario, upload.filename or "upload.xlsx", content)
-    db.session.commit()
+    batch = perform(imports.preview_import, actor(), scenario, upload.filename or "upload.xlsx", content)
     return jsonify(_batch_json(batch)), 201
 
 
@@ -79,6 +79,5 @@ def get_import(batch_id: int):
 )
 def commit_import(batch_id: int):
     batch = db.get_or_404(ImportBatch, batch_id)
-    counts = imports.commit_import(actor(), batch)
-    db.session.commit()
+    counts = perform(imports.commit_import, actor(), batch)
     return jsonify({**_batch_json(batch), "applied": counts})

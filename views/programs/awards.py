@@ -13,12 +13,13 @@ from services import awards as award_service
 from services.audit import history
 from services.award_queries import list_awards, mortgage
 from services.awards import program_accounts
-from services.errors import DomainError
 from services.permissions import Action
 from services.program_queries import award_totals
 from services.reference import fiscal_year_choices, programs_division_id
 from views.access import requires
-from views.programs.core import bp, show_errors
+from views.programs.core import bp
+from views.routing import this_page_with
+from views.unit_of_work import submit
 
 PER_PAGE = 50
 
@@ -36,17 +37,16 @@ def awards():
     filters.validate()
     chosen = filters.to_filter()
     page = filters.page.data if filters.page.data and not filters.page.errors else 1
-    records, total = list_awards(chosen, page=page, per_page=PER_PAGE)
-    args = {key: value for key, value in request.args.items() if value and key != "page"}
+    found = list_awards(chosen, page=page, per_page=PER_PAGE)
     return render_template(
         "programs/awards.html",
         filters=filters,
-        awards=records,
+        awards=found.items,
         totals=award_totals(chosen),
         page=page,
         per_page=PER_PAGE,
-        total=total,
-        page_url=lambda number: url_for("programs.awards", **args, page=number),
+        total=found.total,
+        page_url=lambda number: this_page_with(page=number),
     )
 
 
@@ -63,7 +63,6 @@ def award(award_id: int):
 
 
 def _saved(award: Award, warning: str | None, verb: str):
-    db.session.commit()
     flash(warning or f"Award {award.number} {verb}.", "warning" if warning else "success")
     return redirect(url_for("programs.award", award_id=award.id))
 
@@ -72,17 +71,12 @@ def _saved(award: Award, warning: str | None, verb: str):
 @requires(Action.MANAGE_PROGRAMS)
 def new_award():
     form = AwardForm()
-    status = 422 if form.is_submitted() else 200
     if request.method == "GET":
         form.division.data = programs_division_id()
-    elif form.validate_on_submit():
-        try:
-            record, warning = award_service.create_award(current_user, form.to_input())
-        except DomainError as exc:
-            status = show_errors(form, exc)
-        else:
-            return _saved(record, warning, "added")
-    return render_template("programs/award_form.html", form=form, award=None), status
+    done = submit(form, lambda: award_service.create_award(current_user, form.to_input()))
+    if done.saved:
+        return _saved(*done.result, "added")
+    return render_template("programs/award_form.html", form=form, award=None), done.status
 
 
 @bp.route("/awards/<int:award_id>/edit", methods=["GET", "POST"])
@@ -90,17 +84,14 @@ def new_award():
 def edit_award(award_id: int):
     record = db.get_or_404(Award, award_id)
     form = AwardForm()
-    status = 422 if form.is_submitted() else 200
     if request.method == "GET":
         form.fill_from(record)
-    elif form.validate_on_submit():
-        try:
-            warning = award_service.update_award(current_user, record, form.to_input(), form.expected_version)
-        except DomainError as exc:
-            status = show_errors(form, exc)
-        else:
-            return _saved(record, warning, "saved")
-    return render_template("programs/award_form.html", form=form, award=record), status
+    done = submit(
+        form, lambda: award_service.update_award(current_user, record, form.to_input(), form.expected_version)
+    )
+    if done.saved:
+        return _saved(record, done.result, "saved")
+    return render_template("programs/award_form.html", form=form, award=record), done.status
 
 
 @bp.route("/out-years")

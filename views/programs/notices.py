@@ -9,14 +9,14 @@ from forms.programs import ActionForm, DecisionForm, NoticeForm, ProposalForm, S
 from models import FundingNotice, Proposal, ProposalDecision, SelectionRun, db
 from services import notices as notice_service
 from services.audit import history
-from services.errors import ConflictError, DomainError
 from services.notice_rules import describe
 from services.permissions import Action
 from services.program_queries import PROPOSAL_SORTS, list_notices, notice_awards, notice_proposals
 from services.selection import is_current, latest_run
 from services.selection_results import cents
 from views.access import requires
-from views.programs.core import bp, show_errors
+from views.programs.core import bp
+from views.unit_of_work import button_action, submit
 
 
 @bp.route("/notices")
@@ -52,17 +52,11 @@ def notice(notice_id: int):
 @requires(Action.MANAGE_PROGRAMS)
 def new_notice():
     form = NoticeForm()
-    status = 422 if form.is_submitted() else 200
-    if form.validate_on_submit():
-        try:
-            record = notice_service.create_notice(current_user, form.to_input())
-        except DomainError as exc:
-            status = show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(f"Notice {record.number} added.", "success")
-            return redirect(url_for("programs.notice", notice_id=record.id))
-    return render_template("programs/notice_form.html", form=form, notice=None), status
+    done = submit(form, lambda: notice_service.create_notice(current_user, form.to_input()))
+    if done.saved:
+        flash(f"Notice {done.result.number} added.", "success")
+        return redirect(url_for("programs.notice", notice_id=done.result.id))
+    return render_template("programs/notice_form.html", form=form, notice=None), done.status
 
 
 @bp.route("/notices/<int:notice_id>/edit", methods=["GET", "POST"])
@@ -70,19 +64,15 @@ def new_notice():
 def edit_notice(notice_id: int):
     record = db.get_or_404(FundingNotice, notice_id)
     form = NoticeForm()
-    status = 422 if form.is_submitted() else 200
     if request.method == "GET":
         form.fill_from(record)
-    elif form.validate_on_submit():
-        try:
-            notice_service.update_notice(current_user, record, form.to_input(), form.expected_version)
-        except DomainError as exc:
-            status = show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(f"Notice {record.number} saved.", "success")
-            return redirect(url_for("programs.notice", notice_id=record.id))
-    return render_template("programs/notice_form.html", form=form, notice=record), status
+    done = submit(
+        form, lambda: notice_service.update_notice(current_user, record, form.to_input(), form.expected_version)
+    )
+    if done.saved:
+        flash(f"Notice {record.number} saved.", "success")
+        return redirect(url_for("programs.notice", notice_id=record.id))
+    return render_template("programs/notice_form.html", form=form, notice=record), done.status
 
 
 @bp.route("/notices/<int:notice_id>/proposals/new", methods=["GET", "POST"])
@@ -90,17 +80,11 @@ def edit_notice(notice_id: int):
 def new_proposal(notice_id: int):
     record = db.get_or_404(FundingNotice, notice_id)
     form = ProposalForm(notice=record)
-    status = 422 if form.is_submitted() else 200
-    if form.validate_on_submit():
-        try:
-            proposal = notice_service.create_proposal(current_user, record, form.to_input())
-        except DomainError as exc:
-            status = show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(f"Proposal {proposal.number} added. Enter the reviewers' scores next.", "success")
-            return redirect(url_for("programs.proposal", proposal_id=proposal.id))
-    return render_template("programs/proposal_form.html", form=form, notice=record, proposal=None), status
+    done = submit(form, lambda: notice_service.create_proposal(current_user, record, form.to_input()))
+    if done.saved:
+        flash(f"Proposal {done.result.number} added. Enter the reviewers' scores next.", "success")
+        return redirect(url_for("programs.proposal", proposal_id=done.result.id))
+    return render_template("programs/proposal_form.html", form=form, notice=record, proposal=None), done.status
 
 
 @bp.route("/proposals/<int:proposal_id>")
@@ -121,19 +105,15 @@ def proposal(proposal_id: int):
 def edit_proposal(proposal_id: int):
     record = db.get_or_404(Proposal, proposal_id)
     form = ProposalForm(notice=record.notice)
-    status = 422 if form.is_submitted() else 200
     if request.method == "GET":
         form.fill_from(record)
-    elif form.validate_on_submit():
-        try:
-            notice_service.update_proposal(current_user, record, form.to_input(), form.expected_version)
-        except DomainError as exc:
-            status = show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(f"Proposal {record.number} saved.", "success")
-            return redirect(url_for("programs.proposal", proposal_id=record.id))
-    return render_template("programs/proposal_form.html", form=form, notice=record.notice, proposal=record), status
+    done = submit(
+        form, lambda: notice_service.update_proposal(current_user, record, form.to_input(), form.expected_version)
+    )
+    if done.saved:
+        flash(f"Proposal {record.number} saved.", "success")
+        return redirect(url_for("programs.proposal", proposal_id=record.id))
+    return render_template("programs/proposal_form.html", form=form, notice=record.notice, proposal=record), done.status
 
 
 @bp.route("/proposals/<int:proposal_id>/scores", methods=["GET", "POST"])
@@ -141,19 +121,13 @@ def edit_proposal(proposal_id: int):
 def scores(proposal_id: int):
     record = db.get_or_404(Proposal, proposal_id)
     form = ScoresForm()
-    status = 422 if form.is_submitted() else 200
     if request.method == "GET":
         form.fill_from(record)
-    elif form.validate_on_submit():
-        try:
-            notice_service.set_scores(current_user, record, form.to_input(), form.expected_version)
-        except DomainError as exc:
-            status = show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(f"Scores for {record.number} saved: merit {record.merit or '—'}.", "success")
-            return redirect(url_for("programs.proposal", proposal_id=record.id))
-    return render_template("programs/scores.html", form=form, proposal=record), status
+    done = submit(form, lambda: notice_service.set_scores(current_user, record, form.to_input(), form.expected_version))
+    if done.saved:
+        flash(f"Scores for {record.number} saved: merit {record.merit or '—'}.", "success")
+        return redirect(url_for("programs.proposal", proposal_id=record.id))
+    return render_template("programs/scores.html", form=form, proposal=record), done.status
 
 
 @bp.route("/proposals/<int:proposal_id>/decision", methods=["POST"])
@@ -167,13 +141,7 @@ def decide(proposal_id: int):
         flash("Choose force in, force out or let the optimiser decide.", "error")
         return redirect(back)
     decision = ProposalDecision(form.decision.data)
-    try:
-        notice_service.set_decision(current_user, record, decision, form.expected_version)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "warning" if isinstance(exc, ConflictError) else "error")
-        return redirect(back)
-    db.session.commit()
+    button_action(back, lambda: notice_service.set_decision(current_user, record, decision, form.expected_version))
     flash(f"{record.number}: {decision.label.lower()}. Run the selection again to see the effect.", "success")
     return redirect(back)
 

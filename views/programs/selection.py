@@ -10,12 +10,12 @@ from flask_login import current_user
 from forms.programs import ActionForm, MakeAwardsForm
 from models import FundingNotice, SelectionRun, db
 from services import selection
-from services.errors import ConflictError, DomainError
 from services.permissions import Action
 from services.selection_results import run_summary
 from views.access import requires
 from views.programs.core import bp
 from views.transactions import reads_until_write
+from views.unit_of_work import button_action
 
 
 @bp.route("/notices/<int:notice_id>/selection", methods=["POST"])
@@ -23,13 +23,9 @@ from views.transactions import reads_until_write
 @reads_until_write  # a long solve or parse before one write: no lock held meanwhile
 def run_selection(notice_id: int):
     notice = db.get_or_404(FundingNotice, notice_id)
-    try:
-        run = selection.run_selection(current_user, notice)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("programs.notice", notice_id=notice.id))
-    db.session.commit()
+    run = button_action(
+        url_for("programs.notice", notice_id=notice.id), lambda: selection.run_selection(current_user, notice)
+    )
     return redirect(url_for("programs.selection_run", selection_run_id=run.id))
 
 
@@ -58,18 +54,14 @@ def _next_month() -> dt.date:
 def award_selection(selection_run_id: int):
     run = db.get_or_404(SelectionRun, selection_run_id)
     form = MakeAwardsForm()
+    back = url_for("programs.selection_run", selection_run_id=run.id)
     if not form.validate_on_submit():
         flash("Give the date the awards start.", "error")
-        return redirect(url_for("programs.selection_run", selection_run_id=run.id))
-    try:
-        awards, warnings = selection.make_awards(
-            current_user, run, form.starts_on.data, make_room_in_plans=form.make_room.data
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "warning" if isinstance(exc, ConflictError) else "error")
-        return redirect(url_for("programs.selection_run", selection_run_id=run.id))
-    db.session.commit()
+        return redirect(back)
+    awards, warnings = button_action(
+        back,
+        lambda: selection.make_awards(current_user, run, form.starts_on.data, make_room_in_plans=form.make_room.data),
+    )
     flash(f"{len(awards)} pending award(s) made from notice {run.notice.number}.", "success")
     for warning in warnings:
         flash(warning, "warning")
