@@ -56,19 +56,25 @@ def in_process_probes(monkeypatch):
     monkeypatch.setattr(WSGITransport, "send", without_socket_settings)
 
 
+def _first_line(text: str) -> str:
+    return next(iter(text.splitlines()), "")
+
+
 def _failures(stream) -> list[str]:
     """One line per operation, check and kind of failure (values such as ids differ between examples),
     less the known gap below."""
     found = set()
     for event in stream:
         if isinstance(event, events.NonFatalError):
-            found.add(f"{event.label}: error: {event.info.title}: {event.info.message.splitlines()[0]}")
+            found.add(f"{event.label}: error: {event.info.title}: {_first_line(event.info.message)}")
         elif isinstance(event, events.ScenarioFinished) and event.status in (Status.FAILURE, Status.ERROR):
             for checks in event.recorder.checks.values():
                 for check in checks:
                     if check.failure_info is not None and not _known_gap(check.failure_info.failure):
                         failure = check.failure_info.failure
-                        found.add(f"{event.label}: {check.name}: {failure.title}: {failure.message.splitlines()[0]}")
+                        status = getattr(failure, "status_code", "")
+                        message = _first_line(failure.message)
+                        found.add(f"{event.label}: {check.name}: {failure.title} ({status}): {message}")
         elif isinstance(event, events.EngineFinished):
             found.update(f"after the run: {failure.title}: {failure.message}" for failure in event.failures)
     return sorted(found)

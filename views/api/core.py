@@ -206,12 +206,12 @@ def new_record(schema: marshmallow.Schema) -> dict:
     return schema.load(json_body())
 
 
-def changes_sent(schema: marshmallow.Schema, *, whole_parts: bool = False) -> tuple[dict, int]:
-    """A PATCH body: the fields sent, loaded by the schema (any may be left out), and the version
-    read. With `whole_parts` only top-level fields may be: a nested row or rule sent is whole."""
+def changes_sent(schema: marshmallow.Schema) -> tuple[dict, int]:
+    """A PATCH body: the fields sent, loaded by the schema, and the version read. Any top-level field
+    may be left out; a nested row or rule sent is whole (it replaces the record's, inputs.patched)."""
     body = json_body()
     version = require_version(body)
-    return schema.load(body, partial=tuple(schema.fields) if whole_parts else True), version
+    return schema.load(body, partial=tuple(schema.fields)), version
 
 
 def version_from_request() -> int:

@@ -179,6 +179,10 @@ def _numbers(node):
     return node
 
 
+# Rules between a body's fields that its fields alone can't state: component -> send exactly one of these.
+EXACTLY_ONE_OF = {"AllocationRunRequest": ("problem", "settings")}
+
+
 def build_spec() -> dict:
     marshmallow_plugin = MarshmallowPlugin()
     spec = APISpec(
@@ -204,6 +208,8 @@ def build_spec() -> dict:
     for path, operations in sorted(paths.items()):
         spec.path(path=path, operations=operations)
     document = _numbers(spec.to_dict())
+    for name, choices in EXACTLY_ONE_OF.items():
+        document["components"]["schemas"][name]["oneOf"] = [{"required": [choice]} for choice in choices]
     document["security"] = [{"bearer": []}]
     document["paths"]["/healthz"] = {
         "get": {

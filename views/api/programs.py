@@ -167,7 +167,7 @@ def get_award(award_id: int):
 )
 def patch_award(award_id: int):
     award = db.get_or_404(Award, award_id)
-    data, version = changes_sent(award_schema, whole_parts=True)
+    data, version = changes_sent(award_schema)
     warning = perform(award_service.update_award, actor(), award, inputs.patched(AwardInput, award, data), version)
     return with_funds_warning(jsonify(award_schema.dump(award)), warning)
 
@@ -271,7 +271,7 @@ def get_funding_notice(notice_id: int):
 )
 def patch_funding_notice(notice_id: int):
     notice = db.get_or_404(FundingNotice, notice_id)
-    data, version = changes_sent(notice_schema, whole_parts=True)
+    data, version = changes_sent(notice_schema)
     perform(notice_service.update_notice, actor(), notice, _notice_input(data, notice), version)
     return jsonify(notice_schema.dump(notice))
 
@@ -370,7 +370,7 @@ def get_proposal(proposal_id: int):
 )
 def patch_proposal(proposal_id: int):
     proposal = db.get_or_404(Proposal, proposal_id)
-    data, version = changes_sent(proposal_schema, whole_parts=True)
+    data, version = changes_sent(proposal_schema)
     if data.get("notice_id", proposal.notice_id) != proposal.notice_id:
         raise ValidationError(
             "A proposal stays under its notice.", fields={"notice": "Create the proposal under the other notice."}

@@ -180,8 +180,9 @@ class AllocationRunRequestSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    problem = fields.Dict(load_default=None)
-    settings = fields.Nested(AllocationSettingsSchema, load_default=None)
+    # Exactly one of the two (views.api.openapi.EXACTLY_ONE_OF); neither may be null.
+    problem = fields.Dict(load_default=None, allow_none=False)
+    settings = fields.Nested(AllocationSettingsSchema, load_default=None, allow_none=False)
     name = fields.String(load_default=None, validate=validate.Length(max=200))
 
 
