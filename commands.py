@@ -14,11 +14,12 @@ from flask.cli import AppGroup
 
 from exports.submission import write_submission
 from models import Role, Scenario, ScenarioKind, User, db
-from services import accounts, seeding
-from services.demo_programs import load_demo_programs
-from services.demo_requests import load_demo_requests
+from seeding import loaders as seeding
+from seeding.demo_programs import load_demo_programs
+from seeding.demo_requests import load_demo_requests
 from services.errors import ValidationError
-from services.submission import build_workbook
+from services.office import accounts
+from services.scenarios.submission import build_workbook
 
 seed_cli = AppGroup("seed", help="Load reference data, the demo office, or scale-test lines.")
 users_cli = AppGroup("users", help="Manage users and API tokens.")

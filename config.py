@@ -44,7 +44,7 @@ class Config:
     # "refuse" (default) or "warn". An administrator can change it in the app.
     FUNDS_CONTROL = os.environ.get("FUNDS_CONTROL", "refuse")
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-password")
-    # Sign-in throttling (services.accounts.Throttle): free failures per account from one address
+    # Sign-in throttling (services.office.accounts.Throttle): free failures per account from one address
     # and from all addresses, then a delay from the first to the longest, doubling with each failure.
     LOGIN_FREE_FAILURES = 5
     LOGIN_ACCOUNT_FREE_FAILURES = 20

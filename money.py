@@ -9,7 +9,7 @@ page shows an amount as held (format_dollars never rounds cents away), so what a
 person reads for a request is its lines and the move in Committed. A total is
 summed in cents and then formatted, never summed from formatted rows. The
 planner solves in whole dollars; the cents a fund has beyond them go back on
-its lines when an allocation is applied (services/allocation.py).
+its lines when an allocation is applied (services/allocation/runs.py).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Email, Length
 
 from forms.fields import MoneyField, OptionalIdSelect, VersionedForm, options
 from models import FundsControl, Role
-from services import reference
+from services.office import reference
 
 ROLE_CHOICES = [(r.value, r.label) for r in Role]
 

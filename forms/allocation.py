@@ -14,7 +14,7 @@ from wtforms import BooleanField, DecimalField, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from forms.fields import MoneyField, options
-from services.allocation_problems import AllocationSettings
+from services.allocation.problems import AllocationSettings
 
 
 class AllocationSettingsForm(FlaskForm):

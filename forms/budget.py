@@ -9,9 +9,9 @@ from wtforms.validators import NumberRange, Optional
 from forms.derived import derived_form
 from forms.fields import OptionalIdSelect, VersionedForm, options
 from models import LineSource
-from services import reference
-from services.budget_lines import LineInput
-from services.budget_queries import SORT_KEYS, LineFilter
+from services.budget.lines import LineInput
+from services.budget.queries import SORT_KEYS, LineFilter
+from services.office import reference
 
 _NONE = ("", "—")
 

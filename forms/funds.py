@@ -4,8 +4,8 @@ from wtforms.validators import ValidationError
 
 from forms.derived import derived_form
 from forms.fields import VersionedForm, options
-from services import reference
-from services.appropriations import AppropriationInput
+from services.funds.appropriations import AppropriationInput
+from services.office import reference
 
 
 class AppropriationForm(derived_form(AppropriationInput, VersionedForm)):

@@ -30,11 +30,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from forms.derived import derived_form
 from forms.fields import MoneyField, OptionalIdSelect, RowsForm, VersionedForm, options
 from models import AwardStatus, ProposalDecision
-from services import reference
-from services.award_queries import AwardFilter
-from services.awards import AwardInput, FundingInput, program_accounts
-from services.notice_rules import describe, parse_rules
-from services.notices import NoticeInput, ProposalInput, ScoreInput
+from services.office import reference
+from services.programs.award_queries import AwardFilter
+from services.programs.awards import AwardInput, FundingInput, program_accounts
+from services.programs.notice_rules import describe, parse_rules
+from services.programs.notices import NoticeInput, ProposalInput, ScoreInput
 
 _NONE = ("", "—")
 _ANY = ("", "Any")

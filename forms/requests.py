@@ -14,9 +14,9 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from forms.derived import derived_form
 from forms.fields import RowsForm, VersionedForm, options
-from services import reference
-from services.costing import PAY_PLANS
-from services.requests import LegData, StaffingData, TravelData
+from services.office import reference
+from services.requests.costing import PAY_PLANS
+from services.requests.drafts import LegData, StaffingData, TravelData
 
 
 class LegForm(derived_form(LegData, Form, row=True, whole=True, require=("origin",))):

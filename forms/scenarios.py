@@ -7,8 +7,8 @@ from wtforms.validators import DataRequired, Length
 
 from forms.derived import derived_form
 from forms.fields import VersionedForm, options
-from services import reference
-from services.scenarios import ScenarioInput
+from services.office import reference
+from services.scenarios.records import ScenarioInput
 
 
 class ScenarioForm(derived_form(ScenarioInput, VersionedForm)):

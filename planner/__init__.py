@@ -13,12 +13,13 @@ Pure Python and PuLP; no web framework. The public interface:
 and on the command line ``python -m planner solve|sweep|select``.
 """
 
+from planner.allocation.problem import Cell, Fund, Options, Problem, Rule, Segment, load_problem, parse_problem
+from planner.allocation.result import Allocation, Binding, CellTotal, Conflict, FundTotal, Result
+from planner.allocation.rounding import remainder_home
+from planner.allocation.solve import solve
+from planner.allocation.sweep import Sweep, SweepPoint, sweep
 from planner.errors import Infeasible, InvalidProblem, PlannerError, SolverError, TimeLimitReached
-from planner.problem import Cell, Fund, Options, Problem, Rule, Segment, load_problem, parse_problem
-from planner.result import Allocation, Binding, CellTotal, Conflict, FundTotal, Result
-from planner.rounding import remainder_home
-from planner.selection import select
-from planner.selection_problem import (
+from planner.selection.problem import (
     Proposal,
     SelectionOptions,
     SelectionProblem,
@@ -26,7 +27,7 @@ from planner.selection_problem import (
     load_selection,
     parse_selection,
 )
-from planner.selection_result import (
+from planner.selection.result import (
     SelectionBinding,
     SelectionConflict,
     SelectionInfeasible,
@@ -34,8 +35,7 @@ from planner.selection_result import (
     SelectionTimeLimitReached,
     Unfunded,
 )
-from planner.solve import solve
-from planner.sweep import Sweep, SweepPoint, sweep
+from planner.selection.solve import select
 
 __all__ = [
     "Allocation",

@@ -16,12 +16,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
+from planner.allocation.problem import load_problem
+from planner.allocation.solve import solve
+from planner.allocation.sweep import sweep
 from planner.errors import InvalidProblem, SolverError
-from planner.problem import load_problem
-from planner.selection import select
-from planner.selection_problem import load_selection
-from planner.solve import solve
-from planner.sweep import sweep
+from planner.selection.problem import load_selection
+from planner.selection.solve import select
 
 EXIT_OPTIMAL, EXIT_NOT_OPTIMAL, EXIT_INVALID, EXIT_SOLVER = 0, 1, 2, 3
 

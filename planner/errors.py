@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from planner.result import Result
+    from planner.allocation.result import Result
 
 
 class PlannerError(Exception):

@@ -24,9 +24,9 @@ from helpers import DEMO_PASSWORD, Auth
 from app import create_app
 from config import TestConfig
 from models import db
-from services import seeding
-from services.demo_programs import load_demo_programs
-from services.demo_requests import load_demo_requests
+from seeding import loaders as seeding
+from seeding.demo_programs import load_demo_programs
+from seeding.demo_requests import load_demo_requests
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 _counter = itertools.count()

@@ -31,10 +31,12 @@ from models import (
     User,
     db,
 )
-from services import allocation, imports, selection
-from services.allocation_problems import AllocationSettings, build_problem
-from services.budget_lines import LineInput
-from services.submission import build_workbook
+from services.allocation import runs as allocation
+from services.allocation.problems import AllocationSettings, build_problem
+from services.budget.lines import LineInput
+from services.programs import selection
+from services.scenarios import imports
+from services.scenarios.submission import build_workbook
 
 DEMO_PASSWORD = "demo-password"
 

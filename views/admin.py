@@ -8,8 +8,8 @@ from flask_login import current_user
 from forms.admin import FareForm, NewUserForm, PayTableForm, PurposeForm, SettingsForm, UserForm
 from forms.auth import ConfirmForm
 from models import CityPairFare, Division, FundsControl, Role, TravelPurpose, User, db
-from services import accounts, reference_admin, settings
-from services.audit import history
+from services.audit.events import history
+from services.office import accounts, reference_admin, settings
 from services.permissions import Action
 from views.access import requires
 from views.unit_of_work import button_action, submit

@@ -10,9 +10,9 @@ from flask_login import current_user
 from forms.allocation import ProblemUploadForm, SweepForm, settings_form
 from forms.fields import options
 from models import AllocationRun, Scenario, db
-from services import allocation
-from services.allocation_problems import AllocationSettings, default_weights
-from services.allocation_results import (
+from services.allocation import runs as allocation
+from services.allocation.problems import AllocationSettings, default_weights
+from services.allocation.results import (
     detail_rows,
     fund_rows,
     list_runs,
@@ -20,10 +20,10 @@ from services.allocation_results import (
     relaxation,
     sensitivity,
 )
-from services.dashboard import working_scenario
+from services.budget.dashboard import working_scenario
 from services.errors import DomainError, ValidationError
+from services.office.reference import allocation_grid
 from services.permissions import Action
-from services.reference import allocation_grid
 from views.access import requires
 from views.routing import record_id
 from views.transactions import reads_until_write

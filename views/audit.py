@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from services.audit_queries import AuditFilter, entities, list_events
+from services.audit.queries import AuditFilter, entities, list_events
 from services.permissions import Action
 from views.access import requires
 from views.routing import record_id, this_page_with, whole_number

@@ -10,7 +10,7 @@ from flask_login import current_user, login_user, logout_user
 
 from forms.auth import ConfirmForm, LoginForm, PasswordForm, TokenForm
 from models import ApiToken, db
-from services import accounts
+from services.office import accounts
 from services.permissions import Action
 from views.access import public, requires
 from views.transactions import reads_until_write

@@ -10,12 +10,12 @@ from flask_login import current_user
 from forms.budget import BudgetLineForm, DeleteForm, LineFilterForm
 from forms.funds import AppropriationForm
 from models import Appropriation, BudgetLine, Scenario, db
-from services import appropriations as appropriation_service
-from services import budget_lines
-from services.audit import history
-from services.budget_queries import list_appropriations, list_lines, list_scenarios
-from services.dashboard import working_scenario
-from services.funds import default_scenario_for, planned_and_available, status_of, status_table
+from services.audit.events import history
+from services.budget import lines as budget_lines
+from services.budget.dashboard import working_scenario
+from services.budget.queries import list_appropriations, list_lines, list_scenarios
+from services.funds import appropriations as appropriation_service
+from services.funds.control import default_scenario_for, planned_and_available, status_of, status_table
 from services.permissions import Action
 from views.access import requires
 from views.routing import record_id, this_page_with

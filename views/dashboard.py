@@ -7,9 +7,9 @@ import datetime as dt
 from flask import Blueprint, render_template, request
 
 from models import Scenario, db
-from services.dashboard import build_dashboard, working_scenario
+from services.budget.dashboard import build_dashboard, working_scenario
+from services.office.reference import scenario_choices
 from services.permissions import Action
-from services.reference import scenario_choices
 from views.access import requires
 from views.routing import record_id
 

@@ -11,10 +11,10 @@ from exports.submission import write_submission
 from forms.requests import DecisionForm
 from forms.scenarios import WorkbookUploadForm
 from models import ImportBatch, Scenario, db
-from services import imports
 from services.errors import DomainError
 from services.permissions import Action
-from services.submission import build_workbook
+from services.scenarios import imports
+from services.scenarios.submission import build_workbook
 from views.access import requires
 from views.routing import record_id
 from views.transactions import reads_until_write

@@ -9,14 +9,14 @@ from flask_login import current_user
 
 from forms.requests import CommentForm, DecisionForm, StaffingRequestForm, TravelRequestForm
 from models import Division, RequestStatus, Role, db, fiscal_year_of
-from services import request_workflow as workflow
-from services import requests as request_service
-from services.audit import history
+from services.audit.events import history
+from services.office.reference import division_choices, division_member_choices
 from services.permissions import Action, can
-from services.reference import division_choices, division_member_choices
-from services.request_lines import request_lines, staffing_allowance, travel_allowance, unfunded_years
-from services.request_queries import KINDS, RequestFilter, first_year_cost_cents, list_requests, travel_plan
-from services.requests import MAX_LEGS
+from services.requests import drafts as request_service
+from services.requests import workflow
+from services.requests.drafts import MAX_LEGS
+from services.requests.lines import request_lines, staffing_allowance, travel_allowance, unfunded_years
+from services.requests.queries import KINDS, RequestFilter, first_year_cost_cents, list_requests, travel_plan
 from views.access import requires
 from views.routing import record_id, whole_number
 from views.unit_of_work import button_action, submit

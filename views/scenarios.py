@@ -8,9 +8,8 @@ from flask_login import current_user
 from forms.budget import DeleteForm
 from forms.scenarios import CloneForm, ScenarioForm, StatusForm, WorkbookUploadForm
 from models import SCENARIO_MOVES, Scenario, db
-from services import scenarios as scenario_service
-from services.audit import history
-from services.budget_queries import (
+from services.audit.events import history
+from services.budget.queries import (
     DIMENSIONS,
     LineFilter,
     grand_total_cents,
@@ -20,7 +19,8 @@ from services.budget_queries import (
 )
 from services.errors import DomainError
 from services.permissions import Action
-from services.scenario_compare import compare, parse_dimensions
+from services.scenarios import records as scenario_service
+from services.scenarios.compare import compare, parse_dimensions
 from views.access import requires
 from views.routing import record_id
 from views.unit_of_work import button_action, submit

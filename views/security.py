@@ -6,7 +6,7 @@ from flask import Flask, flash, redirect, request, url_for
 from flask_login import current_user
 
 from extensions import csrf, login_manager
-from services.accounts import load_session_user, user_for_token
+from services.office.accounts import load_session_user, user_for_token
 from views.errors import error_body, wants_json
 from views.transactions import READ_METHODS
 

@@ -19,7 +19,7 @@ from werkzeug.test import encode_multipart
 import exports.importer
 from exports import ImportRejected, parse_submission
 from models import db
-from services import accounts
+from services.office import accounts
 
 ROWS = 300_000
 REFUSAL = f"The Detail sheet has {ROWS:,} rows; at most 200,000 rows can be imported at once."

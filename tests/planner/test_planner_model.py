@@ -8,8 +8,8 @@ import pytest
 from planner_helpers import cell, fund, problem, run, totals
 
 from planner import parse_problem
-from planner.grid import Grid
-from planner.model import capped, choose_scale, spread, target_pieces, value_pieces
+from planner.allocation.grid import Grid
+from planner.allocation.model import capped, choose_scale, spread, target_pieces, value_pieces
 
 D = Decimal
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from planner_helpers import SOLVERS, amounts, cell, fund, problem, run, totals
 
 from planner import parse_problem
-from planner.problem import Cell
+from planner.allocation.problem import Cell
 
 
 @pytest.mark.parametrize("solver", SOLVERS)

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from planner_helpers import run
 
 from planner import Result, parse_problem, remainder_home
-from planner.constraints import all_constraints
-from planner.grid import Grid, Group
+from planner.allocation.constraints import all_constraints
+from planner.allocation.grid import Grid, Group
 
 REGIONS = ["AF", "EAP", "EUR"]
 PRIORITIES = ["x", "y"]
@@ -148,7 +148,7 @@ def test_grouping_cells_changes_nothing(data: dict[str, Any]) -> None:
     # The solver sees groups of cells no constraint tells apart; with a group per cell it
     # sees the plain model. Both must reach the same optimum.
     grouped = run(data)
-    with patch("planner.grid._groups", _one_group_per_cell):
+    with patch("planner.allocation.grid._groups", _one_group_per_cell):
         plain = run(data)
     assert plain.status == grouped.status
     if grouped.status == "optimal":

@@ -7,9 +7,9 @@ from decimal import Decimal
 from planner_helpers import cell, fund, key, problem
 
 from planner import parse_problem
-from planner.constraints import all_constraints
-from planner.grid import Grid
-from planner.rounding import remainder_home, round_to_dollars
+from planner.allocation.constraints import all_constraints
+from planner.allocation.grid import Grid
+from planner.allocation.rounding import remainder_home, round_to_dollars
 
 
 def _round(data: dict, solved: dict[tuple[str, str], float]) -> tuple[dict[tuple[str, str], int], list, Grid]:

@@ -12,7 +12,7 @@ from test_planner_selection_helpers import problem, proposal, rule
 
 from planner import InvalidProblem, parse_selection
 from planner.fields import load_json
-from planner.selection_model import choose_scale, make_spec
+from planner.selection.model import choose_scale, make_spec
 
 
 def _valid() -> dict[str, Any]:

@@ -19,12 +19,12 @@ from test_planner_selection_helpers import hard_problem, run, stalled_stages
 
 from planner import SelectionProblem, SelectionTimeLimitReached, parse_selection, select
 from planner.deadline import Deadline
-from planner.selection_explain import Selection
-from planner.selection_model import Event, make_spec, solve_stages
-from planner.selection_worker import run_stages, worker_context
+from planner.selection.explain import Selection
+from planner.selection.model import Event, make_spec, solve_stages
+from planner.selection.worker import run_stages, worker_context
 from planner.solvers import Outcome, choose_backend
 
-selection_module = importlib.import_module("planner.selection")  # `planner.select` hides the module
+selection_module = importlib.import_module("planner.selection.solve")  # `planner.select` hides the module
 
 
 def _improving(problem: SelectionProblem) -> list[Event]:

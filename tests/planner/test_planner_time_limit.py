@@ -6,10 +6,10 @@ import pytest
 from planner_helpers import SOLVERS, fund, problem, run
 
 from planner import TimeLimitReached, parse_problem
-from planner.constraints import all_constraints
+from planner.allocation.constraints import all_constraints
+from planner.allocation.grid import Grid
+from planner.allocation.model import build_model, choose_scale
 from planner.deadline import Deadline
-from planner.grid import Grid
-from planner.model import build_model, choose_scale
 from planner.solvers import Outcome, choose_backend
 from planner.solvers import run as run_solver
 

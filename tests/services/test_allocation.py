@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from helpers import Auth, appropriation, plan_scenario, user
 
 from models import AuditEvent, BudgetLine, LineSource, ObjectClass, RunStatus, Scenario, ScenarioStatus, db
-from services import allocation
-from services.allocation_problems import AllocationSettings, build_problem, spoken_for_cents
+from services.allocation import runs as allocation
+from services.allocation.problems import AllocationSettings, build_problem, spoken_for_cents
 from services.errors import ValidationError, WorkflowError
-from services.funds import status_of
+from services.funds.control import status_of
 
 
 def _program_class_id() -> int:

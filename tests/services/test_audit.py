@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from helpers import appropriation, plan_scenario, program_line, same_line_with, user
 
 from models import AuditEvent, BudgetLine, db
-from services import budget_lines
+from services.budget import lines as budget_lines
 from services.errors import FundsError
 
 

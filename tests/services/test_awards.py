@@ -34,15 +34,15 @@ from models import (
     db,
     fiscal_year_of,
 )
-from services import settings
-from services.allocation import apply_run, run_allocation
-from services.allocation_problems import AllocationSettings, build_problem
-from services.appropriations import AppropriationInput, create_appropriation, update_appropriation
-from services.award_queries import AwardFilter, list_awards, mortgage
-from services.awards import AwardInput, FundingInput, create_award, update_award
+from services.allocation.problems import AllocationSettings, build_problem
+from services.allocation.runs import apply_run, run_allocation
 from services.errors import ConflictError, FundsError, ValidationError
-from services.funds import status_of, status_table
-from services.scenarios import ScenarioInput, clone_scenario, create_scenario, set_status
+from services.funds.appropriations import AppropriationInput, create_appropriation, update_appropriation
+from services.funds.control import status_of, status_table
+from services.office import settings
+from services.programs.award_queries import AwardFilter, list_awards, mortgage
+from services.programs.awards import AwardInput, FundingInput, create_award, update_award
+from services.scenarios.records import ScenarioInput, clone_scenario, create_scenario, set_status
 
 TODAY = dt.date(2026, 11, 2)
 

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from models import Appropriation, BudgetLine, Division, ObjectClass, Region, Scenario, ScenarioKind, db
-from services.budget_queries import LineFilter, list_lines, totals_by
+from services.budget.queries import LineFilter, list_lines, totals_by
 
 
 def _empty_scenario(name: str) -> Scenario:

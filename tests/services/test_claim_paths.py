@@ -22,8 +22,12 @@ from helpers import allocation_run_id, appropriation, import_own_export, plan_sc
 
 from models import AllocationRun, Appropriation, BudgetLine, Division, ImportBatch, LineSource, ObjectClass, db
 from money import from_cents
-from services import allocation, awards, budget_lines, funds, imports
+from services.allocation import runs as allocation
+from services.budget import lines as budget_lines
 from services.errors import ConflictError, FundsError
+from services.funds import control as funds
+from services.programs import awards
+from services.scenarios import imports
 from tests.services.test_awards import _award
 
 MEETING_SECONDS = 2  # how long a funds check waits for the other's: a missing lock shows as both saved

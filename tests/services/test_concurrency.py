@@ -9,7 +9,7 @@ from helpers import Auth, csrf_from, plan_scenario, same_line_with, user
 
 from models import BudgetLine, db
 from models.base import transactions_write_locked
-from services import budget_lines
+from services.budget import lines as budget_lines
 from services.errors import ConflictError
 
 

@@ -16,14 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from models import CityPairFare, Country, PayRate, PerDiemRate, StaffingKind, TravelPurpose, db
-from services import seeding
-from services.costing import (
+from seeding import loaders as seeding
+from services.errors import ValidationError
+from services.requests.costing import (
     LegInput,
     StaffingInput,
     estimate_staffing,
     estimate_travel,
 )
-from services.errors import ValidationError
 
 D = Decimal
 day = dt.date.fromisoformat

@@ -10,9 +10,10 @@ import sqlalchemy as sa
 from helpers import appropriation, plan_scenario, program_line, user
 
 from models import Appropriation, BudgetLine, FundsControl, Scenario, db
-from services import budget_lines, settings
+from services.budget import lines as budget_lines
 from services.errors import FundsError, ValidationError
-from services.funds import status_of
+from services.funds.control import status_of
+from services.office import settings
 
 
 def _planned_cents(scenario: Scenario, appropriation: Appropriation) -> int:

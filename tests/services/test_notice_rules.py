@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from services.errors import ValidationError
-from services.notice_rules import RuleInput, describe, parse_rules, to_model
+from services.programs.notice_rules import RuleInput, describe, parse_rules, to_model
 
 BOUNDS = ("min_amount", "max_amount", "min_count", "max_count", "min_share", "max_share")
 

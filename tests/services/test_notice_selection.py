@@ -37,11 +37,11 @@ from models import (
     db,
     fiscal_year_of,
 )
-from services.awards import AwardInput, FundingInput, create_award
 from services.errors import ConflictError, FundsError, ValidationError, WorkflowError
-from services.funds import status_of, status_table
-from services.notice_rules import RuleInput, parse_rules
-from services.notices import (
+from services.funds.control import status_of, status_table
+from services.programs.awards import AwardInput, FundingInput, create_award
+from services.programs.notice_rules import RuleInput, parse_rules
+from services.programs.notices import (
     NoticeInput,
     OutYearInput,
     ProposalInput,
@@ -53,7 +53,7 @@ from services.notices import (
     update_notice,
     update_proposal,
 )
-from services.selection import build_selection_problem, is_current, make_awards, run_selection
+from services.programs.selection import build_selection_problem, is_current, make_awards, run_selection
 
 TODAY = dt.date(2026, 11, 2)
 

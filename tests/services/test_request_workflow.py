@@ -24,11 +24,11 @@ from models import (
     TravelRequest,
     db,
 )
-from services import request_workflow as workflow
-from services import requests as request_service
 from services.errors import ConflictError, FundsError, PermissionDenied, ValidationError
-from services.request_workflow import Transition
-from services.requests import LegData, TravelData
+from services.requests import drafts as request_service
+from services.requests import workflow
+from services.requests.drafts import LegData, TravelData
+from services.requests.workflow import Transition
 
 EMAILS = [
     "admin@example.gov",

@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from helpers import import_own_export, own_export, plan_scenario, user
 
 from models import SCENARIO_MOVES, BudgetLine, ImportStatus, Scenario, ScenarioStatus, db
-from services import imports
-from services import scenarios as scenario_service
 from services.errors import ConflictError, ValidationError, WorkflowError
-from services.scenario_compare import compare
+from services.scenarios import imports
+from services.scenarios import records as scenario_service
+from services.scenarios.compare import compare
 
 
 def _lines(scenario: Scenario) -> list[BudgetLine]:

@@ -7,11 +7,11 @@ from types import SimpleNamespace
 import pytest
 
 from models import Award, Proposal, ProposalDecision, RequestStatus, StaffingRequest
-from services.allocation_results import fund_rows, relaxation
-from services.request_lines import Allowance
-from services.request_queries import TravelPlan
-from services.scenario_compare import ComparedRow
-from services.selection_results import RunSummary
+from services.allocation.results import fund_rows, relaxation
+from services.programs.selection_results import RunSummary
+from services.requests.lines import Allowance
+from services.requests.queries import TravelPlan
+from services.scenarios.compare import ComparedRow
 
 
 def test_allocation_amounts_are_read_exactly_from_the_result():

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from helpers import DEMO_PASSWORD, DEMO_USER, Auth, concrete_requests, database_fingerprint, url_values, user
 
 from models import ApiToken, Division, Role, User, db
-from services import accounts
+from services.office import accounts
 from services.permissions import Need
 
 EVERYONE = frozenset(Role)

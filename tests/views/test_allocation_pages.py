@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from helpers import allocation_run_id, csrf_from, plan_scenario, user
 
 from models import AllocationRun, BudgetLine, LineSource, db
-from services import accounts
+from services.office import accounts
 
 
 @pytest.fixture

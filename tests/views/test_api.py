@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import ApiToken, FundsControl, User, db
-from services import accounts, settings
+from services.office import accounts, settings
 
 API = "/api/v1"
 RM = "rm@example.gov"

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from helpers import DEMO_PASSWORD, Auth, csrf_from, user
 
 from models import ApiToken, db
-from services import accounts
+from services.office import accounts
 
 NEW_PASSWORD = "correct horse battery staple 7"
 

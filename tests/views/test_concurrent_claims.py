@@ -31,10 +31,11 @@ from helpers import appropriation, database_fingerprint, plan_scenario, user
 from models import Appropriation, BudgetLine, Division, ObjectClass, TravelPurpose, TravelRequest, db
 from models.base import transactions_write_locked
 from money import from_cents
-from services import request_workflow, requests
-from services.accounts import issue_token
-from services.funds import status_of
-from services.request_workflow import Transition
+from services.funds.control import status_of
+from services.office.accounts import issue_token
+from services.requests import drafts as requests
+from services.requests import workflow as request_workflow
+from services.requests.workflow import Transition
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 4

@@ -16,8 +16,8 @@ from flask import render_template_string
 from helpers import Auth, allocation_run_id, plan_scenario, selection_run_id, user
 
 from models import AllocationRun, AuditEvent, SelectionRun, db
-from services.allocation import apply_run
-from services.selection import make_awards
+from services.allocation.runs import apply_run
+from services.programs.selection import make_awards
 
 SERVICES = Path(__file__).resolve().parents[2] / "services"
 _ACTION = re.compile(r'record_event\(\s*[^,]+,\s*f?"([a-z_{}]+\.[a-z_]+)"')

@@ -11,7 +11,7 @@ from markupsafe import escape
 
 from models import BudgetLine, Division, LineSource, db
 from money import format_dollars
-from services.accounts import issue_token
+from services.office.accounts import issue_token
 
 HIDDEN = "Travel request of another division"
 

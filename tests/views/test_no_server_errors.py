@@ -16,7 +16,7 @@ import pytest
 from helpers import Auth, database_fingerprint, plan_scenario, url_values, user
 
 from models import ApiToken, db
-from services import accounts
+from services.office import accounts
 
 RM = "rm@example.gov"
 HUGE_IDS = (str(2**63), "9" * 40, "9" * 5000)  # one past the largest 64-bit key, far past it, past int()

@@ -9,7 +9,7 @@ import pytest
 from helpers import appropriation, csrf_from, database_fingerprint, plan_scenario, user
 
 from models import Award, StaffingRequest, db
-from services import accounts
+from services.office import accounts
 
 API = "/api/v1"
 

@@ -15,7 +15,7 @@ from helpers import allocation_run_id, appropriation, csrf_from, plan_scenario
 
 from models import BudgetLine, LineSource, RequestStatus, Scenario, TravelRequest, db
 from money import parse_money, to_cents
-from services.dashboard import build_dashboard, working_scenario
+from services.budget.dashboard import build_dashboard, working_scenario
 
 _AMOUNT = r"-?\$[0-9,]+(?:\.[0-9]{2})?"
 

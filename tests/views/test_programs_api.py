@@ -14,8 +14,8 @@ import pytest
 from helpers import database_fingerprint, user
 
 from models import SelectionRun, db
-from services import accounts
-from services import selection as selection_service
+from services.office import accounts
+from services.programs import selection as selection_service
 
 API = "/api/v1"
 RM = "rm@example.gov"

@@ -36,12 +36,12 @@ from models import (
     db,
 )
 from money import format_dollars
-from services import awards as award_service
-from services import notices as notice_service
-from services import selection
-from services.award_queries import mortgage
-from services.awards import AwardInput, FundingInput
-from services.notices import NoticeInput, OutYearInput, ProposalInput, ScoreInput
+from services.programs import awards as award_service
+from services.programs import notices as notice_service
+from services.programs import selection
+from services.programs.award_queries import mortgage
+from services.programs.awards import AwardInput, FundingInput
+from services.programs.notices import NoticeInput, OutYearInput, ProposalInput, ScoreInput
 
 NOTICE = "NOFO-TEST-1"
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from helpers import csrf_from
 
 from models import AuditEvent, CityPairFare, PayRate, StaffingKind, TravelPurpose, db
-from services import costing
+from services.requests import costing
 
 HEADER = "pay_plan,grade,step,year,annual,locality,source\n"
 

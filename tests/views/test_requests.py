@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from helpers import Auth, appropriation, csrf_from, plan_scenario, user
 
 from models import BudgetLine, LineSource, RequestStatus, StaffingRequest, TravelPurpose, TravelRequest, db
-from services import accounts
+from services.office import accounts
 
 
 def _token(email: str) -> dict:

@@ -8,7 +8,7 @@ from helpers import Auth, database_fingerprint, plan_scenario, user
 from markupsafe import escape
 
 from models import ScenarioStatus, StaffingRequest, TravelRequest, db
-from services import accounts
+from services.office import accounts
 
 
 def _requests_on(scenario_id: int, model) -> int:

@@ -1,6 +1,6 @@
 """Sign-in throttling: growing delays per account and per account × address, never per address alone.
 
-The clock is injected (services.accounts.utcnow), so no test waits or depends on the machine's speed.
+The clock is injected (services.office.accounts.utcnow), so no test waits or depends on the machine's speed.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from helpers import DEMO_PASSWORD, csrf_from, database_fingerprint
 from app import create_app
 from models import LoginAttempt, db
 from models.base import utcnow
-from services import accounts
+from services.office import accounts
 
 VICTIM = "viewer@example.gov"  # account A, whose password someone is guessing
 COLLEAGUE = "rm@example.gov"  # account B, signing in from the same address (one office, one proxy)

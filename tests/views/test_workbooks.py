@@ -11,7 +11,7 @@ from helpers import csrf_from, import_own_export, own_export, plan_scenario, use
 from openpyxl import load_workbook
 
 from models import BudgetLine, ImportBatch, Scenario, ScenarioStatus, db
-from services import accounts
+from services.office import accounts
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

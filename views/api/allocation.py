@@ -6,9 +6,9 @@ from flask import jsonify
 
 from models import AllocationRun, Scenario, db
 from money import money_str
-from services import allocation
-from services.allocation_problems import AllocationSettings
-from services.allocation_results import run_query
+from services.allocation import runs as allocation
+from services.allocation.problems import AllocationSettings
+from services.allocation.results import run_query
 from services.paging import paginate
 from services.permissions import Action
 from views.api.core import ApiDoc, BadRequest, actor, json_body, operation, page_args, paginated

@@ -6,14 +6,15 @@ from flask import jsonify, request
 
 from models import BudgetLine, LineSource, Scenario, ScenarioKind, ScenarioStatus, db
 from money import money_str
-from services import budget_lines, inputs
-from services import scenarios as scenario_service
-from services.budget_lines import LineInput
-from services.budget_queries import DIMENSIONS, LineFilter, list_lines, scenario_query, totals_by
+from services import inputs
+from services.budget import lines as budget_lines
+from services.budget.lines import LineInput
+from services.budget.queries import DIMENSIONS, LineFilter, list_lines, scenario_query, totals_by
 from services.paging import paginate
 from services.permissions import Action
-from services.scenario_compare import compare, parse_dimensions
-from services.scenarios import ScenarioInput
+from services.scenarios import records as scenario_service
+from services.scenarios.compare import compare, parse_dimensions
+from services.scenarios.records import ScenarioInput
 from views.api.core import (
     ApiDoc,
     BadRequest,

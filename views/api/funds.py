@@ -8,11 +8,11 @@ from flask import jsonify, request
 
 from models import Appropriation, Scenario, db
 from money import money_str
-from services import appropriations as appropriation_service
 from services import inputs
-from services.appropriations import AppropriationInput
-from services.budget_queries import appropriation_query
-from services.funds import default_scenario_for, planned_by_scenario, status_of
+from services.budget.queries import appropriation_query
+from services.funds import appropriations as appropriation_service
+from services.funds.appropriations import AppropriationInput
+from services.funds.control import default_scenario_for, planned_by_scenario, status_of
 from services.paging import paginate
 from services.permissions import Action
 from views.api.core import ApiDoc, actor, changes_sent, created, int_arg, new_record, operation, page_args, paginated

@@ -7,9 +7,9 @@ from flask import Blueprint, abort, jsonify, request
 from flask_login import current_user
 
 from models import db
-from services.audit_queries import AuditFilter, list_events
+from services.audit.queries import AuditFilter, list_events
+from services.office.reference import REFERENCE_KINDS, reference_items
 from services.permissions import Action
-from services.reference import REFERENCE_KINDS, reference_items
 from views.access import public
 from views.api.core import ApiDoc, BadRequest, int_arg, operation, page_args, paginated
 from views.api.schemas import AuditEventSchema, UserSchema, utc_from_text

@@ -10,8 +10,8 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app, jsonify
 
+from services.office.reference import fiscal_year_choices
 from services.permissions import Need
-from services.reference import fiscal_year_choices
 from views.access import public
 from views.api.core import MAX_INT_ARG, MAX_PAGE, MAX_PER_PAGE, ApiDoc, bp
 from views.api.schemas import MONEY_PATTERN, ErrorSchema, FiscalYear, Money

@@ -15,10 +15,10 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from models import SCORE_SCALE, NoticeStatus, Proposal, ProposalDecision, RunStatus, db
 from money import money_str
-from services.awards import AwardInput, award_lines
-from services.notice_rules import MAX_COUNT
-from services.notices import ProposalInput
-from services.selection import DEFAULT_TIME_LIMIT_S
+from services.programs.awards import AwardInput, award_lines
+from services.programs.notice_rules import MAX_COUNT
+from services.programs.notices import ProposalInput
+from services.programs.selection import DEFAULT_TIME_LIMIT_S
 from views.api.derived import derived_schema
 from views.api.schemas import Money, RecordSchema, UtcDateTime, _enum, _id, _year
 

@@ -21,20 +21,20 @@ from models import (
     db,
 )
 from money import from_cents
-from services import awards as award_service
 from services import inputs
-from services import notices as notice_service
-from services import selection as selection_service
-from services.award_queries import AwardFilter
-from services.award_queries import list_awards as query_awards
-from services.awards import AwardInput
 from services.errors import ValidationError
-from services.notice_rules import RuleInput, to_input
-from services.notices import NoticeInput, ProposalChanges, ProposalInput, ScoreInput
+from services.office.reference import by_id_or_code
 from services.paging import Page, paginate
 from services.permissions import Action
-from services.program_queries import ProposalFilter, notice_query, proposal_query
-from services.reference import by_id_or_code
+from services.programs import awards as award_service
+from services.programs import notices as notice_service
+from services.programs import selection as selection_service
+from services.programs.award_queries import AwardFilter
+from services.programs.award_queries import list_awards as query_awards
+from services.programs.awards import AwardInput
+from services.programs.notice_rules import RuleInput, to_input
+from services.programs.notices import NoticeInput, ProposalChanges, ProposalInput, ScoreInput
+from services.programs.queries import ProposalFilter, notice_query, proposal_query
 from views.api.core import (
     ApiDoc,
     actor,

@@ -9,11 +9,11 @@ from flask_login import current_user
 from marshmallow import fields, post_dump
 
 from models import LineSource, RequestStatus, ScenarioStatus
-from services.appropriations import AppropriationInput
-from services.budget_lines import LineInput
+from services.budget.lines import LineInput
+from services.funds.appropriations import AppropriationInput
 from services.permissions import line_description
-from services.requests import POSITION, StaffingData, TravelData
-from services.scenarios import ScenarioInput
+from services.requests.drafts import POSITION, StaffingData, TravelData
+from services.scenarios.records import ScenarioInput
 from views.api.derived import RowSchema, derived_schema
 from views.api.schemas import Money, UtcDateTime
 

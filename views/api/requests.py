@@ -6,13 +6,13 @@ from flask import abort, jsonify
 
 from models import RequestStatus, TravelCostKind, db
 from services import inputs
-from services import request_workflow as workflow
-from services import requests as request_service
 from services.errors import ValidationError
 from services.paging import Page
 from services.permissions import Action
-from services.request_queries import KINDS, RequestFilter, list_requests
-from services.requests import StaffingData, TravelData
+from services.requests import drafts as request_service
+from services.requests import workflow
+from services.requests.drafts import StaffingData, TravelData
+from services.requests.queries import KINDS, RequestFilter, list_requests
 from views.api.core import (
     ApiDoc,
     actor,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from models import ImportBatch, Scenario, db
-from services import imports
 from services.errors import ValidationError
 from services.permissions import Action
+from services.scenarios import imports
 from views.api.core import ApiDoc, actor, int_arg, operation
 from views.api.schemas import utc_text
 from views.exports import workbook_response

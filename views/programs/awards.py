@@ -9,13 +9,13 @@ from flask_login import current_user
 
 from forms.programs import AwardFilterForm, AwardForm
 from models import Award, db, fiscal_year_of
-from services import awards as award_service
-from services.audit import history
-from services.award_queries import list_awards, mortgage
-from services.awards import program_accounts
+from services.audit.events import history
+from services.office.reference import fiscal_year_choices, programs_division_id
 from services.permissions import Action
-from services.program_queries import award_totals
-from services.reference import fiscal_year_choices, programs_division_id
+from services.programs import awards as award_service
+from services.programs.award_queries import list_awards, mortgage
+from services.programs.awards import program_accounts
+from services.programs.queries import award_totals
 from views.access import requires
 from views.programs.core import bp
 from views.routing import this_page_with

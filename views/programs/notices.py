@@ -7,13 +7,13 @@ from flask_login import current_user
 
 from forms.programs import ActionForm, DecisionForm, NoticeForm, ProposalForm, ScoresForm
 from models import FundingNotice, Proposal, ProposalDecision, SelectionRun, db
-from services import notices as notice_service
-from services.audit import history
-from services.notice_rules import describe
+from services.audit.events import history
 from services.permissions import Action
-from services.program_queries import PROPOSAL_SORTS, list_notices, notice_awards, notice_proposals
-from services.selection import is_current, latest_run
-from services.selection_results import cents
+from services.programs import notices as notice_service
+from services.programs.notice_rules import describe
+from services.programs.queries import PROPOSAL_SORTS, list_notices, notice_awards, notice_proposals
+from services.programs.selection import is_current, latest_run
+from services.programs.selection_results import cents
 from views.access import requires
 from views.programs.core import bp
 from views.unit_of_work import button_action, submit

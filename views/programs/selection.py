@@ -9,9 +9,9 @@ from flask_login import current_user
 
 from forms.programs import ActionForm, MakeAwardsForm
 from models import FundingNotice, SelectionRun, db
-from services import selection
 from services.permissions import Action
-from services.selection_results import run_summary
+from services.programs import selection
+from services.programs.selection_results import run_summary
 from views.access import requires
 from views.programs.core import bp
 from views.transactions import reads_until_write

@@ -1,0 +1,1 @@
+"""Allocating funds to a grid of cells by linear programming."""

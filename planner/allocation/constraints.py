@@ -1,0 +1,127 @@
+"""The allocation's constraints as plain data, one small function per kind.
+
+Each function yields labelled ``Constraint`` rows over sums of (cell, fund) pairs, in
+dollars. The same rows feed the solver model, the elastic (infeasibility) model, the
+binding report and the exact check after rounding, so each rule is written down once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import chain
+from typing import Literal
+
+from planner.allocation.grid import Grid, Total
+from planner.money import dollars
+
+Kind = Literal["fund", "cell_min", "cell_max", "rule"]
+Side = Literal["available", "spend_all", "min", "max", "min_share", "max_share"]
+Sense = Literal[">=", "<=", "=="]
+
+ONE = Decimal(1)
+
+
+@dataclass(frozen=True)
+class Part:
+    coefficient: Decimal
+    total: Total
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """``sum(coefficient * total) <sense> rhs``, in dollars, with what it means.
+
+    ``relaxable``: the elastic model may relax it (>= rows downwards, <= rows upwards,
+    the == of a spend-all fund downwards only: a fund's ``available`` is never relaxed).
+    """
+
+    name: str  # unique and safe as a solver row name
+    kind: Kind
+    id: str
+    label: str
+    side: Side
+    parts: tuple[Part, ...]
+    sense: Sense
+    rhs: Decimal
+    relaxable: bool = True
+
+    def activity(self, amounts: Sequence[int]) -> Decimal:
+        """The exact left-hand side for whole-dollar amounts."""
+        return sum((part.coefficient * part.total.of(amounts) for part in self.parts), Decimal(0))
+
+    def shortfall(self, activity: Decimal) -> Decimal:
+        """How far ``activity`` is from satisfying the row (0 when it holds)."""
+        below = self.rhs - activity if self.sense in (">=", "==") else Decimal(0)
+        above = activity - self.rhs if self.sense in ("<=", "==") else Decimal(0)
+        return max(below, above, Decimal(0))
+
+
+def fund_limits(grid: Grid) -> Iterator[Constraint]:
+    """A fund gives at most ``available``; with ``spend: all``, exactly that."""
+    for f, fund in enumerate(grid.problem.funds):
+        parts = (Part(ONE, grid.funds[f]),)
+        if fund.spend == "all":
+            yield Constraint(f"fund_{f}", "fund", fund.id, fund.label, "spend_all", parts, "==", fund.available)
+        else:
+            yield Constraint(
+                f"fund_{f}", "fund", fund.id, fund.label, "available", parts, "<=", fund.available, relaxable=False
+            )
+
+
+def cell_floors(grid: Grid) -> Iterator[Constraint]:
+    for c, cell in enumerate(grid.problem.cells):
+        if cell.min > 0:
+            label = f"{cell.id}: at least {dollars(cell.min)}"
+            yield Constraint(
+                f"cell_min_{c}", "cell_min", cell.id, label, "min", (Part(ONE, grid.cells[c]),), ">=", cell.min
+            )
+
+
+def cell_caps(grid: Grid) -> Iterator[Constraint]:
+    for c, cell in enumerate(grid.problem.cells):
+        if cell.max is not None:
+            label = f"{cell.id}: at most {dollars(cell.max)}"
+            yield Constraint(
+                f"cell_max_{c}", "cell_max", cell.id, label, "max", (Part(ONE, grid.cells[c]),), "<=", cell.max
+            )
+
+
+def rule_amounts(grid: Grid) -> Iterator[Constraint]:
+    """``min``/``max``: dollars over the pairs the rule's ``where`` matches."""
+    for r, rule in enumerate(grid.problem.rules):
+        parts = (Part(ONE, grid.rules[r].matching),)
+        if rule.min is not None and rule.min > 0:
+            yield Constraint(f"rule_{r}_min", "rule", rule.id, rule.label, "min", parts, ">=", rule.min)
+        if rule.max is not None:
+            yield Constraint(f"rule_{r}_max", "rule", rule.id, rule.label, "max", parts, "<=", rule.max)
+
+
+def rule_shares(grid: Grid) -> Iterator[Constraint]:
+    """``min_share``/``max_share`` as matching - share * base >= 0 (or <= 0): in dollars,
+    so that a violation is measured in dollars too."""
+    for r, rule in enumerate(grid.problem.rules):
+        bounds: list[tuple[Side, Sense, Decimal]] = []
+        # A 0% floor or a 100% ceiling can never bind: leave them out.
+        if rule.min_share is not None and rule.min_share > 0:
+            bounds.append(("min_share", ">=", rule.min_share))
+        if rule.max_share is not None and rule.max_share < 1:
+            bounds.append(("max_share", "<=", rule.max_share))
+        totals = grid.rules[r]
+        for side, sense, share in bounds:
+            parts = (Part(ONE, totals.matching), Part(-share, totals.base)) if share else (Part(ONE, totals.matching),)
+            yield Constraint(f"rule_{r}_{side}", "rule", rule.id, rule.label, side, parts, sense, Decimal(0))
+
+
+CONSTRAINT_KINDS: tuple[Callable[[Grid], Iterator[Constraint]], ...] = (
+    fund_limits,
+    cell_floors,
+    cell_caps,
+    rule_amounts,
+    rule_shares,
+)
+
+
+def all_constraints(grid: Grid) -> tuple[Constraint, ...]:
+    return tuple(chain.from_iterable(kind(grid) for kind in CONSTRAINT_KINDS))

@@ -1,0 +1,133 @@
+"""The decision variables: one per (cell, eligible fund) pair, indexed every way we need.
+
+Filters (a fund's ``eligible``, a rule's ``where``) are answered from an index of cells
+by dimension value, so a rule costs a few set operations rather than a scan of all cells.
+
+Cells that no constraint tells apart (the same eligible funds, the same rules, no floor
+of their own) form a group: the solver sees one variable per (group, fund), and the
+group's cells share its money by their value pieces. See model.py.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from planner.allocation.problem import Filter, Problem, Rule
+
+
+@dataclass(frozen=True)
+class Pair:
+    """What fund ``fund`` (an index into problem.funds) gives cell ``cell``."""
+
+    cell: int
+    fund: int
+
+
+@dataclass(frozen=True)
+class Total:
+    """A named sum of pairs: a fund's, a cell's, what a rule matches. Rows share them."""
+
+    name: str
+    pairs: tuple[int, ...]
+
+    def of(self, amounts: Sequence[float]) -> float:
+        return sum(map(amounts.__getitem__, self.pairs))
+
+
+@dataclass(frozen=True)
+class RuleTotals:
+    matching: Total  # the pairs the rule's ``where`` selects
+    base: Total  # the pairs of the funds its shares are measured against
+
+
+@dataclass(frozen=True)
+class Group:
+    """Cells every constraint treats alike, and the funds eligible for all of them."""
+
+    cells: tuple[int, ...]
+    funds: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Grid:
+    problem: Problem
+    pairs: tuple[Pair, ...]
+    cells: tuple[Total, ...]  # each cell's pairs, in fund order
+    funds: tuple[Total, ...]  # each fund's pairs
+    rules: tuple[RuleTotals, ...]
+    groups: tuple[Group, ...]  # every cell with an eligible fund is in exactly one
+
+    @classmethod
+    def of(cls, problem: Problem) -> Grid:
+        index = _CellIndex(problem)
+        eligible = [index.matching(fund.eligible) for fund in problem.funds]
+        pairs = tuple(
+            Pair(c, f) for c in range(len(problem.cells)) for f in range(len(problem.funds)) if c in eligible[f]
+        )
+        by_cell: list[list[int]] = [[] for _ in problem.cells]
+        by_fund: list[list[int]] = [[] for _ in problem.funds]
+        for p, pair in enumerate(pairs):
+            by_cell[pair.cell].append(p)
+            by_fund[pair.fund].append(p)
+        cells = tuple(Total(f"cell_{c}", tuple(ps)) for c, ps in enumerate(by_cell))
+        funds = tuple(Total(f"fund_{f}", tuple(ps)) for f, ps in enumerate(by_fund))
+        matched = [index.matching(rule.where) for rule in problem.rules]
+        bases: dict[tuple[bool, ...], Total] = {}  # rules over the same funds share one base
+        rules = tuple(
+            _rule_totals(r, rule, problem, matched[r], pairs, cells, bases) for r, rule in enumerate(problem.rules)
+        )
+        groups = _groups(problem, pairs, cells, matched)
+        return cls(problem, pairs, cells, funds, rules, groups)
+
+
+class _CellIndex:
+    """Cells by dimension value: ``index[dimension][value]`` is a set of cell indices."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.everything = set(range(len(problem.cells)))
+        self.index: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+        for c, cell in enumerate(problem.cells):
+            for dimension, value in cell.key:
+                self.index[dimension][value].add(c)
+
+    def matching(self, where: Filter) -> set[int]:
+        """Cells whose value is accepted for every dimension the filter names."""
+        found = self.everything
+        for dimension, accepted in where:
+            values = self.index.get(dimension, {})
+            found = found & set().union(*(values.get(value, set()) for value in accepted))
+        return found
+
+
+def _rule_totals(
+    r: int,
+    rule: Rule,
+    problem: Problem,
+    cells_matched: set[int],
+    pairs: Sequence[Pair],
+    cells: Sequence[Total],
+    bases: dict[tuple[bool, ...], Total],
+) -> RuleTotals:
+    counted = tuple(rule.funds is None or fund.id in rule.funds for fund in problem.funds)
+    matching = tuple(p for c in sorted(cells_matched) for p in cells[c].pairs if counted[pairs[p].fund])
+    if counted not in bases:
+        name = "funds_all" if all(counted) else "funds_" + "_".join(str(f) for f, ok in enumerate(counted) if ok)
+        bases[counted] = Total(name, tuple(p for p, pair in enumerate(pairs) if counted[pair.fund]))
+    return RuleTotals(Total(f"rule_{r}", matching), bases[counted])
+
+
+def _groups(
+    problem: Problem, pairs: Sequence[Pair], cells: Sequence[Total], matched: Sequence[set[int]]
+) -> tuple[Group, ...]:
+    """Cells by what the constraints see of them: their funds and rules. A cell with a
+    floor keeps a group of its own, as its floor is a row of its own."""
+    members: dict[tuple, list[int]] = defaultdict(list)
+    for c, cell in enumerate(problem.cells):
+        if not cells[c].pairs:
+            continue
+        funds = tuple(pairs[p].fund for p in cells[c].pairs)
+        rules = tuple(r for r, cells_matched in enumerate(matched) if c in cells_matched)
+        members[(funds, rules, c if cell.min > 0 else None)].append(c)
+    return tuple(Group(tuple(group), signature[0]) for signature, group in members.items())

@@ -1,0 +1,1 @@
+"""Selecting proposals to fund by mixed-integer programming."""

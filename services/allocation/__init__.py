@@ -1,0 +1,1 @@
+"""Allocation runs: problems built from the budget, solved, explained and applied."""

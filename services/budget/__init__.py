@@ -1,0 +1,1 @@
+"""Budget lines, their totals and the dashboard."""

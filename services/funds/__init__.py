@@ -1,0 +1,1 @@
+"""Funds control: appropriations, what is available, and the one lock on each."""

@@ -1,0 +1,1 @@
+"""The office itself: accounts, reference data, settings."""

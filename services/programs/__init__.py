@@ -1,0 +1,1 @@
+"""Programs: awards, funding notices, proposals and their selection."""

@@ -1,0 +1,1 @@
+"""Travel and staffing requests: drafting, costing, the workflow and the lines they write."""

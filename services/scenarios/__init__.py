@@ -1,0 +1,1 @@
+"""Scenarios: their lifecycle, comparison, and the submission workbook out and back in."""

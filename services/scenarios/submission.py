@@ -1,0 +1,224 @@
+"""The budget submission workbook's rows, from the domain (exports/ writes them)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from exports.submission import ColumnsRow, DetailRow, StaffingRow, SubmissionWorkbook, TripRow
+from models import (
+    Appropriation,
+    BudgetLine,
+    Country,
+    Division,
+    LineSource,
+    ObjectClass,
+    Priority,
+    ProgramType,
+    Region,
+    RequestStatus,
+    Scenario,
+    ScenarioKind,
+    StaffingRequest,
+    TravelRequest,
+    User,
+    db,
+)
+from models.base import utcnow
+from money import from_cents
+from services.budget.queries import LineFilter, totals_by
+from services.errors import ValidationError
+from services.permissions import hides_request_line, line_description
+from services.requests.queries import visible_to
+
+
+def latest_of_kind(kind: ScenarioKind, before_year: int | None = None) -> Scenario | None:
+    query = sa.select(Scenario).where(Scenario.kind == kind)
+    if before_year is not None:
+        query = query.where(Scenario.budget_year < before_year)
+    return db.session.scalar(query.order_by(Scenario.budget_year.desc(), Scenario.id.desc()).limit(1))
+
+
+def comparison_scenarios(plan: Scenario, actual_id: int | None, enacted_id: int | None) -> tuple[Scenario, Scenario]:
+    """The PY actual and CY enacted scenarios: as chosen, else the latest of each kind before the plan's year."""
+    actual = db.session.get(Scenario, actual_id) if actual_id else latest_of_kind(ScenarioKind.ACTUAL, plan.budget_year)
+    enacted = (
+        db.session.get(Scenario, enacted_id) if enacted_id else latest_of_kind(ScenarioKind.ENACTED, plan.budget_year)
+    )
+    errors = {}
+    if actual is None:
+        errors["actual"] = "No actual scenario to compare with."
+    if enacted is None:
+        errors["enacted"] = "No enacted scenario to compare with."
+    if errors:
+        raise ValidationError("Choose the scenarios to compare the request with.", fields=errors)
+    return actual, enacted
+
+
+def _sums(scenario: Scenario, by: list[str]) -> dict[tuple, int]:
+    return {
+        tuple(row[name] for name in by): row["amount_cents"]
+        for row in totals_by(LineFilter(scenario_id=scenario.id), by)
+    }
+
+
+def _account_of() -> dict[str, tuple[str, str]]:
+    """Appropriation label ("INCLE FY2027") → (account code, title)."""
+    return {a.label: (a.account_code, a.title) for a in db.session.scalars(sa.select(Appropriation))}
+
+
+def _by_account(scenario: Scenario, extra: list[str]) -> dict[tuple, int]:
+    accounts = _account_of()
+    sums: dict[tuple, int] = defaultdict(int)
+    for key, cents in _sums(scenario, ["appropriation", *extra]).items():
+        sums[(accounts[key[0]][0], *key[1:])] += cents
+    return sums
+
+
+def _columns(keys_and_labels: dict[tuple, tuple[str, ...]], py: dict, cy: dict, by: dict) -> list[ColumnsRow]:
+    return [
+        ColumnsRow(
+            label=label, py=from_cents(py.get(key, 0)), cy=from_cents(cy.get(key, 0)), by=from_cents(by.get(key, 0))
+        )
+        for key, label in sorted(keys_and_labels.items())
+    ]
+
+
+def _staffing(scenarios: tuple[Scenario, Scenario, Scenario], actor: User) -> list[StaffingRow]:
+    fte: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 3)
+    cost: dict[str, list[int]] = defaultdict(lambda: [0] * 3)
+    for index, scenario in enumerate(scenarios):
+        rows = db.session.execute(
+            sa.select(StaffingRequest, sa.func.sum(BudgetLine.amount_cents))
+            .join(
+                BudgetLine,
+                sa.and_(BudgetLine.source == LineSource.STAFFING, BudgetLine.source_id == StaffingRequest.id),
+            )
+            .where(BudgetLine.scenario_id == scenario.id, BudgetLine.fiscal_year == scenario.budget_year)
+            .where(visible_to(actor, StaffingRequest))  # heads and staff: their division's requests only
+            .group_by(StaffingRequest.id)
+        )
+        for request, cents in rows:
+            fte[request.kind.label][index] += Decimal(request.fte_basis_points) / 10_000
+            cost[request.kind.label][index] += int(cents or 0)
+    return [StaffingRow(kind, *fte[kind], *(from_cents(c) for c in cost[kind])) for kind in sorted(fte)]
+
+
+def _trips(plan: Scenario, actor: User) -> list[TripRow]:
+    trips = db.session.scalars(
+        sa.select(TravelRequest)
+        .where(
+            TravelRequest.scenario_id == plan.id,
+            TravelRequest.status.in_([RequestStatus.APPROVED, RequestStatus.SUBMITTED]),
+            visible_to(actor, TravelRequest),  # heads and staff: their division's trips only
+        )
+        .options(
+            so.selectinload(TravelRequest.legs),
+            so.joinedload(TravelRequest.traveler),
+            so.joinedload(TravelRequest.division),
+        )
+    ).unique()
+    return sorted(
+        (
+            TripRow(
+                departs=t.departs_on,
+                division=t.division.code,
+                traveler=t.traveler.name,
+                title=t.title,
+                destinations=", ".join(leg.city for leg in t.legs),
+                status=t.status.value,
+                amount=from_cents(t.total_cents),
+            )
+            for t in trips
+            if t.departs_on
+        ),
+        key=lambda row: (row.departs, row.title),
+    )
+
+
+def detail_rows(scenario: Scenario, actor: User) -> Iterator[DetailRow]:
+    """Every line, streamed in id order with its keys by code (bounded memory for large scenarios).
+
+    Lines that another division's requests wrote keep their amounts (the totals stay whole) but
+    not their descriptions, for an actor who may not see that division's requests (heads and
+    staff may not import, so a description shown this way is never written back).
+    """
+    names = {
+        model: dict(db.session.execute(sa.select(model.id, column)).tuples().all())
+        for model, column in (
+            (Region, Region.code),
+            (Priority, Priority.code),
+            (ProgramType, ProgramType.code),
+            (ObjectClass, ObjectClass.code),
+        )
+    }
+    appropriations = {a.id: a.label for a in db.session.scalars(sa.select(Appropriation))}
+    countries = dict(db.session.execute(sa.select(Country.id, Country.iso3)).tuples().all())
+    divisions = dict(db.session.execute(sa.select(Division.id, Division.code)).tuples().all())
+    query = sa.select(BudgetLine.__table__).where(BudgetLine.scenario_id == scenario.id).order_by(BudgetLine.id)
+    for row in db.session.execute(query.execution_options(yield_per=5000)):
+        hidden = hides_request_line(actor, row.source, row.division_id)  # a trip's destination too
+        yield DetailRow(
+            line_id=row.id,
+            version=row.version,
+            fiscal_year=row.fiscal_year,
+            appropriation=appropriations[row.appropriation_id],
+            division=divisions[row.division_id],
+            object_class=names[ObjectClass][row.object_class_id],
+            region=names[Region].get(row.region_id),
+            country=None if hidden else countries.get(row.country_id),
+            priority=names[Priority].get(row.priority_id),
+            program_type=names[ProgramType].get(row.program_type_id),
+            description=line_description(actor, row.source, row.division_id, row.description),
+            stage=str(row.stage),
+            source=str(row.source),
+            amount=from_cents(row.amount_cents),
+        )
+
+
+def build_workbook(
+    plan: Scenario,
+    actor: User,
+    app_version: str,
+    *,
+    actual_id: int | None = None,
+    enacted_id: int | None = None,
+    now: datetime | None = None,
+) -> SubmissionWorkbook:
+    actual, enacted = comparison_scenarios(plan, actual_id, enacted_id)
+    accounts = {code: title for code, title in _account_of().values()}
+    py, cy, by = (_by_account(s, []) for s in (actual, enacted, plan))
+    summary = _columns({key: (key[0], accounts[key[0]]) for key in {*py, *cy, *by}}, py, cy, by)
+    object_titles = dict(db.session.execute(sa.select(ObjectClass.code, ObjectClass.title)).tuples().all())
+    py_oc, cy_oc, by_oc = (_by_account(s, ["object_class"]) for s in (actual, enacted, plan))
+    labels = {key: (key[0], key[1], object_titles.get(key[1], "")) for key in {*py_oc, *cy_oc, *by_oc}}
+    object_classes = _columns(labels, py_oc, cy_oc, by_oc)
+    program = [
+        (row["region"], row["priority"], row["program_type"], from_cents(row["amount_cents"]))
+        for row in totals_by(LineFilter(scenario_id=plan.id), ["region", "priority", "program_type"])
+        if row["region"] and row["priority"]
+    ]
+    return SubmissionWorkbook(
+        scenario=plan.name,
+        budget_year=plan.budget_year,
+        py_scenario=actual.name,
+        cy_scenario=enacted.name,
+        exported_by=f"{actor.name} <{actor.email}>",
+        exported_at=now or utcnow(),
+        app_version=app_version,
+        filters={"scenario": plan.name, "PY actual": actual.name, "CY enacted": enacted.name},
+        summary=summary,
+        object_classes=object_classes,
+        program=program,
+        regions=list(db.session.scalars(sa.select(Region.code).order_by(Region.code))),
+        priorities=list(db.session.scalars(sa.select(Priority.code).order_by(Priority.sort_order))),
+        program_types=list(db.session.scalars(sa.select(ProgramType.code).order_by(ProgramType.code))),
+        staffing=_staffing((actual, enacted, plan), actor),
+        travel=_trips(plan, actor),
+        detail=detail_rows(plan, actor),
+    )
