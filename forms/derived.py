@@ -15,7 +15,7 @@ from __future__ import annotations
 import wtforms
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from forms.fields import MoneyField, OptionalIdSelect, options
+from forms.fields import FiniteDecimalField, MoneyField, OptionalIdSelect, options
 from services.inputs import MISSING, Kind, Spec, build, current, default_of, specs
 
 SPARE_ROWS = 2  # blank rows offered after a record's own rows, unless the page says otherwise
@@ -48,9 +48,7 @@ def _field(spec: Spec, default, required: bool, row_form: type | None, rows: tup
     if spec.kind == Kind.FRACTION:
         limits = NumberRange(_show(spec, spec.minimum), _show(spec, spec.maximum))
         label = f"{spec.label} (%)" if spec.percent else spec.label
-        return wtforms.DecimalField(
-            label, [InputRequired(), limits], places=None, default=_show(spec, default), **common
-        )
+        return FiniteDecimalField(label, [InputRequired(), limits], places=None, default=_show(spec, default), **common)
     row = row_form or derived_form(spec.rows, wtforms.Form, row=True)
     blank, spare = rows
     return wtforms.FieldList(wtforms.FormField(row), min_entries=blank, max_entries=spec.maximum + spare)

@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import FieldList, HiddenField, SelectChoice, SelectField, StringField
+from wtforms import DecimalField, FieldList, HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import ValidationError
 
 from money import MoneyError, format_dollars, parse_money, to_cents
@@ -43,6 +43,16 @@ class MoneyField(StringField):
             raise ValidationError(str(exc)) from exc
         if self.min_value is not None and self.decimal < self.min_value:
             raise ValidationError(f"Enter at least {format_dollars(to_cents(self.min_value))}.")
+
+
+class FiniteDecimalField(DecimalField):
+    """A decimal number; "NaN" and "Infinity" are not numbers a person means (and NumberRange can't compare them)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))
 
 
 class OptionalIdSelect(SelectField):

@@ -1008,6 +1008,21 @@ def test_the_warn_setting_lets_an_overdraft_through(rm):
     assert status["available"] == money(-100_000)
 
 
+def test_a_patch_saved_under_the_warn_setting_says_so(rm):
+    plan = scenario(rm, PLAN)
+    line = create_line(rm, amount="100.00")
+    available = available_cents(rm, plan["id"], "INCLE", 2027)
+    admin = db.session.scalar(sa.select(User).where(User.email == ADMIN))
+    settings.set_funds_control(admin, FundsControl.WARN)
+    db.session.commit()
+    response = rm.patch(
+        f"/budget-lines/{line['id']}", {"version": line["version"], "amount": money(10_000 + available + 100_000)}
+    )
+    assert response.status_code == 200
+    assert response.headers["Warning"].startswith('299 - "funds: ')
+    assert available_cents(rm, plan["id"], "INCLE", 2027) == -100_000
+
+
 def test_patch_a_line(rm):
     line = create_line(rm, amount="1234.50")
     path = f"/budget-lines/{line['id']}"

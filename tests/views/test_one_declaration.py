@@ -114,6 +114,14 @@ def test_a_pay_raise_above_the_cap_is_refused_by_the_page_the_estimate_and_the_r
     assert 'id="pay_raise-error-message"' in response.get_data(as_text=True)
     assert database_fingerprint() == before
 
+    # Not numbers a person means: each is a field error, never a server error.
+    for name in ("fte", "benefits_rate", "pay_raise"):
+        for value in ("NaN", "sNaN", "Infinity", "-Infinity"):
+            response = client.post(f"/requests/staffing/{created['id']}/edit", data=form | {name: value})
+            assert response.status_code == 422, (name, value)
+            assert f'id="{name}-error-message"' in response.get_data(as_text=True)
+    assert database_fingerprint() == before
+
 
 def test_a_patch_changes_only_what_it_sends_and_money_is_in_dollars(client):
     headers = _headers("rm@example.gov")

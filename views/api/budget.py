@@ -29,6 +29,7 @@ from views.api.core import (
     page_args,
     paginated,
     version_from_request,
+    with_funds_warning,
 )
 from views.api.record_schemas import BudgetLineSchema, ScenarioSchema
 from views.api.schemas import CloneSchema, TotalsSchema
@@ -205,8 +206,8 @@ def get_budget_line(line_id: int):
 def patch_budget_line(line_id: int):
     line = db.get_or_404(BudgetLine, line_id)
     data, version = changes_sent(line_schema)
-    perform(budget_lines.update_line, actor(), line, inputs.patched(LineInput, line, data), version)
-    return jsonify(line_schema.dump(line))
+    warning = perform(budget_lines.update_line, actor(), line, inputs.patched(LineInput, line, data), version)
+    return with_funds_warning(jsonify(line_schema.dump(line)), warning)
 
 
 @operation(
