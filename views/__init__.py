@@ -13,7 +13,7 @@ from views import admin, allocation, api, audit, auth, budget, dashboard, export
 from views.errors import init_error_handlers
 from views.history import event_changes
 from views.page_links import page_links
-from views.routing import IdConverter
+from views.routing import IdConverter, refuse_nul_text
 from views.security import init_security
 from views.transactions import init_transactions
 
@@ -74,6 +74,7 @@ def register_views(app: Flask) -> None:
     init_error_handlers(app)
     # Every <int:...> in a route is a record id: bound it before the blueprints' rules are built.
     app.url_map.converters["int"] = IdConverter
+    app.before_request(refuse_nul_text)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.add_template_filter(format_dollars, "money")

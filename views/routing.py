@@ -1,8 +1,9 @@
-"""Ids in URLs: one the database can't hold is never a 500 (not found in a path, no choice in a query string)."""
+"""Input the database can't hold is never a 500: ids in URLs (not found in a path, no choice in a
+query string), and text with a NUL character (PostgreSQL's text can't hold one: a 400)."""
 
 from __future__ import annotations
 
-from flask import request, url_for
+from flask import abort, request, url_for
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
@@ -46,3 +47,32 @@ def whole_number(low: int, high: int):
         return int(raw)
 
     return parse
+
+
+NUL = "\x00"
+NO_NUL_PATTERN = "^[^\\x00]*$"  # what the API document says of its free text
+
+
+def nul_at(value) -> str | None:
+    """Where in a parsed JSON value (keys too) text holds a NUL character ("rules.0.where"), or None;
+    without recursion."""
+    stack = [(value, "")]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, str):
+            if NUL in item:
+                return path or "_body"
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                name = f"{path}.{key}" if path else str(key)
+                stack.extend([(key, name), (child, name)])
+        elif isinstance(item, list):
+            stack.extend((child, f"{path}.{index}" if path else str(index)) for index, child in enumerate(item))
+    return None
+
+
+def refuse_nul_text():
+    """Before every request: a query string or form field with a NUL character is a 400."""
+    for values in (request.args, request.form):
+        if any(NUL in key or any(NUL in value for value in values.getlist(key)) for key in values):
+            abort(400, "Text may not contain the NUL character.")

@@ -20,6 +20,7 @@ from services.office import accounts
 
 RM = "rm@example.gov"
 HUGE_IDS = (str(2**63), "9" * 40, "9" * 5000)  # one past the largest 64-bit key, far past it, past int()
+LARGEST_QUERY_NUMBER = "9" * 18  # what int_arg still reads: past a 32-bit column (PostgreSQL refuses to compare)
 _INT_ARG = re.compile(r"<int:([a-z_]+)>")
 _ANY_ARG = re.compile(r"<any\(([a-z_]+)[^>]*\):[a-z_]+>")
 _OTHER_ARG = re.compile(r"<(?:[^:<>]+:)?([a-z_]+)>")
@@ -110,7 +111,7 @@ def test_id_like_query_parameters_and_form_fields_too_large_never_fail_the_serve
         if "GET" not in rule.methods or rule.endpoint == "static":
             continue
         path = _fill(rule.rule, signed_in["values"])
-        for huge in HUGE_IDS:
+        for huge in (*HUGE_IDS, LARGEST_QUERY_NUMBER):
             query = {name: huge for name in QUERY_NAMES}
             status = _send(client, signed_in, "GET", path, query_string=query).status_code
             if status >= 500:
@@ -212,4 +213,30 @@ def test_the_export_command_refuses_an_id_too_large_in_one_line(app, runner, tmp
     assert result.exit_code == 2, result.output
     assert result.stderr.strip() == f"error: {option}: no scenario with id {2**63}"
     assert not (tmp_path / "out.xlsx").exists()
+    assert database_fingerprint() == before
+
+
+def test_text_with_a_nul_character_is_refused_everywhere_and_changes_nothing(app, client, signed_in):
+    # PostgreSQL's text cannot hold NUL: a query or a form field with one is a 400, a JSON string a 422
+    # naming where it is.
+    before = database_fingerprint()
+    answers = {}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        path = _fill(rule.rule, signed_in["values"])
+        for method in _methods(rule):
+            if method == "GET":
+                response = _send(client, signed_in, method, path, query_string={"q": "a\x00b"})
+            elif path.startswith("/api/"):
+                response = _send(client, signed_in, method, path, json={"name": "a\x00b", "version": 1})
+            else:
+                fields = {"csrf_token": signed_in["csrf"], **{name: "a\x00b" for name in ("name", "title", "number")}}
+                response = _send(client, signed_in, method, path, data=fields)
+            expected = 422 if path.startswith("/api/") and method != "GET" else 400
+            answers[method, path] = response.status_code, expected
+            if expected == 422:
+                assert response.get_json()["error"]["fields"] == {"name": "A NUL character."}
+    assert len(answers) > 150
+    assert {key: status for key, (status, expected) in answers.items() if status != expected} == {}
     assert database_fingerprint() == before

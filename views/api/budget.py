@@ -16,6 +16,7 @@ from services.scenarios import records as scenario_service
 from services.scenarios.compare import compare, parse_dimensions
 from services.scenarios.records import ScenarioInput
 from views.api.core import (
+    YEAR_ARG,
     ApiDoc,
     BadRequest,
     actor,
@@ -30,6 +31,7 @@ from views.api.core import (
     paginated,
     version_from_request,
     with_funds_warning,
+    year_arg,
 )
 from views.api.record_schemas import BudgetLineSchema, ScenarioSchema
 from views.api.schemas import CloneSchema, TotalsSchema
@@ -47,7 +49,7 @@ BY_QUERY = {
 }
 LINE_FILTERS = {
     "scenario": "integer",
-    "fiscal_year": "integer",
+    "fiscal_year": YEAR_ARG,
     "appropriation": "integer",
     "division": "integer",
     "object_class": "integer",
@@ -67,13 +69,13 @@ LINE_FILTERS = {
         Action.READ,
         response_schema=ScenarioSchema,
         paginated=True,
-        query={"budget_year": "integer", "kind": ScenarioKind, "status": ScenarioStatus},
+        query={"budget_year": YEAR_ARG, "kind": ScenarioKind, "status": ScenarioStatus},
     ),
 )
 def list_scenarios():
     page, per_page = page_args()
     query = scenario_query(
-        budget_year=int_arg("budget_year"),
+        budget_year=year_arg("budget_year"),
         kind=enum_arg("kind", ScenarioKind),
         status=enum_arg("status", ScenarioStatus),
     )
@@ -158,7 +160,7 @@ def scenario_totals(scenario_id: int):
 def _line_filter() -> LineFilter:
     return LineFilter(
         scenario_id=int_arg("scenario"),
-        fiscal_year=int_arg("fiscal_year"),
+        fiscal_year=year_arg("fiscal_year"),
         appropriation_id=int_arg("appropriation"),
         division_id=int_arg("division"),
         object_class_id=int_arg("object_class"),

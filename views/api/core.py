@@ -13,10 +13,12 @@ from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
 from models import db
-from services.errors import DomainError
+from services.errors import DomainError, ValidationError
+from services.inputs import FIRST_YEAR, LAST_YEAR
 from services.paging import Page
 from services.permissions import Action, Need
 from views.errors import error_body
+from views.routing import nul_at
 from views.unit_of_work import refusal
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -123,6 +125,9 @@ def parsed_json():
         too_deep = _depth(data) > MAX_JSON_DEPTH
     if too_deep:
         raise BadRequest("The JSON body is nested too deeply.", {"_body": f"More than {MAX_JSON_DEPTH} levels."})
+    where = nul_at(data)
+    if where is not None:  # well-formed JSON, but no text the office keeps holds NUL: a field error
+        raise ValidationError("Text may not contain the NUL character.", fields={where: "A NUL character."})
     return data
 
 
@@ -133,6 +138,8 @@ def refuse_deep_json():
         parsed_json()
     except BadRequest as exc:
         return error_body(400, exc.message, exc.fields)
+    except ValidationError as exc:
+        return error_body(422, exc.message, exc.fields)
     return None
 
 
@@ -163,6 +170,17 @@ def int_arg(name: str) -> int | None:
     if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(MAX_INT_ARG))):
         raise BadRequest(f"{name} must be a whole number.", {name: "Not a whole number."})
     return int(raw)
+
+
+YEAR_ARG = "year"  # an ApiDoc.query kind: a fiscal year, as year_arg reads it
+
+
+def year_arg(name: str) -> int | None:
+    """A fiscal-year query parameter: a whole number within the years a record can hold, or None when absent."""
+    year = int_arg(name)
+    if year is not None and not FIRST_YEAR <= year <= LAST_YEAR:
+        raise BadRequest(f"{name} is a fiscal year, {FIRST_YEAR} to {LAST_YEAR}.", {name: "Not a fiscal year."})
+    return year
 
 
 def enum_arg(name: str, enum_type: type[enum.Enum]) -> str | None:

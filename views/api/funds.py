@@ -15,7 +15,19 @@ from services.funds.appropriations import AppropriationInput
 from services.funds.control import default_scenario_for, planned_by_scenario, status_of
 from services.paging import paginate
 from services.permissions import Action
-from views.api.core import ApiDoc, actor, changes_sent, created, int_arg, new_record, operation, page_args, paginated
+from views.api.core import (
+    YEAR_ARG,
+    ApiDoc,
+    actor,
+    changes_sent,
+    created,
+    int_arg,
+    new_record,
+    operation,
+    page_args,
+    paginated,
+    year_arg,
+)
 from views.api.record_schemas import AppropriationSchema
 from views.api.schemas import StatusSchema
 from views.unit_of_work import perform
@@ -31,12 +43,12 @@ schema = AppropriationSchema()
         Action.READ,
         response_schema=AppropriationSchema,
         paginated=True,
-        query={"fiscal_year": "integer", "account_code": "string"},
+        query={"fiscal_year": YEAR_ARG, "account_code": "string"},
     ),
 )
 def list_appropriations():
     page, per_page = page_args()
-    query = appropriation_query(fiscal_year=int_arg("fiscal_year"), account_code=request.args.get("account_code"))
+    query = appropriation_query(fiscal_year=year_arg("fiscal_year"), account_code=request.args.get("account_code"))
     return paginated(paginate(query, page, per_page), schema)
 
 

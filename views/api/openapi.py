@@ -10,12 +10,13 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app, jsonify
 
+from services.inputs import FIRST_YEAR, LAST_YEAR
 from services.office.reference import fiscal_year_choices
 from services.permissions import Need
 from views.access import public
-from views.api.core import MAX_INT_ARG, MAX_PAGE, MAX_PER_PAGE, ApiDoc, bp
+from views.api.core import MAX_INT_ARG, MAX_PAGE, MAX_PER_PAGE, YEAR_ARG, ApiDoc, bp
 from views.api.schemas import MONEY_PATTERN, ErrorSchema, FiscalYear, Money
-from views.routing import MAX_ID
+from views.routing import MAX_ID, NO_NUL_PATTERN
 
 _CONVERTER = re.compile(r"<(?:([^:<>(]+)(?:\(([^)]*)\))?:)?(\w+)>")  # <name>, <int:name>, <any(a, b):name>
 _ERRORS = {
@@ -45,6 +46,8 @@ def _query_schema(about) -> dict:
     """What a query parameter accepts: the ranges of int_arg and enum_arg, or a schema given as is."""
     if about == "integer":
         return {"type": "integer", "minimum": 0, "maximum": MAX_INT_ARG}
+    if about == YEAR_ARG:
+        return {"type": "integer", "minimum": FIRST_YEAR, "maximum": LAST_YEAR}
     if isinstance(about, type) and issubclass(about, enum.Enum):
         return {"type": "string", "enum": [member.value for member in about]}
     if isinstance(about, dict):
@@ -168,6 +171,18 @@ def _operation(doc: ApiDoc, rule: str, method: str) -> dict:
     return operation
 
 
+def _without_nul(node):
+    """Free text says it holds no NUL character (refuse_nul_text, parsed_json): each plain string schema."""
+    if isinstance(node, dict):
+        node = {key: _without_nul(value) for key, value in node.items()}
+        if node.get("type") == "string" and not {"pattern", "format", "enum"} & node.keys():
+            node["pattern"] = NO_NUL_PATTERN
+        return node
+    if isinstance(node, list):
+        return [_without_nul(value) for value in node]
+    return node
+
+
 def _numbers(node):
     """Limits written from Decimal (validate.Range(0, Decimal(1))) as JSON numbers, not the strings Flask makes."""
     if isinstance(node, Decimal):
@@ -207,7 +222,7 @@ def build_spec() -> dict:
             paths.setdefault(path, {})[method.lower()] = _operation(doc, rule.rule, method)
     for path, operations in sorted(paths.items()):
         spec.path(path=path, operations=operations)
-    document = _numbers(spec.to_dict())
+    document = _without_nul(_numbers(spec.to_dict()))
     for name, choices in EXACTLY_ONE_OF.items():
         document["components"]["schemas"][name]["oneOf"] = [{"required": [choice]} for choice in choices]
     document["security"] = [{"bearer": []}]

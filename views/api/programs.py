@@ -36,6 +36,7 @@ from services.programs.notice_rules import RuleInput, to_input
 from services.programs.notices import NoticeInput, ProposalChanges, ProposalInput, ScoreInput
 from services.programs.queries import ProposalFilter, notice_query, proposal_query
 from views.api.core import (
+    YEAR_ARG,
     ApiDoc,
     actor,
     changes_sent,
@@ -48,6 +49,7 @@ from views.api.core import (
     page_args,
     paginated,
     with_funds_warning,
+    year_arg,
 )
 from views.api.program_schemas import (
     AwardSchema,
@@ -69,8 +71,8 @@ AWARD_FILTERS = {
     "region": REFERENCE,
     "priority": REFERENCE,
     "program_type": REFERENCE,
-    "funded_in": "integer",
-    "fiscal_year": "integer",
+    "funded_in": YEAR_ARG,
+    "fiscal_year": YEAR_ARG,
     "q": "string",
 }
 PROPOSAL_FILTERS = {
@@ -80,7 +82,7 @@ PROPOSAL_FILTERS = {
     "program_type": REFERENCE,
     "decision": ProposalDecision,
 }
-NOTICE_FILTERS = {"fiscal_year": "integer", "account_code": "string", "status": NoticeStatus}
+NOTICE_FILTERS = {"fiscal_year": YEAR_ARG, "account_code": "string", "status": NoticeStatus}
 
 
 class _NoMatch(Exception):
@@ -115,7 +117,7 @@ def _reference_arg(name: str, model):
 def list_awards():
     page, per_page = page_args()
     status = enum_arg("status", AwardStatus)
-    funded_in, fiscal_year = int_arg("funded_in"), int_arg("fiscal_year")  # both checked, before any early answer
+    funded_in, fiscal_year = year_arg("funded_in"), year_arg("fiscal_year")  # both checked, before any early answer
     try:
         region, priority, program_type = (
             _reference_arg(name, model)
@@ -226,7 +228,7 @@ def _notice_input(data: dict, base: FundingNotice | None = None) -> NoticeInput:
 def list_funding_notices():
     page, per_page = page_args()
     query = notice_query(
-        fiscal_year=int_arg("fiscal_year"),
+        fiscal_year=year_arg("fiscal_year"),
         account_code=request.args.get("account_code"),
         status=enum_arg("status", NoticeStatus),
     )
