@@ -136,10 +136,8 @@ def refuse_deep_json():
     """Checked for every API call, so a route that ignores its body can't act on one that was refused."""
     try:
         parsed_json()
-    except BadRequest as exc:
-        return error_body(400, exc.message, exc.fields)
-    except ValidationError as exc:
-        return error_body(422, exc.message, exc.fields)
+    except (BadRequest, ValidationError) as exc:
+        return json_refusal(exc)
     return None
 
 
