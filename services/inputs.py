@@ -23,6 +23,9 @@ from dataclasses import MISSING, dataclass
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
+
+from models import db
 from money import format_dollars, from_cents, to_cents
 
 SPEC = "input"
@@ -40,6 +43,26 @@ class Kind(enum.StrEnum):
     FRACTION = "fraction"
     AMOUNTS = "amounts"  # money by the members of an enum: {visa: 160.00, ground: 75.00}
     ROWS = "rows"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule a field's own limits can't state: between fields (allotted within apportioned), or against
+    other records (a name in use, a country outside the region). A declaration lists its rules in `RULES`;
+    the API document states them (x-rules), naming the fields whose errors they give."""
+
+    fields: tuple[str, ...]
+    text: str
+
+
+def rules_of(declaration: type) -> tuple[Rule, ...]:
+    """The declaration's rules, with its rows' rules under the rows' names ("legs.return")."""
+    found = list(getattr(declaration, "RULES", ()))
+    for name, spec in specs(declaration).items():
+        if spec.rows is not None:
+            key = spec.edge_name(name)
+            found += [Rule(tuple(f"{key}.{field}" for field in rule.fields), rule.text) for rule in rules_of(spec.rows)]
+    return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -63,6 +86,9 @@ class Spec:
     percent: bool = False  # a fraction that pages show and take as a percentage
     rows: type | None = None  # the declaration of one row
     record: str = ""  # the record's attribute, where it is not the field's own name
+    to: type | None = None  # a reference's model
+    usable: Any = None  # then: a criterion (a function giving a WHERE clause) a referenced record must meet
+    listed: Any = None  # a text's: a function giving the only texts the service accepts now (codes in a table)
 
     def edge_name(self, name: str) -> str:
         """The form field's and the error's name; JSON keys also drop a trailing "_" (`return_` → "return")."""
@@ -94,10 +120,34 @@ def money(label: str, *, minimum: Decimal | None = None, default=MISSING, **kw):
     return _field(Spec(Kind.MONEY, label, default is MISSING, minimum=minimum, **kw), default=default)
 
 
-def reference(label: str, *, required: bool = True, **kw):
-    """The id of another record; an optional one defaults to None."""
-    spec = Spec(Kind.REFERENCE, label, required, **kw)
+def reference(label: str, *, to: type, required: bool = True, usable=None, **kw):
+    """The id of a record of the model `to` (one that meets `usable`, where given); an optional one
+    defaults to None. The API document lists the ids there are, so a script sees what it may send."""
+    spec = Spec(Kind.REFERENCE, label, required, to=to, usable=usable, **kw)
     return _field(spec) if required else _field(spec, default=None)
+
+
+def usable_ids(spec: Spec) -> list[int]:
+    """The ids a reference may be given now."""
+    query = sa.select(spec.to.id).order_by(spec.to.id)
+    if spec.usable is not None:
+        query = query.where(spec.usable())
+    return list(db.session.scalars(query))
+
+
+def missing_references(data, message: str = "No such record.") -> dict[str, str]:
+    """The references of `data` that name no usable record, by edge name."""
+    missing = {}
+    for name, spec in specs(type(data)).items():
+        value = getattr(data, name)
+        if spec.kind != Kind.REFERENCE or value is None:
+            continue
+        query = sa.select(spec.to.id).where(spec.to.id == value)
+        if spec.usable is not None:
+            query = query.where(spec.usable())
+        if db.session.scalar(query) is None:
+            missing[spec.edge_name(name)] = message
+    return missing
 
 
 def year(label: str, *, required: bool = True, **kw):

@@ -74,5 +74,6 @@ def nul_at(value) -> str | None:
 def refuse_nul_text():
     """Before every request: a query string or form field with a NUL character is a 400."""
     for values in (request.args, request.form):
-        if any(NUL in key or any(NUL in value for value in values.getlist(key)) for key in values):
+        # A multipart part without a name is read under the key None.
+        if any(NUL in (key or "") or any(NUL in value for value in values.getlist(key)) for key in values):
             abort(400, "Text may not contain the NUL character.")

@@ -94,6 +94,73 @@ class Problem:
         return replace(self, funds=funds)
 
 
+def _closed(properties: dict, required: tuple[str, ...] = ()) -> dict:
+    return {"type": "object", "properties": properties, "required": list(required), "additionalProperties": False}
+
+
+_AMOUNT = {"type": "number", "minimum": 0}
+_FILTER = {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}
+_SHARE = {"type": "number", "minimum": 0, "maximum": 1}
+# The shape of an allocation-problem/1 document as JSON Schema, for the API document; parse_problem
+# checks the rest (unique keys and ids, weights that do not increase, bounds in order).
+JSON_SCHEMA = _closed(
+    {
+        "format": {"type": "string", "enum": [FORMAT]},
+        "name": {"type": "string"},
+        "objective": {"type": "string", "enum": ["value", "targets"]},
+        "cells": {
+            "type": "array",
+            "minItems": 1,
+            "items": _closed(
+                {
+                    "key": {"type": "object", "minProperties": 1, "additionalProperties": {"type": "string"}},
+                    "min": _AMOUNT,
+                    "max": _AMOUNT,
+                    "value": {
+                        "type": "array",
+                        "items": _closed({"upto": {**_AMOUNT, "nullable": True}, "weight": _AMOUNT}, ("weight",)),
+                    },
+                    "target": _AMOUNT,
+                    "penalty": _AMOUNT,
+                },
+                ("key",),
+            ),
+        },
+        "funds": {
+            "type": "array",
+            "minItems": 1,
+            "items": _closed(
+                {
+                    "id": {"type": "string", "minLength": 1},
+                    "label": {"type": "string"},
+                    "available": _AMOUNT,
+                    "spend": {"type": "string", "enum": ["all", "up_to"]},
+                    "eligible": _FILTER,
+                },
+                ("id", "available"),
+            ),
+        },
+        "rules": {
+            "type": "array",
+            "items": _closed(
+                {
+                    "id": {"type": "string", "minLength": 1},
+                    "label": {"type": "string"},
+                    "where": _FILTER,
+                    "min": _AMOUNT,
+                    "max": _AMOUNT,
+                    "min_share": _SHARE,
+                    "max_share": _SHARE,
+                },
+                ("id",),
+            ),
+        },
+        "options": _closed({"time_limit_s": {"type": "number", "minimum": 0}}),  # more than zero: parse_problem
+    },
+    ("format", "objective", "cells", "funds"),
+)
+
+
 def load_problem(path: str | Path) -> Problem:
     return parse_problem(read_json_file(path))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import ClassVar
 
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -35,15 +36,20 @@ from services.office.settings import funds_control
 class LineInput:
     """What a person may set on a budget line, by id."""
 
-    scenario_id: int = inputs.reference("Scenario")
+    RULES: ClassVar = (
+        inputs.Rule(("country",), "The country lies in the region."),
+        inputs.Rule(("fiscal_year",), "A year in which the appropriation is available."),
+    )
+
+    scenario_id: int = inputs.reference("Scenario", to=Scenario)
     fiscal_year: int = inputs.year("Fiscal year")
-    appropriation_id: int = inputs.reference("Appropriation")
-    division_id: int = inputs.reference("Division")
-    object_class_id: int = inputs.reference("Object class")
-    region_id: int | None = inputs.reference("Region", required=False)
-    country_id: int | None = inputs.reference("Country", required=False)
-    priority_id: int | None = inputs.reference("Priority", required=False)
-    program_type_id: int | None = inputs.reference("Program type", required=False)
+    appropriation_id: int = inputs.reference("Appropriation", to=Appropriation)
+    division_id: int = inputs.reference("Division", to=Division)
+    object_class_id: int = inputs.reference("Object class", to=ObjectClass)
+    region_id: int | None = inputs.reference("Region", to=Region, required=False)
+    country_id: int | None = inputs.reference("Country", to=Country, required=False)
+    priority_id: int | None = inputs.reference("Priority", to=Priority, required=False)
+    program_type_id: int | None = inputs.reference("Program type", to=ProgramType, required=False)
     description: str = inputs.text("Description", max_length=500, required=False)
     amount: Decimal = inputs.money(
         "Amount (dollars)", minimum=Decimal(0), message="Enter zero or more: lower a line to record a reduction."
@@ -51,26 +57,11 @@ class LineInput:
     stage: LineStage = inputs.choice("Stage", LineStage, default=LineStage.PLANNED)
 
 
-_REFERENCES = {
-    "appropriation_id": Appropriation,
-    "division_id": Division,
-    "object_class_id": ObjectClass,
-    "region_id": Region,
-    "country_id": Country,
-    "priority_id": Priority,
-    "program_type_id": ProgramType,
-}
-
-
 def _validated(data: LineInput) -> Scenario:
     scenario = db.session.get(Scenario, data.scenario_id)
     if scenario is None:
         raise ValidationError("Choose a scenario.", fields={"scenario": "No such scenario."})
-    missing = {
-        name.removesuffix("_id"): "No such record."
-        for name, model in _REFERENCES.items()
-        if getattr(data, name) is not None and db.session.get(model, getattr(data, name)) is None
-    }
+    missing = inputs.missing_references(data)
     if db.session.get(FiscalYear, data.fiscal_year) is None:
         missing["fiscal_year"] = "No such fiscal year."
     if missing:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
@@ -28,6 +29,11 @@ class AppropriationInput:
     enacted: Decimal = inputs.money("Enacted", minimum=Decimal(0), message="Amounts can't be negative.")
     apportioned: Decimal = inputs.money("Apportioned", minimum=Decimal(0), message="Amounts can't be negative.")
     allotted: Decimal = inputs.money("Allotted", minimum=Decimal(0), message="Amounts can't be negative.")
+
+    RULES: ClassVar = (
+        inputs.Rule(("apportioned", "allotted"), "Allotted can't exceed apportioned, nor apportioned enacted."),
+        inputs.Rule(("account_code",), "One appropriation an account code and first fiscal year."),
+    )
 
 
 def _validate(data: AppropriationInput, existing: Appropriation | None = None) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
@@ -59,9 +60,13 @@ class FundingInput:
     """What one fiscal year's appropriation of one account provides to the award."""
 
     fiscal_year: int = inputs.year("Fiscal year")
-    account_code: str = inputs.text("Account", max_length=32)
+    account_code: str = inputs.text("Account", max_length=32, listed=lambda: program_accounts())
     amount: Decimal = inputs.money(
         "Amount", minimum=Decimal("0.01"), message="Each year's funding must be more than zero."
+    )
+
+    RULES: ClassVar = (
+        inputs.Rule(("account_code",), "A program account (foreign assistance) with an appropriation that year."),
     )
 
 
@@ -72,11 +77,13 @@ class AwardInput:
     number: str = inputs.text("Award number", max_length=40, message="Give the award its number.")
     title: str = inputs.text("Title", max_length=200, message="Give the award a title.")
     partner: str = inputs.text("Implementing partner", max_length=200, message="Name the implementing partner.")
-    division_id: int = inputs.reference("Managing division")
-    program_type_id: int = inputs.reference("Program type")
-    region_id: int = inputs.reference("Region")
-    country_id: int | None = inputs.reference("Country (leave empty for a regional or global award)", required=False)
-    priority_id: int = inputs.reference("Priority")
+    division_id: int = inputs.reference("Managing division", to=Division)
+    program_type_id: int = inputs.reference("Program type", to=ProgramType)
+    region_id: int = inputs.reference("Region", to=Region)
+    country_id: int | None = inputs.reference(
+        "Country (leave empty for a regional or global award)", to=Country, required=False
+    )
+    priority_id: int = inputs.reference("Priority", to=Priority)
     starts_on: dt.date = inputs.date("Period of performance starts")
     ends_on: dt.date = inputs.date("Period of performance ends")
     total: Decimal = inputs.money("Total amount", minimum=Decimal("0.01"), message="Enter the award's total amount.")
@@ -93,14 +100,17 @@ class AwardInput:
     )
     proposal_id: int | None = field(default=None, compare=False)  # set when a selection is turned into awards
 
-
-_REFERENCES = {
-    "division_id": Division,
-    "program_type_id": ProgramType,
-    "region_id": Region,
-    "priority_id": Priority,
-    "country_id": Country,
-}
+    RULES: ClassVar = (
+        inputs.Rule(("number",), "Award numbers are unique."),
+        inputs.Rule(("country",), "The country lies in the region."),
+        inputs.Rule(("ends_on",), "The period of performance ends after it starts."),
+        inputs.Rule(
+            ("obligated", "expended"),
+            "Expended to date is at most obligated, and obligated at most the total; "
+            "an active or closed award has obligated money.",
+        ),
+        inputs.Rule(("funding",), "The funding schedule's years are each given once, each a year of its account."),
+    )
 
 
 def program_accounts() -> list[str]:
@@ -121,10 +131,7 @@ def _validate(data: AwardInput, existing: Award | None) -> None:
     clash = db.session.scalar(sa.select(Award.id).where(Award.number == number))
     if "number" not in errors and clash is not None and (existing is None or clash != existing.id):
         errors["number"] = "Another award has this number."
-    for name, model in _REFERENCES.items():
-        value = getattr(data, name)
-        if value is not None and db.session.get(model, value) is None:
-            errors[name.removesuffix("_id")] = "No such record."
+    errors |= inputs.missing_references(data)
     if "country" not in errors and "region" not in errors and data.country_id is not None:
         country = db.session.get(Country, data.country_id)
         if country.region_id != data.region_id:

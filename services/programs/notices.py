@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from operator import attrgetter
+from typing import ClassVar
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -62,10 +63,12 @@ class ProposalInput:
     number: str = inputs.text("Proposal number", max_length=40, message="Give the proposal its number.")
     applicant: str = inputs.text("Applicant", max_length=200, message="Name the applicant.")
     title: str = inputs.text("Title", max_length=200, message="Give the proposal a title.")
-    region_id: int = inputs.reference("Region")
-    country_id: int | None = inputs.reference("Country (leave empty for a regional or global proposal)", required=False)
-    priority_id: int = inputs.reference("Priority")
-    program_type_id: int = inputs.reference("Program type")
+    region_id: int = inputs.reference("Region", to=Region)
+    country_id: int | None = inputs.reference(
+        "Country (leave empty for a regional or global proposal)", to=Country, required=False
+    )
+    priority_id: int = inputs.reference("Priority", to=Priority)
+    program_type_id: int = inputs.reference("Program type", to=ProgramType)
     cost: Decimal = inputs.money(
         "Cost to this notice (first year)",
         minimum=Decimal("0.01"),
@@ -80,6 +83,12 @@ class ProposalInput:
         message="The period of performance is 1 to 120 months.",
     )
     out_years: tuple[OutYearInput, ...] = inputs.rows("Out-year costs", OutYearInput, maximum=10)
+
+    RULES: ClassVar = (
+        inputs.Rule(("number",), "Proposal numbers are unique under their notice."),
+        inputs.Rule(("country",), "The country lies in the region."),
+        inputs.Rule(("out_years",), "Out-years come after the notice's year, within the years planned, each once."),
+    )
 
 
 @dataclass(frozen=True)
@@ -250,15 +259,7 @@ def _validate_proposal(notice: FundingNotice, data: ProposalInput, existing: Pro
     )
     if "number" not in errors and clash is not None and (existing is None or clash != existing.id):
         errors["number"] = "Another proposal under this notice has this number."
-    for name, model in (
-        ("region_id", Region),
-        ("priority_id", Priority),
-        ("program_type_id", ProgramType),
-        ("country_id", Country),
-    ):
-        value = getattr(data, name)
-        if value is not None and db.session.get(model, value) is None:
-            errors[name.removesuffix("_id")] = "No such record."
+    errors |= inputs.missing_references(data)
     if data.country_id is not None and "country" not in errors and "region" not in errors:
         country = db.session.get(Country, data.country_id)
         if country.region_id != data.region_id:

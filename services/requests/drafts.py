@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
@@ -12,9 +13,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from models import (
     Appropriation,
     Country,
+    Division,
     RequestStatus,
     Role,
     Scenario,
+    ScenarioStatus,
     StaffingKind,
     StaffingRequest,
     TravelCost,
@@ -39,6 +42,15 @@ Request = TravelRequest | StaffingRequest
 MAX_LEGS = 8
 
 
+def _country_codes() -> list[str]:
+    return list(db.session.scalars(sa.select(Country.iso3).order_by(Country.iso3)))
+
+
+def _draft_scenario():
+    """Requests are costed into a scenario still being drafted (Scenario.is_editable)."""
+    return Scenario.status == ScenarioStatus.DRAFT
+
+
 @dataclass(frozen=True)
 class LegData:
     """One leg of an itinerary: from `origin` to `city` in `country`, there from `depart` to `return_`."""
@@ -46,22 +58,37 @@ class LegData:
     origin: str = inputs.text("From (city)", max_length=120, required=False, positional=True, suggested="Washington")
     city: str = inputs.text("To (city)", max_length=160)
     country: str = inputs.text(
-        "Country", max_length=3, min_length=3, record="country.iso3", help="ISO 3166 alpha-3, like THA."
+        "Country",
+        max_length=3,
+        min_length=3,
+        record="country.iso3",
+        help="ISO 3166 alpha-3, like THA.",
+        listed=_country_codes,
     )
     depart: dt.date = inputs.date("Depart", record="depart_on")
     return_: dt.date = inputs.date("Return", record="return_on")
+
+    RULES: ClassVar = (
+        inputs.Rule(
+            ("depart", "return"),
+            "A leg returns on or after it departs and departs on or after the leg "
+            "before returns; a trip lasts at most 366 days.",
+        ),
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
 class TravelData:
     title: str = inputs.text("Trip", max_length=200)
-    traveler_id: int = inputs.reference("Traveler")
-    purpose_id: int = inputs.reference("Purpose")
+    traveler_id: int = inputs.reference("Traveler", to=User, usable=lambda: User.active.is_(True))
+    purpose_id: int = inputs.reference("Purpose", to=TravelPurpose)
     justification: str = inputs.text("Justification", max_length=5000, required=False, multiline=True)
     appropriation_id: int = inputs.reference(
-        "Funding appropriation", help="Operations travel (Diplomatic Programs, 21.0) or a program appropriation."
+        "Funding appropriation",
+        to=Appropriation,
+        help="Operations travel (Diplomatic Programs, 21.0) or a program appropriation.",
     )
-    scenario_id: int = inputs.reference("Budget scenario")
+    scenario_id: int = inputs.reference("Budget scenario", to=Scenario, usable=_draft_scenario)
     legs: tuple[LegData, ...] = inputs.rows(
         "Itinerary", LegData, maximum=MAX_LEGS, required=True, message="Add at least one leg."
     )
@@ -69,6 +96,8 @@ class TravelData:
         "Airfare (leave blank to use the city-pair fare)", minimum=Decimal(0), default=None
     )  # None: the city-pair fare table
     airfare_note: str = inputs.text("Fare note (why this fare)", max_length=255, required=False)
+
+    RULES: ClassVar = (inputs.Rule(("legs",), "A city-pair fare exists where no airfare is given."),)
     costs: dict[TravelCostKind, Decimal] = inputs.amounts("Other costs", TravelCostKind, minimum=Decimal(0))
 
 
@@ -78,16 +107,19 @@ class StaffingData:
 
     title: str = inputs.text("Position title", max_length=200)
     kind: StaffingKind = inputs.choice("Kind", StaffingKind)
-    division_id: int = inputs.reference("Division")
-    appropriation_id: int = inputs.reference("Funding appropriation")
-    scenario_id: int = inputs.reference("Budget scenario")
+    division_id: int = inputs.reference("Division", to=Division)
+    appropriation_id: int = inputs.reference("Funding appropriation", to=Appropriation)
+    scenario_id: int = inputs.reference("Budget scenario", to=Scenario, usable=_draft_scenario)
     pay_plan: str | None = inputs.text(
         "Pay plan", max_length=2, required=False, default=None, options=tuple(costing.PAY_PLANS)
     )
     grade: int | None = inputs.integer("Grade or class", minimum=1, maximum=15, default=None)
     step: int | None = inputs.integer("Step", minimum=1, maximum=14, default=None)
     annual_rate: Decimal | None = inputs.money(
-        "Annual rate (contractors, detailees, fellows)", minimum=Decimal(0), default=None
+        "Annual rate (contractors, detailees, fellows)",
+        minimum=Decimal("0.01"),
+        default=None,
+        message="Enter the annual rate in dollars and cents, more than zero.",
     )
     fte: Decimal = inputs.fraction("FTE", minimum=Decimal("0.01"), maximum=Decimal(1), default=Decimal(1))
     start_date: dt.date = inputs.date("Start date", record="start_on")
@@ -99,6 +131,15 @@ class StaffingData:
         "Yearly pay raise", minimum=Decimal(0), maximum=costing.MAX_PAY_RAISE, default=costing.PAY_RAISE, percent=True
     )
     justification: str = inputs.text("Justification", max_length=5000, required=False, multiline=True)
+
+    RULES: ClassVar = (
+        inputs.Rule(
+            ("pay_plan", "grade", "step", "annual_rate"),
+            "A pay plan with its grade and step, or an "
+            "annual rate, not both; the plan is the one the kind of position is paid on.",
+        ),
+        inputs.Rule(("end_date",), "The end date is on or after the start date."),
+    )
 
 
 POSITION = tuple(name for name in costing.StaffingInput.__dataclass_fields__)  # what an estimate is given

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
@@ -31,7 +32,12 @@ class ScenarioInput:
     budget_year: int = inputs.year("Budget year")
     kind: ScenarioKind = inputs.choice("Kind", ScenarioKind, suggested=ScenarioKind.PLAN)
     description: str = inputs.text("Description", max_length=5000, required=False, multiline=True)
-    based_on_id: int | None = inputs.reference("Based on", required=False)
+    based_on_id: int | None = inputs.reference("Based on", to=Scenario, required=False)
+
+    RULES: ClassVar = (
+        inputs.Rule(("name",), "Scenario names are unique."),
+        inputs.Rule(("based_on",), "A scenario is not based on itself."),
+    )
 
 
 def _validate(data: ScenarioInput, existing: Scenario | None = None) -> None:

@@ -111,7 +111,8 @@ def test_paths_and_operations_are_well_formed(document):
                 assert "schema" in media, f"{where} {code}"
         if "requestBody" in operation:
             content = operation["requestBody"]["content"]
-            assert "schema" in content.get("application/json", {}), where
+            assert set(content) in ({"application/json"}, {"multipart/form-data"}), where  # JSON, or an upload
+            assert all("schema" in media for media in content.values()), where
 
 
 def test_parameters_match_the_path_templates(document):

@@ -14,7 +14,7 @@ from flask_login import current_user
 
 from models import db
 from services.errors import DomainError, ValidationError
-from services.inputs import FIRST_YEAR, LAST_YEAR
+from services.inputs import FIRST_YEAR, LAST_YEAR, Rule
 from services.paging import Page
 from services.permissions import Action, Need
 from views.errors import error_body
@@ -41,6 +41,8 @@ class ApiDoc:
     # name → "integer" (int_arg), an Enum (enum_arg), a JSON schema, or a description of a free string.
     query: dict[str, str | type[enum.Enum] | dict] = field(default_factory=dict)
     body_required: bool = True  # False where every field of the body has a default
+    upload: str | None = None  # the multipart field a file is sent in, where the body is one
+    rules: tuple[Rule, ...] = ()  # what the request must meet beyond its schema, besides the body's own RULES
 
 
 class BadRequest(Exception):

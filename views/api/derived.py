@@ -10,24 +10,39 @@ the record's read-only fields (id, version, computed ones).
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from functools import cache
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from money import money_str
-from services.inputs import Kind, Spec, default_of, specs
-from views.api.schemas import FRACTION, MONEY_PATTERN, FiscalYear, Money, RecordSchema, _id
+from services.inputs import Kind, Spec, default_of, rules_of, specs
+from views.api.schemas import FRACTION, MAX_ID, FiscalYear, Money, RecordSchema, fraction_pattern, money_pattern
 
 
 class Fraction(fields.Decimal):
-    """A share as a decimal ("0.3645"): a number or a decimal string in; out a Decimal, which the JSON
+    """A share as a decimal string ("0.3645") in, as the document says; out a Decimal, which the JSON
     provider writes as a string (the record's basis points are read by _FromRecord). Not `as_string`, so
     the document's limits and default stay numbers."""
 
     def __init__(self, **kwargs):
         kwargs["metadata"] = {**FRACTION, **kwargs.get("metadata", {})}  # documented as the string it writes
         super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not re.fullmatch(FRACTION["pattern"], value):
+            raise ValidationError('A decimal string from 0 to 1 with at most four places, like "0.30".')
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Listed(fields.String):
+    """A declared text with a list of the only values the service accepts now (codes in a table), which
+    the document gives as its enum in request bodies (views.api.openapi)."""
+
+    def __init__(self, spec: Spec, **kwargs):
+        super().__init__(**kwargs)
+        self.spec = spec
 
 
 class Amounts(fields.Field):
@@ -47,6 +62,15 @@ class Amounts(fields.Field):
         if unknown:
             raise ValidationError(f"Unknown kind {unknown[0]!r}; use {', '.join(self.kinds)}.")
         return {self.kinds[key]: Money().deserialize(amount) for key, amount in value.items()}
+
+
+class Reference(fields.Integer):
+    """A declared reference: a record id, which the document lists (views.api.openapi) from the declaration's
+    model and criterion, so a script learns the ids it may send."""
+
+    def __init__(self, spec: Spec, **kwargs):
+        super().__init__(strict=True, validate=validate.Range(1, MAX_ID), **kwargs)
+        self.spec = spec
 
 
 class RowSchema(Schema):
@@ -79,6 +103,8 @@ def _field(name: str, spec: Spec, default) -> fields.Field:
     key = spec.edge_name(name).rstrip("_")  # `return_` is "return" in JSON
     if key != name:
         common["data_key"] = key
+    if spec.kind == Kind.TEXT and spec.listed is not None:
+        return Listed(spec, validate=validate.Length(max=spec.max_length), **common)
     if spec.kind == Kind.TEXT:
         shortest = spec.min_length or (1 if spec.required else None)
         limits = [validate.Length(min=shortest, max=spec.max_length)]
@@ -86,9 +112,10 @@ def _field(name: str, spec: Spec, default) -> fields.Field:
     if spec.kind == Kind.MONEY:
         if spec.minimum is not None:
             common["metadata"]["description"] += f" (at least {spec.minimum:.2f})"
+            common["metadata"]["pattern"] = money_pattern(spec.minimum)
         return Money(**common)
     if spec.kind == Kind.REFERENCE:
-        return _id(**common)
+        return Reference(spec, **common)
     if spec.kind == Kind.DATE:
         return fields.Date(**common)
     if spec.kind == Kind.CHOICE:
@@ -98,18 +125,22 @@ def _field(name: str, spec: Spec, default) -> fields.Field:
     if spec.kind == Kind.INTEGER:
         return fields.Integer(strict=True, validate=validate.Range(spec.minimum, spec.maximum), **common)
     if spec.kind == Kind.FRACTION:
+        common["metadata"]["pattern"] = fraction_pattern(spec.minimum, spec.maximum)
         return Fraction(validate=validate.Range(spec.minimum, spec.maximum), **common)
     if spec.kind == Kind.AMOUNTS:
         common["metadata"] |= {
             "type": "object",
-            "properties": {kind.value: {"type": "string", "pattern": MONEY_PATTERN} for kind in spec.choices},
+            "properties": {
+                kind.value: {"type": "string", "pattern": money_pattern(spec.minimum)} for kind in spec.choices
+            },
             "additionalProperties": False,
         }
         return Amounts(spec.choices, **(common | {"load_default": dict}))
     rows = _row_schema(spec.rows)
     if not spec.required:
         common["load_default"] = list
-    return fields.List(fields.Nested(rows), validate=validate.Length(max=spec.maximum), **common)
+    least = 1 if spec.required else None  # a required list is refused when empty (inputs.check)
+    return fields.List(fields.Nested(rows), validate=validate.Length(min=least, max=spec.maximum), **common)
 
 
 def derived_schema(declaration: type, base: type[Schema] = RecordSchema, *, only=None) -> type[Schema]:
@@ -119,6 +150,8 @@ def derived_schema(declaration: type, base: type[Schema] = RecordSchema, *, only
     attrs = {name: _field(name, spec, default_of(declaration, name)) for name, spec in declared.items()}
     attrs["RECORD"] = {name: spec.record_attribute(name) for name, spec in declared.items()}
     attrs["FRACTIONS"] = frozenset(name for name, spec in declared.items() if spec.kind == Kind.FRACTION)
+    edge = {spec.edge_name(name).rstrip("_") for name, spec in declared.items()}
+    attrs["RULES"] = tuple(rule for rule in rules_of(declaration) if edge & {f.split(".")[0] for f in rule.fields})
     return type(f"{declaration.__name__}Schema", (_FromRecord, base), attrs)
 
 

@@ -10,11 +10,12 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app, jsonify
 
-from services.inputs import FIRST_YEAR, LAST_YEAR
+from services.inputs import FIRST_YEAR, LAST_YEAR, usable_ids
 from services.office.reference import fiscal_year_choices
 from services.permissions import Need
 from views.access import public
 from views.api.core import MAX_INT_ARG, MAX_PAGE, MAX_PER_PAGE, YEAR_ARG, ApiDoc, bp
+from views.api.derived import Listed, Reference
 from views.api.schemas import MONEY_PATTERN, ErrorSchema, FiscalYear, Money
 from views.routing import MAX_ID, NO_NUL_PATTERN
 
@@ -35,7 +36,7 @@ def _money_property(self, field, **kwargs) -> dict:
     if isinstance(field, Money):
         return {
             "type": "string",
-            "pattern": MONEY_PATTERN,
+            "pattern": field.metadata.get("pattern", MONEY_PATTERN),  # one with a minimum, where declared
             "example": "1234567.00",
             "description": "Dollars as a decimal string; input also accepts a whole number of dollars.",
         }
@@ -61,6 +62,47 @@ def _fiscal_year_property(self, field, **kwargs) -> dict:
         years = [year for year, _label in fiscal_year_choices()]
         return {"enum": years} if years else {}
     return {}
+
+
+_USABLE = "x-usable"  # the ids a reference may be given now: an enum in request bodies only
+
+
+def _reference_property(self, field, **kwargs) -> dict:
+    """A declared reference lists the ids it may be given now (services.inputs.usable_ids). A record
+    may still name one that is no longer usable (a locked scenario), so answers don't enumerate them."""
+    if isinstance(field, Reference):
+        return {_USABLE: usable_ids(field.spec)}
+    if isinstance(field, Listed):
+        return {_USABLE: list(field.spec.listed())}
+    return {}
+
+
+def _request_components(document: dict) -> None:
+    """Request bodies refer to `<Name>Input` copies of their components in which a reference's usable ids
+    are its enum; answers keep the components as they are."""
+    schemas = document["components"]["schemas"]
+
+    def as_input(node):
+        if isinstance(node, list):
+            return [as_input(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        node = {key: as_input(value) for key, value in node.items()}
+        if _USABLE in node:
+            node["enum"] = node[_USABLE] + ([None] if node.get("nullable") else [])
+        reference = node.get("$ref", "")
+        if reference.startswith("#/components/schemas/") and not reference.endswith("Input"):
+            name = reference.rsplit("/", 1)[1]
+            if f"{name}Input" not in schemas:
+                schemas[f"{name}Input"] = {}  # placed first: a schema may nest itself
+                schemas[f"{name}Input"] = as_input(schemas[name])
+            node["$ref"] = f"#/components/schemas/{name}Input"
+        return node
+
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            if "requestBody" in operation:
+                operation["requestBody"] = as_input(operation["requestBody"])
 
 
 def _path_parameters(rule: str, query: dict) -> list[dict]:
@@ -136,6 +178,25 @@ def _operation(doc: ApiDoc, rule: str, method: str) -> dict:
         ]
     operation: dict = {"summary": doc.summary, "parameters": parameters, "responses": {}}
     operation["description"] = Need.of(doc.action).describe()
+    rules = (*getattr(doc.request_schema, "RULES", ()), *doc.rules)
+    if rules:  # what no schema keyword can say, said so that a valid request refused with 422 is explained
+        operation["x-rules"] = [{"fields": list(rule.fields), "rule": rule.text} for rule in rules]
+        operation["description"] += "\n\nAlso refused with 422, naming the field:\n" + "\n".join(
+            f"- {rule.text}" for rule in rules
+        )
+    if doc.upload is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {doc.upload: {"type": "string", "format": "binary"}},
+                        "required": [doc.upload],
+                    }
+                }
+            },
+        }
     if doc.request_schema is not None:
         operation["requestBody"] = {
             "required": doc.body_required,
@@ -209,6 +270,7 @@ def build_spec() -> dict:
     )
     marshmallow_plugin.converter.add_attribute_function(_money_property)
     marshmallow_plugin.converter.add_attribute_function(_fiscal_year_property)
+    marshmallow_plugin.converter.add_attribute_function(_reference_property)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", schema=ErrorSchema)
     paths: dict[str, dict] = {}
@@ -225,6 +287,7 @@ def build_spec() -> dict:
     document = _without_nul(_numbers(spec.to_dict()))
     for name, choices in EXACTLY_ONE_OF.items():
         document["components"]["schemas"][name]["oneOf"] = [{"required": [choice]} for choice in choices]
+    _request_components(document)
     document["security"] = [{"bearer": []}]
     document["paths"]["/healthz"] = {
         "get": {

@@ -13,14 +13,15 @@ from decimal import Decimal
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from models import SCORE_SCALE, NoticeStatus, Proposal, ProposalDecision, RunStatus, db
+from models import SCORE_SCALE, FundingNotice, NoticeStatus, Proposal, ProposalDecision, RunStatus, db
 from money import money_str
+from services.inputs import Kind, Rule, Spec, rules_of
 from services.programs.awards import AwardInput, award_lines
 from services.programs.notice_rules import MAX_COUNT
 from services.programs.notices import ProposalInput
 from services.programs.selection import DEFAULT_TIME_LIMIT_S
-from views.api.derived import derived_schema
-from views.api.schemas import Money, RecordSchema, UtcDateTime, _enum, _id, _year
+from views.api.derived import Reference, derived_schema
+from views.api.schemas import Money, RecordSchema, UtcDateTime, _enum, _year
 
 _SHARE = re.compile(r"^[0-9](\.[0-9]{1,4})?$")  # a fraction with at most four places: basis points
 _SCORE = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,2})?$")
@@ -158,11 +159,13 @@ class ReviewerScoreSchema(_Strict):
 class ProposalSchema(derived_schema(ProposalInput)):
     id = fields.Integer(dump_only=True)
     version = fields.Integer(strict=True, load_default=None)
-    notice = _id(attribute="notice_id", required=True)
+    notice = Reference(Spec(Kind.REFERENCE, "Funding notice", to=FundingNotice), attribute="notice_id", required=True)
     decision = _enum(ProposalDecision, load_default=ProposalDecision.NONE)
     scores = fields.List(fields.Nested(ReviewerScoreSchema), load_default=list, validate=validate.Length(max=50))
     merit = Score(dump_only=True, allow_none=True, metadata={**SCORE_DOC, "description": "The reviewers' average."})
     spread = Score(dump_only=True, allow_none=True, metadata={**SCORE_DOC, "description": "Highest minus lowest."})
+
+    RULES = (*rules_of(ProposalInput), Rule(("notice",), "A proposal stays under its notice."))
 
     def get_attribute(self, obj, attr, default):
         if attr == "scores":

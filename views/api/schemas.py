@@ -7,19 +7,70 @@ decimal string or a whole number of dollars (money.money_from_json).
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
 
 from models import RunStatus
 from money import MoneyError, money_from_json, money_str
-from services.inputs import FIRST_YEAR, LAST_YEAR
+from planner.allocation.problem import JSON_SCHEMA as PROBLEM_JSON_SCHEMA
+from services.inputs import FIRST_YEAR, LAST_YEAR, Rule
 
 MONEY_PATTERN = r"^-?[0-9]{1,15}\.[0-9]{2}$"
+_DIGITS = 15  # money.money_from_json's limit
+
+
+def money_pattern(minimum: Decimal) -> str:
+    """MONEY_PATTERN for amounts of at least `minimum`: zero or more, or (0.01) more than zero."""
+    if minimum == 0:
+        return MONEY_PATTERN.replace("-?", "")
+    if minimum != Decimal("0.01"):
+        raise ValueError(f"no pattern for amounts of at least {minimum}")
+    # A non-zero digit within the 15 whole-dollar digits, or zero dollars and some cents.
+    whole = "|".join(f"0{{{zeros}}}[1-9][0-9]{{0,{_DIGITS - 1 - zeros}}}\\.[0-9]{{2}}" for zeros in range(_DIGITS))
+    return f"^({whole}|0{{1,{_DIGITS}}}\\.(0[1-9]|[1-9][0-9]))$"
+
+
 FRACTION = {  # what StaffingRequestSchema writes (basis points as a decimal) and load_decimal takes
     "type": "string",
     "pattern": r"^(0(\.[0-9]{1,4})?|1(\.0{1,4})?)$",
     "example": "0.3645",
 }
+
+
+def fraction_pattern(minimum: Decimal, maximum: Decimal) -> str:
+    """FRACTION's pattern for shares from `minimum` to `maximum` (within 0 to 1, at most four places)."""
+    low, high = int(minimum * 10_000), int(maximum * 10_000)
+    places = []
+    for count in range(1, 5):  # "0.3" is 3000 basis points, "0.36" 3600, ...
+        step = 10 ** (4 - count)
+        first, last = -(-low // step), min(high, 9_999) // step
+        if first <= last:
+            places.append(_digits_between(first, last, count))
+    parts = [f"0\\.({'|'.join(places)})"] if places else []
+    if low == 0:
+        parts.insert(0, "0")
+    if high >= 10_000:
+        parts.append("1(\\.0{1,4})?")
+    return "^(" + "|".join(parts) + ")$"
+
+
+def _digits_between(low: int, high: int, count: int) -> str:
+    """A regular expression for the `count`-digit strings (leading zeros kept) from `low` to `high`."""
+    if count == 0:
+        return ""
+    if low == 0 and high == 10**count - 1:
+        return f"[0-9]{{{count}}}"
+    rest = 10 ** (count - 1)
+    first, last = low // rest, high // rest
+    if first == last:
+        return f"{first}{_digits_between(low % rest, high % rest, count - 1)}"
+    parts = [f"{first}{_digits_between(low % rest, rest - 1, count - 1)}"]
+    if last - first > 1:
+        between = f"{first + 1}" if last - first == 2 else f"[{first + 1}-{last - 1}]"
+        parts.append(between + (f"[0-9]{{{count - 1}}}" if count > 1 else ""))
+    parts.append(f"{last}{_digits_between(0, high % rest, count - 1)}")
+    return "(" + "|".join(parts) + ")"
 
 
 class Money(fields.Field):
@@ -181,9 +232,18 @@ class AllocationRunRequestSchema(Schema):
         unknown = RAISE
 
     # Exactly one of the two (views.api.openapi.EXACTLY_ONE_OF); neither may be null.
-    problem = fields.Dict(load_default=None, allow_none=False)
+    problem = fields.Dict(load_default=None, allow_none=False, metadata=PROBLEM_JSON_SCHEMA)
     settings = fields.Nested(AllocationSettingsSchema, load_default=None, allow_none=False)
     name = fields.String(load_default=None, validate=validate.Length(max=200))
+
+    RULES = (
+        Rule(
+            ("problem",),
+            "A problem meets allocation-problem/1's rules: unique cell keys and ids, weights that do not "
+            "increase, bounds in order, rules that name existing funds.",
+        ),
+        Rule(("settings",), "Floors, caps and shares name the scenario's regions and priorities by code."),
+    )
 
 
 class AllocationRunSchema(Schema):
@@ -224,9 +284,16 @@ class DecisionSchema(Schema):
     comment = fields.String(load_default="", validate=validate.Length(max=5000))
     version = fields.Integer(strict=True, load_default=None)
 
+    RULES = (
+        Rule(("comment",), "Returning or rejecting a request says why: a comment."),
+        Rule(("total", "legs"), "A request is submitted once it is complete and costed."),
+    )
+
 
 class CloneSchema(Schema):
     class Meta:
         unknown = RAISE
 
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+
+    RULES = (Rule(("name",), "Scenario names are unique."),)

@@ -6,6 +6,7 @@ from flask import jsonify, request
 
 from models import ImportBatch, Scenario, db
 from services.errors import ValidationError
+from services.inputs import Rule
 from services.permissions import Action
 from services.scenarios import imports
 from views.api.core import ApiDoc, actor, int_arg, operation
@@ -36,6 +37,13 @@ def _batch_json(batch: ImportBatch) -> dict:
         "The budget submission workbook (?actual=ID&enacted=ID to choose the PY and CY scenarios)",
         Action.READ,
         query={"actual": "integer", "enacted": "integer"},
+        rules=(
+            Rule(
+                ("actual", "enacted"),
+                "Without a choice, the latest actual and enacted scenarios before the plan's year; "
+                "choose them where there are none.",
+            ),
+        ),
     ),
 )
 def export_workbook(scenario_id: int):
@@ -52,6 +60,8 @@ def export_workbook(scenario_id: int):
         "Upload an edited workbook (multipart field `file`): answers the preview; nothing is written yet",
         Action.EDIT_BUDGET,
         status=201,
+        upload="file",
+        rules=(Rule(("file",), "An .xlsx workbook of at most 20 MB, as the export writes it."),),
     ),
 )
 @reads_until_write  # a long solve or parse before one write: no lock held meanwhile
