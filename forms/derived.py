@@ -8,6 +8,9 @@ only a page has: the choices of its selects (`set_choices`, called again
 whenever rows are added) and widgets of its own. Fields of a row are optional
 on the form (a blank row is skipped and RowsForm.check_rows asks for the rest
 of a started one) unless the rows are `whole`: every row sent must be complete.
+A field the page asks for its own way (a notice's rules typed as text) is
+`exclude`d: the subclass adds its field, shows it in `fill_from` and gives its
+value to `to_input`.
 """
 
 from __future__ import annotations
@@ -49,6 +52,13 @@ def _field(spec: Spec, default, required: bool, row_form: type | None, rows: tup
         limits = NumberRange(_show(spec, spec.minimum), _show(spec, spec.maximum))
         label = f"{spec.label} (%)" if spec.percent else spec.label
         return FiniteDecimalField(label, [InputRequired(), limits], places=None, default=_show(spec, default), **common)
+    if spec.kind == Kind.DECIMAL:  # its places are the service's check (inputs.check), beside the field
+        limits = NumberRange(spec.minimum, spec.maximum)
+        return FiniteDecimalField(spec.label, [*validators, limits], places=spec.places, default=default, **common)
+    if spec.kind == Kind.CODES:  # the subclass gives the choices
+        return wtforms.SelectMultipleField(spec.label, **common)
+    if spec.kind != Kind.ROWS:
+        raise TypeError(f"A page asks for {spec.kind} its own way: exclude {spec.label!r} and add a field.")
     row = row_form or derived_form(spec.rows, wtforms.Form, row=True)
     blank, spare = rows
     return wtforms.FieldList(wtforms.FormField(row), min_entries=blank, max_entries=spec.maximum + spare)
@@ -81,7 +91,7 @@ def derived_form(
     record's own; SPARE_ROWS unless said) and `row_forms`. `exclude`: fields the page does not ask for
     (the view gives them to `to_input`); `require`: optional fields this page asks for all the same."""
     blank_rows, spare_rows, row_forms = blank_rows or {}, spare_rows or {}, row_forms or {}
-    attrs = {"DECLARATION": declaration, "SPARE_ROWS": spare_rows}
+    attrs = {"DECLARATION": declaration, "SPARE_ROWS": spare_rows, "EXCLUDED": frozenset(exclude)}
     for name, spec in specs(declaration).items():
         if name not in exclude:
             needed = (spec.required or name in require) and not spec.nullable and (whole or not row)
@@ -95,6 +105,7 @@ class _RowOf:
     """A row sub-form: values in, values out."""
 
     DECLARATION: type
+    EXCLUDED: frozenset[str]
 
     def values(self) -> dict:
         return _values(self, self.DECLARATION)
@@ -105,6 +116,7 @@ class _DerivedForm:
 
     DECLARATION: type
     SPARE_ROWS: dict[str, int]
+    EXCLUDED: frozenset[str]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -156,6 +168,8 @@ def _label(member) -> str:
 
 
 def _asks(form, name: str, spec: Spec) -> bool:
+    if name in form.EXCLUDED:
+        return False
     if spec.kind == Kind.AMOUNTS:
         return all(member.value in form for member in spec.choices)
     return spec.edge_name(name) in form
@@ -172,6 +186,8 @@ def _show(spec: Spec, value):
         return None
     if spec.kind == Kind.CHOICE:
         return value.value
+    if spec.kind == Kind.CODES:
+        return list(value)
     if spec.kind == Kind.FRACTION and spec.percent:
         shown = value * 100
         return shown.quantize(1) if shown == shown.to_integral_value() else shown.normalize()
@@ -191,6 +207,8 @@ def _read(form, name: str, spec: Spec, default):
         return field.data or default
     if spec.kind == Kind.CHOICE:
         return spec.choices(field.data)
+    if spec.kind == Kind.CODES:
+        return tuple(field.data or ())
     if spec.kind == Kind.FRACTION and spec.percent:
         return field.data / 100
     return field.data

@@ -9,32 +9,26 @@ the rows sent; `place_errors` puts each message beside the row it came from.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
-    FieldList,
     Form,
-    FormField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from forms.derived import derived_form
-from forms.fields import MoneyField, OptionalIdSelect, RowsForm, VersionedForm, options
+from forms.fields import OptionalIdSelect, RowsForm, VersionedForm, options
 from models import AwardStatus, ProposalDecision
 from services.office import reference
 from services.programs.award_queries import AwardFilter
 from services.programs.awards import AwardInput, FundingInput, program_accounts
 from services.programs.notice_rules import describe, parse_rules
-from services.programs.notices import NoticeInput, ProposalInput, ScoreInput
+from services.programs.notices import NoticeInput, ProposalInput, ScoreInput, ScoresInput
 
 _NONE = ("", "—")
 _ANY = ("", "Any")
@@ -98,25 +92,18 @@ class AwardForm(derived_form(AwardInput, RowsForm, blank_rows={"funding": 6}, ro
             entry.fiscal_year.choices, entry.account_code.choices = years, accounts
 
 
-class NoticeForm(RowsForm):
-    number = StringField("Notice number", validators=[DataRequired(), Length(max=40)])
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
-    fiscal_year = SelectField("Fiscal year", coerce=int, validators=[InputRequired()])
+class NoticeForm(derived_form(NoticeInput, RowsForm, exclude=("rules",))):
+    """The notice's fields as declared; its rules typed as text, one per line (parse_rules reads them)."""
+
     account_code = SelectField("Appropriation account", validators=[DataRequired()])
-    amount = MoneyField("Amount available", validators=[DataRequired()], min_value=Decimal("0.01"))
-    program_types = SelectMultipleField("Eligible program types (none chosen: any)")
-    regions = SelectMultipleField("Eligible regions (none chosen: any)")
-    priorities = SelectMultipleField("Eligible priorities (none chosen: any)")
     rules = TextAreaField(
         "Rules, one per line",
         validators=[Optional(), Length(max=10000)],
         description="For example: at least 2 awards in WHA · no more than $6,000,000 in EAP · at least 30% protection",
         render_kw={"rows": 6},
     )
-    description = TextAreaField("Description", validators=[Optional(), Length(max=10000)])
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def set_choices(self) -> None:
         self.fiscal_year.choices = options(reference.fiscal_year_choices())
         self.account_code.choices = options([(code, code) for code in program_accounts()])
         self.program_types.choices = options(reference.program_type_code_choices())
@@ -124,30 +111,13 @@ class NoticeForm(RowsForm):
         self.priorities.choices = options(reference.priority_code_choices())
 
     def fill_from(self, notice) -> None:
-        self.number.data, self.title.data = notice.number, notice.title
-        self.fiscal_year.data, self.account_code.data = notice.fiscal_year, notice.account_code
-        self.amount.process_data(notice.amount_cents)
-        self.program_types.data = list(notice.program_types)
-        self.regions.data, self.priorities.data = list(notice.regions), list(notice.priorities)
+        super().fill_from(notice)
         # describe() writes a rule in the words parse_rules reads; a rule with two bounds is two lines.
         self.rules.data = "\n".join(part for rule in notice.rules for part in describe(rule).split("; "))
-        self.description.data = notice.description
-        self.version.data = str(notice.version)
 
     def to_input(self) -> NoticeInput:
         """The notice as typed; a rule line that can't be read raises ValidationError on `rules`."""
-        return NoticeInput(
-            number=self.number.data,
-            title=self.title.data,
-            fiscal_year=self.fiscal_year.data,
-            account_code=self.account_code.data,
-            amount=self.amount.decimal,
-            program_types=tuple(self.program_types.data or ()),
-            regions=tuple(self.regions.data or ()),
-            priorities=tuple(self.priorities.data or ()),
-            rules=parse_rules(self.rules.data or ""),
-            description=self.description.data or "",
-        )
+        return super().to_input(rules=parse_rules(self.rules.data or ""))
 
 
 class ProposalForm(derived_form(ProposalInput, RowsForm, blank_rows={"out_years": 4})):
@@ -169,32 +139,11 @@ class ProposalForm(derived_form(ProposalInput, RowsForm, blank_rows={"out_years"
             entry.fiscal_year.choices = years
 
 
-class ScoreRowForm(Form):
-    reviewer = StringField("Reviewer", validators=[Optional(), Length(max=120)])
-    score = DecimalField("Score (0–100)", places=2, validators=[Optional(), NumberRange(0, 100)])
-    comment = StringField("Comment", validators=[Optional(), Length(max=2000)])
-
-
-class ScoresForm(RowsForm):
-    scores = FieldList(FormField(ScoreRowForm), min_entries=5, max_entries=30)
-
+class ScoresForm(derived_form(ScoresInput, RowsForm, blank_rows={"scores": 5})):
     ROW_ERROR_FIELD = {"scores": "score"}
 
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        return self.check_rows("scores", ("reviewer", "score")) and valid
-
-    def fill_from(self, proposal) -> None:
-        self.version.data = proposal.version
-        while self.scores.entries:
-            self.scores.pop_entry()
-        for score in proposal.scores:
-            self.scores.append_entry({"reviewer": score.reviewer, "score": score.score, "comment": score.comment})
-        while len(self.scores.entries) < max(5, len(proposal.scores) + 2):
-            self.scores.append_entry()
-
     def to_input(self) -> list[ScoreInput]:
-        return [ScoreInput(row.reviewer.data, row.score.data, row.comment.data or "") for row in self.used("scores")]
+        return list(super().to_input().scores)
 
 
 class DecisionForm(VersionedForm):

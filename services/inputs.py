@@ -12,7 +12,9 @@ A field's edge name (form field, error key) is its name less "_id":
 `return_` is "return"). Money is Decimal dollars in the declaration and cents
 on the record (`total` ↔ `total_cents`); a fraction is a Decimal in the
 declaration and basis points on the record; `record=` names any other attribute
-("start_on", or a path such as "country.iso3").
+("start_on", or a path such as "country.iso3"). An exact decimal (a share,
+a score) is a whole number of its last place on the record: 0.3 to four
+places is 3000, 87.25 to two is 8725.
 """
 
 from __future__ import annotations
@@ -41,7 +43,10 @@ class Kind(enum.StrEnum):
     CHOICE = "choice"
     INTEGER = "integer"
     FRACTION = "fraction"
+    DECIMAL = "decimal"  # exact to `places`: a share of a notice (0.3012), a reviewer's score (87.25)
     AMOUNTS = "amounts"  # money by the members of an enum: {visa: 160.00, ground: 75.00}
+    CODES = "codes"  # reference codes: ("WHA", "EAP")
+    CODES_BY = "codes_by"  # reference codes by the kind they name: {"region": ["WHA"], "priority": [...]}
     ROWS = "rows"
 
 
@@ -84,7 +89,10 @@ class Spec:
     fallback: Any = None  # then: the value when it is not sent
     options: tuple[str, ...] = ()  # the only texts accepted, where there is such a list
     percent: bool = False  # a fraction that pages show and take as a percentage
+    places: int | None = None  # an exact decimal's most decimal places
+    codes_of: str = ""  # what CODES name ("region"); CODES_BY name the kinds in `options`
     rows: type | None = None  # the declaration of one row
+    each_field: bool = False  # rows: an error names the row's field ("rules[0].min_count"), not only the row
     record: str = ""  # the record's attribute, where it is not the field's own name
     to: type | None = None  # a reference's model
     usable: Any = None  # then: a criterion (a function giving a WHERE clause) a referenced record must meet
@@ -178,6 +186,26 @@ def fraction(label: str, *, minimum: Decimal, maximum: Decimal, default: Decimal
     return _field(Spec(Kind.FRACTION, label, False, minimum=minimum, maximum=maximum, **kw), default=default)
 
 
+def decimal(label: str, *, minimum: Decimal, maximum: Decimal, places: int, default=MISSING, **kw):
+    """A decimal number from `minimum` to `maximum` with at most `places` decimal places, held exactly: on the
+    record a whole number of its last place (`record=` names it). Required unless it has a default (None: not
+    given)."""
+    spec = Spec(Kind.DECIMAL, label, default is MISSING, minimum=minimum, maximum=maximum, places=places, **kw)
+    return _field(spec, default=default)
+
+
+def codes(label: str, *, of: str, max_length: int, **kw):
+    """Reference codes of one kind (`of`: "region"), each at most `max_length` characters; a tuple in the
+    declaration, a list on the record; none given is none."""
+    return _field(Spec(Kind.CODES, label, False, codes_of=of, max_length=max_length, **kw), default=())
+
+
+def codes_by(label: str, kinds: tuple[str, ...], *, max_length: int, **kw):
+    """Reference codes by the kind they name, only `kinds`: {"region": ["WHA"]}; a kind named has a code."""
+    spec = Spec(Kind.CODES_BY, label, False, options=kinds, max_length=max_length, **kw)
+    return _field(spec, default_factory=dict)
+
+
 def amounts(label: str, kinds: type[enum.Enum], *, minimum: Decimal, **kw):
     """Money by kind (a dict of enum member → Decimal dollars); the record holds rows with `kind` and
     `amount_cents`."""
@@ -186,8 +214,14 @@ def amounts(label: str, kinds: type[enum.Enum], *, minimum: Decimal, **kw):
 
 
 def rows(label: str, row: type, *, maximum: int, required: bool = False, **kw):
-    """Repeated rows, each declared by the dataclass `row`; a tuple in the declaration."""
+    """Repeated rows, each declared by the dataclass `row`; a tuple in the declaration (`each_field`: an
+    error names the row's field, "rules[0].min_count", where the row's fields are not shown side by side)."""
     return _field(Spec(Kind.ROWS, label, required, rows=row, maximum=maximum, **kw), default=())
+
+
+def scaled(spec: Spec, value: Decimal | None) -> int | None:
+    """An exact decimal as the record holds it: a whole number of its last place (0.3012 → 3012)."""
+    return None if value is None else int(Decimal(value).scaleb(spec.places))
 
 
 def specs(declaration: type) -> dict[str, Spec]:
@@ -221,6 +255,8 @@ def _typed(declaration: type, values: dict) -> dict:
         row = fields[name].rows
         if row is not None:
             known[name] = tuple(item if isinstance(item, row) else build(row, item) for item in value)
+        elif fields[name].kind == Kind.CODES:
+            known[name] = tuple(value)
     return known
 
 
@@ -235,6 +271,12 @@ def current(declaration: type, record) -> Any:
             value = from_cents(value)
         elif spec.kind == Kind.FRACTION:
             value = Decimal(value) / 10_000
+        elif spec.kind == Kind.DECIMAL and value is not None:
+            value = Decimal(value).scaleb(-spec.places)
+        elif spec.kind == Kind.CODES:
+            value = tuple(value)
+        elif spec.kind == Kind.CODES_BY:
+            value = {kind: list(codes) for kind, codes in value.items()}
         elif spec.kind == Kind.ROWS:
             value = tuple(current(spec.rows, item) for item in value)
         elif spec.kind == Kind.AMOUNTS:
@@ -254,7 +296,9 @@ def check(data) -> dict[str, str]:
         elif spec.kind == Kind.ROWS:
             for index, row in enumerate(getattr(data, name)):
                 row_errors = check(row)
-                if row_errors:  # the row's first problem, as the services name a row's error
+                if spec.each_field:
+                    errors.update({f"{key}[{index}].{field}": why for field, why in row_errors.items()})
+                elif row_errors:  # the row's first problem, as the services name a row's error
                     errors[f"{key}[{index}]"] = next(iter(row_errors.values()))
     return errors
 
@@ -279,4 +323,26 @@ def _problem(spec: Spec, value) -> str:
         return spec.message or f"Enter at least {format_dollars(to_cents(spec.minimum))}."
     if spec.kind in (Kind.INTEGER, Kind.YEAR, Kind.FRACTION) and not spec.minimum <= value <= spec.maximum:
         return spec.message or f"Enter a number from {spec.minimum} to {spec.maximum}."
+    if spec.kind == Kind.DECIMAL and not _exact(Decimal(value), spec):
+        return spec.message or f"Enter a number from {spec.minimum} to {spec.maximum}, to {spec.places} places at most."
+    if spec.kind == Kind.CODES:
+        return _codes_problem(value, spec.max_length)
+    if spec.kind == Kind.CODES_BY:
+        unknown = [str(kind) for kind in value if kind not in spec.options]
+        if unknown:
+            return f"Name only {', '.join(spec.options)}; not {', '.join(unknown)}."
+        if not all(value.values()):
+            return "Give each kind named a code."
+        return next(filter(None, (_codes_problem(codes, spec.max_length) for codes in value.values())), "")
+    return ""
+
+
+def _exact(value: Decimal, spec: Spec) -> bool:
+    """Within the limits, to the places declared (checked in this order: a huge number can't be rounded)."""
+    return value.is_finite() and spec.minimum <= value <= spec.maximum and value == round(value, spec.places)
+
+
+def _codes_problem(codes, max_length: int) -> str:
+    if any(len(code) > max_length for code in codes):
+        return f"A code has at most {max_length} characters."
     return ""

@@ -14,17 +14,20 @@ kinds combine). `describe` writes a rule back in the same words.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import ClassVar
 
 import sqlalchemy as sa
 
 from models import Country, NoticeRule, Priority, ProgramType, Region, db
-from money import format_dollars, from_cents, parse_money, to_cents
+from money import format_dollars, parse_money, to_cents
+from services import inputs
 from services.errors import ValidationError
 
 DIMENSIONS = ("region", "priority", "program_type", "country")
 MAX_COUNT = 100_000  # a count bound above any notice (and within the database's integer)
+CODE_LENGTH = 16  # the longest reference code a notice names (a region's)
 _RULE = re.compile(
     r"^\s*(?P<side>at least|no less than|minimum of|at most|no more than|maximum of|up to)\s+"
     r"(?P<quantity>\$\s*[\d,]+(?:\.\d{1,2})?|[\d,]+(?:\.\d{1,2})?\s*(?:dollars|usd)"
@@ -35,19 +38,51 @@ _RULE = re.compile(
 _LOW_SIDES = ("at least", "no less than", "minimum of")
 _EVERYTHING = ("all proposals", "all")  # a rule over the whole notice (what `describe` writes for no codes)
 _SEPARATORS = ("and", "or")
+_WORDS = ("no", "one", "two", "three", "four")
+_NEGATIVE = "Must not be negative."
+_COUNT = f"A count is 0 to {MAX_COUNT:,} awards."
+_SHARE = 'A share is a decimal string between 0 and 1 with at most four places, like "0.30".'
+_ZERO, _ONE = Decimal(0), Decimal(1)
 
 
 @dataclass(frozen=True)
 class RuleInput:
-    code: str
-    label: str
-    where: dict[str, list[str]] = field(default_factory=dict)
-    min_amount: Decimal | None = None
-    max_amount: Decimal | None = None
-    min_count: int | None = None
-    max_count: int | None = None
-    min_share: Decimal | None = None  # a fraction of the notice's amount: 0.30
-    max_share: Decimal | None = None
+    """A limit over the proposals `where` matches; at least one bound (validate_rule). A share is a fraction
+    of the notice's amount (0.30), basis points on the record: four places at most."""
+
+    code: str = inputs.text("Code", max_length=60, message="Give the rule a code.")
+    label: str = inputs.text("Label", max_length=200, required=False, positional=True)
+    where: dict[str, list[str]] = inputs.codes_by(
+        "Proposals it covers (none: all)",
+        DIMENSIONS,
+        max_length=CODE_LENGTH,
+        help="Codes by kind: codes of one kind are alternatives, kinds combine.",
+    )
+    min_amount: Decimal | None = inputs.money("At least (dollars)", minimum=_ZERO, default=None, message=_NEGATIVE)
+    max_amount: Decimal | None = inputs.money("At most (dollars)", minimum=_ZERO, default=None, message=_NEGATIVE)
+    min_count: int | None = inputs.integer(
+        "At least (awards)", minimum=0, maximum=MAX_COUNT, default=None, message=_COUNT
+    )
+    max_count: int | None = inputs.integer(
+        "At most (awards)", minimum=0, maximum=MAX_COUNT, default=None, message=_COUNT
+    )
+    min_share: Decimal | None = inputs.decimal(
+        "At least (share)", minimum=_ZERO, maximum=_ONE, places=4, default=None, record="min_share_bp", message=_SHARE
+    )
+    max_share: Decimal | None = inputs.decimal(
+        "At most (share)", minimum=_ZERO, maximum=_ONE, places=4, default=None, record="max_share_bp", message=_SHARE
+    )
+
+    RULES: ClassVar = (
+        inputs.Rule(("where",), "Codes the office holds, of the kinds named."),
+        inputs.Rule(
+            ("min_amount", "max_amount", "min_count", "max_count", "min_share", "max_share"),
+            "At least one bound; no bound below its lower one.",
+        ),
+    )
+
+
+RULE = inputs.specs(RuleInput)
 
 
 def _vocabulary() -> dict[str, tuple[str, str]]:
@@ -108,7 +143,11 @@ def _parse_line(line: str, number: int, words: dict[str, tuple[str, str]]) -> Ru
     kind, value = _quantity(quantity, number)
     bounds = {f"{'min' if low else 'max'}_{kind}": value}
     code = "-".join([("min" if low else "max") + "-" + kind, *[c.lower() for codes in where.values() for c in codes]])
-    return RuleInput(code=code[:60], label=line, where=where, **bounds)
+    rule = RuleInput(code=code[: RULE["code"].max_length], label=line, where=where, **bounds)
+    problems = inputs.check(rule)
+    if problems:
+        raise _fail(number, next(iter(problems.values())))
+    return rule
 
 
 def _codes(text: str, number: int, words: dict[str, tuple[str, str]]) -> list[tuple[str, str]]:
@@ -138,12 +177,12 @@ def _codes(text: str, number: int, words: dict[str, tuple[str, str]]) -> list[tu
 
 
 def _quantity(quantity: str, number: int) -> tuple[str, Decimal | int]:
-    if quantity.endswith("%"):
-        share = Decimal(quantity[:-1]) / 100
-        if not 0 <= share <= 1:
-            raise _fail(number, "a share must be between 0% and 100%.")
-        if share != share.quantize(Decimal("0.0001")):  # kept in basis points: 33.33% is the finest
-            raise _fail(number, "a share has at most two decimal places, like 33.33%.")
+    if quantity.endswith("%"):  # the declared share as a percentage: its limits × 100, two places fewer
+        share, spec = Decimal(quantity[:-1]) / 100, RULE["min_share"]
+        if not spec.minimum <= share <= spec.maximum:
+            raise _fail(number, f"a share must be between {spec.minimum * 100:f}% and {spec.maximum * 100:f}%.")
+        if share != round(share, spec.places):  # kept in basis points: 33.33% is the finest
+            raise _fail(number, f"a share has at most {_WORDS[spec.places - 2]} decimal places, like 33.33%.")
         return "share", share
     if quantity == "oneaward":
         return "count", 1
@@ -189,49 +228,24 @@ def to_model(rule: RuleInput) -> NoticeRule:
         max_amount_cents=None if rule.max_amount is None else to_cents(rule.max_amount),
         min_count=rule.min_count,
         max_count=rule.max_count,
-        min_share_bp=None if rule.min_share is None else int(rule.min_share * 10000),
-        max_share_bp=None if rule.max_share is None else int(rule.max_share * 10000),
+        min_share_bp=inputs.scaled(RULE["min_share"], rule.min_share),
+        max_share_bp=inputs.scaled(RULE["max_share"], rule.max_share),
     )
 
 
 def to_input(rule: NoticeRule) -> RuleInput:
-    return RuleInput(
-        code=rule.code,
-        label=rule.label,
-        where=rule.where,
-        min_amount=None if rule.min_amount_cents is None else from_cents(rule.min_amount_cents),
-        max_amount=None if rule.max_amount_cents is None else from_cents(rule.max_amount_cents),
-        min_count=rule.min_count,
-        max_count=rule.max_count,
-        min_share=None if rule.min_share_bp is None else Decimal(rule.min_share_bp) / 10000,
-        max_share=None if rule.max_share_bp is None else Decimal(rule.max_share_bp) / 10000,
-    )
+    return inputs.current(RuleInput, rule)
+
+
+BOUNDS = (("min_amount", "max_amount"), ("min_count", "max_count"), ("min_share", "max_share"))
 
 
 def validate_rule(rule: RuleInput, where_name: str) -> dict[str, str]:
-    """Field errors for a structured rule (the API's way in)."""
+    """Field errors for a rule beyond its declared limits (inputs.check): a bound at least, none below its pair."""
     errors = {}
-    if not rule.code.strip():
-        errors[f"{where_name}.code"] = "Give the rule a code."
-    unknown = [d for d in rule.where if d not in DIMENSIONS]
-    if unknown:
-        errors[f"{where_name}.where"] = f"Rules may name {', '.join(DIMENSIONS)}; not {', '.join(unknown)}."
-    bounds = (rule.min_amount, rule.max_amount, rule.min_count, rule.max_count, rule.min_share, rule.max_share)
-    if all(bound is None for bound in bounds):
+    if all(getattr(rule, name) is None for pair in BOUNDS for name in pair):
         errors[where_name] = "A rule needs at least one bound: an amount, a count or a share."
-    for name in ("min_amount", "max_amount", "min_count", "max_count", "min_share", "max_share"):
-        value = getattr(rule, name)
-        if value is not None and value < 0:
-            errors[f"{where_name}.{name}"] = "Must not be negative."
-    for name in ("min_share", "max_share"):
-        value = getattr(rule, name)
-        if value is not None and value > 1:
-            errors[f"{where_name}.{name}"] = "A share is a fraction between 0 and 1."
-    for name in ("min_count", "max_count"):
-        value = getattr(rule, name)
-        if value is not None and value > MAX_COUNT:
-            errors[f"{where_name}.{name}"] = f"At most {MAX_COUNT:,} awards."
-    for low, high in (("min_amount", "max_amount"), ("min_count", "max_count"), ("min_share", "max_share")):
+    for low, high in BOUNDS:
         if (
             getattr(rule, low) is not None
             and getattr(rule, high) is not None

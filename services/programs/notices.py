@@ -12,7 +12,6 @@ import sqlalchemy.orm as so
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import (
-    SCORE_SCALE,
     Country,
     FiscalYear,
     FundingNotice,
@@ -31,23 +30,37 @@ from services import inputs
 from services.audit.events import record_event, snapshot
 from services.errors import ConflictError, ValidationError, WorkflowError
 from services.programs.awards import program_accounts
-from services.programs.notice_rules import RuleInput, to_model, validate_rule
-
-MAX_SCORE = Decimal(100)
+from services.programs.notice_rules import CODE_LENGTH, RuleInput, to_model, validate_rule
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class NoticeInput:
-    number: str
-    title: str
-    fiscal_year: int
-    account_code: str
-    amount: Decimal
-    program_types: tuple[str, ...] = ()  # codes; empty = any
-    regions: tuple[str, ...] = ()
-    priorities: tuple[str, ...] = ()
-    rules: tuple[RuleInput, ...] = ()
-    description: str = ""
+    """A funding notice: one year's money from one program account, who may apply (codes; none: any), its rules."""
+
+    number: str = inputs.text("Notice number", max_length=40, message="Give the notice its number.")
+    title: str = inputs.text("Title", max_length=200, message="Give the notice a title.")
+    fiscal_year: int = inputs.year("Fiscal year")
+    account_code: str = inputs.text("Appropriation account", max_length=32)
+    amount: Decimal = inputs.money(
+        "Amount available", minimum=Decimal("0.01"), message="Enter the amount the notice makes available."
+    )
+    program_types: tuple[str, ...] = inputs.codes(
+        "Eligible program types (none chosen: any)", of="program_type", max_length=CODE_LENGTH
+    )
+    regions: tuple[str, ...] = inputs.codes("Eligible regions (none chosen: any)", of="region", max_length=CODE_LENGTH)
+    priorities: tuple[str, ...] = inputs.codes(
+        "Eligible priorities (none chosen: any)", of="priority", max_length=CODE_LENGTH
+    )
+    rules: tuple[RuleInput, ...] = inputs.rows("Rules", RuleInput, maximum=200, each_field=True)
+    description: str = inputs.text("Description", max_length=20_000, required=False, multiline=True)
+
+    RULES: ClassVar = (
+        inputs.Rule(("number",), "Notice numbers are unique."),
+        inputs.Rule(("account_code",), "A program account (foreign assistance)."),
+        inputs.Rule(
+            ("program_types", "regions", "priorities"), "Codes the office holds (GET /api/v1/reference/{kind})."
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -93,9 +106,28 @@ class ProposalInput:
 
 @dataclass(frozen=True)
 class ScoreInput:
-    reviewer: str
-    score: Decimal
-    comment: str = ""
+    """One reviewer's score of a proposal."""
+
+    reviewer: str = inputs.text("Reviewer", max_length=120, message="Name the reviewer.")
+    score: Decimal = inputs.decimal(
+        "Score (0–100)",
+        minimum=Decimal(0),
+        maximum=Decimal(100),
+        places=2,
+        record="score_hundredths",
+        message="A score is 0 to 100, to at most two decimal places.",
+    )
+    comment: str = inputs.text("Comment", max_length=5_000, required=False)
+
+
+@dataclass(frozen=True)
+class ScoresInput:
+    """The panel's scores of one proposal, a row a reviewer: a save replaces them all."""
+
+    scores: tuple[ScoreInput, ...] = inputs.rows("Reviewers' scores", ScoreInput, maximum=50, each_field=True)
+
+
+SCORE = inputs.specs(ScoreInput)["score"]
 
 
 def _codes(model) -> set[str]:
@@ -113,23 +145,15 @@ def _rule_vocabulary() -> dict[str, set[str]]:
 
 
 def _validate_notice(data: NoticeInput, existing: FundingNotice | None) -> None:
-    errors: dict[str, str] = {}
-    number = data.number.strip()
-    if not number:
-        errors["number"] = "Give the notice its number."
-    else:
-        clash = db.session.scalar(sa.select(FundingNotice.id).where(FundingNotice.number == number))
-        if clash is not None and (existing is None or clash != existing.id):
-            errors["number"] = "Another notice has this number."
-    if not data.title.strip():
-        errors["title"] = "Give the notice a title."
+    errors = inputs.check(data)
+    clash = db.session.scalar(sa.select(FundingNotice.id).where(FundingNotice.number == data.number.strip()))
+    if "number" not in errors and clash is not None and (existing is None or clash != existing.id):
+        errors["number"] = "Another notice has this number."
     if db.session.get(FiscalYear, data.fiscal_year) is None:
         errors["fiscal_year"] = "No such fiscal year."
     accounts = program_accounts()
     if data.account_code not in accounts:
         errors["account_code"] = f"Choose a program account: {', '.join(accounts)}."
-    if to_cents(data.amount) <= 0:
-        errors["amount"] = "Enter the amount the notice makes available."
     for name, model in (("program_types", ProgramType), ("regions", Region), ("priorities", Priority)):
         unknown = sorted(set(getattr(data, name)) - _codes(model))
         if unknown:
@@ -324,15 +348,11 @@ def set_scores(actor: User, proposal: Proposal, scores: list[ScoreInput], expect
     if proposal.version != expected_version:
         raise ConflictError(_stale("Proposal", proposal.number))
     _ensure_open(proposal.notice)
-    errors = {}
+    errors = inputs.check(ScoresInput(tuple(scores)))
     reviewers = [s.reviewer.strip() for s in scores]
-    for i, score in enumerate(scores):
-        if not reviewers[i]:
-            errors[f"scores[{i}].reviewer"] = "Name the reviewer."
-        elif reviewers.index(reviewers[i]) != i:
-            errors[f"scores[{i}].reviewer"] = f"{reviewers[i]} is listed twice."
-        if not Decimal(0) <= score.score <= MAX_SCORE or score.score != score.score.quantize(Decimal("0.01")):
-            errors[f"scores[{i}].score"] = "A score is 0 to 100, to at most two decimal places."
+    for i, reviewer in enumerate(reviewers):
+        if reviewer and reviewers.index(reviewer) != i:
+            errors[f"scores[{i}].reviewer"] = f"{reviewer} is listed twice."
     if errors:
         raise ValidationError("Check the scores.", fields=errors)
     before = [{"reviewer": s.reviewer, "score": str(s.score)} for s in proposal.scores]
@@ -346,7 +366,7 @@ def set_scores(actor: User, proposal: Proposal, scores: list[ScoreInput], expect
     for score, reviewer in zip(scores, reviewers, strict=True):
         proposal.scores.append(
             ProposalScore(
-                reviewer=reviewer, score_hundredths=int(score.score * SCORE_SCALE), comment=score.comment.strip()
+                reviewer=reviewer, score_hundredths=inputs.scaled(SCORE, score.score), comment=score.comment.strip()
             )
         )
     db.session.flush()

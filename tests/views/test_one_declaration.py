@@ -8,7 +8,7 @@ import re
 import pytest
 from helpers import appropriation, csrf_from, database_fingerprint, plan_scenario, user
 
-from models import Award, StaffingRequest, db
+from models import Award, Proposal, StaffingRequest, db
 from services.office import accounts
 
 API = "/api/v1"
@@ -30,6 +30,8 @@ def _input_attribute(page: str, name: str, attribute: str) -> str:
     [
         ("/programs/awards/new", "Award", "number"),
         ("/programs/awards/new", "Award", "partner"),
+        ("/programs/notices/new", "FundingNotice", "number"),
+        ("/programs/notices/new", "FundingNotice", "title"),
         ("/lines/new", "BudgetLine", "description"),
         ("/appropriations/new", "Appropriation", "account_code"),
         ("/scenarios/new", "Scenario", "name"),
@@ -139,3 +141,151 @@ def test_a_patch_changes_only_what_it_sends_and_money_is_in_dollars(client):
     unchanged = {key for key in before if key not in {"title", "expended", "version", "lines"}}
     assert {key: after[key] for key in unchanged} == {key: before[key] for key in unchanged}
     assert db.session.get(Award, award.id).expended_cents == 150
+
+
+# --------------------------------------------------------------------------- funding notices and reviewers' scores
+
+
+NOTICE = {"title": "Shares and scores", "fiscal_year": 2028, "account_code": "INCLE", "amount": "1000000.00"}
+RULES = [
+    {"code": "wha-one", "label": "at least 1 award in WHA", "where": {"region": ["WHA"]}, "min_count": 1},
+    {"code": "eap-cap", "where": {"region": ["EAP"]}, "max_share": "0.6", "min_amount": "1000.50"},
+]
+
+
+def _notice_body(number: str, **changes) -> dict:
+    return {
+        "number": number,
+        **NOTICE,
+        "program_types": ["bilateral"],
+        "rules": RULES,
+        "description": "Kept.",
+    } | changes
+
+
+def _notice_page_form(client, **changes) -> dict:
+    page = client.get("/programs/notices/new").get_data(as_text=True)
+    return {
+        "csrf_token": csrf_from(page),
+        "number": "NOFO-PAGE",
+        "title": "Shares on the page",
+        "fiscal_year": "2028",
+        "account_code": "INCLE",
+        "amount": "1000000",
+        **changes,
+    }
+
+
+def test_a_notice_patch_that_sends_one_field_keeps_the_rules_and_the_rest(client):
+    headers = _headers("rm@example.gov")
+    created = client.post(f"{API}/funding-notices", json=_notice_body("N-ONE-FIELD"), headers=headers)
+    assert created.status_code == 201, created.get_json()
+    before = created.get_json()
+    assert before["rules"][1]["min_amount"] == "1000.50"  # dollars, under the name that holds them
+
+    changed = client.patch(
+        f"{API}/funding-notices/{before['id']}",
+        json={"version": before["version"], "title": "Renamed"},
+        headers=headers,
+    )
+    assert changed.status_code == 200, changed.get_json()
+    after = changed.get_json()
+    assert after["title"] == "Renamed"
+    assert after["version"] > before["version"]
+    unchanged = {key for key in before if key not in {"title", "version"}}
+    assert {key: after[key] for key in unchanged} == {key: before[key] for key in unchanged}
+    assert [rule["code"] for rule in after["rules"]] == ["wha-one", "eap-cap"]
+
+
+def test_a_share_with_five_places_is_refused_by_the_page_and_the_api_naming_the_field(client, auth):
+    headers = _headers("rm@example.gov")
+    auth.login("rm@example.gov")
+    before = database_fingerprint()
+    five_places = {"code": "eap-cap", "where": {"region": ["EAP"]}, "max_share": "0.30125"}
+    refused = client.post(f"{API}/funding-notices", json=_notice_body("N-FIVE", rules=[five_places]), headers=headers)
+    assert refused.status_code == 422
+    assert "four places" in refused.get_json()["error"]["fields"]["rules.0.max_share"]
+
+    response = client.post("/programs/notices/new", data=_notice_page_form(client, rules="no more than 30.125% in EAP"))
+    assert response.status_code == 422
+    error = re.search(r'id="rules-error-message"[^>]*>([^<]*)<', response.get_data(as_text=True))
+    assert error
+    assert error.group(1).startswith("Line 1:")
+    assert "two decimal places" in error.group(1)
+    assert database_fingerprint() == before
+
+    # Four places (basis points) is what both keep.
+    four_places = five_places | {"max_share": "0.3012"}
+    kept = client.post(f"{API}/funding-notices", json=_notice_body("N-FOUR", rules=[four_places]), headers=headers)
+    assert kept.status_code == 201, kept.get_json()
+    assert kept.get_json()["rules"][0]["max_share"] == "0.3012"
+    response = client.post("/programs/notices/new", data=_notice_page_form(client, rules="no more than 30.12% in EAP"))
+    assert response.status_code == 302
+
+
+def _rule_schema(document: dict) -> dict:
+    schemas = document["components"]["schemas"]
+    rules = schemas["FundingNotice"]["properties"]["rules"]["items"]
+    return schemas[rules["$ref"].rsplit("/", 1)[-1]] if "$ref" in rules else rules
+
+
+SHARES = ["0", "1", "0.3", "0.30", "0.3012", "1.0", "1.0000", "0.30125", "1.5", "1.0001", "9.5", "-0.1", "0.", ".5"]
+
+
+def test_the_document_states_the_share_format_the_server_keeps(client):
+    """A share valid by the document is accepted; one the server refuses is invalid by the document."""
+    headers = _headers("rm@example.gov")
+    rule = _rule_schema(client.get(f"{API}/openapi.json").get_json())
+    for name in ("min_share", "max_share"):
+        share = rule["properties"][name]
+        assert share["type"] == "string"
+        assert share["pattern"]
+    pattern = rule["properties"]["max_share"]["pattern"]
+    for number, share in enumerate(SHARES):
+        body = _notice_body(f"N-SHARE-{number}", rules=[{"code": "cap", "where": {}, "max_share": share}])
+        response = client.post(f"{API}/funding-notices", json=body, headers=headers)
+        assert response.status_code in (201, 422), response.get_json()
+        assert (response.status_code == 201) == bool(re.search(pattern, share)), (share, response.get_json())
+
+
+def _score_page(client, proposal_id: int, comment: str):
+    page = client.get(f"/programs/proposals/{proposal_id}/scores").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    form = {
+        "csrf_token": csrf_from(page),
+        "version": version,
+        "scores-0-reviewer": "Reviewer A",
+        "scores-0-score": "80",
+        "scores-0-comment": comment,
+    }
+    return page, client.post(f"/programs/proposals/{proposal_id}/scores", data=form)
+
+
+def test_the_page_and_the_api_refuse_the_same_over_long_score_comment(client, auth):
+    headers = _headers("rm@example.gov")
+    auth.login("rm@example.gov")
+    proposal = db.session.scalars(db.select(Proposal).order_by(Proposal.id)).first()
+    document = client.get(f"{API}/openapi.json").get_json()
+    proposal_schema = document["components"]["schemas"]["Proposal"]["properties"]["scores"]["items"]
+    score_schema = document["components"]["schemas"][proposal_schema["$ref"].rsplit("/", 1)[-1]]
+    limit = score_schema["properties"]["comment"]["maxLength"]
+    assert limit == 5000
+
+    page, response = _score_page(client, proposal.id, "x" * (limit + 1))
+    assert int(_input_attribute(page, "scores-0-comment", "maxlength")) == limit
+    assert response.status_code == 422
+    assert f"Field cannot be longer than {limit} characters." in response.get_data(as_text=True)
+    version = db.session.get(Proposal, proposal.id).version
+    too_long = {"version": version, "scores": [{"reviewer": "Reviewer A", "score": "80", "comment": "x" * (limit + 1)}]}
+    refused = client.patch(f"{API}/proposals/{proposal.id}", json=too_long, headers=headers)
+    assert refused.status_code == 422
+    assert "scores.0.comment" in refused.get_json()["error"]["fields"]
+
+    _, response = _score_page(client, proposal.id, "y" * limit)  # the longest both keep
+    assert response.status_code == 302
+    assert db.session.get(Proposal, proposal.id).scores[0].comment == "y" * limit
+    version = db.session.get(Proposal, proposal.id).version
+    longest = {"version": version, "scores": [{"reviewer": "Reviewer B", "score": "81", "comment": "z" * limit}]}
+    kept = client.patch(f"{API}/proposals/{proposal.id}", json=longest, headers=headers)
+    assert kept.status_code == 200, kept.get_json()
+    assert kept.get_json()["scores"] == [{"reviewer": "Reviewer B", "score": "81.00", "comment": "z" * limit}]

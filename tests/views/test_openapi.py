@@ -262,6 +262,8 @@ def test_the_caller_is_documented(client, runner, document):
 
 
 def test_money_is_documented_as_a_decimal_string(document):
+    """A decimal string, or (the contract: input accepts) a whole number of dollars; never a float, and
+    never below the amount the use case declares."""
     schemas = document["components"]["schemas"]
     for schema, field in [
         ("BudgetLine", "amount"),
@@ -269,7 +271,12 @@ def test_money_is_documented_as_a_decimal_string(document):
         ("Appropriation", "apportioned"),
         ("Appropriation", "allotted"),
     ]:
-        assert schemas[schema]["properties"][field].get("type") == "string", f"{schema}.{field}"
+        text, whole = schemas[schema]["properties"][field]["anyOf"]
+        assert text["type"] == "string", f"{schema}.{field}"
+        assert not re.fullmatch(text["pattern"], "-1.00") and re.fullmatch(text["pattern"], "0.00")
+        assert whole == {"type": "integer", "minimum": 0, "maximum": 10**15 - 1}, f"{schema}.{field}"
+    total = schemas["Award"]["properties"]["total"]["anyOf"][0]["pattern"]
+    assert not re.fullmatch(total, "0.00") and re.fullmatch(total, "0.01")  # more than zero
 
 
 def test_running_a_selection_needs_no_body(client):

@@ -4,8 +4,10 @@
 the JSON key is the edge name ("division" for `division_id`), loading gives the
 declaration's own names and types (`total` in Decimal dollars, not cents under
 another name), and dumping reads the record's attribute (`total_cents`). The
-limits are validators, so the OpenAPI document shows them. A subclass adds
-the record's read-only fields (id, version, computed ones).
+limits are validators, so the OpenAPI document shows them; an exact decimal
+(a share, a score) is documented by the one pattern its field reads. A
+subclass adds the record's read-only fields (id, version, computed ones);
+`derived_schema(Other, base=derived_schema(One))` has the fields of both.
 """
 
 from __future__ import annotations
@@ -43,6 +45,52 @@ class Listed(fields.String):
     def __init__(self, spec: Spec, **kwargs):
         super().__init__(**kwargs)
         self.spec = spec
+
+
+def exact_pattern(spec: Spec) -> str:
+    """The text of an exact decimal (inputs.decimal) from 0 to a power of ten: "0.3012" or "1" for a share,
+    "87.25" or "100.00" for a score. Not a sign, an exponent, a space or a trailing point."""
+    digits = len(str(int(spec.maximum))) - 1
+    if spec.minimum != 0 or spec.maximum != 10**digits:
+        raise ValueError(f"{spec.label}: no pattern for {spec.minimum} to {spec.maximum}")
+    below = f"[0-9]{{1,{digits}}}" if digits else "0"
+    return rf"^({int(spec.maximum)}(\.0{{1,{spec.places}}})?|{below}(\.[0-9]{{1,{spec.places}}})?)$"
+
+
+def exact_text(value: Decimal) -> str:
+    """3012 basis points as 0.3012 → "0.3012"; 0.3 → "0.30"; 87.5 → "87.50": two places at least, more only
+    where the value has them."""
+    return f"{value:.2f}" if value == round(value, 2) else f"{value.normalize():f}"
+
+
+class Exact(fields.String):
+    """An exact decimal (inputs.decimal), a decimal string in and out: in, the document's pattern or a whole
+    number it admits ("0.30", 1); a JSON fraction such as 0.3 is no exact decimal and is refused. Out, the
+    record's whole number of its last place (_FromRecord scales it) as `exact_text` writes it."""
+
+    def __init__(self, spec: Spec, **kwargs):
+        self.pattern = re.compile(exact_pattern(spec))
+        example = exact_text(spec.maximum * Decimal("0.3"))
+        kwargs["metadata"] = {"pattern": self.pattern.pattern, "example": example, **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
+        self.problem = spec.message or f"A decimal string from {spec.minimum} to {spec.maximum}, like {example!r}."
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else exact_text(Decimal(value))
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        if not isinstance(text, str) or not self.pattern.fullmatch(text):
+            raise ValidationError(self.problem)
+        return Decimal(text)
+
+
+class Codes(fields.List):
+    """Reference codes of one kind (`of`: "region", as inputs.codes declares it)."""
+
+    def __init__(self, spec: Spec, **kwargs):
+        self.of = spec.codes_of
+        super().__init__(fields.String(validate=validate.Length(min=1, max=spec.max_length)), **kwargs)
 
 
 class Amounts(fields.Field):
@@ -84,6 +132,7 @@ class _FromRecord:
 
     RECORD: dict[str, str] = {}
     FRACTIONS: frozenset[str] = frozenset()  # held in basis points on the record
+    PLACES: dict[str, int] = {}  # exact decimals: a whole number of their last place on the record
 
     def get_attribute(self, obj, attr, default):
         path = self.RECORD.get(attr)
@@ -91,6 +140,8 @@ class _FromRecord:
             return super().get_attribute(obj, attr, default)
         for part in path.split("."):
             obj = None if obj is None else getattr(obj, part)
+        if obj is not None and attr in self.PLACES:
+            return Decimal(obj).scaleb(-self.PLACES[attr])
         return Decimal(obj) / 10_000 if attr in self.FRACTIONS and obj is not None else obj
 
 
@@ -112,7 +163,7 @@ def _field(name: str, spec: Spec, default) -> fields.Field:
     if spec.kind == Kind.MONEY:
         if spec.minimum is not None:
             common["metadata"]["description"] += f" (at least {spec.minimum:.2f})"
-            common["metadata"]["pattern"] = money_pattern(spec.minimum)
+            common["metadata"]["minimum_dollars"] = spec.minimum  # the document's pattern (views.api.openapi)
         return Money(**common)
     if spec.kind == Kind.REFERENCE:
         return Reference(spec, **common)
@@ -127,6 +178,15 @@ def _field(name: str, spec: Spec, default) -> fields.Field:
     if spec.kind == Kind.FRACTION:
         common["metadata"]["pattern"] = fraction_pattern(spec.minimum, spec.maximum)
         return Fraction(validate=validate.Range(spec.minimum, spec.maximum), **common)
+    if spec.kind == Kind.DECIMAL:
+        return Exact(spec, **common)
+    if spec.kind == Kind.CODES:
+        return Codes(spec, **(common | {"load_default": list}))
+    if spec.kind == Kind.CODES_BY:
+        codes = fields.List(
+            fields.String(validate=validate.Length(min=1, max=spec.max_length)), validate=validate.Length(min=1)
+        )
+        return fields.Dict(keys=fields.String(), values=codes, **(common | {"load_default": dict}))
     if spec.kind == Kind.AMOUNTS:
         common["metadata"] |= {
             "type": "object",
@@ -145,14 +205,23 @@ def _field(name: str, spec: Spec, default) -> fields.Field:
 
 def derived_schema(declaration: type, base: type[Schema] = RecordSchema, *, only=None) -> type[Schema]:
     """A schema class whose declared fields (or `only` those) load into the declaration's names and dump
-    from the record."""
+    from the record (over a `base` derived from another declaration: the fields of both)."""
     declared = {name: spec for name, spec in specs(declaration).items() if only is None or name in only}
     attrs = {name: _field(name, spec, default_of(declaration, name)) for name, spec in declared.items()}
-    attrs["RECORD"] = {name: spec.record_attribute(name) for name, spec in declared.items()}
-    attrs["FRACTIONS"] = frozenset(name for name, spec in declared.items() if spec.kind == Kind.FRACTION)
+    attrs["RECORD"] = getattr(base, "RECORD", {}) | {
+        name: spec.record_attribute(name) for name, spec in declared.items()
+    }
+    attrs["FRACTIONS"] = getattr(base, "FRACTIONS", frozenset()) | {
+        name for name, spec in declared.items() if spec.kind == Kind.FRACTION
+    }
+    attrs["PLACES"] = getattr(base, "PLACES", {}) | {
+        name: spec.places for name, spec in declared.items() if spec.kind == Kind.DECIMAL
+    }
     edge = {spec.edge_name(name).rstrip("_") for name, spec in declared.items()}
-    attrs["RULES"] = tuple(rule for rule in rules_of(declaration) if edge & {f.split(".")[0] for f in rule.fields})
-    return type(f"{declaration.__name__}Schema", (_FromRecord, base), attrs)
+    own = tuple(rule for rule in rules_of(declaration) if edge & {f.split(".")[0] for f in rule.fields})
+    attrs["RULES"] = getattr(base, "RULES", ()) + own
+    bases = (base,) if issubclass(base, _FromRecord) else (_FromRecord, base)
+    return type(f"{declaration.__name__}Schema", bases, attrs)
 
 
 @cache

@@ -16,7 +16,7 @@ from services.permissions import Need
 from views.access import public
 from views.api.core import MAX_INT_ARG, MAX_PAGE, MAX_PER_PAGE, YEAR_ARG, ApiDoc, bp
 from views.api.derived import Listed, Reference
-from views.api.schemas import MONEY_PATTERN, ErrorSchema, FiscalYear, Money
+from views.api.schemas import MAX_WHOLE_DOLLARS, MONEY_PATTERN, ErrorSchema, FiscalYear, Money, money_pattern
 from views.routing import MAX_ID, NO_NUL_PATTERN
 
 _CONVERTER = re.compile(r"<(?:([^:<>(]+)(?:\(([^)]*)\))?:)?(\w+)>")  # <name>, <int:name>, <any(a, b):name>
@@ -34,13 +34,25 @@ _ERRORS = {
 def _money_property(self, field, **kwargs) -> dict:
     """Money is a decimal string with two places; input also takes whole dollars."""
     if isinstance(field, Money):
+        minimum = field.metadata.get("minimum_dollars")  # declared on the use case's input, if any
+        text = {"type": "string", "pattern": MONEY_PATTERN if minimum is None else money_pattern(minimum)}
+        if field.dump_only:
+            return {**text, "example": "1234567.00", "description": _said(field, "dollars as a decimal string")}
+        whole = {"type": "integer", "minimum": -MAX_WHOLE_DOLLARS, "maximum": MAX_WHOLE_DOLLARS}
+        if minimum is not None:
+            whole["minimum"] = 0 if minimum == 0 else 1
         return {
-            "type": "string",
-            "pattern": field.metadata.get("pattern", MONEY_PATTERN),  # one with a minimum, where declared
+            "anyOf": [text, whole],
             "example": "1234567.00",
-            "description": "Dollars as a decimal string; input also accepts a whole number of dollars.",
+            "description": _said(field, "dollars as a decimal string, or a whole number of dollars"),
         }
     return {}
+
+
+def _said(field, how: str) -> str:
+    """The field's own description, if it has one, and how its money is written."""
+    own = field.metadata.get("description")
+    return f"{own}: {how}." if own else f"{how[0].upper()}{how[1:]}."
 
 
 def _query_schema(about) -> dict:

@@ -8,68 +8,19 @@ countries by ISO 3166 alpha-3), as in selection-problem/1.
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal
+from marshmallow import RAISE, Schema, fields, validate
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
-
-from models import SCORE_SCALE, FundingNotice, NoticeStatus, Proposal, ProposalDecision, RunStatus, db
+from models import FundingNotice, NoticeStatus, Proposal, ProposalDecision, RunStatus, db
 from money import money_str
+from services import inputs
 from services.inputs import Kind, Rule, Spec, rules_of
 from services.programs.awards import AwardInput, award_lines
-from services.programs.notice_rules import MAX_COUNT
-from services.programs.notices import ProposalInput
+from services.programs.notices import NoticeInput, ProposalInput, ScoreInput, ScoresInput
 from services.programs.selection import DEFAULT_TIME_LIMIT_S
-from views.api.derived import Reference, derived_schema
-from views.api.schemas import Money, RecordSchema, UtcDateTime, _enum, _year
+from views.api.derived import Exact, Reference, derived_schema
+from views.api.schemas import UtcDateTime, _enum
 
-_SHARE = re.compile(r"^[0-9](\.[0-9]{1,4})?$")  # a fraction with at most four places: basis points
-_SCORE = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,2})?$")
-HUNDREDTHS = Decimal("0.01")
-
-
-def share_str(basis_points: int) -> str:
-    """3000 → "0.30"; 1250 → "0.125": two places at least, more only when needed."""
-    share = Decimal(basis_points) / 10_000
-    return f"{share:.2f}" if share == share.quantize(HUNDREDTHS) else f"{share.normalize():f}"
-
-
-class Share(fields.String):
-    """A share of the notice's amount: basis points at rest ↔ a decimal string "0.30"."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else share_str(value)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or not isinstance(value, str | int):
-            raise ValidationError('A share is a decimal string between 0 and 1, like "0.30".')
-        text = str(value).strip()
-        if not _SHARE.match(text) or Decimal(text) > 1:
-            raise ValidationError('A share is a decimal string between 0 and 1 with at most four places, like "0.30".')
-        return Decimal(text)
-
-
-class Score(fields.String):
-    """A reviewer's score or a computed merit: 0–100 to two places, "87.50" out; a decimal string or number in."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else f"{Decimal(value).quantize(HUNDREDTHS)}"
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise ValidationError('A score is a number from 0 to 100 with at most two places, like "87.50".')
-        text = repr(value) if isinstance(value, float) else str(value).strip()  # 87.5 → "87.5"
-        if not _SCORE.match(text) or Decimal(text) > 100:
-            raise ValidationError("A score is a number from 0 to 100 with at most two places.")
-        return Decimal(text)
-
-
-SHARE_DOC = {"pattern": r"^[0-9](\.[0-9]{1,4})?$", "example": "0.30", "description": "A fraction of the notice."}
-SCORE_DOC = {
-    "pattern": r"^(100(\.0{1,2})?|[0-9]{1,2}(\.[0-9]{1,2})?)$",
-    "example": "87.50",
-    "description": "0 to 100, to two places.",
-}
+SCORE = inputs.specs(ScoreInput)["score"]  # a merit and a spread are written as a score is
 
 
 class _Strict(Schema):
@@ -105,41 +56,9 @@ class AwardSchema(derived_schema(AwardInput)):
 # --------------------------------------------------------------------------- funding notices
 
 
-class NoticeRuleSchema(_Strict):
-    """A limit over the proposals `where` matches: {"region": ["WHA"], "priority": ["protection"]}."""
-
-    code = fields.String(required=True, validate=validate.Length(min=1, max=60))
-    label = fields.String(load_default="", validate=validate.Length(max=200))
-    where = fields.Dict(
-        keys=fields.String(),
-        values=fields.List(fields.String(validate=validate.Length(min=1, max=16)), validate=validate.Length(min=1)),
-        load_default=dict,
-    )
-    min_amount = Money(attribute="min_amount_cents", allow_none=True, load_default=None)
-    max_amount = Money(attribute="max_amount_cents", allow_none=True, load_default=None)
-    min_count = fields.Integer(strict=True, allow_none=True, load_default=None, validate=validate.Range(0, MAX_COUNT))
-    max_count = fields.Integer(strict=True, allow_none=True, load_default=None, validate=validate.Range(0, MAX_COUNT))
-    min_share = Share(attribute="min_share_bp", allow_none=True, load_default=None, metadata=SHARE_DOC)
-    max_share = Share(attribute="max_share_bp", allow_none=True, load_default=None, metadata=SHARE_DOC)
-
-
-def _codes() -> fields.List:
-    return fields.List(fields.String(validate=validate.Length(min=1, max=16)), load_default=list)
-
-
-class FundingNoticeSchema(RecordSchema):
+class FundingNoticeSchema(derived_schema(NoticeInput)):
     id = fields.Integer(dump_only=True)
     version = fields.Integer(strict=True, load_default=None)
-    number = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    fiscal_year = _year(required=True)
-    account_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    amount = Money(attribute="amount_cents", required=True)
-    program_types = _codes()  # eligibility by code; empty means any
-    regions = _codes()
-    priorities = _codes()
-    rules = fields.List(fields.Nested(NoticeRuleSchema), load_default=list, validate=validate.Length(max=200))
-    description = fields.String(load_default="", validate=validate.Length(max=20_000))
     status = fields.Enum(NoticeStatus, by_value=True, dump_only=True)
     proposal_count = fields.Method("dump_proposal_count", dump_only=True, metadata={"type": "integer"})
 
@@ -150,30 +69,15 @@ class FundingNoticeSchema(RecordSchema):
 # --------------------------------------------------------------------------- proposals
 
 
-class ReviewerScoreSchema(_Strict):
-    reviewer = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    score = Score(required=True, metadata=SCORE_DOC)
-    comment = fields.String(load_default="", validate=validate.Length(max=5000))
-
-
-class ProposalSchema(derived_schema(ProposalInput)):
+class ProposalSchema(derived_schema(ScoresInput, derived_schema(ProposalInput))):
     id = fields.Integer(dump_only=True)
     version = fields.Integer(strict=True, load_default=None)
     notice = Reference(Spec(Kind.REFERENCE, "Funding notice", to=FundingNotice), attribute="notice_id", required=True)
     decision = _enum(ProposalDecision, load_default=ProposalDecision.NONE)
-    scores = fields.List(fields.Nested(ReviewerScoreSchema), load_default=list, validate=validate.Length(max=50))
-    merit = Score(dump_only=True, allow_none=True, metadata={**SCORE_DOC, "description": "The reviewers' average."})
-    spread = Score(dump_only=True, allow_none=True, metadata={**SCORE_DOC, "description": "Highest minus lowest."})
+    merit = Exact(SCORE, dump_only=True, allow_none=True, metadata={"description": "The reviewers' average."})
+    spread = Exact(SCORE, dump_only=True, allow_none=True, metadata={"description": "Highest minus lowest."})
 
     RULES = (*rules_of(ProposalInput), Rule(("notice",), "A proposal stays under its notice."))
-
-    def get_attribute(self, obj, attr, default):
-        if attr == "scores":
-            return [
-                {"reviewer": s.reviewer, "score": Decimal(s.score_hundredths) / SCORE_SCALE, "comment": s.comment}
-                for s in obj.scores
-            ]
-        return super().get_attribute(obj, attr, default)
 
 
 # --------------------------------------------------------------------------- selection

@@ -20,7 +20,6 @@ from models import (
     Region,
     db,
 )
-from money import from_cents
 from services import inputs
 from services.errors import ValidationError
 from services.office.reference import by_id_or_code
@@ -32,8 +31,7 @@ from services.programs import selection as selection_service
 from services.programs.award_queries import AwardFilter
 from services.programs.award_queries import list_awards as query_awards
 from services.programs.awards import AwardInput
-from services.programs.notice_rules import RuleInput, to_input
-from services.programs.notices import NoticeInput, ProposalChanges, ProposalInput, ScoreInput
+from services.programs.notices import NoticeInput, ProposalChanges, ProposalInput, ScoreInput, ScoresInput
 from services.programs.queries import ProposalFilter, notice_query, proposal_query
 from views.api.core import (
     YEAR_ARG,
@@ -177,43 +175,6 @@ def patch_award(award_id: int):
 # --------------------------------------------------------------------------- funding notices
 
 
-def _rule_input(rule: dict) -> RuleInput:
-    return RuleInput(
-        code=rule["code"],
-        label=rule["label"],
-        where=rule["where"],
-        min_amount=rule["min_amount_cents"],
-        max_amount=rule["max_amount_cents"],
-        min_count=rule["min_count"],
-        max_count=rule["max_count"],
-        min_share=rule["min_share_bp"],
-        max_share=rule["max_share_bp"],
-    )
-
-
-def _notice_input(data: dict, base: FundingNotice | None = None) -> NoticeInput:
-    def pick(attribute):
-        return data[attribute] if attribute in data else getattr(base, attribute)
-
-    rules = (
-        tuple(_rule_input(rule) for rule in data["rules"])
-        if "rules" in data
-        else tuple(to_input(rule) for rule in base.rules)
-    )
-    return NoticeInput(
-        number=pick("number"),
-        title=pick("title"),
-        fiscal_year=pick("fiscal_year"),
-        account_code=pick("account_code"),
-        amount=data["amount_cents"] if "amount_cents" in data else from_cents(base.amount_cents),
-        program_types=tuple(pick("program_types")),
-        regions=tuple(pick("regions")),
-        priorities=tuple(pick("priorities")),
-        rules=rules,
-        description=pick("description") or "",
-    )
-
-
 @operation(
     "/funding-notices",
     "GET",
@@ -248,7 +209,7 @@ def list_funding_notices():
 )
 def create_funding_notice():
     data = new_record(notice_schema)
-    notice = perform(notice_service.create_notice, actor(), _notice_input(data))
+    notice = perform(notice_service.create_notice, actor(), inputs.build(NoticeInput, data))
     return created(notice_schema, notice)
 
 
@@ -274,7 +235,7 @@ def get_funding_notice(notice_id: int):
 def patch_funding_notice(notice_id: int):
     notice = db.get_or_404(FundingNotice, notice_id)
     data, version = changes_sent(notice_schema)
-    perform(notice_service.update_notice, actor(), notice, _notice_input(data, notice), version)
+    perform(notice_service.update_notice, actor(), notice, inputs.patched(NoticeInput, notice, data), version)
     return jsonify(notice_schema.dump(notice))
 
 
@@ -303,7 +264,7 @@ def run_notice_selection(notice_id: int):
 
 
 def _scores(data: dict) -> tuple[ScoreInput, ...]:
-    return tuple(ScoreInput(s["reviewer"], s["score"], s["comment"]) for s in data["scores"])
+    return inputs.build(ScoresInput, data).scores
 
 
 @operation(

@@ -47,7 +47,7 @@ class ScenarioSchema(derived_schema(ScenarioInput)):
 class TravelEstimateRequestSchema(derived_schema(TravelData, RowSchema, only=("legs", "airfare"))):
     """An itinerary to cost without saving it."""
 
-    other = Money(load_default=Decimal("0.00"))
+    other = Money(load_default=Decimal("0.00"), metadata={"minimum_dollars": Decimal(0)})
 
 
 class TravelRequestSchema(derived_schema(TravelData)):

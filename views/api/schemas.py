@@ -18,6 +18,7 @@ from services.inputs import FIRST_YEAR, LAST_YEAR, Rule
 
 MONEY_PATTERN = r"^-?[0-9]{1,15}\.[0-9]{2}$"
 _DIGITS = 15  # money.money_from_json's limit
+MAX_WHOLE_DOLLARS = 10**_DIGITS - 1
 
 
 def money_pattern(minimum: Decimal) -> str:
