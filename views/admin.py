@@ -12,7 +12,7 @@ from services.audit.events import history
 from services.office import accounts, reference_admin, settings
 from services.permissions import Action
 from views.access import requires
-from views.unit_of_work import button_action, submit
+from views.unit_of_work import Saved, button_action, form_page
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -31,7 +31,7 @@ def _division(form) -> Division | None:
 @requires(Action.MANAGE_USERS)
 def new_user():
     form = NewUserForm()
-    done = submit(
+    return form_page(
         form,
         lambda: accounts.create_user(
             current_user,
@@ -41,11 +41,10 @@ def new_user():
             division=_division(form),
             password=form.password.data,
         ),
+        lambda user: Saved(f"{user.name} can now sign in as {user.email}.", url_for("admin.users")),
+        "admin/user_form.html",
+        user=None,
     )
-    if done.saved:
-        flash(f"{done.result.name} can now sign in as {done.result.email}.", "success")
-        return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=None), done.status
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
@@ -56,7 +55,7 @@ def edit_user(user_id: int):
     if request.method == "GET":
         form.role.data = user.role.value
         form.division.data = user.division_id
-    done = submit(
+    return form_page(
         form,
         lambda: accounts.update_user(
             current_user,
@@ -67,11 +66,13 @@ def edit_user(user_id: int):
             active=form.active.data,
             expected_version=form.expected_version,
         ),
+        lambda _: Saved(f"{user.name} saved.", url_for("admin.users")),
+        # The user's history is read only when the form is shown again, after any rollback.
+        lambda status: (
+            render_template("admin/user_form.html", form=form, user=user, events=history("user", user.id)),
+            status,
+        ),
     )
-    if done.saved:
-        flash(f"{user.name} saved.", "success")
-        return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=user, events=history("user", user.id)), done.status
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -80,11 +81,12 @@ def settings_page():
     form = SettingsForm()
     if request.method == "GET":
         form.funds_control.data = settings.funds_control().value
-    done = submit(form, lambda: settings.set_funds_control(current_user, FundsControl(form.funds_control.data)))
-    if done.saved:
-        flash("Settings saved.", "success")
-        return redirect(url_for("admin.settings_page"))
-    return render_template("admin/settings.html", form=form), done.status
+    return form_page(
+        form,
+        lambda: settings.set_funds_control(current_user, FundsControl(form.funds_control.data)),
+        lambda _: Saved("Settings saved.", url_for("admin.settings_page")),
+        "admin/settings.html",
+    )
 
 
 def _reference_page(status: int = 200, **forms):
@@ -114,11 +116,12 @@ def reference():
 @requires(Action.MANAGE_REFERENCE)
 def add_purpose():
     form = PurposeForm()
-    done = submit(form, lambda: reference_admin.add_purpose(current_user, form.name.data))
-    if done.saved:
-        flash("Purpose added.", "success")
-        return redirect(url_for("admin.reference"))
-    return _reference_page(done.status, purpose_form=form)
+    return form_page(
+        form,
+        lambda: reference_admin.add_purpose(current_user, form.name.data),
+        lambda _: Saved("Purpose added.", url_for("admin.reference")),
+        lambda status: _reference_page(status, purpose_form=form),
+    )
 
 
 @bp.route("/reference/purposes/<int:purpose_id>/<any(retire, restore):move>", methods=["POST"])
@@ -136,14 +139,12 @@ def toggle_purpose(purpose_id: int, move: str):
 @requires(Action.MANAGE_REFERENCE)
 def save_fare():
     form = FareForm()
-    done = submit(
+    return form_page(
         form,
         lambda: reference_admin.save_fare(current_user, form.origin.data, form.destination.data, form.fare.decimal),
+        lambda _: Saved(f"Fare {form.origin.data}–{form.destination.data} saved.", url_for("admin.reference")),
+        lambda status: _reference_page(status, fare_form=form),
     )
-    if done.saved:
-        flash(f"Fare {form.origin.data}–{form.destination.data} saved.", "success")
-        return redirect(url_for("admin.reference"))
-    return _reference_page(done.status, fare_form=form)
 
 
 @bp.route("/reference/fares/<int:fare_id>/delete", methods=["POST"])
@@ -159,8 +160,9 @@ def delete_fare(fare_id: int):
 @requires(Action.MANAGE_REFERENCE)
 def load_pay_table():
     form = PayTableForm()
-    done = submit(form, lambda: reference_admin.load_pay_table(current_user, form.file.data.read(2 * 1024 * 1024)))
-    if done.saved:
-        flash(f"Loaded {done.result} pay rates.", "success")
-        return redirect(url_for("admin.reference"))
-    return _reference_page(done.status, pay_form=form)
+    return form_page(
+        form,
+        lambda: reference_admin.load_pay_table(current_user, form.file.data.read(2 * 1024 * 1024)),
+        lambda count: Saved(f"Loaded {count} pay rates.", url_for("admin.reference")),
+        lambda status: _reference_page(status, pay_form=form),
+    )

@@ -27,7 +27,7 @@ from services.permissions import Action
 from views.access import requires
 from views.routing import record_id
 from views.transactions import reads_until_write
-from views.unit_of_work import button_action, submit
+from views.unit_of_work import Saved, button_action, form_page
 
 bp = Blueprint("allocation", __name__)
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -66,10 +66,12 @@ def setup(scenario_id: int):
 def run(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
     form = settings_form(*allocation_grid())()
-    done = submit(form, lambda: allocation.run_with_settings(current_user, scenario, form.to_settings()))
-    if done.saved:
-        return redirect(url_for("allocation.show", run_id=done.result.id))
-    return _setup_page(scenario, form, ProblemUploadForm(formdata=None), done.status)
+    return form_page(
+        form,
+        lambda: allocation.run_with_settings(current_user, scenario, form.to_settings()),
+        _solved,
+        lambda status: _setup_page(scenario, form, ProblemUploadForm(formdata=None), status),
+    )
 
 
 @bp.route("/scenarios/<int:scenario_id>/allocation/upload", methods=["POST"])
@@ -80,13 +82,16 @@ def upload(scenario_id: int):
     upload_form = ProblemUploadForm()
     form = settings_form(*allocation_grid())(formdata=None)
     form.fill(AllocationSettings(), default_weights())
-    done = submit(
+    return form_page(
         upload_form,
         lambda: allocation.run_allocation(current_user, scenario, _uploaded_problem(upload_form), settings=None),
+        _solved,
+        lambda status: _setup_page(scenario, form, upload_form, status),
     )
-    if done.saved:
-        return redirect(url_for("allocation.show", run_id=done.result.id))
-    return _setup_page(scenario, form, upload_form, done.status)
+
+
+def _solved(run: AllocationRun) -> Saved:
+    return Saved(None, url_for("allocation.show", run_id=run.id))  # the run's page says how it went
 
 
 def _uploaded_problem(upload_form: ProblemUploadForm) -> dict:

@@ -14,7 +14,7 @@ from services.office import accounts
 from services.permissions import Action
 from views.access import public, requires
 from views.transactions import reads_until_write
-from views.unit_of_work import button_action, perform, submit
+from views.unit_of_work import Saved, button_action, form_page, perform, submit
 
 bp = Blueprint("auth", __name__)
 
@@ -78,14 +78,20 @@ def logout():
 @bp.route("/profile")
 @requires(Action.MANAGE_OWN_ACCOUNT)
 def profile():
-    return render_template(
-        "auth/profile.html",
-        password_form=PasswordForm(),
-        token_form=TokenForm(),
-        revoke_form=ConfirmForm(),
-        tokens=accounts.tokens_of(current_user),
-        new_token=None,
-    )
+    return _profile_page()
+
+
+def _profile_page(status: int = 200, **shown):
+    """The profile page; `shown` replaces its blank forms (one sent again with its errors) or says
+    the new token."""
+    context = {
+        "password_form": PasswordForm(),
+        "token_form": TokenForm(),
+        "revoke_form": ConfirmForm(),
+        "new_token": None,
+        **shown,
+    }
+    return render_template("auth/profile.html", tokens=accounts.tokens_of(current_user), **context), status
 
 
 @bp.route("/profile/password", methods=["POST"])
@@ -94,22 +100,20 @@ def profile():
 def change_password():
     form = PasswordForm()
     # A refusal stands on the field it is about: the current or the new password.
-    done = submit(form, lambda: accounts.change_password(current_user, form.current_password.data, form.password.data))
-    if done.saved:
-        login_user(current_user._get_current_object())  # keep this session; every other one has ended
-        flash(
-            "Your password has changed. Every other session has been signed out and your API tokens revoked.",
-            "success",
-        )
-        return redirect(url_for("auth.profile"))
-    return render_template(
-        "auth/profile.html",
-        password_form=form,
-        token_form=TokenForm(),
-        revoke_form=ConfirmForm(),
-        tokens=accounts.tokens_of(current_user),
-        new_token=None,
-    ), done.status
+    return form_page(
+        form,
+        lambda: accounts.change_password(current_user, form.current_password.data, form.password.data),
+        _password_changed,
+        lambda status: _profile_page(status, password_form=form),
+    )
+
+
+def _password_changed(_) -> Saved:
+    login_user(current_user._get_current_object())  # keep this session; every other one has ended
+    return Saved(
+        "Your password has changed. Every other session has been signed out and your API tokens revoked.",
+        url_for("auth.profile"),
+    )
 
 
 @bp.route("/profile/tokens", methods=["POST"])
@@ -120,14 +124,7 @@ def create_token():
     if done.saved:
         form = TokenForm(formdata=None)
     # The plain token is shown once, on this response, and never stored.
-    return render_template(
-        "auth/profile.html",
-        password_form=PasswordForm(),
-        token_form=form,
-        revoke_form=ConfirmForm(),
-        tokens=accounts.tokens_of(current_user),
-        new_token=done.result,
-    ), done.status
+    return _profile_page(done.status, token_form=form, new_token=done.result)
 
 
 @bp.route("/profile/tokens/<int:token_id>/revoke", methods=["POST"])

@@ -19,7 +19,7 @@ from services.funds.control import default_scenario_for, planned_and_available, 
 from services.permissions import Action
 from views.access import requires
 from views.routing import record_id, this_page_with
-from views.unit_of_work import button_action, submit
+from views.unit_of_work import Saved, button_action, form_page
 
 bp = Blueprint("budget", __name__)
 PER_PAGE_CHOICES = (25, 50, 100, 200)
@@ -53,12 +53,22 @@ def new_line():
         if scenario is not None:
             form.scenario.data, form.fiscal_year.data = scenario.id, scenario.budget_year
         form.appropriation.data = request.args.get("appropriation", type=record_id)
-    done = submit(form, lambda: budget_lines.create_line(current_user, form.to_input()))
-    if done.saved:
-        line, warning = done.result
-        flash(warning or f"Budget line {line.id} added.", "warning" if warning else "success")
-        return redirect(url_for("budget.lines", scenario=line.scenario_id, appropriation=line.appropriation_id))
-    return render_template("budget/line_form.html", form=form, line=None), done.status
+    return form_page(
+        form,
+        lambda: budget_lines.create_line(current_user, form.to_input()),
+        _line_added,
+        "budget/line_form.html",
+        line=None,
+    )
+
+
+def _line_added(result: tuple[BudgetLine, str | None]) -> Saved:
+    line, warning = result
+    return Saved.unless_warned(
+        warning,
+        f"Budget line {line.id} added.",
+        url_for("budget.lines", scenario=line.scenario_id, appropriation=line.appropriation_id),
+    )
 
 
 @bp.route("/lines/<int:line_id>")
@@ -78,13 +88,16 @@ def line(line_id: int):
 def edit_line(line_id: int):
     line = db.get_or_404(BudgetLine, line_id)
     form = BudgetLineForm()
-    if request.method == "GET":
-        form.fill_from(line)
-    done = submit(form, lambda: budget_lines.update_line(current_user, line, form.to_input(), form.expected_version))
-    if done.saved:
-        flash(done.result or f"Budget line {line.id} saved.", "warning" if done.result else "success")
-        return redirect(url_for("budget.line", line_id=line.id))
-    return render_template("budget/line_form.html", form=form, line=line), done.status
+    return form_page(
+        form,
+        lambda: budget_lines.update_line(current_user, line, form.to_input(), form.expected_version),
+        lambda warning: Saved.unless_warned(
+            warning, f"Budget line {line.id} saved.", url_for("budget.line", line_id=line.id)
+        ),
+        "budget/line_form.html",
+        fill_from=line,
+        line=line,
+    )
 
 
 @bp.route("/lines/<int:line_id>/delete", methods=["POST"])
@@ -133,11 +146,13 @@ def appropriation(appropriation_id: int):
 @requires(Action.EDIT_APPROPRIATIONS)
 def new_appropriation():
     form = AppropriationForm()
-    done = submit(form, lambda: appropriation_service.create_appropriation(current_user, form.to_input()))
-    if done.saved:
-        flash(f"{done.result.label} added.", "success")
-        return redirect(url_for("budget.appropriation", appropriation_id=done.result.id))
-    return render_template("budget/appropriation_form.html", form=form, appropriation=None), done.status
+    return form_page(
+        form,
+        lambda: appropriation_service.create_appropriation(current_user, form.to_input()),
+        lambda added: Saved(f"{added.label} added.", url_for("budget.appropriation", appropriation_id=added.id)),
+        "budget/appropriation_form.html",
+        appropriation=None,
+    )
 
 
 @bp.route("/appropriations/<int:appropriation_id>/edit", methods=["GET", "POST"])
@@ -145,15 +160,13 @@ def new_appropriation():
 def edit_appropriation(appropriation_id: int):
     record = db.get_or_404(Appropriation, appropriation_id)
     form = AppropriationForm()
-    if request.method == "GET":
-        form.fill_from(record)
-    done = submit(
+    return form_page(
         form,
         lambda: appropriation_service.update_appropriation(
             current_user, record, form.to_input(), form.expected_version
         ),
+        lambda _: Saved(f"{record.label} saved.", url_for("budget.appropriation", appropriation_id=record.id)),
+        "budget/appropriation_form.html",
+        fill_from=record,
+        appropriation=record,
     )
-    if done.saved:
-        flash(f"{record.label} saved.", "success")
-        return redirect(url_for("budget.appropriation", appropriation_id=record.id))
-    return render_template("budget/appropriation_form.html", form=form, appropriation=record), done.status

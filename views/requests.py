@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -19,7 +21,7 @@ from services.requests.lines import request_lines, staffing_allowance, travel_al
 from services.requests.queries import KINDS, RequestFilter, first_year_cost_cents, list_requests, travel_plan
 from views.access import requires
 from views.routing import record_id, whole_number
-from views.unit_of_work import button_action, submit
+from views.unit_of_work import Saved, button_action, form_page
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 DONE = {
@@ -123,24 +125,35 @@ def new_travel():
     form = _travel_form()
     if request.method == "GET":
         form.traveler.data = current_user.id
-    done = submit(form, lambda: request_service.create_travel(current_user, form.to_input()), ready=not _editing_legs())
-    if done.saved:
-        flash(f"Travel request {done.result.id} saved as a draft.", "success")
-        return redirect(url_for("requests.show", kind="travel", request_id=done.result.id))
-    return render_template("requests/travel_form.html", form=form, record=None), done.status
+    return form_page(
+        form,
+        lambda: request_service.create_travel(current_user, form.to_input()),
+        _drafted("travel"),
+        "requests/travel_form.html",
+        ready=not _editing_legs(),
+        record=None,
+    )
 
 
 @bp.route("/staffing/new", methods=["GET", "POST"])
 @requires(workflow.DRAFT_NEEDS["staffing"])
 def new_staffing():
     form = StaffingRequestForm()
-    done = submit(
-        form, lambda: request_service.create_staffing(current_user, form.to_input(division_id=current_user.division_id))
+    return form_page(
+        form,
+        lambda: request_service.create_staffing(current_user, form.to_input(division_id=current_user.division_id)),
+        _drafted("staffing"),
+        "requests/staffing_form.html",
+        record=None,
     )
-    if done.saved:
-        flash(f"Staffing request {done.result.id} saved as a draft.", "success")
-        return redirect(url_for("requests.show", kind="staffing", request_id=done.result.id))
-    return render_template("requests/staffing_form.html", form=form, record=None), done.status
+
+
+def _drafted(kind: str) -> Callable[[Any], Saved]:
+    """What a new request's page says once its draft is saved."""
+    return lambda draft: Saved(
+        f"{kind.capitalize()} request {draft.id} saved as a draft.",
+        url_for("requests.show", kind=kind, request_id=draft.id),
+    )
 
 
 @bp.route("/<any(travel, staffing):kind>/<int:request_id>")
@@ -178,13 +191,17 @@ def edit(kind: str, request_id: int):
     if not workflow.can_edit(current_user, record):
         abort(403)
     form = _travel_form(record) if kind == "travel" else StaffingRequestForm()
-    if request.method == "GET":
-        form.fill_from(record)
-    done = submit(form, lambda: _update(record, form), ready=kind == "staffing" or not _editing_legs())
-    if done.saved:
-        flash("Saved. Submit it when it is ready.", "success")
-        return redirect(url_for("requests.show", kind=kind, request_id=record.id))
-    return render_template(f"requests/{kind}_form.html", form=form, record=record), done.status
+    return form_page(
+        form,
+        lambda: _update(record, form),
+        lambda _: Saved(
+            "Saved. Submit it when it is ready.", url_for("requests.show", kind=kind, request_id=record.id)
+        ),
+        f"requests/{kind}_form.html",
+        fill_from=record,
+        ready=kind == "staffing" or not _editing_legs(),
+        record=record,
+    )
 
 
 @bp.route("/<any(travel, staffing):kind>/<int:request_id>/delete", methods=["POST"])

@@ -23,7 +23,7 @@ from services.scenarios import records as scenario_service
 from services.scenarios.compare import compare, parse_dimensions
 from views.access import requires
 from views.routing import record_id
-from views.unit_of_work import button_action, submit
+from views.unit_of_work import Saved, button_action, form_page
 
 bp = Blueprint("scenarios", __name__, url_prefix="/scenarios")
 
@@ -38,11 +38,13 @@ def index():
 @requires(Action.EDIT_SCENARIOS)
 def new():
     form = ScenarioForm()
-    done = submit(form, lambda: scenario_service.create_scenario(current_user, form.to_input()))
-    if done.saved:
-        flash(f"Scenario {done.result.name} created.", "success")
-        return redirect(url_for("scenarios.show", scenario_id=done.result.id))
-    return render_template("scenarios/form.html", form=form, scenario=None), done.status
+    return form_page(
+        form,
+        lambda: scenario_service.create_scenario(current_user, form.to_input()),
+        lambda created: Saved(f"Scenario {created.name} created.", url_for("scenarios.show", scenario_id=created.id)),
+        "scenarios/form.html",
+        scenario=None,
+    )
 
 
 @bp.route("/<int:scenario_id>")
@@ -70,15 +72,14 @@ def show(scenario_id: int):
 def edit(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
     form = ScenarioForm()
-    if request.method == "GET":
-        form.fill_from(scenario)
-    done = submit(
-        form, lambda: scenario_service.update_scenario(current_user, scenario, form.to_input(), form.expected_version)
+    return form_page(
+        form,
+        lambda: scenario_service.update_scenario(current_user, scenario, form.to_input(), form.expected_version),
+        lambda _: Saved(f"Scenario {scenario.name} saved.", url_for("scenarios.show", scenario_id=scenario.id)),
+        "scenarios/form.html",
+        fill_from=scenario,
+        scenario=scenario,
     )
-    if done.saved:
-        flash(f"Scenario {scenario.name} saved.", "success")
-        return redirect(url_for("scenarios.show", scenario_id=scenario.id))
-    return render_template("scenarios/form.html", form=form, scenario=scenario), done.status
 
 
 @bp.route("/<int:scenario_id>/delete", methods=["POST"])

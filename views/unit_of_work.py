@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from flask import abort, flash, redirect
+from flask import abort, flash, redirect, render_template, request
+from flask.typing import ResponseReturnValue
 
 from models import db
 from services.errors import ConflictError, DomainError, FundsError, PermissionDenied, SolverFailed, ValidationError
@@ -78,6 +79,55 @@ def submit(form, work: Callable[[], T], *, ready: bool = True) -> Submission[T]:
         return Submission(True, perform(work))
     except DomainError as error:
         return Submission(False, status=show_on_form(form, error))
+
+
+@dataclass(frozen=True)
+class Saved:
+    """Where a form page goes once its work is committed: `message` flashed (none when None) with
+    `category`, then a redirect to `url`."""
+
+    message: str | None
+    url: str
+    category: str = "success"
+
+    @classmethod
+    def unless_warned(cls, warning: str | None, message: str, url: str) -> Saved:
+        """The service's warning, flashed as a warning, in place of `message` when it gave one."""
+        return cls(warning or message, url, "warning" if warning else "success")
+
+
+def form_page(
+    form,
+    work: Callable[[], T],
+    saved: Callable[[T], Saved],
+    page: str | Callable[[int], ResponseReturnValue],
+    /,
+    *,
+    fill_from=None,
+    ready: bool = True,
+    **context,
+) -> ResponseReturnValue:
+    """A whole form page in one call, so a page view reads: load, guard, `return form_page(...)`,
+    and the skeleton every form page shares (fill, submit, flash and redirect, or show again with
+    the status) is written once.
+
+    On a GET the form shows `fill_from`, a record, when one is given. Then `submit(form, work,
+    ready=ready)`. Once committed, `saved(result)` says what to flash and where to go: it runs after
+    the commit, so it reads the record as saved. Otherwise the form is shown again with submit's
+    status (200 shown, 422 failing its checks, the refusal's status): `page` is its template,
+    rendered with `form` and `context`, or a function of the status that answers, for a page that
+    reads more than the form's own records (read only when it is shown, after any rollback)."""
+    if fill_from is not None and request.method == "GET":
+        form.fill_from(fill_from)
+    done = submit(form, work, ready=ready)
+    if done.saved:
+        then = saved(done.result)
+        if then.message is not None:
+            flash(then.message, then.category)
+        return redirect(then.url)
+    if callable(page):
+        return page(done.status)
+    return render_template(page, form=form, **context), done.status
 
 
 def show_on_form(form, error: DomainError) -> int:

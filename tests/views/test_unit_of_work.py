@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from flask import get_flashed_messages
 from flask_wtf import FlaskForm
 from helpers import Auth, plan_scenario
 from markupsafe import escape
@@ -22,7 +23,7 @@ from services.errors import (
     WorkflowError,
 )
 from views.api.core import json_refusal
-from views.unit_of_work import submit
+from views.unit_of_work import Saved, form_page, submit
 
 
 class PurposeNameForm(FlaskForm):
@@ -108,3 +109,60 @@ def test_a_refused_button_goes_back_with_the_reason_as_a_warning(client):
     assert str(escape(message)) in page
     alert = page.index("usa-alert--warning")  # a conflict with the record's state, as on every page
     assert alert < page.index(str(escape(message)))
+
+
+class FilledPurposeForm(PurposeNameForm):
+    def fill_from(self, record) -> None:
+        self.name.data = record
+
+
+def _shown(status: int):
+    return "the form again", status
+
+
+def test_a_form_page_shows_the_record_on_a_get_and_runs_nothing(app):
+    with app.test_request_context("/"):
+        form = FilledPurposeForm()
+        answer = form_page(form, _add_purpose_then(None), lambda _: Saved("Added.", "/next"), _shown, fill_from="Fair")
+        assert answer == ("the form again", 200)
+        assert form.name.data == "Fair"
+        assert get_flashed_messages() == []
+    assert "Site visit to the moon" not in _purposes()
+
+
+def test_a_form_page_once_saved_flashes_what_saved_says_and_redirects(app):
+    with app.test_request_context("/", method="POST", data={"name": "Site visit to the moon"}):
+        form = FilledPurposeForm()
+        answer = form_page(
+            form,
+            _add_purpose_then(None),
+            lambda result: Saved.unless_warned(f"Warned: {result}.", "Added.", "/next"),
+            _shown,
+            fill_from="Fair",  # only on a GET
+        )
+        assert (answer.status_code, answer.location) == (302, "/next")
+        assert form.name.data == "Site visit to the moon"
+        assert get_flashed_messages(with_categories=True) == [("warning", "Warned: saved.")]
+    db.session.rollback()
+    assert "Site visit to the moon" in _purposes()
+
+
+def test_a_saved_with_no_message_only_redirects(app):
+    with app.test_request_context("/", method="POST", data={"name": "Site visit to the moon"}):
+        answer = form_page(PurposeNameForm(), _add_purpose_then(None), lambda _: Saved(None, "/run"), _shown)
+        assert (answer.status_code, answer.location) == (302, "/run")
+        assert get_flashed_messages() == []
+
+
+def test_saved_unless_warned_is_a_success_without_a_warning():
+    assert Saved.unless_warned(None, "Added.", "/next") == Saved("Added.", "/next", "success")
+
+
+@pytest.mark.parametrize(("error", "status"), REFUSALS, ids=lambda value: type(value).__name__)
+def test_a_refused_form_page_is_shown_again_with_the_refusals_status(app, error, status):
+    with app.test_request_context("/", method="POST", data={"name": "Site visit to the moon"}):
+        form = PurposeNameForm()
+        answer = form_page(form, _add_purpose_then(error), lambda _: Saved("Added.", "/next"), _shown)
+        assert answer == ("the form again", status)
+        assert form.name.errors == list(error.fields.values())
+    assert "Site visit to the moon" not in _purposes()

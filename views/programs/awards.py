@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
 from forms.programs import AwardFilterForm, AwardForm
@@ -19,7 +19,7 @@ from services.programs.queries import award_totals
 from views.access import requires
 from views.programs.core import bp
 from views.routing import this_page_with
-from views.unit_of_work import submit
+from views.unit_of_work import Saved, form_page
 
 PER_PAGE = 50
 
@@ -62,9 +62,8 @@ def award(award_id: int):
     )
 
 
-def _saved(award: Award, warning: str | None, verb: str):
-    flash(warning or f"Award {award.number} {verb}.", "warning" if warning else "success")
-    return redirect(url_for("programs.award", award_id=award.id))
+def _saved(award: Award, warning: str | None, verb: str) -> Saved:
+    return Saved.unless_warned(warning, f"Award {award.number} {verb}.", url_for("programs.award", award_id=award.id))
 
 
 @bp.route("/awards/new", methods=["GET", "POST"])
@@ -73,10 +72,13 @@ def new_award():
     form = AwardForm()
     if request.method == "GET":
         form.division.data = programs_division_id()
-    done = submit(form, lambda: award_service.create_award(current_user, form.to_input()))
-    if done.saved:
-        return _saved(*done.result, "added")
-    return render_template("programs/award_form.html", form=form, award=None), done.status
+    return form_page(
+        form,
+        lambda: award_service.create_award(current_user, form.to_input()),
+        lambda result: _saved(*result, "added"),
+        "programs/award_form.html",
+        award=None,
+    )
 
 
 @bp.route("/awards/<int:award_id>/edit", methods=["GET", "POST"])
@@ -84,14 +86,14 @@ def new_award():
 def edit_award(award_id: int):
     record = db.get_or_404(Award, award_id)
     form = AwardForm()
-    if request.method == "GET":
-        form.fill_from(record)
-    done = submit(
-        form, lambda: award_service.update_award(current_user, record, form.to_input(), form.expected_version)
+    return form_page(
+        form,
+        lambda: award_service.update_award(current_user, record, form.to_input(), form.expected_version),
+        lambda warning: _saved(record, warning, "saved"),
+        "programs/award_form.html",
+        fill_from=record,
+        award=record,
     )
-    if done.saved:
-        return _saved(record, done.result, "saved")
-    return render_template("programs/award_form.html", form=form, award=record), done.status
 
 
 @bp.route("/out-years")

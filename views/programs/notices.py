@@ -16,7 +16,7 @@ from services.programs.selection import is_current, latest_run
 from services.programs.selection_results import cents
 from views.access import requires
 from views.programs.core import bp
-from views.unit_of_work import button_action, submit
+from views.unit_of_work import Saved, button_action, form_page
 
 
 @bp.route("/notices")
@@ -52,11 +52,13 @@ def notice(notice_id: int):
 @requires(Action.MANAGE_PROGRAMS)
 def new_notice():
     form = NoticeForm()
-    done = submit(form, lambda: notice_service.create_notice(current_user, form.to_input()))
-    if done.saved:
-        flash(f"Notice {done.result.number} added.", "success")
-        return redirect(url_for("programs.notice", notice_id=done.result.id))
-    return render_template("programs/notice_form.html", form=form, notice=None), done.status
+    return form_page(
+        form,
+        lambda: notice_service.create_notice(current_user, form.to_input()),
+        lambda added: Saved(f"Notice {added.number} added.", url_for("programs.notice", notice_id=added.id)),
+        "programs/notice_form.html",
+        notice=None,
+    )
 
 
 @bp.route("/notices/<int:notice_id>/edit", methods=["GET", "POST"])
@@ -64,15 +66,14 @@ def new_notice():
 def edit_notice(notice_id: int):
     record = db.get_or_404(FundingNotice, notice_id)
     form = NoticeForm()
-    if request.method == "GET":
-        form.fill_from(record)
-    done = submit(
-        form, lambda: notice_service.update_notice(current_user, record, form.to_input(), form.expected_version)
+    return form_page(
+        form,
+        lambda: notice_service.update_notice(current_user, record, form.to_input(), form.expected_version),
+        lambda _: Saved(f"Notice {record.number} saved.", url_for("programs.notice", notice_id=record.id)),
+        "programs/notice_form.html",
+        fill_from=record,
+        notice=record,
     )
-    if done.saved:
-        flash(f"Notice {record.number} saved.", "success")
-        return redirect(url_for("programs.notice", notice_id=record.id))
-    return render_template("programs/notice_form.html", form=form, notice=record), done.status
 
 
 @bp.route("/notices/<int:notice_id>/proposals/new", methods=["GET", "POST"])
@@ -80,11 +81,17 @@ def edit_notice(notice_id: int):
 def new_proposal(notice_id: int):
     record = db.get_or_404(FundingNotice, notice_id)
     form = ProposalForm(notice=record)
-    done = submit(form, lambda: notice_service.create_proposal(current_user, record, form.to_input()))
-    if done.saved:
-        flash(f"Proposal {done.result.number} added. Enter the reviewers' scores next.", "success")
-        return redirect(url_for("programs.proposal", proposal_id=done.result.id))
-    return render_template("programs/proposal_form.html", form=form, notice=record, proposal=None), done.status
+    return form_page(
+        form,
+        lambda: notice_service.create_proposal(current_user, record, form.to_input()),
+        lambda added: Saved(
+            f"Proposal {added.number} added. Enter the reviewers' scores next.",
+            url_for("programs.proposal", proposal_id=added.id),
+        ),
+        "programs/proposal_form.html",
+        notice=record,
+        proposal=None,
+    )
 
 
 @bp.route("/proposals/<int:proposal_id>")
@@ -105,15 +112,15 @@ def proposal(proposal_id: int):
 def edit_proposal(proposal_id: int):
     record = db.get_or_404(Proposal, proposal_id)
     form = ProposalForm(notice=record.notice)
-    if request.method == "GET":
-        form.fill_from(record)
-    done = submit(
-        form, lambda: notice_service.update_proposal(current_user, record, form.to_input(), form.expected_version)
+    return form_page(
+        form,
+        lambda: notice_service.update_proposal(current_user, record, form.to_input(), form.expected_version),
+        lambda _: Saved(f"Proposal {record.number} saved.", url_for("programs.proposal", proposal_id=record.id)),
+        "programs/proposal_form.html",
+        fill_from=record,
+        notice=record.notice,
+        proposal=record,
     )
-    if done.saved:
-        flash(f"Proposal {record.number} saved.", "success")
-        return redirect(url_for("programs.proposal", proposal_id=record.id))
-    return render_template("programs/proposal_form.html", form=form, notice=record.notice, proposal=record), done.status
 
 
 @bp.route("/proposals/<int:proposal_id>/scores", methods=["GET", "POST"])
@@ -121,13 +128,17 @@ def edit_proposal(proposal_id: int):
 def scores(proposal_id: int):
     record = db.get_or_404(Proposal, proposal_id)
     form = ScoresForm()
-    if request.method == "GET":
-        form.fill_from(record)
-    done = submit(form, lambda: notice_service.set_scores(current_user, record, form.to_input(), form.expected_version))
-    if done.saved:
-        flash(f"Scores for {record.number} saved: merit {record.merit or '—'}.", "success")
-        return redirect(url_for("programs.proposal", proposal_id=record.id))
-    return render_template("programs/scores.html", form=form, proposal=record), done.status
+    return form_page(
+        form,
+        lambda: notice_service.set_scores(current_user, record, form.to_input(), form.expected_version),
+        lambda _: Saved(
+            f"Scores for {record.number} saved: merit {record.merit or '—'}.",
+            url_for("programs.proposal", proposal_id=record.id),
+        ),
+        "programs/scores.html",
+        fill_from=record,
+        proposal=record,
+    )
 
 
 @bp.route("/proposals/<int:proposal_id>/decision", methods=["POST"])
