@@ -74,6 +74,7 @@ class RuleInput:
     )
 
     RULES: ClassVar = (
+        inputs.Rule(("code",), "Each rule's code once in its notice."),
         inputs.Rule(("where",), "Codes the office holds, of the kinds named."),
         inputs.Rule(
             ("min_amount", "max_amount", "min_count", "max_count", "min_share", "max_share"),

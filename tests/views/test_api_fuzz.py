@@ -99,6 +99,8 @@ def _request_text(interaction) -> str:
 
 
 def _answer_text(answer) -> str:
+    if answer is not None and answer.status_code == 422:
+        return f"422 naming {sorted(answer.json()['error'].get('fields', {}))}"
     return "" if answer is None else f"{answer.status_code} {answer.content[:300]!r}"
 
 
@@ -127,7 +129,7 @@ def _refused_by_a_stated_rule(failure, answer, rules: list[set[str]]) -> bool:
 def _covered(name: str, fields: set[str]) -> bool:
     """`legs[0].return` is the rule field `legs.return`; a row's own error (`funding[2]`) is covered by
     a rule on the rows or on a field within them."""
-    plain = re.sub(r"\[\d+\]", "", name)
+    plain = re.sub(r"\[\d+\]|\.\d+(?=\.|$)", "", name)  # rows as the services and marshmallow name them
     return any(plain == field or field.startswith(plain + ".") or plain.startswith(field + ".") for field in fields)
 
 

@@ -6,7 +6,6 @@ from flask import jsonify, request
 
 from models import BudgetLine, LineSource, Scenario, ScenarioKind, ScenarioStatus, db
 from money import money_str
-from services import inputs
 from services.budget import lines as budget_lines
 from services.budget.lines import LineInput
 from services.budget.queries import DIMENSIONS, LineFilter, list_lines, scenario_query, totals_by
@@ -20,17 +19,16 @@ from views.api.core import (
     ApiDoc,
     BadRequest,
     actor,
-    changes_sent,
+    create_record,
     created,
     enum_arg,
     int_arg,
     json_body,
-    new_record,
     operation,
     page_args,
     paginated,
+    patch_record,
     version_from_request,
-    with_funds_warning,
     year_arg,
 )
 from views.api.record_schemas import BudgetLineSchema, ScenarioSchema
@@ -86,9 +84,7 @@ def list_scenarios():
     "/scenarios", "POST", ApiDoc("Create a scenario", Action.EDIT_SCENARIOS, ScenarioSchema, ScenarioSchema, status=201)
 )
 def create_scenario():
-    data = new_record(scenario_schema)
-    scenario = perform(scenario_service.create_scenario, actor(), inputs.build(ScenarioInput, data))
-    return created(scenario_schema, scenario)
+    return create_record(scenario_service.create_scenario, scenario_schema, ScenarioInput)
 
 
 @operation("/scenarios/<int:scenario_id>", "GET", ApiDoc("A scenario", Action.READ, response_schema=ScenarioSchema))
@@ -108,9 +104,7 @@ def get_scenario(scenario_id: int):
 )
 def patch_scenario(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
-    data, version = changes_sent(scenario_schema)
-    perform(scenario_service.update_scenario, actor(), scenario, inputs.patched(ScenarioInput, scenario, data), version)
-    return jsonify(scenario_schema.dump(scenario))
+    return patch_record(scenario_service.update_scenario, scenario, scenario_schema, ScenarioInput)
 
 
 @operation(
@@ -190,9 +184,7 @@ def list_budget_lines():
     ApiDoc("Create a budget line", Action.EDIT_BUDGET, BudgetLineSchema, BudgetLineSchema, status=201),
 )
 def create_budget_line():
-    data = new_record(line_schema)
-    line, warning = perform(budget_lines.create_line, actor(), inputs.build(LineInput, data))
-    return created(line_schema, line, warning)
+    return create_record(budget_lines.create_line, line_schema, LineInput)
 
 
 @operation("/budget-lines/<int:line_id>", "GET", ApiDoc("A budget line", Action.READ, response_schema=BudgetLineSchema))
@@ -207,9 +199,7 @@ def get_budget_line(line_id: int):
 )
 def patch_budget_line(line_id: int):
     line = db.get_or_404(BudgetLine, line_id)
-    data, version = changes_sent(line_schema)
-    warning = perform(budget_lines.update_line, actor(), line, inputs.patched(LineInput, line, data), version)
-    return with_funds_warning(jsonify(line_schema.dump(line)), warning)
+    return patch_record(budget_lines.update_line, line, line_schema, LineInput)
 
 
 @operation(

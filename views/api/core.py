@@ -13,13 +13,14 @@ from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
 from models import db
+from services import inputs
 from services.errors import DomainError, ValidationError
 from services.inputs import FIRST_YEAR, LAST_YEAR, Rule
 from services.paging import Page
 from services.permissions import Action, Need
 from views.errors import error_body
 from views.routing import nul_at
-from views.unit_of_work import refusal
+from views.unit_of_work import perform, refusal
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 DEFAULT_PER_PAGE = 50
@@ -230,6 +231,22 @@ def changes_sent(schema: marshmallow.Schema) -> tuple[dict, int]:
     body = json_body()
     version = require_version(body)
     return schema.load(body, partial=tuple(schema.fields)), version
+
+
+def create_record(service: Callable, schema: marshmallow.Schema, declaration: type):
+    """A POST: the body built into the use case's input, one service (which answers the record, or the
+    record and a funds warning), and 201 with the record."""
+    outcome = perform(service, actor(), inputs.build(declaration, new_record(schema)))
+    record, warning = outcome if isinstance(outcome, tuple) else (outcome, None)
+    return created(schema, record, warning)
+
+
+def patch_record(service: Callable, record, schema: marshmallow.Schema, declaration: type):
+    """A PATCH: the record's current input with the fields sent, one service (which may answer a funds
+    warning), and the record as it now is."""
+    data, version = changes_sent(schema)
+    warning = perform(service, actor(), record, inputs.patched(declaration, record, data), version)
+    return with_funds_warning(jsonify(schema.dump(record)), warning)
 
 
 def version_from_request() -> int:

@@ -8,7 +8,6 @@ from flask import jsonify, request
 
 from models import Appropriation, Scenario, db
 from money import money_str
-from services import inputs
 from services.budget.queries import appropriation_query
 from services.funds import appropriations as appropriation_service
 from services.funds.appropriations import AppropriationInput
@@ -18,19 +17,16 @@ from services.permissions import Action
 from views.api.core import (
     YEAR_ARG,
     ApiDoc,
-    actor,
-    changes_sent,
-    created,
+    create_record,
     int_arg,
-    new_record,
     operation,
     page_args,
     paginated,
+    patch_record,
     year_arg,
 )
 from views.api.record_schemas import AppropriationSchema
 from views.api.schemas import StatusSchema
-from views.unit_of_work import perform
 
 schema = AppropriationSchema()
 
@@ -58,9 +54,7 @@ def list_appropriations():
     ApiDoc("Create an appropriation", Action.EDIT_APPROPRIATIONS, AppropriationSchema, AppropriationSchema, status=201),
 )
 def create_appropriation():
-    data = new_record(schema)
-    record = perform(appropriation_service.create_appropriation, actor(), inputs.build(AppropriationInput, data))
-    return created(schema, record)
+    return create_record(appropriation_service.create_appropriation, schema, AppropriationInput)
 
 
 @operation(
@@ -84,15 +78,7 @@ def get_appropriation(appropriation_id: int):
 )
 def patch_appropriation(appropriation_id: int):
     record = db.get_or_404(Appropriation, appropriation_id)
-    data, version = changes_sent(schema)
-    perform(
-        appropriation_service.update_appropriation,
-        actor(),
-        record,
-        inputs.patched(AppropriationInput, record, data),
-        version,
-    )
-    return jsonify(schema.dump(record))
+    return patch_record(appropriation_service.update_appropriation, record, schema, AppropriationInput)
 
 
 @operation(

@@ -38,6 +38,7 @@ from views.api.core import (
     ApiDoc,
     actor,
     changes_sent,
+    create_record,
     created,
     enum_arg,
     int_arg,
@@ -46,7 +47,7 @@ from views.api.core import (
     operation,
     page_args,
     paginated,
-    with_funds_warning,
+    patch_record,
     year_arg,
 )
 from views.api.program_schemas import (
@@ -150,9 +151,7 @@ def list_awards():
     ),
 )
 def create_award():
-    data = new_record(award_schema)
-    award, warning = perform(award_service.create_award, actor(), inputs.build(AwardInput, data))
-    return created(award_schema, award, warning)
+    return create_record(award_service.create_award, award_schema, AwardInput)
 
 
 @operation("/awards/<int:award_id>", "GET", ApiDoc("An award", Action.READ, response_schema=AwardSchema))
@@ -167,9 +166,7 @@ def get_award(award_id: int):
 )
 def patch_award(award_id: int):
     award = db.get_or_404(Award, award_id)
-    data, version = changes_sent(award_schema)
-    warning = perform(award_service.update_award, actor(), award, inputs.patched(AwardInput, award, data), version)
-    return with_funds_warning(jsonify(award_schema.dump(award)), warning)
+    return patch_record(award_service.update_award, award, award_schema, AwardInput)
 
 
 # --------------------------------------------------------------------------- funding notices
@@ -208,9 +205,7 @@ def list_funding_notices():
     ),
 )
 def create_funding_notice():
-    data = new_record(notice_schema)
-    notice = perform(notice_service.create_notice, actor(), inputs.build(NoticeInput, data))
-    return created(notice_schema, notice)
+    return create_record(notice_service.create_notice, notice_schema, NoticeInput)
 
 
 @operation(
@@ -234,9 +229,7 @@ def get_funding_notice(notice_id: int):
 )
 def patch_funding_notice(notice_id: int):
     notice = db.get_or_404(FundingNotice, notice_id)
-    data, version = changes_sent(notice_schema)
-    perform(notice_service.update_notice, actor(), notice, inputs.patched(NoticeInput, notice, data), version)
-    return jsonify(notice_schema.dump(notice))
+    return patch_record(notice_service.update_notice, notice, notice_schema, NoticeInput)
 
 
 @operation(

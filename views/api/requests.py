@@ -16,15 +16,14 @@ from services.requests.queries import KINDS, RequestFilter, list_requests
 from views.api.core import (
     ApiDoc,
     actor,
-    changes_sent,
-    created,
+    create_record,
     enum_arg,
     int_arg,
     json_body,
-    new_record,
     operation,
     page_args,
     paginated,
+    patch_record,
     version_from_request,
     with_funds_warning,
 )
@@ -67,8 +66,7 @@ def _list(kind: str):
 
 
 def _create(kind: str):
-    data = new_record(SCHEMAS[kind])
-    return created(SCHEMAS[kind], perform(_DRAFT[kind], actor(), inputs.build(_DECLARATION[kind], data)))
+    return create_record(_DRAFT[kind], SCHEMAS[kind], _DECLARATION[kind])
 
 
 def _get(kind: str, request_id: int):
@@ -77,9 +75,7 @@ def _get(kind: str, request_id: int):
 
 def _patch(kind: str, request_id: int):
     record = _load(kind, request_id)
-    data, version = changes_sent(SCHEMAS[kind])
-    perform(_CHANGE[kind], actor(), record, inputs.patched(_DECLARATION[kind], record, data), version)
-    return jsonify(SCHEMAS[kind].dump(record))
+    return patch_record(_CHANGE[kind], record, SCHEMAS[kind], _DECLARATION[kind])
 
 
 def _delete(kind: str, request_id: int):
