@@ -27,7 +27,7 @@ from models import (
 )
 from models.base import utcnow
 from services.audit.events import record_event
-from services.errors import ConflictError, FundsError, PermissionDenied, ValidationError
+from services.errors import ConflictError, FundsError, PermissionDenied, ValidationError, WorkflowError
 from services.funds.control import check_funds, lock_appropriations
 from services.office.settings import funds_control
 from services.permissions import Action, Need, can, can_see_division
@@ -169,12 +169,13 @@ def _already(request: Request) -> str:
 
 
 def _check_submittable(request: Request) -> None:
+    """An incomplete draft's state does not allow submitting it (409): the step's body is not at fault."""
     if request.total_cents <= 0:
-        raise ValidationError(
+        raise WorkflowError(
             "The request has no cost yet: complete it before submitting.", fields={"total": "Nothing to submit."}
         )
     if isinstance(request, TravelRequest) and not request.legs:
-        raise ValidationError("Add at least one leg to the itinerary.", fields={"legs": "Required."})
+        raise WorkflowError("Add at least one leg to the itinerary.", fields={"legs": "Required."})
 
 
 def _check_funds(request: Request, lines: list[PlannedLine]) -> str | None:

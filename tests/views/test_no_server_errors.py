@@ -240,3 +240,19 @@ def test_text_with_a_nul_character_is_refused_everywhere_and_changes_nothing(app
     assert len(answers) > 150
     assert {key: status for key, (status, expected) in answers.items() if status != expected} == {}
     assert database_fingerprint() == before
+
+
+def test_a_multipart_part_without_a_name_is_no_server_error(client):
+    """A part with no name is read under the key None: the NUL check before every request reads it as text."""
+    token = accounts.issue_token(None, user(RM), "unnamed part")
+    db.session.commit()
+    body = (
+        b'--XX\r\nContent-Disposition: form-data\r\n\r\n{"a": 1}\r\n'
+        b'--XX\r\nContent-Disposition: form-data; name="file"; filename="a.xlsx"\r\n\r\nnot a workbook\r\n--XX--\r\n'
+    )
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "multipart/form-data; boundary=XX"}
+    before = database_fingerprint()
+    answer = client.post(f"/api/v1/scenarios/{plan_scenario().id}/imports", data=body, headers=headers)
+    assert answer.status_code == 422
+    assert "file" in answer.get_json()["error"]["fields"]
+    assert database_fingerprint() == before

@@ -4,11 +4,12 @@ and a PATCH changes only the fields it sends."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 from helpers import appropriation, csrf_from, database_fingerprint, plan_scenario, user
 
-from models import Award, Proposal, StaffingRequest, db
+from models import Award, Country, Proposal, StaffingRequest, db
 from services.office import accounts
 
 API = "/api/v1"
@@ -289,3 +290,46 @@ def test_the_page_and_the_api_refuse_the_same_over_long_score_comment(client, au
     kept = client.patch(f"{API}/proposals/{proposal.id}", json=longest, headers=headers)
     assert kept.status_code == 200, kept.get_json()
     assert kept.get_json()["scores"] == [{"reviewer": "Reviewer B", "score": "81.00", "comment": "z" * limit}]
+
+
+def test_a_share_is_a_decimal_string_as_the_document_says(client):
+    """The document shows fte, benefits_rate and pay_raise as decimal strings: a JSON number is refused naming
+    the field, the same share as a string is costed."""
+    headers = _headers("head-ip@example.gov")
+    estimate = _staffing_body()
+    for name in ("title", "division", "appropriation", "scenario"):
+        del estimate[name]
+    before = database_fingerprint()
+    for name, number in (("fte", 0.5), ("benefits_rate", 0.3), ("pay_raise", 0)):
+        refused = client.post(f"{API}/staffing-requests/estimate", json={**estimate, name: number}, headers=headers)
+        assert refused.status_code == 422, name
+        assert name in refused.get_json()["error"]["fields"]
+    assert database_fingerprint() == before
+    half = client.post(f"{API}/staffing-requests/estimate", json={**estimate, "fte": "0.5"}, headers=headers)
+    whole = client.post(f"{API}/staffing-requests/estimate", json=estimate, headers=headers)
+    assert half.status_code == whole.status_code == 200
+    assert Decimal(half.get_json()["annual_cost"]) * 2 == Decimal(whole.get_json()["annual_cost"])
+
+
+def test_a_stated_rule_broken_is_a_422_naming_its_fields(client):
+    """A body valid by its schema that breaks a rule the operation states (x-rules): a country outside the
+    region, dates out of order. Refused with 422 naming those fields, and nothing is written."""
+    headers = _headers("rm@example.gov")
+    document = client.get(f"{API}/openapi.json").get_json()
+    stated = {field for rule in document["paths"][f"{API}/awards"]["post"]["x-rules"] for field in rule["fields"]}
+    award = client.get(f"{API}/awards?per_page=1", headers=headers).get_json()["items"][0]
+    body = {key: value for key, value in award.items() if key not in {"id", "version"}}
+    regions = client.get(f"{API}/reference/regions", headers=headers).get_json()["items"]
+    elsewhere = next(region["id"] for region in regions if region["id"] != award["region"])
+    before = database_fingerprint()
+    body |= {"number": "X-RULES-1", "region": elsewhere, "country": award["country"] or _a_country_of(award)}
+    body |= {"starts_on": body["ends_on"], "ends_on": body["starts_on"]}
+    refused = client.post(f"{API}/awards", json=body, headers=headers)
+    assert refused.status_code == 422
+    named = {re.sub(r"\[\d+\]", "", name) for name in refused.get_json()["error"]["fields"]}
+    assert {"country", "ends_on"} <= named <= stated
+    assert database_fingerprint() == before
+
+
+def _a_country_of(award: dict) -> int:
+    return db.session.scalar(db.select(Country.id).where(Country.region_id == award["region"]).limit(1))

@@ -273,10 +273,12 @@ def test_money_is_documented_as_a_decimal_string(document):
     ]:
         text, whole = schemas[schema]["properties"][field]["anyOf"]
         assert text["type"] == "string", f"{schema}.{field}"
-        assert not re.fullmatch(text["pattern"], "-1.00") and re.fullmatch(text["pattern"], "0.00")
+        assert not re.fullmatch(text["pattern"], "-1.00")
+        assert re.fullmatch(text["pattern"], "0.00")
         assert whole == {"type": "integer", "minimum": 0, "maximum": 10**15 - 1}, f"{schema}.{field}"
     total = schemas["Award"]["properties"]["total"]["anyOf"][0]["pattern"]
-    assert not re.fullmatch(total, "0.00") and re.fullmatch(total, "0.01")  # more than zero
+    assert not re.fullmatch(total, "0.00")
+    assert re.fullmatch(total, "0.01")
 
 
 def test_running_a_selection_needs_no_body(client):
@@ -336,3 +338,81 @@ def test_fiscal_years_are_the_offices(client, runner, document):
     assert years
     assert schemas["Scenario"]["properties"]["budget_year"]["enum"] == years
     assert schemas["BudgetLine"]["properties"]["fiscal_year"]["enum"] == years
+
+
+# --------------------------------------------------------------------------- what a request may send, and rules
+
+
+def test_request_bodies_list_the_ids_a_reference_may_be_given(client, runner, document):
+    """The ids there are, in request bodies; answers may name a record no longer usable, so they don't list."""
+    headers = {"Authorization": f"Bearer {_token(runner)}"}
+    regions = [row["id"] for row in client.get(f"{API_PREFIX}/reference/regions", headers=headers).get_json()["items"]]
+    schemas = document["components"]["schemas"]
+    sent = document["paths"][f"{API_PREFIX}/budget-lines"]["post"]["requestBody"]["content"]["application/json"]
+    line_input = schema_of(document, sent["schema"])
+    assert line_input["properties"]["region"]["enum"] == [*sorted(regions), None]  # optional: null too
+    assert "enum" not in schemas["BudgetLine"]["properties"]["region"]
+
+
+def test_a_travelers_and_a_requests_scenario_are_the_usable_ones(app, client):
+    from models import Scenario, ScenarioStatus, User, db
+
+    leaver = db.session.scalar(db.select(User).where(User.email == "staff-ip@example.gov"))
+    leaver.active = False
+    locked = db.session.scalars(db.select(Scenario).where(Scenario.status != ScenarioStatus.DRAFT)).all()
+    db.session.commit()
+    document = client.get(f"{API_PREFIX}/openapi.json").get_json()
+    travel = document["components"]["schemas"]["TravelRequestInput"]["properties"]
+    assert leaver.id not in travel["traveler"]["enum"]
+    assert locked
+    assert not {scenario.id for scenario in locked} & set(travel["scenario"]["enum"])
+    assert travel["scenario"]["enum"]  # the demo office has draft plans
+
+
+def test_rules_no_keyword_can_say_are_stated_on_the_fields_they_name(document):
+    """Each operation's x-rules names fields of its own request (a body's, a row's, a query's or the upload's)
+    and the request's description says them; awards state the rules people meet most."""
+    for path, method, operation in operations(document):
+        rules = operation.get("x-rules", [])
+        if not rules:
+            continue
+        names = {parameter["name"] for parameter in operation["parameters"]}
+        for media in operation.get("requestBody", {}).get("content", {}).values():
+            names |= set(schema_of(document, media["schema"]).get("properties", {}))
+            for part in media["schema"].get("allOf", []):
+                names |= set(schema_of(document, part).get("properties", {}))
+        for rule in rules:
+            said = [operation.get("requestBody", {}).get("description", "")]
+            said += [parameter.get("description", "") for parameter in operation["parameters"]]
+            assert any(rule["rule"] in words for words in said), f"{method} {path}"
+            for field in rule["fields"]:
+                assert field.split(".")[0] in names, f"{method} {path}: {field}"
+    award = {field for rule in document["paths"][f"{API_PREFIX}/awards"]["post"]["x-rules"] for field in rule["fields"]}
+    assert {"number", "country", "ends_on", "obligated", "expended"} <= award
+
+
+def test_a_workbook_upload_is_multipart_with_its_file(document):
+    body = document["paths"][f"{API_PREFIX}/scenarios/{{scenario_id}}/imports"]["post"]["requestBody"]
+    schema = body["content"]["multipart/form-data"]["schema"]
+    assert body["required"] is True
+    assert schema["required"] == ["file"]
+    assert schema["properties"]["file"]["format"] == "binary"
+
+
+@pytest.mark.parametrize(
+    ("minimum", "maximum"), [("0", "1"), ("0.01", "1"), ("0", "0.2"), ("0.0001", "0.9999"), ("0.35", "0.35")]
+)
+def test_a_shares_pattern_admits_exactly_its_range(minimum, maximum):
+    from decimal import Decimal
+
+    from views.api.schemas import fraction_pattern
+
+    pattern = re.compile(fraction_pattern(Decimal(minimum), Decimal(maximum)))
+    for basis_points in range(0, 10_001):
+        value = Decimal(basis_points) / 10_000
+        for text in {f"{value:.4f}", f"{value:.4f}".rstrip("0").rstrip("."), f"{value:.1f}"}:
+            if Decimal(text) == value:
+                assert bool(pattern.fullmatch(text)) == (Decimal(minimum) <= value <= Decimal(maximum)), text
+    assert not pattern.fullmatch("0.12345")
+    assert not pattern.fullmatch("-0")
+    assert not pattern.fullmatch("1.5")

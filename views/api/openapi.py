@@ -146,6 +146,24 @@ def _error_statuses(doc: ApiDoc, rule: str, method: str) -> list[str]:
     return sorted(statuses)
 
 
+def _state_rules(operation: dict, rules: tuple) -> None:
+    """What no schema keyword can say, stated so that a valid request refused with 422 is explained: under
+    `x-rules` with the fields each names, and in words where the request's fields are described (the
+    body's description, or a query parameter's)."""
+    if not rules:
+        return
+    operation["x-rules"] = [{"fields": list(rule.fields), "rule": rule.text} for rule in rules]
+    if "requestBody" in operation:
+        operation["requestBody"]["description"] = "Also refused with 422, naming the field: " + " ".join(
+            rule.text for rule in rules
+        )
+        return
+    for parameter in operation["parameters"]:
+        said = [rule.text for rule in rules if parameter["name"] in rule.fields]
+        if said:
+            parameter["description"] = " ".join([parameter.get("description", ""), *said]).strip()
+
+
 def _request_schema(doc: ApiDoc, method: str):
     """PATCH must send the version it read (require_version); elsewhere the record's schema as is."""
     if method != "PATCH":
@@ -190,12 +208,6 @@ def _operation(doc: ApiDoc, rule: str, method: str) -> dict:
         ]
     operation: dict = {"summary": doc.summary, "parameters": parameters, "responses": {}}
     operation["description"] = Need.of(doc.action).describe()
-    rules = (*getattr(doc.request_schema, "RULES", ()), *doc.rules)
-    if rules:  # what no schema keyword can say, said so that a valid request refused with 422 is explained
-        operation["x-rules"] = [{"fields": list(rule.fields), "rule": rule.text} for rule in rules]
-        operation["description"] += "\n\nAlso refused with 422, naming the field:\n" + "\n".join(
-            f"- {rule.text}" for rule in rules
-        )
     if doc.upload is not None:
         operation["requestBody"] = {
             "required": True,
@@ -214,6 +226,7 @@ def _operation(doc: ApiDoc, rule: str, method: str) -> dict:
             "required": doc.body_required,
             "content": {"application/json": {"schema": _request_schema(doc, method)}},
         }
+    _state_rules(operation, (*getattr(doc.request_schema, "RULES", ()), *doc.rules))
     if doc.response_schema is None:
         success: dict = {"description": "Done"}
     elif doc.paginated:

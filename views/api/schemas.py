@@ -285,10 +285,7 @@ class DecisionSchema(Schema):
     comment = fields.String(load_default="", validate=validate.Length(max=5000))
     version = fields.Integer(strict=True, load_default=None)
 
-    RULES = (
-        Rule(("comment",), "Returning or rejecting a request says why: a comment."),
-        Rule(("total", "legs"), "A request is submitted once it is complete and costed."),
-    )
+    RULES = (Rule(("comment",), "Returning or rejecting a request says why: a comment."),)
 
 
 class CloneSchema(Schema):
