@@ -34,7 +34,7 @@ class Action(enum.StrEnum):
     READ_AUDIT = "read_audit"
     MANAGE_USERS = "manage_users"
     MANAGE_SETTINGS = "manage_settings"
-    MANAGE_REFERENCE = "manage_reference"  # travel purposes, city-pair fares, the pay table
+    MANAGE_REFERENCE = "manage_reference"  # travel purposes, city-pair fares, the pay table, division rights
     MANAGE_OWN_ACCOUNT = "manage_own_account"  # password, personal API tokens
 
 

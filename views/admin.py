@@ -100,6 +100,7 @@ def _reference_page(status: int = 200, **forms):
     return render_template(
         "admin/reference.html",
         purposes=reference_admin.list_purposes(),
+        divisions=reference_admin.list_divisions(),
         fares=reference_admin.list_fares(),
         tables=reference_admin.pay_tables(),
         **context,
@@ -132,6 +133,19 @@ def toggle_purpose(purpose_id: int, move: str):
         url_for("admin.reference"), lambda: reference_admin.set_purpose_active(current_user, purpose, move == "restore")
     )
     flash(f"{purpose.name}: {'offered again' if purpose.active else 'no longer offered'}.", "success")
+    return redirect(url_for("admin.reference"))
+
+
+@bp.route("/reference/divisions/<int:division_id>/<any(grant, withdraw):move>", methods=["POST"])
+@requires(Action.MANAGE_REFERENCE)
+def toggle_programs_right(division_id: int, move: str):
+    division = db.get_or_404(Division, division_id)
+    button_action(
+        url_for("admin.reference"),
+        lambda: reference_admin.set_division_manages_programs(current_user, division, move == "grant"),
+    )
+    verdict = "manages programs" if division.manages_programs else "no longer manages programs"
+    flash(f"{division.name} {verdict}.", "success")
     return redirect(url_for("admin.reference"))
 
 

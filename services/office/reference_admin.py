@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from models import CityPairFare, PayRate, TravelPurpose, User, db
+from models import CityPairFare, Division, PayRate, TravelPurpose, User, db
 from money import MoneyError, parse_money, to_cents
 from services.audit.events import record_event, snapshot
 from services.errors import ValidationError
@@ -53,6 +53,26 @@ def set_purpose_active(actor: User, purpose: TravelPurpose, active: bool) -> Non
     purpose.active = active
     db.session.flush()
     record_event(actor, "travel_purpose.update", "travel_purpose", purpose.id, before=before, after=snapshot(purpose))
+
+
+def list_divisions() -> list[Division]:
+    return list(db.session.scalars(sa.select(Division).order_by(Division.name)))
+
+
+def set_division_manages_programs(actor: User, division: Division, manages: bool) -> None:
+    """Grant or withdraw the right to manage programs (notices, proposals, awards: services.permissions).
+    One division at least keeps it: allocated program lines and new awards are the first such division's."""
+    if not manages and division.manages_programs:
+        others = sa.select(sa.func.count(Division.id)).where(Division.manages_programs, Division.id != division.id)
+        if not db.session.scalar(others):
+            raise ValidationError(
+                f"{division.name} is the only division that manages programs: grant another one first.",
+                fields={"division": "The last division that manages programs."},
+            )
+    before = snapshot(division)
+    division.manages_programs = manages
+    db.session.flush()
+    record_event(actor, "division.update", "division", division.id, before=before, after=snapshot(division))
 
 
 def save_fare(actor: User, origin: str, destination: str, fare: Decimal) -> CityPairFare:

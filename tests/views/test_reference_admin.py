@@ -97,3 +97,35 @@ def test_fares_and_purposes_are_kept_with_an_audit_trail(admin):
     assert db.session.get(TravelPurpose, purpose.id).active is False
     actions = set(db.session.scalars(sa.select(AuditEvent.action)))
     assert {"city_pair_fare.create", "travel_purpose.update"} <= actions
+
+
+def test_an_administrator_grants_and_withdraws_the_right_to_manage_programs(admin, client, auth):
+    """Division rights are data on the division: granted here, a division's head may then record awards;
+    the last division that manages programs keeps the right."""
+    from models import Division
+
+    rpa = db.session.scalar(sa.select(Division).where(Division.code == "RPA"))
+    ip = db.session.scalar(sa.select(Division).where(Division.code == "IP"))
+    assert not rpa.manages_programs
+    assert ip.manages_programs
+    granted = admin.post(f"/admin/reference/divisions/{rpa.id}/grant", data={"csrf_token": csrf_from(_page(admin))})
+    assert granted.status_code == 302
+    db.session.expire_all()
+    assert rpa.manages_programs
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.entity == "division", AuditEvent.entity_id == rpa.id)
+    ).all()
+    assert [event.action for event in events] == ["division.update"]
+
+    auth.logout()
+    auth.login("head-rpa@example.gov")
+    assert client.get("/programs/awards/new").status_code == 200  # the right, read from the division
+    auth.logout()
+    auth.login("admin@example.gov")
+
+    for division in (rpa, ip):  # withdraw from both: the second refusal keeps one division with the right
+        admin.post(f"/admin/reference/divisions/{division.id}/withdraw", data={"csrf_token": csrf_from(_page(admin))})
+    db.session.expire_all()
+    assert not rpa.manages_programs
+    assert ip.manages_programs
+    assert "the only division that manages programs" in _page(admin)
