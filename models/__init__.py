@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
+from models.actuals import ActualsLoad, ActualTransaction, LoadStatus
 from models.allocation import AllocationRun, RunStatus
 from models.audit import AuditEvent
 from models.awards import Award, AwardFunding, AwardStatus
@@ -65,6 +66,8 @@ __all__ = [
     "EDITABLE_STATUSES",
     "SCENARIO_MOVES",
     "SCORE_SCALE",
+    "ActualTransaction",
+    "ActualsLoad",
     "AllocationRun",
     "ApiToken",
     "Appropriation",
@@ -87,6 +90,7 @@ __all__ = [
     "ImportStatus",
     "LineSource",
     "LineStage",
+    "LoadStatus",
     "LoginAttempt",
     "NoticeRule",
     "NoticeStatus",

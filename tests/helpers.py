@@ -107,6 +107,7 @@ def url_values(rm_token_id: int) -> dict[str, object]:
         "b_id": plan.id,
         "batch_id": import_batch_id(plan),
         "purpose_id": db.session.scalar(sa.select(TravelPurpose.id).limit(1)),
+        "division_id": user("staff-ip@example.gov").division_id,
         "fare_id": db.session.scalar(sa.select(CityPairFare.id).limit(1)),
         "run_id": allocation_run_id(plan),
         "part": "result",
