@@ -6,36 +6,22 @@ built for them (`settings_form(regions, priorities)`).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, DecimalField, IntegerField, SelectField
+from wtforms import DecimalField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from forms.fields import MoneyField, options
-from services.allocation.problems import AllocationSettings
+from forms.derived import derived_form
+from forms.fields import MoneyField
+from services.allocation.problems import LEAST_AMOUNT, SHARES, WEIGHTS, AllocationSettings
 
 
-class AllocationSettingsForm(FlaskForm):
-    objective = SelectField(
-        "Objective",
-        choices=options(
-            [
-                ("value", "Most value: diminishing returns by weight"),
-                ("targets", "Closest to targets: last year's amounts"),
-            ]
-        ),
-    )
-    by_program_type = BooleanField("Split each region and priority by program type")
-    spend_all = BooleanField("Allocate every dollar of each appropriation", default=True)
-    replace_program_lines = BooleanField(
-        "Replace the scenario's program lines (object class 41.0) on these appropriations", default=True
-    )
-    include_directives = BooleanField("Honour the appropriations' directives", default=True)
-    time_limit_s = IntegerField(
-        "Time limit (seconds)", default=20, validators=[InputRequired(), NumberRange(min=1, max=120)]
-    )
+class AllocationSettingsForm(derived_form(AllocationSettings, FlaskForm)):
+    """The settings as declared (services.allocation.problems.AllocationSettings); by region, priority and
+    cell, the fields `settings_form` adds."""
 
     regions: tuple[str, ...] = ()
     priorities: tuple[str, ...] = ()
@@ -65,15 +51,7 @@ class AllocationSettingsForm(FlaskForm):
 
     def fill(self, settings: AllocationSettings, weights: dict[str, str]) -> None:
         """Show saved (or default) settings."""
-        for name in (
-            "objective",
-            "by_program_type",
-            "spend_all",
-            "replace_program_lines",
-            "include_directives",
-            "time_limit_s",
-        ):
-            self[name].data = getattr(settings, name)
+        self.show(settings)
         for region in self.regions:
             floor, cap = self.region_fields(region)
             floor.process_data(_cents(settings.region_floors.get(region)))
@@ -97,13 +75,8 @@ class AllocationSettingsForm(FlaskForm):
         caps = {r: dollars(self.region_fields(r)[1]) for r in self.regions}
         mins = {p: share(self.priority_fields(p)[0]) for p in self.priorities}
         maxes = {p: share(self.priority_fields(p)[1]) for p in self.priorities}
-        return AllocationSettings(
-            objective=self.objective.data,
-            by_program_type=self.by_program_type.data,
-            spend_all=self.spend_all.data,
-            replace_program_lines=self.replace_program_lines.data,
-            include_directives=self.include_directives.data,
-            time_limit_s=self.time_limit_s.data,
+        return replace(
+            self.to_input(),
             region_floors={k: v for k, v in floors.items() if v is not None},
             region_caps={k: v for k, v in caps.items() if v is not None},
             priority_min_shares={k: v for k, v in mins.items() if v is not None},
@@ -132,26 +105,24 @@ def settings_form(regions: list[str], priorities: list[str]) -> type[AllocationS
         pass
 
     Form.regions, Form.priorities = tuple(regions), tuple(priorities)
+    least = Decimal(LEAST_AMOUNT)
+    percents = NumberRange(SHARES[0] * 100, SHARES[1] * 100)  # a share is shown and typed as a percentage
     for region in regions:
-        setattr(
-            Form, f"floor_{region}", MoneyField(f"{region} floor", [Optional(), _whole_dollars], min_value=Decimal(0))
-        )
-        setattr(Form, f"cap_{region}", MoneyField(f"{region} cap", [Optional(), _whole_dollars], min_value=Decimal(0)))
+        setattr(Form, f"floor_{region}", MoneyField(f"{region} floor", [Optional(), _whole_dollars], min_value=least))
+        setattr(Form, f"cap_{region}", MoneyField(f"{region} cap", [Optional(), _whole_dollars], min_value=least))
     for priority in priorities:
         for side in ("min", "max"):
             setattr(
                 Form,
                 f"{side}_share_{priority}",
-                DecimalField(
-                    f"{priority} {side}imum share (%)", places=None, validators=[Optional(), NumberRange(0, 100)]
-                ),
+                DecimalField(f"{priority} {side}imum share (%)", places=None, validators=[Optional(), percents]),
             )
         for region in regions:
             setattr(
                 Form,
                 f"weight_{region}_{priority}",
                 DecimalField(
-                    f"Weight for {region}, {priority}", places=None, validators=[InputRequired(), NumberRange(0, 1000)]
+                    f"Weight for {region}, {priority}", places=None, validators=[InputRequired(), NumberRange(*WEIGHTS)]
                 ),
             )
     return Form

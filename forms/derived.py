@@ -48,6 +48,8 @@ def _field(spec: Spec, default, required: bool, row_form: type | None, rows: tup
     if spec.kind == Kind.INTEGER:  # one with a default shows it, and may not be emptied
         present = [InputRequired()] if required or default is not None else [Optional()]
         return wtforms.IntegerField(spec.label, [*present, NumberRange(spec.minimum, spec.maximum)], default=default)
+    if spec.kind == Kind.BOOLEAN:
+        return wtforms.BooleanField(spec.label, default=default, **common)
     if spec.kind == Kind.FRACTION:
         limits = NumberRange(_show(spec, spec.minimum), _show(spec, spec.maximum))
         label = f"{spec.label} (%)" if spec.percent else spec.label
@@ -135,7 +137,12 @@ class _DerivedForm:
 
     def fill_from(self, record) -> None:
         """Show the record's current input, with blank rows to add more."""
-        data = current(self.DECLARATION, record)
+        self.show(current(self.DECLARATION, record))
+        self.version.data = str(record.version)
+        self.set_choices()
+
+    def show(self, data) -> None:
+        """Show the declaration's values `data` (a record's current input, or settings saved elsewhere)."""
         for name, spec in _asked(self):
             value = getattr(data, name)
             if spec.kind == Kind.ROWS:
@@ -145,8 +152,6 @@ class _DerivedForm:
                     self[kind.value].process_data(amount)
             else:
                 self[spec.edge_name(name)].process_data(_show(spec, value))
-        self.version.data = str(record.version)
-        self.set_choices()
 
     def _fill_rows(self, name: str, rows) -> None:
         field = self[name]

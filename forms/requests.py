@@ -8,15 +8,15 @@ from flask_wtf import FlaskForm
 from wtforms import (
     Form,
     SelectField,
-    TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Optional, ValidationError
 
 from forms.derived import derived_form
 from forms.fields import RowsForm, VersionedForm, options
 from services.office import reference
 from services.requests.costing import PAY_PLANS
 from services.requests.drafts import LegData, StaffingData, TravelData
+from services.requests.workflow import StepInput
 
 
 class LegForm(derived_form(LegData, Form, row=True, whole=True, require=("origin",))):
@@ -81,9 +81,13 @@ class StaffingRequestForm(derived_form(StaffingData, VersionedForm, exclude=("di
         return dataclasses.replace(data, step=1) if data.pay_plan and data.step is None else data
 
 
-class DecisionForm(VersionedForm):
-    comment = TextAreaField("Comment", validators=[Optional(), Length(max=5000)])
+class DecisionForm(derived_form(StepInput, VersionedForm)):
+    """A workflow step's button, with the comment its step may need (services.requests.workflow.StepInput)."""
 
 
-class CommentForm(FlaskForm):
-    comment = TextAreaField("Add a comment", validators=[DataRequired(), Length(max=5000)])
+class CommentForm(derived_form(StepInput, FlaskForm, require=("comment",))):
+    """A comment on its own: one is needed."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.comment.label.text = "Add a comment"

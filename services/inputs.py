@@ -42,6 +42,7 @@ class Kind(enum.StrEnum):
     YEAR = "year"  # a fiscal year the office plans
     CHOICE = "choice"
     INTEGER = "integer"
+    BOOLEAN = "boolean"  # yes or no, with a default
     FRACTION = "fraction"
     DECIMAL = "decimal"  # exact to `places`: a share of a notice (0.3012), a reviewer's score (87.25)
     AMOUNTS = "amounts"  # money by the members of an enum: {visa: 160.00, ground: 75.00}
@@ -179,6 +180,11 @@ def integer(label: str, *, minimum: int, maximum: int, default=MISSING, **kw):
     return _field(
         Spec(Kind.INTEGER, label, default is MISSING, minimum=minimum, maximum=maximum, **kw), default=default
     )
+
+
+def boolean(label: str, *, default: bool, **kw):
+    """Yes or no: a checkbox on pages, true or false in JSON; `default` when not sent."""
+    return _field(Spec(Kind.BOOLEAN, label, False, **kw), default=default)
 
 
 def fraction(label: str, *, minimum: Decimal, maximum: Decimal, default: Decimal, **kw):

@@ -243,3 +243,27 @@ def import_own_export(scenario: Scenario, edit=None):
     batch = imports.preview_import(user("rm@example.gov"), scenario, "export.xlsx", own_export(scenario, edit))
     db.session.commit()
     return batch
+
+
+def settings_sent(page: str) -> dict:
+    """The Allocation page's settings as the browser sends them: every input as shown, boxes ticked as shown,
+    the objective selected."""
+    form = page[page.index('class="usa-form usa-form--large allocation-settings"') :]
+    form = form[: form.index("</form>")]
+    data = {}
+    for tag in re.findall(r"<input[^>]*>", form):
+        name = re.search(r'\bname="([^"]+)"', tag)
+        if not name:
+            continue
+        if 'type="checkbox"' in tag:
+            if "checked" in tag:
+                data[name.group(1)] = "y"
+        else:
+            value = re.search(r'\bvalue="([^"]*)"', tag)
+            data[name.group(1)] = value.group(1) if value else ""
+    selected = re.search(r'<select[^>]*name="objective".*?<option[^>]*selected[^>]*value="([^"]*)"', form, re.S)
+    selected = selected or re.search(
+        r'<select[^>]*name="objective".*?<option[^>]*value="([^"]*)"[^>]*selected', form, re.S
+    )
+    data["objective"] = selected.group(1)
+    return data

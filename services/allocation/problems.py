@@ -11,6 +11,7 @@ value per dollar.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import asdict, dataclass, field, replace
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
@@ -32,6 +33,7 @@ from models import (
     db,
 )
 from money import format_dollars
+from services import inputs
 
 PROGRAM_OBJECT_CLASS = "41.0"  # grants, subsidies and contributions
 NEEDY_TIERS = ("Tier 2 Watch List", "Tier 3")
@@ -53,24 +55,49 @@ SEGMENTS = (
 )
 
 
+class Objective(enum.StrEnum):
+    """What the allocation makes best (allocation-problem/1's `objective`)."""
+
+    VALUE = "value"
+    TARGETS = "targets"
+
+    @property
+    def label(self) -> str:
+        return {
+            "value": "Most value: diminishing returns by weight",
+            "targets": "Closest to targets: last year's amounts",
+        }[self.value]
+
+
+# The limits of the settings given by region, priority or cell (the page asks for one field each).
+LEAST_AMOUNT = 0  # a region's floor or cap, in whole dollars
+SHARES = (Decimal(0), Decimal(1))  # a priority's least or most share of the program funds
+WEIGHTS = (Decimal(0), Decimal(1000))  # value per dollar of a region × priority
+
+
 @dataclass(frozen=True)
 class AllocationSettings:
     """What a resource manager chooses on the Allocation page (stored with each run)."""
 
-    objective: str = "value"  # value | targets
-    by_program_type: bool = False
-    spend_all: bool = True
-    replace_program_lines: bool = True
-    include_directives: bool = True
-    time_limit_s: int = 20
+    objective: Objective = inputs.choice("Objective", Objective, default=Objective.VALUE)
+    by_program_type: bool = inputs.boolean("Split each region and priority by program type", default=False)
+    spend_all: bool = inputs.boolean("Allocate every dollar of each appropriation", default=True)
+    replace_program_lines: bool = inputs.boolean(
+        "Replace the scenario's program lines (object class 41.0) on these appropriations", default=True
+    )
+    include_directives: bool = inputs.boolean("Honour the appropriations' directives", default=True)
+    time_limit_s: int = inputs.integer("Time limit (seconds)", minimum=1, maximum=120, default=20)
     region_floors: dict[str, int] = field(default_factory=dict)  # region code → whole dollars
     region_caps: dict[str, int] = field(default_factory=dict)
     priority_min_shares: dict[str, str] = field(default_factory=dict)  # priority code → "0.30"
     priority_max_shares: dict[str, str] = field(default_factory=dict)
     weights: dict[str, str] = field(default_factory=dict)  # "AF/protection" → value per dollar
 
+    def __post_init__(self):
+        object.__setattr__(self, "objective", Objective(self.objective))  # given as its value, as stored
+
     def to_json(self) -> dict:
-        return asdict(self)
+        return asdict(self) | {"objective": self.objective.value}
 
     @classmethod
     def from_json(cls, data: dict | None) -> AllocationSettings:
@@ -232,7 +259,7 @@ def build_problem(scenario: Scenario, settings: AllocationSettings) -> dict:
     cell_count = len(regions) * len(priorities) * len(program_types)
     even_share = max(total_available // max(cell_count, 1), 1)
     weights = default_weights() | settings.weights
-    prior = _prior_year_amounts(scenario, settings.by_program_type) if settings.objective == "targets" else {}
+    prior = _prior_year_amounts(scenario, settings.by_program_type) if settings.objective == Objective.TARGETS else {}
     cells = []
     for region in regions:
         for priority in priorities:
@@ -248,13 +275,13 @@ def build_problem(scenario: Scenario, settings: AllocationSettings) -> dict:
                         for upto, factor in SEGMENTS
                     ],
                 }
-                if settings.objective == "targets":
+                if settings.objective == Objective.TARGETS:
                     cell["target"] = _whole_dollars(prior.get(tuple(v for v in key.values()), 0))
                 cells.append(cell)
     return {
         "format": "allocation-problem/1",
         "name": f"{scenario.name}: program funds by region and priority",
-        "objective": settings.objective,
+        "objective": settings.objective.value,
         "cells": cells,
         "funds": funds,
         "rules": _rules(appropriations, settings),

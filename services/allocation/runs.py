@@ -24,6 +24,7 @@ from models import (
 )
 from models.base import utcnow
 from money import from_cents, to_cents
+from services import inputs
 from services.allocation.problems import (
     AllocationSettings,
     build_problem,
@@ -89,6 +90,9 @@ def run_with_settings(
     actor: User, scenario: Scenario, settings: AllocationSettings, *, name: str | None = None
 ) -> AllocationRun:
     """Build the scenario's problem from the settings, then solve and save it as run_allocation does."""
+    errors = inputs.check(settings)
+    if errors:
+        raise ValidationError("Check the settings.", fields=errors)
     return run_allocation(actor, scenario, build_problem(scenario, settings), settings=settings, name=name)
 
 

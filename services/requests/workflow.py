@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import ClassVar
 
 import sqlalchemy as sa
 
@@ -26,6 +27,7 @@ from models import (
     db,
 )
 from models.base import utcnow
+from services import inputs
 from services.audit.events import record_event
 from services.errors import ConflictError, FundsError, PermissionDenied, ValidationError, WorkflowError
 from services.funds.control import check_funds, lock_appropriations
@@ -71,6 +73,23 @@ RULES: dict[Transition, Rule] = {
         frozenset({RequestStatus.APPROVED}), RequestStatus.CANCELLED, Action.CANCEL_REQUESTS, needs_comment=True
     ),
 }
+
+
+@dataclass(frozen=True)
+class StepInput:
+    """What a person writes with a workflow step (a reason, where the step needs one) or on its own."""
+
+    comment: str = inputs.text("Comment", max_length=5000, required=False, multiline=True)
+
+    RULES: ClassVar = (inputs.Rule(("comment",), "Returning or rejecting a request says why: a comment."),)
+
+
+def _check_comment(comment: str) -> None:
+    errors = inputs.check(StepInput(comment))
+    if errors:
+        raise ValidationError("Shorten the comment.", fields=errors)
+
+
 # Who drafts (and so edits and deletes) each kind of request.
 DRAFTING: dict[str, Action] = {"travel": Action.REQUEST_TRAVEL, "staffing": Action.REQUEST_STAFFING}
 
@@ -127,6 +146,7 @@ def transition(
     comment = comment.strip()
     if rule.needs_comment and not comment:
         raise ValidationError("Say why, so the division knows what to do next.", fields={"comment": "Required."})
+    _check_comment(comment)
     if request.status not in rule.sources:
         raise ConflictError(_already(request))
     if expected_version is not None and expected_version != request.version:
@@ -238,6 +258,7 @@ def add_comment(actor: User, request: Request, body: str) -> RequestComment:
         raise PermissionDenied("You can't comment on this request.")
     if not body.strip():
         raise ValidationError("Write a comment first.", fields={"comment": "Required."})
+    _check_comment(body)
     comment = RequestComment(
         request_kind=request.kind_name, request_id=request.id, author_id=actor.id, body=body.strip()
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections import defaultdict
 
@@ -205,3 +206,46 @@ def test_invalid_problems_name_the_field(app):
     with pytest.raises(ValidationError) as invalid:
         allocation.run_allocation(user("rm@example.gov"), plan_scenario(), problem, settings=None)
     assert invalid.value.message.startswith("cells[0].value")
+
+
+def test_settings_stored_with_earlier_runs_read_back_as_they_were():
+    """A run's settings are stored as JSON: the same keys and plain values, read back and written out alike."""
+    stored = {
+        "objective": "targets",
+        "by_program_type": True,
+        "spend_all": False,
+        "replace_program_lines": False,
+        "include_directives": False,
+        "time_limit_s": 45,
+        "region_floors": {"AF": 1000},
+        "region_caps": {"EAP": 5000},
+        "priority_min_shares": {"protection": "0.3"},
+        "priority_max_shares": {"prevention": "0.5"},
+        "weights": {"AF/protection": "1.5"},
+    }
+    settings = AllocationSettings.from_json(stored | {"retired_setting": 1})
+    assert settings.objective == "targets"
+    written = settings.to_json()
+    assert written == stored
+    assert type(written["objective"]) is str
+    assert json.loads(json.dumps(written)) == stored
+    assert AllocationSettings.from_json(None).to_json() == AllocationSettings().to_json()
+    assert AllocationSettings().to_json() | {"region_floors": {}} == {
+        "objective": "value",
+        "by_program_type": False,
+        "spend_all": True,
+        "replace_program_lines": True,
+        "include_directives": True,
+        "time_limit_s": 20,
+        "region_floors": {},
+        "region_caps": {},
+        "priority_min_shares": {},
+        "priority_max_shares": {},
+        "weights": {},
+    }
+
+
+def test_the_service_refuses_a_time_limit_over_the_declared_maximum(app):
+    with pytest.raises(ValidationError) as refused:
+        allocation.run_with_settings(user("rm@example.gov"), plan_scenario(), AllocationSettings(time_limit_s=121))
+    assert "time_limit_s" in refused.value.fields

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
 import sqlalchemy as sa
-from helpers import allocation_run_id, csrf_from, plan_scenario, user
+from helpers import allocation_run_id, csrf_from, plan_scenario, settings_sent, user
 
 from models import AllocationRun, BudgetLine, LineSource, db
 from services.office import accounts
@@ -23,21 +22,7 @@ def rm(client, auth):
 
 def _settings_form(page: str) -> dict:
     """Every input of the settings form as the browser would send it (checkboxes ticked as shown)."""
-    form = page[page.index('class="usa-form usa-form--large allocation-settings"') :]
-    form = form[: form.index("</form>")]
-    data = {}
-    for tag in re.findall(r"<input[^>]*>", form):
-        name = re.search(r'name="([^"]+)"', tag)
-        if not name:
-            continue
-        value = re.search(r'value="([^"]*)"', tag)
-        if 'type="checkbox"' in tag:
-            if "checked" in tag:
-                data[name.group(1)] = "y"
-        else:
-            data[name.group(1)] = value.group(1) if value else ""
-    data["objective"] = "value"
-    return data
+    return settings_sent(page) | {"objective": "value"}
 
 
 def test_run_from_the_page_then_apply(rm):

@@ -7,9 +7,28 @@ import re
 from decimal import Decimal
 
 import pytest
-from helpers import appropriation, csrf_from, database_fingerprint, plan_scenario, user
+import sqlalchemy as sa
+from helpers import (
+    appropriation,
+    csrf_from,
+    database_fingerprint,
+    draft_travel_request_id,
+    plan_scenario,
+    settings_sent,
+    user,
+)
 
-from models import Award, Country, Proposal, StaffingRequest, db
+from models import (
+    AllocationRun,
+    Award,
+    Country,
+    Proposal,
+    RequestComment,
+    RequestStatus,
+    StaffingRequest,
+    TravelRequest,
+    db,
+)
 from services.office import accounts
 
 API = "/api/v1"
@@ -333,3 +352,149 @@ def test_a_stated_rule_broken_is_a_422_naming_its_fields(client):
 
 def _a_country_of(award: dict) -> int:
     return db.session.scalar(db.select(Country.id).where(Country.region_id == award["region"]).limit(1))
+
+
+# --------------------------------------------------------------------------- allocation settings
+
+
+def _allocation_runs() -> int:
+    return db.session.scalar(sa.select(sa.func.count(AllocationRun.id)))
+
+
+def test_the_allocation_page_shows_the_settings_the_document_states(client, auth):
+    auth.login("rm@example.gov")
+    page = client.get(f"/scenarios/{plan_scenario().id}/allocation").get_data(as_text=True)
+    settings = client.get(f"{API}/openapi.json").get_json()["components"]["schemas"]["AllocationSettings"]
+    documented = settings["properties"]
+
+    time_limit = documented["time_limit_s"]
+    assert (time_limit["minimum"], time_limit["maximum"], time_limit["default"]) == (1, 120, 20)
+    assert int(_input_attribute(page, "time_limit_s", "min")) == time_limit["minimum"]
+    assert int(_input_attribute(page, "time_limit_s", "max")) == time_limit["maximum"]
+    assert int(_input_attribute(page, "time_limit_s", "value")) == time_limit["default"]
+
+    shown = settings_sent(page)
+    for name in ("by_program_type", "spend_all", "replace_program_lines", "include_directives"):
+        assert documented[name]["type"] == "boolean"
+        assert (name in shown) == documented[name]["default"], name  # ticked as the API defaults it
+    select = re.search(r'<select[^>]*name="objective".*?</select>', page, re.S).group(0)
+    assert re.findall(r'value="([^"]*)"', select) == documented["objective"]["enum"] == ["value", "targets"]
+    assert shown["objective"] == documented["objective"]["default"] == "value"
+    assert "Most value: diminishing returns by weight" in select
+    assert (
+        "Closest to targets: last year&#39;s amounts" in select or "Closest to targets: last year's amounts" in select
+    )
+
+    # The limits by region, priority and cell: a share from 0 to 1 (a percentage on the page), a weight
+    # from 0 to 1000, an amount of at least nothing.
+    shares = documented["priority_min_shares"]["additionalProperties"]
+    assert (shares["minimum"], shares["maximum"]) == (0, 1)
+    weights = documented["weights"]["additionalProperties"]
+    assert (weights["minimum"], weights["maximum"]) == (0, 1000)
+    assert documented["region_floors"]["additionalProperties"]["minimum"] == 0
+
+
+def test_the_allocation_page_and_the_api_refuse_a_time_limit_over_the_maximum_and_take_the_maximum(client, auth):
+    plan = plan_scenario()
+    headers = _headers("rm@example.gov")
+    auth.login("rm@example.gov")
+    page = client.get(f"/scenarios/{plan.id}/allocation").get_data(as_text=True)
+    form = settings_sent(page)
+
+    for over in ("121", "0"):
+        response = client.post(f"/scenarios/{plan.id}/allocation/runs", data=form | {"time_limit_s": over})
+        assert response.status_code == 422
+        assert 'id="time_limit_s-error-message"' in response.get_data(as_text=True)
+    for over in (121, 0):
+        refused = client.post(
+            f"{API}/scenarios/{plan.id}/allocation-runs", json={"settings": {"time_limit_s": over}}, headers=headers
+        )
+        assert refused.status_code == 422
+        assert "settings.time_limit_s" in refused.get_json()["error"]["fields"]
+    assert _allocation_runs() == 0
+
+    response = client.post(f"/scenarios/{plan.id}/allocation/runs", data=form | {"time_limit_s": "120"})
+    assert response.status_code == 302
+    kept = client.post(
+        f"{API}/scenarios/{plan.id}/allocation-runs", json={"settings": {"time_limit_s": 120}}, headers=headers
+    )
+    assert kept.status_code == 201, kept.get_json()
+    runs = db.session.scalars(sa.select(AllocationRun).order_by(AllocationRun.id)).all()
+    assert [run.settings["time_limit_s"] for run in runs] == [120, 120]
+    assert [run.problem["options"]["time_limit_s"] for run in runs] == [120, 120]
+    # Left out, each setting is what the page shows: the two runs' settings differ only in the weights the page
+    # sends for every cell (the API's are the defaults, computed when the problem is built).
+    from_page, from_api = (run.settings for run in runs)
+    assert {k: v for k, v in from_page.items() if k != "weights"} == {
+        k: v for k, v in from_api.items() if k != "weights"
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "where"),
+    [
+        ("weight_AF_protection", "1000.5", "weights"),
+        ("min_share_protection", "100.5", "priority_min_shares"),
+        ("floor_AF", "-1", "region_floors"),
+    ],
+)
+def test_the_allocation_page_and_the_api_refuse_the_same_out_of_range_cell_settings(client, auth, name, value, where):
+    plan = plan_scenario()
+    headers = _headers("rm@example.gov")
+    auth.login("rm@example.gov")
+    form = settings_sent(client.get(f"/scenarios/{plan.id}/allocation").get_data(as_text=True))
+    response = client.post(f"/scenarios/{plan.id}/allocation/runs", data=form | {name: value})
+    assert response.status_code == 422
+    assert _allocation_runs() == 0
+    sent = {"weights": {"AF/protection": "1000.5"}, "priority_min_shares": {"protection": "1.005"}}
+    sent["region_floors"] = {"AF": -1}
+    refused = client.post(
+        f"{API}/scenarios/{plan.id}/allocation-runs", json={"settings": {where: sent[where]}}, headers=headers
+    )
+    assert refused.status_code == 422
+    assert any(key.startswith(f"settings.{where}") for key in refused.get_json()["error"]["fields"])
+    assert _allocation_runs() == 0
+
+
+# --------------------------------------------------------------------------- a workflow step's comment
+
+
+def test_the_page_and_the_api_refuse_the_same_over_long_workflow_comment(client, auth):
+    request_id = draft_travel_request_id()
+    headers = _headers("head-ip@example.gov")
+    limit = client.get(f"{API}/openapi.json").get_json()["components"]["schemas"]["Decision"]["properties"]
+    limit = limit["comment"]["maxLength"]
+    assert limit == 5000
+    auth.login("head-ip@example.gov")
+    page = client.get(f"/requests/travel/{request_id}").get_data(as_text=True)
+    assert int(re.search(r'<textarea[^>]*\bmaxlength="(\d+)"[^>]*name="comment"', page).group(1)) == limit
+    before = database_fingerprint()
+
+    response = client.post(
+        f"/requests/travel/{request_id}/comment", data={"csrf_token": csrf_from(page), "comment": "x" * (limit + 1)}
+    )
+    assert response.status_code == 302
+    response = client.post(
+        f"/requests/travel/{request_id}/submit", data={"csrf_token": csrf_from(page), "comment": "x" * (limit + 1)}
+    )
+    assert response.status_code == 302
+    refused = client.post(
+        f"{API}/travel-requests/{request_id}/submit", json={"comment": "x" * (limit + 1)}, headers=headers
+    )
+    assert refused.status_code == 422
+    assert "comment" in refused.get_json()["error"]["fields"]
+    assert db.session.get(TravelRequest, request_id).status == RequestStatus.DRAFT
+    assert database_fingerprint() == before
+
+    response = client.post(
+        f"/requests/travel/{request_id}/comment", data={"csrf_token": csrf_from(page), "comment": "y" * limit}
+    )
+    assert response.status_code == 302
+    kept = client.post(f"{API}/travel-requests/{request_id}/submit", json={"comment": "z" * limit}, headers=headers)
+    assert kept.status_code == 200, kept.get_json()
+    bodies = db.session.scalars(
+        sa.select(RequestComment.body).where(
+            RequestComment.request_kind == "travel", RequestComment.request_id == request_id
+        )
+    )
+    assert {"y" * limit, "z" * limit} <= set(bodies)

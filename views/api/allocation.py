@@ -11,8 +11,9 @@ from services.allocation.problems import AllocationSettings
 from services.allocation.results import run_query
 from services.paging import paginate
 from services.permissions import Action
+from views.api.allocation_schemas import AllocationRunRequestSchema
 from views.api.core import ApiDoc, BadRequest, actor, json_body, operation, page_args, paginated
-from views.api.schemas import AllocationRunRequestSchema, AllocationRunSchema, AppliedRunSchema
+from views.api.schemas import AllocationRunSchema, AppliedRunSchema
 from views.transactions import reads_until_write
 from views.unit_of_work import perform
 

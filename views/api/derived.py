@@ -175,6 +175,8 @@ def _field(name: str, spec: Spec, default) -> fields.Field:
         return FiscalYear(strict=True, validate=validate.Range(spec.minimum, spec.maximum), **common)
     if spec.kind == Kind.INTEGER:
         return fields.Integer(strict=True, validate=validate.Range(spec.minimum, spec.maximum), **common)
+    if spec.kind == Kind.BOOLEAN:
+        return fields.Boolean(**common)
     if spec.kind == Kind.FRACTION:
         common["metadata"]["pattern"] = fraction_pattern(spec.minimum, spec.maximum)
         return Fraction(validate=validate.Range(spec.minimum, spec.maximum), **common)

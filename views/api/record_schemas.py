@@ -1,5 +1,6 @@
 """Record schemas derived from their use case's input declaration (views/api/derived.py), with the
-record's read-only fields: appropriations, budget lines, scenarios, travel and staffing requests and their estimates."""
+record's read-only fields: appropriations, budget lines, scenarios, travel and staffing requests and their estimates,
+and a request's workflow step."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from services.budget.lines import LineInput
 from services.funds.appropriations import AppropriationInput
 from services.permissions import line_description
 from services.requests.drafts import POSITION, StaffingData, TravelData
+from services.requests.workflow import StepInput
 from services.scenarios.records import ScenarioInput
 from views.api.derived import RowSchema, derived_schema
 from views.api.schemas import Money, UtcDateTime
@@ -71,3 +73,9 @@ class StaffingRequestSchema(derived_schema(StaffingData)):
     total = Money(attribute="total_cents", dump_only=True)
     estimate = fields.Dict(dump_only=True)
     created_at = UtcDateTime(dump_only=True)
+
+
+class DecisionSchema(derived_schema(StepInput)):
+    """A workflow step: its comment (services.requests.workflow.StepInput) and the version the person saw."""
+
+    version = fields.Integer(strict=True, load_default=None)

@@ -28,12 +28,12 @@ from views.api.core import (
     with_funds_warning,
 )
 from views.api.record_schemas import (
+    DecisionSchema,
     StaffingEstimateRequestSchema,
     StaffingRequestSchema,
     TravelEstimateRequestSchema,
     TravelRequestSchema,
 )
-from views.api.schemas import DecisionSchema
 from views.unit_of_work import perform
 
 SCHEMAS = {"travel": TravelRequestSchema(), "staffing": StaffingRequestSchema()}

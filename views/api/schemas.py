@@ -13,7 +13,6 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_loa
 
 from models import RunStatus
 from money import MoneyError, money_from_json, money_str
-from planner.allocation.problem import JSON_SCHEMA as PROBLEM_JSON_SCHEMA
 from services.inputs import FIRST_YEAR, LAST_YEAR, Rule
 
 MONEY_PATTERN = r"^-?[0-9]{1,15}\.[0-9]{2}$"
@@ -197,56 +196,6 @@ class AuditEventSchema(Schema):
     reason = fields.String()
 
 
-class AllocationSettingsSchema(Schema):
-    """How to build the problem from the scenario (the Allocation page's settings)."""
-
-    class Meta:
-        unknown = RAISE
-
-    objective = fields.String(load_default="value", validate=validate.OneOf(["value", "targets"]))
-    by_program_type = fields.Boolean(load_default=False)
-    spend_all = fields.Boolean(load_default=True)
-    replace_program_lines = fields.Boolean(load_default=True)
-    include_directives = fields.Boolean(load_default=True)
-    time_limit_s = fields.Integer(strict=True, load_default=20, validate=validate.Range(1, 120))
-    region_floors = fields.Dict(
-        keys=fields.String(), values=fields.Integer(strict=True, validate=validate.Range(0)), load_default=dict
-    )
-    region_caps = fields.Dict(
-        keys=fields.String(), values=fields.Integer(strict=True, validate=validate.Range(0)), load_default=dict
-    )
-    priority_min_shares = fields.Dict(
-        keys=fields.String(), values=fields.Decimal(validate=validate.Range(0, 1)), load_default=dict
-    )
-    priority_max_shares = fields.Dict(
-        keys=fields.String(), values=fields.Decimal(validate=validate.Range(0, 1)), load_default=dict
-    )
-    weights = fields.Dict(
-        keys=fields.String(), values=fields.Decimal(validate=validate.Range(0, 1000)), load_default=dict
-    )
-
-
-class AllocationRunRequestSchema(Schema):
-    """Either a problem (allocation-problem/1) or settings to build one from the scenario."""
-
-    class Meta:
-        unknown = RAISE
-
-    # Exactly one of the two (views.api.openapi.EXACTLY_ONE_OF); neither may be null.
-    problem = fields.Dict(load_default=None, allow_none=False, metadata=PROBLEM_JSON_SCHEMA)
-    settings = fields.Nested(AllocationSettingsSchema, load_default=None, allow_none=False)
-    name = fields.String(load_default=None, validate=validate.Length(max=200))
-
-    RULES = (
-        Rule(
-            ("problem",),
-            "A problem meets allocation-problem/1's rules: unique cell keys and ids, weights that do not "
-            "increase, bounds in order, rules that name existing funds.",
-        ),
-        Rule(("settings",), "Floors, caps and shares name the scenario's regions and priorities by code."),
-    )
-
-
 class AllocationRunSchema(Schema):
     id = fields.Integer()
     scenario = fields.Integer(attribute="scenario_id")
@@ -276,16 +225,6 @@ class AppliedRunSchema(AllocationRunSchema):
             },
         }
     )
-
-
-class DecisionSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    comment = fields.String(load_default="", validate=validate.Length(max=5000))
-    version = fields.Integer(strict=True, load_default=None)
-
-    RULES = (Rule(("comment",), "Returning or rejecting a request says why: a comment."),)
 
 
 class CloneSchema(Schema):
