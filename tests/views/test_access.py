@@ -58,6 +58,7 @@ EXPECTED: dict[str, frozenset[Role] | str] = {
     "admin.reference": ADMIN,
     "admin.add_purpose": ADMIN,
     "admin.toggle_purpose": ADMIN,
+    "admin.toggle_programs_right": ADMIN,
     "admin.save_fare": ADMIN,
     "admin.delete_fare": ADMIN,
     "admin.load_pay_table": ADMIN,
