@@ -273,10 +273,16 @@ class LineChart:
     y_label_x: int = LEFT - 8
     x_label_y: int = LINE_HEIGHT - BOTTOM + 22
     name_x: int = LINE_WIDTH - RIGHT + 8
+    marker_label_y: int = TOP - 6
+    marker: Tick | None = None  # a vertical line at one point (today), with its label above the plot
 
 
-def line_chart(title: str, x_labels: Sequence[str], series: dict[str, Sequence[int]]) -> LineChart:
-    """A line per series over the same points, each named at its right end; values in cents."""
+def line_chart(
+    title: str, x_labels: Sequence[str], series: dict[str, Sequence[int]], marker: tuple[int, str] | None = None
+) -> LineChart:
+    """A line per series over the same points, each named at its right end; values in cents.
+
+    `marker` (a point's index and a label) draws a vertical line there, such as today's month."""
     scale = nice_scale([value for values in series.values() for value in values])
     plot_width, plot_height = LINE_WIDTH - LEFT - RIGHT, LINE_HEIGHT - TOP - BOTTOM
 
@@ -310,4 +316,5 @@ def line_chart(title: str, x_labels: Sequence[str], series: dict[str, Sequence[i
         x_ticks=tuple(Tick(_at(x(i)), _at(x(i)), label) for i, label in enumerate(x_labels)),
         y_ticks=tuple(Tick(_at(y(value)), _at(y(value) + 4), short_dollars(value)) for value in scale.values),
         lines=tuple(sorted(lines, key=lambda line: line.name)),
+        marker=None if marker is None else Tick(_at(x(marker[0])), _at(x(marker[0])), marker[1]),
     )

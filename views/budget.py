@@ -10,12 +10,15 @@ from flask_login import current_user
 from forms.budget import BudgetLineForm, DeleteForm, LineFilterForm
 from forms.funds import AppropriationForm
 from models import Appropriation, BudgetLine, Scenario, db
+from models.reference import fiscal_year_of
 from services.audit.events import history
 from services.budget import lines as budget_lines
 from services.budget.dashboard import working_scenario
 from services.budget.queries import list_appropriations, list_lines, list_scenarios
+from services.execution.figures import VARIANCE_THRESHOLD_PERCENT, execution_of
 from services.funds import appropriations as appropriation_service
 from services.funds.control import default_scenario_for, planned_and_available, status_of, status_table
+from services.inputs import FIRST_YEAR, LAST_YEAR
 from services.permissions import Action
 from views.access import requires
 from views.routing import record_id, this_page_with
@@ -127,18 +130,45 @@ def appropriations():
     return render_template("budget/appropriations.html", table=table, scenario=scenario, scenarios=list_scenarios())
 
 
+def _appropriation_in_scenario(appropriation_id: int) -> tuple[Appropriation, Scenario | None]:
+    """The appropriation, and the scenario asked for (?scenario=) or else its working scenario."""
+    record = db.get_or_404(Appropriation, appropriation_id)
+    scenario_id = request.args.get("scenario", type=record_id)
+    return record, db.session.get(Scenario, scenario_id) if scenario_id else default_scenario_for(record)
+
+
 @bp.route("/appropriations/<int:appropriation_id>")
 @requires(Action.READ)
 def appropriation(appropriation_id: int):
-    record = db.get_or_404(Appropriation, appropriation_id)
-    scenario_id = request.args.get("scenario", type=record_id)
-    scenario = db.session.get(Scenario, scenario_id) if scenario_id else default_scenario_for(record)
+    record, scenario = _appropriation_in_scenario(appropriation_id)
     return render_template(
         "budget/appropriation.html",
         appropriation=record,
         status=status_of(record, scenario, dt.date.today()),
         planned=planned_and_available(record),
         events=history("appropriation", record.id),
+    )
+
+
+def as_of_date(raw: str) -> dt.date:
+    """A `type=` for request.args.get: a YYYY-MM-DD date in the fiscal years a record holds, else ValueError."""
+    day = dt.date.fromisoformat(raw) if len(raw) == 10 else None
+    if day is None or not FIRST_YEAR <= fiscal_year_of(day) <= LAST_YEAR:
+        raise ValueError(f"not an as-of date: {raw!r}")
+    return day
+
+
+@bp.route("/appropriations/<int:appropriation_id>/execution")
+@requires(Action.READ)
+def appropriation_execution(appropriation_id: int):
+    record, scenario = _appropriation_in_scenario(appropriation_id)
+    as_of = request.args.get("as_of", type=as_of_date) or dt.date.today()
+    return render_template(
+        "budget/execution.html",
+        appropriation=record,
+        execution=execution_of(record, scenario, as_of),
+        scenarios=list_scenarios(),
+        threshold_percent=VARIANCE_THRESHOLD_PERCENT,
     )
 
 

@@ -39,6 +39,12 @@ class LineInput:
     RULES: ClassVar = (
         inputs.Rule(("country",), "The country lies in the region."),
         inputs.Rule(("fiscal_year",), "A year in which the appropriation is available."),
+        # Funds control (services/funds/control.check_funds): stated so a refused overdraft is documented.
+        inputs.Rule(
+            ("amount",),
+            "An increase must not overdraw the appropriation's allotment in the scenario where the office "
+            "refuses overdrafts (a decrease is always allowed).",
+        ),
     )
 
     scenario_id: int = inputs.reference("Scenario", to=Scenario)

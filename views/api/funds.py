@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from flask import jsonify, request
 
 from models import Appropriation, Scenario, db
+from models.reference import fiscal_year_of
 from money import money_str
 from services.budget.queries import appropriation_query
+from services.errors import ValidationError
+from services.execution.figures import execution_of
 from services.funds import appropriations as appropriation_service
 from services.funds.appropriations import AppropriationInput
 from services.funds.control import default_scenario_for, planned_by_scenario, status_of
+from services.inputs import FIRST_YEAR, LAST_YEAR, Rule
 from services.paging import paginate
 from services.permissions import Action
 from views.api.core import (
     YEAR_ARG,
     ApiDoc,
+    BadRequest,
     create_record,
     int_arg,
     operation,
@@ -26,7 +32,7 @@ from views.api.core import (
     year_arg,
 )
 from views.api.record_schemas import AppropriationSchema
-from views.api.schemas import StatusSchema
+from views.api.schemas import ExecutionSchema, StatusSchema
 
 schema = AppropriationSchema()
 
@@ -111,3 +117,44 @@ def appropriation_status(appropriation_id: int):
             "expires_soon": status.expires_soon,
         }
     )
+
+
+AS_OF_RULE = Rule(("as_of",), f"as_of falls in fiscal years {FIRST_YEAR} to {LAST_YEAR}.")
+
+
+def date_arg(name: str) -> dt.date | None:
+    """A YYYY-MM-DD query parameter within the fiscal years a record can hold, or None when absent."""
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return None
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):  # fromisoformat also takes 20260101, 2026-W01-1
+        raise BadRequest(f"{name} is a date, YYYY-MM-DD.", {name: "Not a date."})
+    try:
+        day = dt.date.fromisoformat(raw)
+    except ValueError as exc:
+        raise BadRequest(f"{name} is a date, YYYY-MM-DD.", {name: "Not a date."}) from exc
+    if not FIRST_YEAR <= fiscal_year_of(day) <= LAST_YEAR:
+        raise ValidationError(AS_OF_RULE.text, fields={name: "Outside the fiscal years."})
+    return day
+
+
+@operation(
+    "/appropriations/<int:appropriation_id>/execution",
+    "GET",
+    ApiDoc(
+        "Plan against actual: the spend plan by month against posted obligations and expenditures",
+        Action.READ,
+        response_schema=ExecutionSchema,
+        query={
+            "scenario": "integer",
+            "as_of": {"type": "string", "format": "date", "description": "YYYY-MM-DD; today when absent"},
+        },
+        rules=(AS_OF_RULE,),
+    ),
+)
+def appropriation_execution(appropriation_id: int):
+    record = db.get_or_404(Appropriation, appropriation_id)
+    as_of = date_arg("as_of") or dt.date.today()
+    scenario_id = int_arg("scenario")
+    scenario = db.get_or_404(Scenario, scenario_id) if scenario_id else default_scenario_for(record)
+    return jsonify(ExecutionSchema().dump(execution_of(record, scenario, as_of)))

@@ -184,6 +184,45 @@ class StatusSchema(Schema):
     expires_soon = fields.Boolean()
 
 
+class ExecutionMonthSchema(Schema):
+    month = fields.String(attribute="label", metadata={"description": "a calendar month, YYYY-MM"})
+    planned = Money(attribute="planned_cents", dump_only=True, metadata={"description": "the spend plan's"})
+    obligated = Money(attribute="obligated_cents", dump_only=True)
+    expended = Money(attribute="expended_cents", dump_only=True)
+
+
+class LapseSchema(Schema):
+    expires_on = fields.Date(allow_none=True)
+    forecast_unobligated = Money(
+        attribute="forecast_unobligated_cents",
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "description": "at the pace of the last three months' obligations; null unless the funds expire "
+            "in the as-of date's fiscal year (after expiry, what lapsed)"
+        },
+    )
+
+
+class ExecutionSchema(Schema):
+    """Plan against actual as of a date (contracts/execution.md)."""
+
+    class Meta:
+        ordered = True
+
+    appropriation = fields.Integer(attribute="appropriation.id")
+    scenario = fields.Integer(attribute="scenario_id", allow_none=True)
+    as_of = fields.Date()
+    allotted = Money(attribute="allotted_cents", dump_only=True)
+    planned = Money(attribute="planned_cents", dump_only=True)
+    obligated = Money(attribute="obligated_cents", dump_only=True)
+    expended = Money(attribute="expended_cents", dump_only=True)
+    unliquidated = Money(attribute="unliquidated_cents", dump_only=True)
+    unobligated = Money(attribute="unobligated_cents", dump_only=True)
+    months = fields.List(fields.Nested(ExecutionMonthSchema))
+    lapse = fields.Nested(LapseSchema)
+
+
 class AuditEventSchema(Schema):
     id = fields.Integer()
     at = UtcDateTime()

@@ -1,0 +1,1 @@
+"""Budget execution: the spend plan, and plan against the actuals the financial system posted."""

@@ -1,0 +1,242 @@
+"""Plan against actual for an appropriation as of a date (contracts/execution.md, "Definitions").
+
+As of a date, including it: obligated and expended are the sums of the appropriation's posted
+transactions; unliquidated = obligated − expended; unobligated = allotted − obligated. The months
+are those of the spend plan (the period of availability); a month's obligated and expended count
+only what was posted on or before the as-of date. A transaction posted outside the period (an
+adjustment after expiry) counts in the totals but in no month.
+
+Pure queries: nothing is written.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+
+from exports.charts import LineChart, line_chart
+from models import ActualTransaction, Appropriation, Scenario, db
+from models.reference import fiscal_year_of
+from money import quantize
+from services.execution.spend_plan import Month, SpendPlan, spend_plan
+
+LAPSE_PACE_MONTHS = 3
+# A month whose obligations differ from plan by more than this share of the plan is highlighted.
+# A constant for now (not an office setting): 10 percent.
+VARIANCE_THRESHOLD_PERCENT = Decimal(10)
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    month: Month
+    planned_cents: int
+    obligated_cents: int
+    expended_cents: int
+    cumulative_planned_cents: int
+    cumulative_obligated_cents: int
+    cumulative_expended_cents: int
+    is_after_as_of: bool  # nothing can have been posted in it yet
+
+    @property
+    def label(self) -> str:
+        return str(self.month)
+
+    @property
+    def variance_cents(self) -> int:
+        """Actual obligations less planned: negative is behind plan."""
+        return self.obligated_cents - self.planned_cents
+
+    @property
+    def cumulative_variance_cents(self) -> int:
+        return self.cumulative_obligated_cents - self.cumulative_planned_cents
+
+    @property
+    def variance_percent(self) -> Decimal | None:
+        """The variance as a percentage of planned, to a tenth; None where nothing was planned."""
+        return _percent(self.variance_cents, self.planned_cents)
+
+    @property
+    def cumulative_variance_percent(self) -> Decimal | None:
+        return _percent(self.cumulative_variance_cents, self.cumulative_planned_cents)
+
+    @property
+    def is_off_plan(self) -> bool:
+        return _beyond_threshold(self.variance_cents, self.planned_cents)
+
+    @property
+    def is_cumulatively_off_plan(self) -> bool:
+        return _beyond_threshold(self.cumulative_variance_cents, self.cumulative_planned_cents)
+
+
+def _percent(part: int, whole: int) -> Decimal | None:
+    if whole == 0:
+        return None
+    return (Decimal(part) * 100 / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def _beyond_threshold(variance: int, planned: int) -> bool:
+    """Beyond the threshold share of planned; any variance at all where nothing was planned."""
+    if planned == 0:
+        return variance != 0
+    return abs(Decimal(variance) * 100 / planned) > VARIANCE_THRESHOLD_PERCENT
+
+
+@dataclass(frozen=True)
+class Lapse:
+    """What would be left unobligated when the funds expire.
+
+    `forecast_unobligated_cents` goes at the pace of the last three months' obligations (the API's
+    figure); `at_plan_pace_cents` at the spend plan's. Both are None when the funds do not expire
+    in the as-of date's fiscal year; once they have expired both are what was actually left.
+    """
+
+    expires_on: dt.date | None
+    forecast_unobligated_cents: int | None
+    at_plan_pace_cents: int | None
+
+
+@dataclass(frozen=True)
+class Execution:
+    appropriation: Appropriation
+    scenario: Scenario | None
+    as_of: dt.date
+    allotted_cents: int
+    planned_cents: int
+    obligated_cents: int
+    expended_cents: int
+    months: tuple[MonthFigures, ...]
+    lapse: Lapse
+
+    @property
+    def scenario_id(self) -> int | None:
+        return None if self.scenario is None else self.scenario.id
+
+    @property
+    def unliquidated_cents(self) -> int:
+        return self.obligated_cents - self.expended_cents
+
+    @property
+    def unobligated_cents(self) -> int:
+        return self.allotted_cents - self.obligated_cents
+
+    @property
+    def obligations_chart(self) -> LineChart:
+        """Cumulative planned against actual obligations by month, the as-of month marked."""
+        as_of_month = Month.of(self.as_of)
+        at = next((index for index, row in enumerate(self.months) if row.month == as_of_month), None)
+        return line_chart(
+            "Cumulative obligations: planned and actual",
+            [row.label for row in self.months],
+            {
+                "Planned": [row.cumulative_planned_cents for row in self.months],
+                "Obligated": [row.cumulative_obligated_cents for row in self.months],
+            },
+            marker=None if at is None else (at, f"As of {self.as_of.isoformat()}"),
+        )
+
+
+def _posted_sum(appropriation_id: int, *conditions) -> tuple[int, int]:
+    obligated, expended = db.session.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(ActualTransaction.obligation_cents), 0),
+            sa.func.coalesce(sa.func.sum(ActualTransaction.expenditure_cents), 0),
+        ).where(ActualTransaction.appropriation_id == appropriation_id, *conditions)
+    ).one()
+    return int(obligated), int(expended)
+
+
+def posted_by_month(appropriation_id: int, as_of: dt.date) -> dict[Month, tuple[int, int]]:
+    """(obligated, expended) cents by month of posting, counting what was posted on or before `as_of`."""
+    # Grouped in Python: the few hundred transactions of a month are cheap, and strftime differs by database.
+    sums: dict[Month, tuple[int, int]] = {}
+    for posted_on, obligation, expenditure in db.session.execute(
+        sa.select(
+            ActualTransaction.posted_on, ActualTransaction.obligation_cents, ActualTransaction.expenditure_cents
+        ).where(ActualTransaction.appropriation_id == appropriation_id, ActualTransaction.posted_on <= as_of)
+    ):
+        obligated, expended = sums.get(Month.of(posted_on), (0, 0))
+        sums[Month.of(posted_on)] = (obligated + obligation, expended + expenditure)
+    return sums
+
+
+def _months_before(day: dt.date, count: int) -> dt.date:
+    """The same day `count` calendar months earlier (the month's last day where it is shorter)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - count, 12)
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def _lapse(appropriation: Appropriation, as_of: dt.date, obligated_cents: int, plan: SpendPlan) -> Lapse:
+    """Forecast unobligated at expiry, for funds that expire in the as-of date's fiscal year.
+
+    Pace of the last three months: the obligations posted after the same day three months before
+    the as-of date, through it, per day, carried over the days left until expiry. Plan's pace: the
+    planned obligations of the months after the as-of month. Neither goes below zero (the funds
+    cannot be obligated beyond their allotment); both are rounded once, half up, to the cent.
+    """
+    expires_on = appropriation.expires_on
+    if expires_on is None:
+        return Lapse(None, None, None)
+    if as_of > expires_on:  # already expired: what lapsed is known
+        left = (
+            appropriation.allotted_cents - _posted_sum(appropriation.id, ActualTransaction.posted_on <= expires_on)[0]
+        )
+        return Lapse(expires_on, left, left)
+    if fiscal_year_of(expires_on) != fiscal_year_of(as_of):
+        return Lapse(expires_on, None, None)
+    unobligated = appropriation.allotted_cents - obligated_cents
+    window_start = _months_before(as_of, LAPSE_PACE_MONTHS)
+    recent, _ = _posted_sum(
+        appropriation.id, ActualTransaction.posted_on > window_start, ActualTransaction.posted_on <= as_of
+    )
+    days_left = (expires_on - as_of).days
+    at_recent_pace = Decimal(recent) * days_left / (as_of - window_start).days
+    as_of_month = Month.of(as_of)
+    planned_after = sum(
+        cents for month, cents in zip(plan.months, plan.planned_cents, strict=True) if month > as_of_month
+    )
+    return Lapse(
+        expires_on,
+        max(0, int(quantize(Decimal(unobligated) - at_recent_pace))),
+        max(0, unobligated - planned_after),
+    )
+
+
+def execution_of(appropriation: Appropriation, scenario: Scenario | None, as_of: dt.date) -> Execution:
+    """Plan against actual for the appropriation in the scenario, as of a date (including it)."""
+    plan = spend_plan(appropriation, scenario, as_of)
+    obligated, expended = _posted_sum(appropriation.id, ActualTransaction.posted_on <= as_of)
+    posted = posted_by_month(appropriation.id, as_of)
+    as_of_month = Month.of(as_of)
+    months, planned_so_far, obligated_so_far, expended_so_far = [], 0, 0, 0
+    for month, planned in zip(plan.months, plan.planned_cents, strict=True):
+        month_obligated, month_expended = posted.get(month, (0, 0))
+        planned_so_far += planned
+        obligated_so_far += month_obligated
+        expended_so_far += month_expended
+        months.append(
+            MonthFigures(
+                month,
+                planned,
+                month_obligated,
+                month_expended,
+                planned_so_far,
+                obligated_so_far,
+                expended_so_far,
+                month > as_of_month,
+            )
+        )
+    return Execution(
+        appropriation=appropriation,
+        scenario=scenario,
+        as_of=as_of,
+        allotted_cents=appropriation.allotted_cents,
+        planned_cents=plan.total_cents,
+        obligated_cents=obligated,
+        expended_cents=expended,
+        months=tuple(months),
+        lapse=_lapse(appropriation, as_of, obligated, plan),
+    )

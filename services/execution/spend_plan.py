@@ -1,0 +1,214 @@
+"""The spend plan: a scenario's planned obligations on an appropriation, phased by month.
+
+Each budget line is phased by where its money comes from:
+
+- an award line (its funding for one fiscal year) is obligated in one month: the award's start
+  month as it falls in that fiscal year (the start itself in its first year, the anniversary in
+  later years: an increment is obligated when the next budget period begins);
+- a travel line in the month the trip departs;
+- a staffing line across the pay periods from the start date: two-week periods from `start_on`,
+  each counted in the month it ends, through the end of the line's fiscal year;
+- any other line by the profile of its appropriation × division × object class. Only the default
+  profile exists so far: even over the months of the line's fiscal year. (Front-loaded,
+  back-loaded and typed-in percentages need a table of profiles and a page to edit them: not yet.)
+
+A weight that would place money outside the appropriation's months (a trip departing after the
+funds expire, an award starting before the period) falls back to the even profile, so every line's
+whole amount is planned somewhere in the period and the months add up to the scenario's total.
+
+Rounding happens once, on the sum of every line's exact share of each month: largest remainder.
+Every month gets its exact amount rounded down to the cent; the cents left over (fewer than there
+are months) go one each to the months with the largest fractions of a cent, the earliest month
+first among equal fractions. So the months always add up to the total to the cent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sqlalchemy as sa
+
+from models import Appropriation, BudgetLine, LineSource, Scenario, db
+from models.awards import Award
+from models.reference import fiscal_year_of
+from models.requests import StaffingRequest, TravelRequest
+
+PAY_PERIOD_DAYS = 14
+
+
+@dataclass(frozen=True, order=True)
+class Month:
+    """A calendar month, written YYYY-MM."""
+
+    year: int
+    month: int
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @classmethod
+    def of(cls, day: dt.date) -> Month:
+        return cls(day.year, day.month)
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, self.month, 1)
+
+    @property
+    def fiscal_year(self) -> int:
+        return fiscal_year_of(self.first_day)
+
+    def next(self) -> Month:
+        return Month(self.year + 1, 1) if self.month == 12 else Month(self.year, self.month + 1)
+
+
+def fiscal_year_months(fiscal_year: int) -> list[Month]:
+    """October of the year before through September: the twelve months of fiscal year N."""
+    month, months = Month(fiscal_year - 1, 10), []
+    for _ in range(12):
+        months.append(month)
+        month = month.next()
+    return months
+
+
+def last_fiscal_year(appropriation: Appropriation, as_of: dt.date, line_years: Sequence[int] = ()) -> int:
+    """The last fiscal year of the appropriation's months: the end of its period of availability.
+
+    No-year funds have no end: their months run from their first fiscal year to the as-of date's
+    fiscal year, or to the latest fiscal year a line plans on them if that is later.
+    """
+    if appropriation.availability_years is not None:
+        return appropriation.fiscal_year + appropriation.availability_years - 1
+    return max(appropriation.fiscal_year, fiscal_year_of(as_of), *line_years)
+
+
+def period_months(appropriation: Appropriation, as_of: dt.date, line_years: Sequence[int] = ()) -> list[Month]:
+    """Every month of the appropriation's period of availability (see last_fiscal_year for no-year funds)."""
+    last = last_fiscal_year(appropriation, as_of, line_years)
+    return [month for year in range(appropriation.fiscal_year, last + 1) for month in fiscal_year_months(year)]
+
+
+def allocate_cents(total_cents: int, shares: Sequence[Fraction]) -> list[int]:
+    """Whole cents for each exact share, adding up to `total_cents` (the shares must sum to it exactly).
+
+    Largest remainder: round every share down, then give the leftover cents one each to the largest
+    fractions, the earliest among equal fractions.
+    """
+    if sum(shares, Fraction(0)) != total_cents:
+        raise ValueError("the shares do not add up to the total")
+    floors = [share.numerator // share.denominator for share in shares]
+    leftover = total_cents - sum(floors)
+    by_fraction = sorted(range(len(shares)), key=lambda index: (-(shares[index] - floors[index]), index))
+    for index in by_fraction[:leftover]:
+        floors[index] += 1
+    return floors
+
+
+def _even(months: Sequence[Month], fiscal_year: int) -> dict[Month, Fraction]:
+    """The default profile: even over the months of the line's fiscal year, or the whole period if none fall in it."""
+    inside = [month for month in months if month.fiscal_year == fiscal_year] or list(months)
+    return {month: Fraction(1, len(inside)) for month in inside}
+
+
+def _one_month(months: Sequence[Month], month: Month, fiscal_year: int) -> dict[Month, Fraction]:
+    return {month: Fraction(1)} if month in months else _even(months, fiscal_year)
+
+
+def _award_month(starts_on: dt.date, fiscal_year: int) -> Month:
+    """The award's start month as it falls in `fiscal_year` (October to December belong to the year before)."""
+    return Month(fiscal_year - 1 if starts_on.month >= 10 else fiscal_year, starts_on.month)
+
+
+def _pay_periods(months: Sequence[Month], start_on: dt.date, fiscal_year: int) -> dict[Month, Fraction]:
+    """Two-week pay periods from the start date to the end of the fiscal year, each in the month it ends."""
+    year_start, year_end = dt.date(fiscal_year - 1, 10, 1), dt.date(fiscal_year, 9, 30)
+    counts: dict[Month, int] = {}
+    period_end = start_on + dt.timedelta(days=PAY_PERIOD_DAYS - 1)
+    while period_end <= year_end:
+        if period_end >= year_start and Month.of(period_end) in months:
+            counts[Month.of(period_end)] = counts.get(Month.of(period_end), 0) + 1
+        period_end += dt.timedelta(days=PAY_PERIOD_DAYS)
+    total = sum(counts.values())
+    if not total:
+        return _even(months, fiscal_year)
+    return {month: Fraction(count, total) for month, count in counts.items()}
+
+
+@dataclass(frozen=True)
+class _Line:
+    amount_cents: int
+    fiscal_year: int
+    source: LineSource
+    source_id: int | None
+
+
+def _weights(line: _Line, months: Sequence[Month], dates: dict[tuple[LineSource, int], dt.date]) -> dict:
+    """Which share of the line falls in which month (the shares add up to one)."""
+    day = dates.get((line.source, line.source_id)) if line.source_id is not None else None
+    if day is None:
+        return _even(months, line.fiscal_year)
+    if line.source == LineSource.AWARD:
+        return _one_month(months, _award_month(day, line.fiscal_year), line.fiscal_year)
+    if line.source == LineSource.TRAVEL:
+        return _one_month(months, Month.of(day), line.fiscal_year)
+    return _pay_periods(months, day, line.fiscal_year)
+
+
+def _source_dates(lines: Sequence[_Line]) -> dict[tuple[LineSource, int], dt.date]:
+    """The date each award, trip and position is phased from, with one query per source."""
+    ids = {
+        source: {line.source_id for line in lines if line.source == source and line.source_id is not None}
+        for source in (LineSource.AWARD, LineSource.TRAVEL, LineSource.STAFFING)
+    }
+    dates: dict[tuple[LineSource, int], dt.date] = {}
+    if ids[LineSource.AWARD]:
+        for award_id, starts_on in db.session.execute(
+            sa.select(Award.id, Award.starts_on).where(Award.id.in_(ids[LineSource.AWARD]))
+        ):
+            dates[LineSource.AWARD, award_id] = starts_on
+    if ids[LineSource.TRAVEL]:
+        for trip in db.session.scalars(sa.select(TravelRequest).where(TravelRequest.id.in_(ids[LineSource.TRAVEL]))):
+            if trip.departs_on is not None:
+                dates[LineSource.TRAVEL, trip.id] = trip.departs_on
+    if ids[LineSource.STAFFING]:
+        for request_id, start_on in db.session.execute(
+            sa.select(StaffingRequest.id, StaffingRequest.start_on).where(
+                StaffingRequest.id.in_(ids[LineSource.STAFFING])
+            )
+        ):
+            dates[LineSource.STAFFING, request_id] = start_on
+    return dates
+
+
+@dataclass(frozen=True)
+class SpendPlan:
+    months: tuple[Month, ...]
+    planned_cents: tuple[int, ...]  # by month, adding up to total_cents
+    total_cents: int
+
+
+def spend_plan(appropriation: Appropriation, scenario: Scenario | None, as_of: dt.date) -> SpendPlan:
+    """The scenario's planned obligations on the appropriation by month of its period of availability."""
+    lines = (
+        [
+            _Line(int(amount), year, LineSource(source), source_id)
+            for amount, year, source, source_id in db.session.execute(
+                sa.select(BudgetLine.amount_cents, BudgetLine.fiscal_year, BudgetLine.source, BudgetLine.source_id)
+                .where(BudgetLine.scenario_id == scenario.id, BudgetLine.appropriation_id == appropriation.id)
+                .order_by(BudgetLine.id)
+            )
+        ]
+        if scenario is not None
+        else []
+    )
+    months = period_months(appropriation, as_of, [line.fiscal_year for line in lines])
+    dates = _source_dates(lines)
+    exact = dict.fromkeys(months, Fraction(0))
+    for line in lines:
+        for month, weight in _weights(line, months, dates).items():
+            exact[month] += line.amount_cents * weight
+    total = sum(line.amount_cents for line in lines)
+    return SpendPlan(tuple(months), tuple(allocate_cents(total, [exact[month] for month in months])), total)
