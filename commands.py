@@ -6,19 +6,23 @@ Bad input exits 2 with one line naming what was wrong; no traceback.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from exports.limits import ACTUALS_LIMITS
 from exports.submission import write_submission
 from models import Role, Scenario, ScenarioKind, User, db
 from seeding import loaders as seeding
 from seeding.demo_programs import load_demo_programs
 from seeding.demo_requests import load_demo_requests
-from services.errors import ValidationError
+from services.errors import DomainError, ValidationError
+from services.execution import actuals
 from services.office import accounts
+from services.permissions import Action, can
 from services.scenarios.submission import build_workbook
 
 seed_cli = AppGroup("seed", help="Load reference data, the demo office, or scale-test lines.")
@@ -158,7 +162,69 @@ def export_submission(
     click.echo(f"Wrote {out} (detail checksum {checksum}).")
 
 
+actuals_cli = AppGroup("actuals", help="Load the financial system's actuals extract.")
+
+
+def _acting_user(email: str | None, doing: str) -> User:
+    """The user named by --as, or the first resource manager."""
+    query = (
+        sa.select(User).where(User.email == email.strip().lower())
+        if email
+        else sa.select(User).where(User.role == Role.RESOURCE_MANAGER, User.active).order_by(User.id)
+    )
+    user = db.session.scalars(query.limit(1)).first()
+    if user is None or not user.active:
+        fail(f"--as: no active user {email}" if email else f"--as: no resource manager to {doing}")
+    return user
+
+
+@actuals_cli.command("load")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--commit", "commit", is_flag=True, help="Commit the load when its preview is clean.")
+@click.option("--as", "email", default=None, help="Who loads it (default: the first resource manager).")
+def actuals_load(file: str, commit: bool, email: str | None) -> None:
+    """Preview an actuals-extract/1 FILE (CSV or .xlsx); with --commit, write its new rows."""
+    loader = _acting_user(email, "load the extract as")
+    if not can(loader, Action.LOAD_ACTUALS):
+        fail(f"--as: {loader.email} may not load actuals")
+    try:
+        with open(file, "rb") as stream:
+            content = stream.read(ACTUALS_LIMITS.max_bytes + 1)
+    except OSError as exc:
+        fail(f"FILE: {exc.strerror or exc}")
+    try:
+        load = actuals.preview_load(loader, Path(file).name, content)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        fail(f"FILE: {exc.message}")
+    preview = load.preview
+    click.echo(
+        f"Load {load.id}: {preview['rows']} rows, {preview['new']} new, {preview['unchanged']} unchanged, "
+        f"{len(preview['errors'])} errors, {len(preview['warnings'])} warnings."
+    )
+    if preview["unknown_columns"]:
+        click.echo(f"Columns ignored: {', '.join(preview['unknown_columns'])}")
+    for kind, problems in (("error", preview["errors"]), ("warning", preview["warnings"])):
+        for problem in problems:
+            click.echo(f"  {kind}: row {problem['row']}, {problem['column'] or 'file'}: {problem['message']}")
+    if preview["errors"]:
+        fail(
+            f"FILE: {len(preview['errors'])} row errors; nothing was written (first: row {preview['errors'][0]['row']})"
+        )
+    if not commit:
+        return
+    try:
+        written = actuals.commit_load(loader, load)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        fail(f"--commit: {exc.message}")
+    click.echo(f"Committed load {load.id}: {written} transactions written.")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(export_cli)
+    app.cli.add_command(actuals_cli)

@@ -20,3 +20,6 @@ class Limits:
 
 
 LIMITS = Limits()
+
+# The financial system's actuals extract (contracts/execution.md): a CSV of 200,000 rows is ~25 MB.
+ACTUALS_LIMITS = Limits(max_bytes=64 * MiB, max_rows=200_000, max_text=500)

@@ -109,11 +109,18 @@ class RequestMixin:
     def is_editable(self) -> bool:
         return self.status in EDITABLE_STATUSES
 
+    @property
+    def reference(self) -> str:
+        """How the request is named outside Apportion (a travel authorization's document number in the
+        financial system's extract): TR-12, SR-7. Shown on the request's page."""
+        return f"{self.reference_prefix}-{self.id}"
+
 
 class TravelRequest(RequestMixin, db.Model):
     __tablename__ = "travel_request"
 
     kind_name = "travel"
+    reference_prefix = "TR"
     traveler_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user_account.id"), index=True)
     purpose_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("travel_purpose.id"))
     # A typed fare (with a note) replaces the city-pair table's fare when given.
@@ -193,6 +200,7 @@ class StaffingRequest(RequestMixin, db.Model):
     __tablename__ = "staffing_request"
 
     kind_name = "staffing"
+    reference_prefix = "SR"
     kind: so.Mapped[StaffingKind] = so.mapped_column(enum_type(StaffingKind))
     pay_plan: so.Mapped[str | None] = so.mapped_column(sa.String(8))
     grade: so.Mapped[int | None] = so.mapped_column(sa.Integer)

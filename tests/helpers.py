@@ -34,6 +34,7 @@ from models import (
 from services.allocation import runs as allocation
 from services.allocation.problems import AllocationSettings, build_problem
 from services.budget.lines import LineInput
+from services.execution import actuals
 from services.programs import selection
 from services.scenarios import imports
 from services.scenarios.submission import build_workbook
@@ -118,7 +119,19 @@ def url_values(rm_token_id: int) -> dict[str, object]:
         ),
         "selection_run_id": selection_run_id(),
         "filename": "app.css",
+        "load_id": actuals_load_id(),
     }
+
+
+def actuals_load_id() -> int:
+    """A previewed (uncommitted) actuals load."""
+    content = (
+        b"transaction_id,posted_on,account,fiscal_year,object_class,obligation,expenditure\n"
+        b"H-1,2026-11-03,DP,2027,21.0,1,0\n"
+    )
+    load = actuals.preview_load(user("rm@example.gov"), "extract.csv", content)
+    db.session.commit()
+    return load.id
 
 
 def concrete_requests(app, values):

@@ -9,7 +9,20 @@ from flask_login import current_user
 
 from money import format_amount, format_dollars
 from services.permissions import Action, can, line_description
-from views import admin, allocation, api, audit, auth, budget, dashboard, exports, programs, requests, scenarios
+from views import (
+    actuals,
+    admin,
+    allocation,
+    api,
+    audit,
+    auth,
+    budget,
+    dashboard,
+    exports,
+    programs,
+    requests,
+    scenarios,
+)
 from views.errors import init_error_handlers
 from views.history import event_changes
 from views.page_links import page_links
@@ -26,6 +39,7 @@ BLUEPRINTS = (
     requests.bp,
     programs.bp,
     exports.bp,
+    actuals.bp,
     audit.bp,
     admin.bp,
     api.bp,
@@ -45,6 +59,7 @@ _NAV = (
     ("Dashboard", "dashboard.index", Action.READ, "dashboard."),
     ("Budget lines", "budget.lines", Action.READ, "budget.line"),
     ("Status of funds", "budget.appropriations", Action.READ, "budget.appropriation"),
+    ("Actuals", "actuals.index", Action.READ, "actuals."),
     ("Scenarios", "scenarios.index", Action.READ, "scenarios."),
     ("Allocation", "allocation.index", Action.READ, "allocation."),
     ("Programs", "programs.awards", Action.READ, "programs."),

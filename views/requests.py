@@ -12,6 +12,7 @@ from flask_login import current_user
 from forms.requests import CommentForm, DecisionForm, StaffingRequestForm, TravelRequestForm
 from models import Division, RequestStatus, Role, db, fiscal_year_of
 from services.audit.events import history
+from services.execution.actuals_queries import document_actuals
 from services.office.reference import division_choices, division_member_choices
 from services.permissions import Action, can
 from services.requests import drafts as request_service
@@ -166,6 +167,7 @@ def show(kind: str, request_id: int):
         record=record,
         allowance=allowance,
         lines=request_lines(record),
+        actual=document_actuals(record.reference),
         transitions=workflow.available_transitions(current_user, record),
         editable=workflow.can_edit(current_user, record),
         comments=workflow.comments_of(record),

@@ -25,6 +25,16 @@ def reads_until_write(view: Callable) -> Callable:
     return view
 
 
+def accepts_uploads_of(limit: int) -> Callable[[Callable], Callable]:
+    """Mark a route that takes a larger upload than the app's MAX_CONTENT_LENGTH (the actuals extract)."""
+
+    def mark(view: Callable) -> Callable:
+        view.max_content_length = limit
+        return view
+
+    return mark
+
+
 def _write_locked(app: Flask) -> bool:
     if request.method in READ_METHODS:
         return False
@@ -38,6 +48,10 @@ def init_transactions(app: Flask) -> None:
     @app.before_request
     def choose_transaction_mode():
         g.transaction_locking = lock_transactions_at_begin(_write_locked(app))
+        # before any hook reads the form (CSRF, NUL checks): a route's own upload limit
+        limit = getattr(app.view_functions.get(request.endpoint or ""), "max_content_length", None)
+        if limit is not None:
+            request.max_content_length = limit
 
     @app.teardown_request
     def restore_transaction_mode(_error):

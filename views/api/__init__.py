@@ -1,6 +1,7 @@
 """The JSON API of ../shared/contracts/api.md, under /api/v1."""
 
 from views.api import (  # noqa: F401 - modules register their routes on bp
+    actuals,
     allocation,
     budget,
     funds,

@@ -217,6 +217,9 @@ def _operation(doc: ApiDoc, rule: str, method: str) -> dict:
                         "type": "object",
                         "properties": {doc.upload: {"type": "string", "format": "binary"}},
                         "required": [doc.upload],
+                        # only the file: a field of any other name is ignored, and one whose name holds a
+                        # NUL character is refused (refuse_nul_text) before the operation's own checks
+                        "additionalProperties": False,
                     }
                 }
             },

@@ -13,6 +13,7 @@ from marshmallow import RAISE, Schema, fields, validate
 from models import FundingNotice, NoticeStatus, Proposal, ProposalDecision, RunStatus, db
 from money import money_str
 from services import inputs
+from services.execution.actuals_queries import document_actuals
 from services.inputs import Kind, Rule, Spec, rules_of
 from services.programs.awards import AwardInput, award_lines
 from services.programs.notices import NoticeInput, ProposalInput, ScoreInput, ScoresInput
@@ -32,6 +33,9 @@ class _Strict(Schema):
 # --------------------------------------------------------------------------- awards
 
 
+_MONEY = {"type": "string", "example": "1234567.00"}
+
+
 class AwardSchema(derived_schema(AwardInput)):
     id = fields.Integer(dump_only=True)
     version = fields.Integer(strict=True, load_default=None)
@@ -46,6 +50,20 @@ class AwardSchema(derived_schema(AwardInput)):
             "properties": {"count": {"type": "integer"}, "total": {"type": "string", "example": "1234567.00"}},
         },
     )
+
+    # What the financial system posted against the award's number (services.execution.actuals_queries).
+    obligated_actual = fields.Method("dump_obligated_actual", dump_only=True, metadata=_MONEY)
+    expended_actual = fields.Method("dump_expended_actual", dump_only=True, metadata=_MONEY)
+    unliquidated = fields.Method("dump_unliquidated", dump_only=True, metadata=_MONEY)
+
+    def dump_obligated_actual(self, award) -> str:
+        return money_str(document_actuals(award.number).obligated_cents)
+
+    def dump_expended_actual(self, award) -> str:
+        return money_str(document_actuals(award.number).expended_cents)
+
+    def dump_unliquidated(self, award) -> str:
+        return money_str(document_actuals(award.number).unliquidated_cents)
 
     def dump_lines(self, award) -> dict:
         """The budget lines the award's funding puts in scenarios (source = award)."""

@@ -10,6 +10,7 @@ from flask_login import current_user
 from forms.programs import AwardFilterForm, AwardForm
 from models import Award, db, fiscal_year_of
 from services.audit.events import history
+from services.execution.actuals_queries import document_actuals
 from services.office.reference import fiscal_year_choices, programs_division_id
 from services.permissions import Action
 from services.programs import awards as award_service
@@ -58,6 +59,7 @@ def award(award_id: int):
         "programs/award.html",
         award=record,
         lines=award_service.award_lines(record),
+        actual=document_actuals(record.number),
         events=history("award", record.id),
     )
 
