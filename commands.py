@@ -17,6 +17,7 @@ from exports.limits import ACTUALS_LIMITS
 from exports.submission import write_submission
 from models import Role, Scenario, ScenarioKind, User, db
 from seeding import loaders as seeding
+from seeding.demo_actuals import DEMO_TODAY, demo_extract, load_demo_actuals
 from seeding.demo_programs import load_demo_programs
 from seeding.demo_requests import load_demo_requests
 from services.errors import DomainError, ValidationError
@@ -52,16 +53,31 @@ def seed_reference() -> None:
 
 @seed_cli.command("demo")
 def seed_demo() -> None:
-    """Load reference data and the demo office (idempotent)."""
+    """Load reference data and the demo office, with its actuals extract (idempotent)."""
     _refuse_demo_in_production()
     seeding.load_reference()
     users = seeding.load_demo_office(current_app.config["DEMO_PASSWORD"])
     load_demo_requests()
     load_demo_programs()
+    load_demo_actuals()  # through the preview and the commit, as the first resource manager
     db.session.commit()
     click.echo("Demo office ready. Sign in with any of these (password from DEMO_PASSWORD, default demo-password):")
     for email, role, division in users:
         click.echo(f"  {email:<24} {role:<18} {division}")
+
+
+@seed_cli.command("demo-extract")
+@click.argument("out", type=click.Path(dir_okay=False))
+def seed_demo_extract(out: str) -> None:
+    """Write the demo office's actuals extract (the one `seed demo` loads) to OUT."""
+    content = demo_extract()
+    try:
+        with open(out, "wb") as stream:
+            stream.write(content)
+    except OSError as exc:
+        fail(f"OUT: {exc.strerror or exc}")
+    rows = content.count(b"\n") - 1  # the header's line is not a transaction
+    click.echo(f"Wrote {out}: {rows} transactions to {DEMO_TODAY.isoformat()}.")
 
 
 @seed_cli.command("if-empty")

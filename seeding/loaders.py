@@ -281,6 +281,11 @@ def _demo_spec() -> dict[str, Any]:
         return json.load(handle)
 
 
+def demo_operations() -> dict[str, Any]:
+    """The demo's operations lines (DP), as the fixture defines them."""
+    return _demo_spec()["operations"]
+
+
 def demo_users() -> list[tuple[str, str, str]]:
     """(email, role, division code) of the demo users, as the fixture defines them."""
     return [(u["email"], u["role"], u["division"]) for u in _demo_spec()["users"]]

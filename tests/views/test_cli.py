@@ -14,6 +14,7 @@ from flask_migrate import upgrade
 from app import create_app
 from config import TestConfig
 from models import ApiToken, BudgetLine, Scenario, User, db
+from seeding.demo_actuals import demo_extract
 
 RM = "rm@example.gov"
 
@@ -129,7 +130,18 @@ def test_users_create_refuses_bad_input(runner, email, password):
 
 
 def test_seed_demo_again_changes_nothing(runner):
+    # The test template is seeded without the demo actuals (tests count transactions from zero):
+    # the first `seed demo` loads them, and only them, with the audit events of their load.
     before = counts()
+    result = runner.invoke(args=["seed", "demo"])
+    assert result.exit_code == 0, result.output
+    loaded = counts()
+    assert {name for name in before if loaded[name] != before[name]} == {
+        "actuals_load",
+        "actual_transaction",
+        "audit_event",
+    }
+    before = loaded
     for _ in range(2):
         result = runner.invoke(args=["seed", "demo"])
         assert result.exit_code == 0, result.output
@@ -147,10 +159,24 @@ def test_seed_demo_twice_on_an_empty_database(tmp_path):
     assert first["scenario"] == 3
     assert first["appropriation"] == 9
     assert first["budget_line"] > 0
+    assert first["actual_transaction"] > 0  # the demo extract, loaded through the preview and the commit
+    assert first["actuals_load"] == 1
 
     result = cli.invoke(args=["seed", "demo"])
     assert result.exit_code == 0, result.output
     assert in_app(fresh, counts) == first
+
+
+def test_seed_demo_extract_writes_what_seed_demo_loads(runner, tmp_path):
+    out = tmp_path / "demo.csv"
+    result = runner.invoke(args=["seed", "demo-extract", str(out)])
+    assert result.exit_code == 0, result.output
+    content = out.read_bytes()
+    assert content == demo_extract()
+    rows = content.count(b"\n") - 1
+    assert f"{rows} transactions to 2026-11-30" in result.stdout
+    message = assert_refused(runner.invoke(args=["seed", "demo-extract", str(tmp_path / "missing" / "demo.csv")]))
+    assert message.startswith("error: OUT:")
 
 
 def test_seed_scale_adds_exactly_the_lines_asked_for(runner):
