@@ -136,12 +136,15 @@ def reference(label: str, *, to: type, required: bool = True, usable=None, **kw)
     return _field(spec) if required else _field(spec, default=None)
 
 
+def _usable(spec: Spec) -> sa.Select:
+    """The ids of the records a reference may name: the one query the document and the check share."""
+    query = sa.select(spec.to.id)
+    return query if spec.usable is None else query.where(spec.usable())
+
+
 def usable_ids(spec: Spec) -> list[int]:
     """The ids a reference may be given now."""
-    query = sa.select(spec.to.id).order_by(spec.to.id)
-    if spec.usable is not None:
-        query = query.where(spec.usable())
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(_usable(spec).order_by(spec.to.id)))
 
 
 def missing_references(data, message: str = "No such record.") -> dict[str, str]:
@@ -149,12 +152,8 @@ def missing_references(data, message: str = "No such record.") -> dict[str, str]
     missing = {}
     for name, spec in specs(type(data)).items():
         value = getattr(data, name)
-        if spec.kind != Kind.REFERENCE or value is None:
-            continue
-        query = sa.select(spec.to.id).where(spec.to.id == value)
-        if spec.usable is not None:
-            query = query.where(spec.usable())
-        if db.session.scalar(query) is None:
+        named = spec.kind == Kind.REFERENCE and value is not None
+        if named and db.session.scalar(_usable(spec).where(spec.to.id == value)) is None:
             missing[spec.edge_name(name)] = message
     return missing
 
