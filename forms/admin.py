@@ -13,9 +13,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length
 
+from forms.derived import derived_form
 from forms.fields import MoneyField, OptionalIdSelect, VersionedForm, options
-from models import FundsControl, Role
+from models import Role
 from services.office import reference
+from services.office.settings import OfficeSettings
 
 ROLE_CHOICES = [(r.value, r.label) for r in Role]
 
@@ -39,16 +41,8 @@ class NewUserForm(UserForm):
     password = PasswordField("Initial password", validators=[DataRequired(), Length(min=12, max=1000)])
 
 
-class SettingsForm(FlaskForm):
-    funds_control = SelectField(
-        "When a change would overdraw an appropriation",
-        choices=options(
-            [
-                (FundsControl.REFUSE.value, "Refuse it (Antideficiency Act control)"),
-                (FundsControl.WARN.value, "Save it and warn"),
-            ]
-        ),
-    )
+class SettingsForm(derived_form(OfficeSettings, FlaskForm)):
+    """The office settings, as declared."""
 
 
 class PurposeForm(FlaskForm):

@@ -101,6 +101,10 @@ class FundsControl(enum.StrEnum):
     REFUSE = "refuse"
     WARN = "warn"
 
+    @property
+    def label(self) -> str:
+        return {"refuse": "Refuse it (Antideficiency Act control)", "warn": "Save it and warn"}[self.value]
+
 
 class OfficeSetting(db.Model):
     """Office-wide settings an administrator can change (one row per key)."""

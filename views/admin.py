@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from forms.admin import FareForm, NewUserForm, PayTableForm, PurposeForm, SettingsForm, UserForm
 from forms.auth import ConfirmForm
-from models import CityPairFare, Division, FundsControl, Role, TravelPurpose, User, db
+from models import CityPairFare, Division, Role, TravelPurpose, User, db
 from services.audit.events import history
 from services.office import accounts, reference_admin, settings
 from services.permissions import Action
@@ -80,10 +80,10 @@ def edit_user(user_id: int):
 def settings_page():
     form = SettingsForm()
     if request.method == "GET":
-        form.funds_control.data = settings.funds_control().value
+        form.show(settings.office_settings())
     return form_page(
         form,
-        lambda: settings.set_funds_control(current_user, FundsControl(form.funds_control.data)),
+        lambda: settings.save_office_settings(current_user, form.to_input()),
         lambda _: Saved("Settings saved.", url_for("admin.settings_page")),
         "admin/settings.html",
     )

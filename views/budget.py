@@ -15,7 +15,7 @@ from services.audit.events import history
 from services.budget import lines as budget_lines
 from services.budget.dashboard import working_scenario
 from services.budget.queries import list_appropriations, list_lines, list_scenarios
-from services.execution.figures import VARIANCE_THRESHOLD_PERCENT, execution_of
+from services.execution.figures import execution_of
 from services.funds import appropriations as appropriation_service
 from services.funds.control import default_scenario_for, planned_and_available, status_of, status_table
 from services.inputs import FIRST_YEAR, LAST_YEAR
@@ -168,7 +168,6 @@ def appropriation_execution(appropriation_id: int):
         appropriation=record,
         execution=execution_of(record, scenario, as_of),
         scenarios=list_scenarios(),
-        threshold_percent=VARIANCE_THRESHOLD_PERCENT,
     )
 
 

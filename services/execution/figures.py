@@ -23,11 +23,9 @@ from models import ActualTransaction, Appropriation, Scenario, db
 from models.reference import fiscal_year_of
 from money import quantize
 from services.execution.spend_plan import Month, SpendPlan, spend_plan
+from services.office.settings import office_settings
 
 LAPSE_PACE_MONTHS = 3
-# A month whose obligations differ from plan by more than this share of the plan is highlighted.
-# A constant for now (not an office setting): 10 percent.
-VARIANCE_THRESHOLD_PERCENT = Decimal(10)
 
 
 @dataclass(frozen=True)
@@ -40,6 +38,7 @@ class MonthFigures:
     cumulative_obligated_cents: int
     cumulative_expended_cents: int
     is_after_as_of: bool  # nothing can have been posted in it yet
+    threshold_percent: Decimal  # the office's: a variance beyond this share of plan is highlighted
 
     @property
     def label(self) -> str:
@@ -57,32 +56,32 @@ class MonthFigures:
     @property
     def variance_percent(self) -> Decimal | None:
         """The variance as a percentage of planned, to a tenth; None where nothing was planned."""
-        return _percent(self.variance_cents, self.planned_cents)
+        return percent_of(self.variance_cents, self.planned_cents)
 
     @property
     def cumulative_variance_percent(self) -> Decimal | None:
-        return _percent(self.cumulative_variance_cents, self.cumulative_planned_cents)
+        return percent_of(self.cumulative_variance_cents, self.cumulative_planned_cents)
 
     @property
     def is_off_plan(self) -> bool:
-        return _beyond_threshold(self.variance_cents, self.planned_cents)
+        return beyond_threshold(self.variance_cents, self.planned_cents, self.threshold_percent)
 
     @property
     def is_cumulatively_off_plan(self) -> bool:
-        return _beyond_threshold(self.cumulative_variance_cents, self.cumulative_planned_cents)
+        return beyond_threshold(self.cumulative_variance_cents, self.cumulative_planned_cents, self.threshold_percent)
 
 
-def _percent(part: int, whole: int) -> Decimal | None:
+def percent_of(part: int, whole: int) -> Decimal | None:
     if whole == 0:
         return None
     return (Decimal(part) * 100 / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def _beyond_threshold(variance: int, planned: int) -> bool:
+def beyond_threshold(variance: int, planned: int, threshold_percent: Decimal) -> bool:
     """Beyond the threshold share of planned; any variance at all where nothing was planned."""
     if planned == 0:
         return variance != 0
-    return abs(Decimal(variance) * 100 / planned) > VARIANCE_THRESHOLD_PERCENT
+    return abs(Decimal(variance) * 100 / planned) > threshold_percent
 
 
 @dataclass(frozen=True)
@@ -110,6 +109,7 @@ class Execution:
     expended_cents: int
     months: tuple[MonthFigures, ...]
     lapse: Lapse
+    variance_threshold_percent: Decimal
 
     @property
     def scenario_id(self) -> int | None:
@@ -207,6 +207,7 @@ def _lapse(appropriation: Appropriation, as_of: dt.date, obligated_cents: int, p
 
 def execution_of(appropriation: Appropriation, scenario: Scenario | None, as_of: dt.date) -> Execution:
     """Plan against actual for the appropriation in the scenario, as of a date (including it)."""
+    threshold = office_settings().variance_threshold_percent
     plan = spend_plan(appropriation, scenario, as_of)
     obligated, expended = _posted_sum(appropriation.id, ActualTransaction.posted_on <= as_of)
     posted = posted_by_month(appropriation.id, as_of)
@@ -227,6 +228,7 @@ def execution_of(appropriation: Appropriation, scenario: Scenario | None, as_of:
                 obligated_so_far,
                 expended_so_far,
                 month > as_of_month,
+                threshold,
             )
         )
     return Execution(
@@ -239,4 +241,5 @@ def execution_of(appropriation: Appropriation, scenario: Scenario | None, as_of:
         expended_cents=expended,
         months=tuple(months),
         lapse=_lapse(appropriation, as_of, obligated, plan),
+        variance_threshold_percent=threshold,
     )

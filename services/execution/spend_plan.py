@@ -138,14 +138,20 @@ def _pay_periods(months: Sequence[Month], start_on: dt.date, fiscal_year: int) -
 
 
 @dataclass(frozen=True)
-class _Line:
+class PlanLine:
+    """What phasing needs of a budget line, and the dimensions a breakdown groups it by."""
+
     amount_cents: int
     fiscal_year: int
     source: LineSource
     source_id: int | None
+    division_id: int
+    object_class_id: int
+    region_id: int | None
+    priority_id: int | None
 
 
-def _weights(line: _Line, months: Sequence[Month], dates: dict[tuple[LineSource, int], dt.date]) -> dict:
+def _weights(line: PlanLine, months: Sequence[Month], dates: dict[tuple[LineSource, int], dt.date]) -> dict:
     """Which share of the line falls in which month (the shares add up to one)."""
     day = dates.get((line.source, line.source_id)) if line.source_id is not None else None
     if day is None:
@@ -157,7 +163,7 @@ def _weights(line: _Line, months: Sequence[Month], dates: dict[tuple[LineSource,
     return _pay_periods(months, day, line.fiscal_year)
 
 
-def _source_dates(lines: Sequence[_Line]) -> dict[tuple[LineSource, int], dt.date]:
+def _source_dates(lines: Sequence[PlanLine]) -> dict[tuple[LineSource, int], dt.date]:
     """The date each award, trip and position is phased from, with one query per source."""
     ids = {
         source: {line.source_id for line in lines if line.source == source and line.source_id is not None}
@@ -190,13 +196,34 @@ class SpendPlan:
     total_cents: int
 
 
-def spend_plan(appropriation: Appropriation, scenario: Scenario | None, as_of: dt.date) -> SpendPlan:
-    """The scenario's planned obligations on the appropriation by month of its period of availability."""
+@dataclass(frozen=True)
+class PhasedLine:
+    line: PlanLine
+    exact_cents: dict[Month, Fraction]  # the line's exact share of each month, adding up to its amount
+
+
+@dataclass(frozen=True)
+class PhasedLines:
+    months: tuple[Month, ...]
+    lines: tuple[PhasedLine, ...]
+
+
+def phased_lines(appropriation: Appropriation, scenario: Scenario | None, as_of: dt.date) -> PhasedLines:
+    """Every line of the scenario on the appropriation with its exact (unrounded) amount by month."""
     lines = (
         [
-            _Line(int(amount), year, LineSource(source), source_id)
-            for amount, year, source, source_id in db.session.execute(
-                sa.select(BudgetLine.amount_cents, BudgetLine.fiscal_year, BudgetLine.source, BudgetLine.source_id)
+            PlanLine(int(amount), year, LineSource(source), *rest)
+            for amount, year, source, *rest in db.session.execute(
+                sa.select(
+                    BudgetLine.amount_cents,
+                    BudgetLine.fiscal_year,
+                    BudgetLine.source,
+                    BudgetLine.source_id,
+                    BudgetLine.division_id,
+                    BudgetLine.object_class_id,
+                    BudgetLine.region_id,
+                    BudgetLine.priority_id,
+                )
                 .where(BudgetLine.scenario_id == scenario.id, BudgetLine.appropriation_id == appropriation.id)
                 .order_by(BudgetLine.id)
             )
@@ -206,9 +233,43 @@ def spend_plan(appropriation: Appropriation, scenario: Scenario | None, as_of: d
     )
     months = period_months(appropriation, as_of, [line.fiscal_year for line in lines])
     dates = _source_dates(lines)
-    exact = dict.fromkeys(months, Fraction(0))
-    for line in lines:
-        for month, weight in _weights(line, months, dates).items():
-            exact[month] += line.amount_cents * weight
-    total = sum(line.amount_cents for line in lines)
-    return SpendPlan(tuple(months), tuple(allocate_cents(total, [exact[month] for month in months])), total)
+    return PhasedLines(
+        tuple(months),
+        tuple(
+            PhasedLine(
+                line, {month: line.amount_cents * weight for month, weight in _weights(line, months, dates).items()}
+            )
+            for line in lines
+        ),
+    )
+
+
+def plan_of(phased: PhasedLines) -> SpendPlan:
+    """The months' planned cents: the lines' exact amounts summed by month, rounded once (largest remainder)."""
+    exact = dict.fromkeys(phased.months, Fraction(0))
+    for phased_line in phased.lines:
+        for month, cents in phased_line.exact_cents.items():
+            exact[month] += cents
+    total = sum(phased_line.line.amount_cents for phased_line in phased.lines)
+    return SpendPlan(phased.months, tuple(allocate_cents(total, [exact[month] for month in phased.months])), total)
+
+
+def spend_plan(appropriation: Appropriation, scenario: Scenario | None, as_of: dt.date) -> SpendPlan:
+    """The scenario's planned obligations on the appropriation by month of its period of availability."""
+    return plan_of(phased_lines(appropriation, scenario, as_of))
+
+
+def split_cents(total_cents: int, exact_parts: Sequence[Fraction]) -> list[int]:
+    """Split a rounded total among parts in proportion to their exact amounts, adding up to it to the cent.
+
+    This is how a figure already shown (a month's plan, a plan to date) is broken down by division or
+    region without a row disagreeing with it: the parts share the shown total by largest remainder.
+    """
+    exact_total = sum(exact_parts, Fraction(0))
+    if exact_total == 0:
+        return (
+            allocate_cents(total_cents, [Fraction(total_cents, len(exact_parts))] * len(exact_parts))
+            if exact_parts
+            else []
+        )
+    return allocate_cents(total_cents, [part * total_cents / exact_total for part in exact_parts])

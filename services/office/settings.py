@@ -1,36 +1,108 @@
-"""Office settings with defaults from the configuration."""
+"""Office settings: what an administrator sets once for the whole office, with defaults.
+
+Declared once (`OfficeSettings`): the settings page's form is derived from it. Each setting is a
+row of `office_setting` (key → text); a setting never saved has its default (funds control's comes
+from the configuration, so a deployment can choose it).
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from decimal import Decimal
 
 from flask import current_app
 
 from models import FundsControl, OfficeSetting, User, db
+from money import to_cents
+from services import inputs
 from services.audit.events import record_event
 
-FUNDS_CONTROL_KEY = "funds_control"
+
+@dataclass(frozen=True)
+class OfficeSettings:
+    funds_control: FundsControl = inputs.choice(
+        "When a change would overdraw an appropriation",
+        FundsControl,
+        default=FundsControl.REFUSE,
+        help="The Antideficiency Act forbids obligating more than is available; most offices refuse.",
+    )
+    variance_threshold_percent: Decimal = inputs.decimal(
+        "Highlight plan against actual beyond (percent of plan)",
+        minimum=Decimal(0),
+        maximum=Decimal(1000),
+        places=1,
+        default=Decimal(10),
+        help="A month (or a division, object class, region or priority) whose obligations differ from "
+        "the spend plan by more than this share of it is highlighted on the execution pages.",
+    )
+    lapse_threshold: Decimal = inputs.money(
+        "Flag funds forecast to lapse above (dollars)",
+        minimum=Decimal(0),
+        default=Decimal(100_000),
+        help="Funds expiring this fiscal year whose unobligated balance at expiry, at the pace of the "
+        "last three months, is forecast above this are flagged on the dashboard.",
+    )
+    pipeline_months_threshold: Decimal = inputs.decimal(
+        "Flag awards whose pipeline is longer than (months of recent spending)",
+        minimum=Decimal(1),
+        maximum=Decimal(120),
+        places=1,
+        default=Decimal(12),
+        help="Unliquidated obligations divided by the average monthly expenditure of the last three "
+        "months. Forward-funding guidance is commonly 12 months.",
+    )
+
+
+def _stored(name: str, value) -> str:
+    if isinstance(value, FundsControl):
+        return value.value
+    if name == "lapse_threshold":
+        return str(to_cents(value))
+    return str(value)
+
+
+def _loaded(name: str, text: str):
+    if name == "funds_control":
+        return FundsControl(text)
+    if name == "lapse_threshold":
+        return Decimal(int(text)) / 100
+    return Decimal(text)
+
+
+def office_settings() -> OfficeSettings:
+    """The settings in force: those saved, the defaults for the rest."""
+    saved = {row.key: row.value for row in db.session.query(OfficeSetting)}
+    values = {"funds_control": FundsControl(current_app.config["FUNDS_CONTROL"])}
+    for setting in fields(OfficeSettings):
+        if setting.name in saved:
+            values[setting.name] = _loaded(setting.name, saved[setting.name])
+    return replace(OfficeSettings(), **values)
+
+
+def save_office_settings(actor: User, new: OfficeSettings) -> None:
+    """Save the settings that changed, with one audit event naming them before and after."""
+    old = office_settings()
+    before, after = {}, {}
+    for setting in fields(OfficeSettings):
+        was, now = getattr(old, setting.name), getattr(new, setting.name)
+        if was == now:
+            continue
+        before[setting.name], after[setting.name] = _stored(setting.name, was), _stored(setting.name, now)
+        row = db.session.get(OfficeSetting, setting.name)
+        if row is None:
+            db.session.add(OfficeSetting(key=setting.name, value=after[setting.name]))
+        else:
+            row.value = after[setting.name]
+    if after:
+        record_event(
+            actor, "setting.update", "office_setting", None, before=before, after=after, reason=", ".join(after)
+        )
+    db.session.flush()
 
 
 def funds_control() -> FundsControl:
-    row = db.session.get(OfficeSetting, FUNDS_CONTROL_KEY)
-    value = row.value if row is not None else current_app.config["FUNDS_CONTROL"]
-    return FundsControl(value)
+    return office_settings().funds_control
 
 
 def set_funds_control(actor: User, control: FundsControl) -> None:
-    row = db.session.get(OfficeSetting, FUNDS_CONTROL_KEY)
-    before = {"value": funds_control().value}
-    if row is None:
-        row = OfficeSetting(key=FUNDS_CONTROL_KEY, value=control.value)
-        db.session.add(row)
-    else:
-        row.value = control.value
-    record_event(
-        actor,
-        "setting.update",
-        "office_setting",
-        None,
-        before=before,
-        after={"value": control.value},
-        reason=FUNDS_CONTROL_KEY,
-    )
-    db.session.flush()
+    save_office_settings(actor, replace(office_settings(), funds_control=control))

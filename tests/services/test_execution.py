@@ -14,7 +14,7 @@ from models import Appropriation, LineSource
 from services.execution.figures import execution_of
 from services.execution.spend_plan import (
     Month,
-    _Line,
+    PlanLine,
     _weights,
     allocate_cents,
     fiscal_year_months,
@@ -106,12 +106,16 @@ FY2027 = fiscal_year_months(2027)
     ],
 )
 def test_awards_and_trips_are_planned_in_one_month(source, day, expected):
-    weights = _weights(_Line(100, 2027, source, 1), FY2027, {(source, 1): day})
+    weights = _weights(PlanLine(100, 2027, source, 1, 1, 1, None, None), FY2027, {(source, 1): day})
     assert {str(month): weight for month, weight in weights.items()} == {expected: Fraction(1)}
 
 
 def test_a_trip_after_the_funds_expire_falls_back_to_even():
-    weights = _weights(_Line(100, 2027, LineSource.TRAVEL, 1), FY2027, {(LineSource.TRAVEL, 1): dt.date(2027, 11, 1)})
+    weights = _weights(
+        PlanLine(100, 2027, LineSource.TRAVEL, 1, 1, 1, None, None),
+        FY2027,
+        {(LineSource.TRAVEL, 1): dt.date(2027, 11, 1)},
+    )
     assert set(weights) == set(FY2027)
     assert set(weights.values()) == {Fraction(1, 12)}
 
@@ -119,7 +123,9 @@ def test_a_trip_after_the_funds_expire_falls_back_to_even():
 def test_staffing_is_planned_by_pay_periods_from_the_start_date():
     # From 2027-08-02: periods end 08-15, 08-29, 09-12, 09-26 (the next ends after the year).
     weights = _weights(
-        _Line(100, 2027, LineSource.STAFFING, 1), FY2027, {(LineSource.STAFFING, 1): dt.date(2027, 8, 2)}
+        PlanLine(100, 2027, LineSource.STAFFING, 1, 1, 1, None, None),
+        FY2027,
+        {(LineSource.STAFFING, 1): dt.date(2027, 8, 2)},
     )
     assert weights == {Month(2027, 8): Fraction(1, 2), Month(2027, 9): Fraction(1, 2)}
 
