@@ -7,7 +7,9 @@ generated from the same demo office (the awards and requests are themselves dete
 
 - awards: each funding line of an award that is not pending is obligated against its number
   (object class 41.0) when the award starts or its fiscal year begins, whichever is later,
-  then expended monthly until the award ends; three closed awards deobligate 3% of their last
+  then expended monthly over its budget period (twelve months, or to the award's end if sooner),
+  except a few slow awards that spend it over three years, so the pipeline page has something
+  to flag; three closed awards deobligate 3% of their last
   year's funding 45 days after they end (and spend that much less);
 - payroll: every two-week pay period, DP object classes 11.1 and 12.1 by division, at the
   yearly amounts of the demo's operations lines (3% more each year);
@@ -16,7 +18,7 @@ generated from the same demo office (the awards and requests are themselves dete
   return with what was not spent deobligated; a trip cancelled after approval is deobligated;
 - two documents no award or request carries (a contract and an order): unmatched;
 - the rest of each appropriation's obligations, office-wide and without a document, in equal
-  monthly amounts, so that each ends with 3% of its allotment unobligated; all but ESF
+  monthly amounts, so that each ends with 0.1% of its allotment unobligated; all but ESF
   FY2026, which expires at the end of FY2027 and carries only its awards: most of it is still
   unobligated, the appropriation at risk of lapsing.
 
@@ -62,9 +64,12 @@ PAY_PERIODS = 26
 GRANTS_CLASS = "41.0"
 TRAVEL_CLASS = "21.0"
 AT_RISK = ("ESF", 2026)
-OTHER_TARGET_PERMILLE = 970  # the others end with 3% of their allotment unobligated
+OTHER_TARGET_PERMILLE = 999  # the others end with 0.1% of their allotment unobligated
 OPERATIONS_OTHER_CLASS = "25.2"
 DEOBLIGATING_AWARDS = 3  # closed awards that give back what they did not spend
+BUDGET_PERIOD = dt.timedelta(days=364)  # an increment is drawn down over the year it funds
+SLOW_AWARD_EVERY = 12  # every twelfth award draws its increments down over three years
+SLOW_PERIOD = dt.timedelta(days=3 * 365)
 DEOBLIGATED_PERMILLE = 30
 UNMATCHED = (
     # (document, account, fiscal year, object class, division, obligated on, obligation cents, monthly outlay cents)
@@ -121,8 +126,9 @@ def _award_rows(today: dt.date, appropriations: set[tuple[str, int]]) -> list[_R
     rows: list[_Row] = []
     awards = db.session.scalars(sa.select(Award).where(Award.status != AwardStatus.PENDING).order_by(Award.number))
     deobligating = DEOBLIGATING_AWARDS
-    for award in awards:
+    for number, award in enumerate(awards):
         division = award.division.code
+        period = SLOW_PERIOD if number % SLOW_AWARD_EVERY == SLOW_AWARD_EVERY - 1 else BUDGET_PERIOD
         lines = sorted(award.funding, key=lambda f: (f.fiscal_year, f.account_code))
         for index, funding in enumerate(lines):
             key = (funding.account_code, funding.fiscal_year)
@@ -143,7 +149,7 @@ def _award_rows(today: dt.date, appropriations: set[tuple[str, int]]) -> list[_R
                 spent -= returned
                 description = f"Closeout deobligation: {award.title}"[:500]
                 rows.append(_Row(closeout, f"{label}-DEOB", *common, -returned, 0, description))
-            months = _month_days(obligated_on, award.ends_on)
+            months = _month_days(obligated_on, min(award.ends_on, obligated_on + period))
             for count, day in enumerate(months, start=1):
                 if day > today:
                     break

@@ -10,7 +10,6 @@ from flask_login import current_user
 from forms.budget import BudgetLineForm, DeleteForm, LineFilterForm
 from forms.funds import AppropriationForm
 from models import Appropriation, BudgetLine, Scenario, db
-from models.reference import fiscal_year_of
 from services.audit.events import history
 from services.budget import lines as budget_lines
 from services.budget.dashboard import working_scenario
@@ -18,10 +17,9 @@ from services.budget.queries import list_appropriations, list_lines, list_scenar
 from services.execution.figures import execution_of
 from services.funds import appropriations as appropriation_service
 from services.funds.control import default_scenario_for, planned_and_available, status_of, status_table
-from services.inputs import FIRST_YEAR, LAST_YEAR
 from services.permissions import Action
 from views.access import requires
-from views.routing import record_id, this_page_with
+from views.routing import as_of_date, record_id, this_page_with
 from views.unit_of_work import Saved, button_action, form_page
 
 bp = Blueprint("budget", __name__)
@@ -148,14 +146,6 @@ def appropriation(appropriation_id: int):
         planned=planned_and_available(record),
         events=history("appropriation", record.id),
     )
-
-
-def as_of_date(raw: str) -> dt.date:
-    """A `type=` for request.args.get: a YYYY-MM-DD date in the fiscal years a record holds, else ValueError."""
-    day = dt.date.fromisoformat(raw) if len(raw) == 10 else None
-    if day is None or not FIRST_YEAR <= fiscal_year_of(day) <= LAST_YEAR:
-        raise ValueError(f"not an as-of date: {raw!r}")
-    return day
 
 
 @bp.route("/appropriations/<int:appropriation_id>/execution")

@@ -3,9 +3,14 @@ query string), and text with a NUL character (PostgreSQL's text can't hold one: 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import abort, request, url_for
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
+
+from models.reference import fiscal_year_of
+from services.inputs import FIRST_YEAR, LAST_YEAR
 
 MAX_ID = 2**63 - 1  # the largest key a BigInteger (and SQLite's INTEGER) column holds
 
@@ -77,3 +82,11 @@ def refuse_nul_text():
         # A multipart part without a name is read under the key None.
         if any(NUL in (key or "") or any(NUL in value for value in values.getlist(key)) for key in values):
             abort(400, "Text may not contain the NUL character.")
+
+
+def as_of_date(raw: str) -> dt.date:
+    """A `type=` for request.args.get: a YYYY-MM-DD date in the fiscal years a record holds, else ValueError."""
+    day = dt.date.fromisoformat(raw) if len(raw) == 10 else None
+    if day is None or not FIRST_YEAR <= fiscal_year_of(day) <= LAST_YEAR:
+        raise ValueError(f"not an as-of date: {raw!r}")
+    return day

@@ -10,7 +10,9 @@ import sqlalchemy as sa
 from exports.charts import BarChart, BarSeries, bar_chart
 from models import Appropriation, Scenario, ScenarioKind, db
 from services.budget.queries import region_priority_matrix
+from services.execution.office import AccountExecution, lapse_risks
 from services.funds.control import FundsStatus, status_table
+from services.office.settings import office_settings
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,7 @@ class Dashboard:
     regions: list[str]
     priorities: list[str]
     matrix: dict[tuple[str, str], int]
+    lapse_risks: list[AccountExecution]  # expiring this fiscal year, forecast to lapse above the office's threshold
 
     @property
     def funds_chart(self) -> BarChart:
@@ -64,7 +67,7 @@ def working_scenario() -> Scenario | None:
 
 def build_dashboard(scenario: Scenario | None, today: dt.date) -> Dashboard:
     if scenario is None:
-        return Dashboard(None, [], [], [], {})
+        return Dashboard(None, [], [], [], {}, [])
     appropriations = list(
         db.session.scalars(
             sa.select(Appropriation)
@@ -78,4 +81,4 @@ def build_dashboard(scenario: Scenario | None, today: dt.date) -> Dashboard:
         if s.planned_cents or s.appropriation.fiscal_year == scenario.budget_year
     ]
     regions, priorities, matrix = region_priority_matrix(scenario.id)
-    return Dashboard(scenario, funds, regions, priorities, matrix)
+    return Dashboard(scenario, funds, regions, priorities, matrix, lapse_risks(today, office_settings()))

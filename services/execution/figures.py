@@ -169,13 +169,27 @@ def _months_before(day: dt.date, count: int) -> dt.date:
     return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
+def pace_window(as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """The recent pace's window: after the same day three months before the as-of date, through it."""
+    return _months_before(as_of, LAPSE_PACE_MONTHS), as_of
+
+
+def forecast_at_recent_pace(
+    unobligated_cents: int, recent_obligated_cents: int, as_of: dt.date, expires_on: dt.date
+) -> int:
+    """Unobligated at expiry if obligations go on at the window's pace per day: never below zero
+    (funds cannot be obligated beyond their allotment), rounded once, half up, to the cent."""
+    window_start, _ = pace_window(as_of)
+    at_pace = Decimal(recent_obligated_cents) * (expires_on - as_of).days / (as_of - window_start).days
+    return max(0, int(quantize(Decimal(unobligated_cents) - at_pace)))
+
+
 def _lapse(appropriation: Appropriation, as_of: dt.date, obligated_cents: int, plan: SpendPlan) -> Lapse:
     """Forecast unobligated at expiry, for funds that expire in the as-of date's fiscal year.
 
-    Pace of the last three months: the obligations posted after the same day three months before
-    the as-of date, through it, per day, carried over the days left until expiry. Plan's pace: the
-    planned obligations of the months after the as-of month. Neither goes below zero (the funds
-    cannot be obligated beyond their allotment); both are rounded once, half up, to the cent.
+    Pace of the last three months: the obligations posted in `pace_window`, per day, carried over
+    the days left until expiry. Plan's pace: the planned obligations of the months after the as-of
+    month. Neither goes below zero.
     """
     expires_on = appropriation.expires_on
     if expires_on is None:
@@ -188,19 +202,17 @@ def _lapse(appropriation: Appropriation, as_of: dt.date, obligated_cents: int, p
     if fiscal_year_of(expires_on) != fiscal_year_of(as_of):
         return Lapse(expires_on, None, None)
     unobligated = appropriation.allotted_cents - obligated_cents
-    window_start = _months_before(as_of, LAPSE_PACE_MONTHS)
+    window_start, _ = pace_window(as_of)
     recent, _ = _posted_sum(
         appropriation.id, ActualTransaction.posted_on > window_start, ActualTransaction.posted_on <= as_of
     )
-    days_left = (expires_on - as_of).days
-    at_recent_pace = Decimal(recent) * days_left / (as_of - window_start).days
     as_of_month = Month.of(as_of)
     planned_after = sum(
         cents for month, cents in zip(plan.months, plan.planned_cents, strict=True) if month > as_of_month
     )
     return Lapse(
         expires_on,
-        max(0, int(quantize(Decimal(unobligated) - at_recent_pace))),
+        forecast_at_recent_pace(unobligated, recent, as_of, expires_on),
         max(0, unobligated - planned_after),
     )
 

@@ -38,7 +38,7 @@ class OfficeSettings:
     lapse_threshold: Decimal = inputs.money(
         "Flag funds forecast to lapse above (dollars)",
         minimum=Decimal(0),
-        default=Decimal(100_000),
+        default=Decimal(500_000),
         help="Funds expiring this fiscal year whose unobligated balance at expiry, at the pace of the "
         "last three months, is forecast above this are flagged on the dashboard.",
     )
@@ -51,6 +51,10 @@ class OfficeSettings:
         help="Unliquidated obligations divided by the average monthly expenditure of the last three "
         "months. Forward-funding guidance is commonly 12 months.",
     )
+
+    @property
+    def lapse_threshold_cents(self) -> int:
+        return to_cents(self.lapse_threshold)
 
 
 def _stored(name: str, value) -> str:

@@ -61,6 +61,8 @@ EXPECTED: dict[str, frozenset[Role] | str] = {
     "admin.toggle_purpose": ADMIN,
     "admin.toggle_programs_right": ADMIN,
     "actuals.index": EVERYONE,
+    "execution.index": EVERYONE,
+    "execution.pipeline": EVERYONE,
     "actuals.unmatched": EVERYONE,
     "actuals.upload": RM,
     "actuals.preview": RM,

@@ -1,0 +1,272 @@
+"""Execution across the office: every account's plan against actual, funds at risk of lapsing,
+expired accounts, and the award pipeline (contracts/execution.md, "Definitions").
+
+The figures are those of each appropriation's execution page, read with grouped queries (one per
+question, not one per account) so the office page and the dashboard stay quick as transactions grow:
+an account's obligated here is its execution page's obligated, to the cent, and its lapse forecast
+is the same `forecast_at_recent_pace`.
+
+Pure queries: nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+
+from models import ActualTransaction, Appropriation, Award, BudgetLine, Scenario, db
+from models.reference import fiscal_year_of
+from services.execution.figures import forecast_at_recent_pace, pace_window
+from services.office.settings import OfficeSettings
+
+
+@dataclass(frozen=True)
+class AccountExecution:
+    """One appropriation's plan against actual as of a date (its execution page's totals)."""
+
+    appropriation: Appropriation
+    planned_cents: int  # the scenario's lines on it
+    obligated_cents: int
+    expended_cents: int
+    forecast_lapse_cents: int | None  # at the recent pace; None unless it expires in the as-of fiscal year
+    lapse_threshold_cents: int
+    as_of: dt.date
+
+    @property
+    def allotted_cents(self) -> int:
+        return self.appropriation.allotted_cents
+
+    @property
+    def unliquidated_cents(self) -> int:
+        return self.obligated_cents - self.expended_cents
+
+    @property
+    def unobligated_cents(self) -> int:
+        return self.allotted_cents - self.obligated_cents
+
+    @property
+    def is_expired(self) -> bool:
+        return self.appropriation.is_expired(self.as_of)
+
+    @property
+    def at_risk_of_lapsing(self) -> bool:
+        """Forecast to leave more than the office's threshold unobligated when it expires."""
+        return self.forecast_lapse_cents is not None and self.forecast_lapse_cents > self.lapse_threshold_cents
+
+    @property
+    def days_to_cancellation(self) -> int | None:
+        cancels_on = self.appropriation.cancels_on
+        return None if cancels_on is None else (cancels_on - self.as_of).days
+
+
+@dataclass(frozen=True)
+class OfficeExecution:
+    scenario: Scenario | None
+    as_of: dt.date
+    accounts: tuple[AccountExecution, ...]  # current accounts: not yet expired, or no-year
+    expired: tuple[AccountExecution, ...]  # expired, not yet cancelled: open only to adjustments
+
+    @property
+    def at_risk(self) -> list[AccountExecution]:
+        return [account for account in self.accounts if account.at_risk_of_lapsing]
+
+    def total(self, attribute: str) -> int:
+        return sum(getattr(account, attribute) for account in self.accounts)
+
+
+def _posted_by_appropriation(as_of: dt.date, *conditions) -> dict[int, tuple[int, int]]:
+    """(obligated, expended) cents by appropriation, posted on or before `as_of` (and `conditions`)."""
+    return {
+        appropriation_id: (int(obligated), int(expended))
+        for appropriation_id, obligated, expended in db.session.execute(
+            sa.select(
+                ActualTransaction.appropriation_id,
+                sa.func.sum(ActualTransaction.obligation_cents),
+                sa.func.sum(ActualTransaction.expenditure_cents),
+            )
+            .where(ActualTransaction.posted_on <= as_of, *conditions)
+            .group_by(ActualTransaction.appropriation_id)
+        )
+    }
+
+
+def _planned_by_appropriation(scenario: Scenario | None) -> dict[int, int]:
+    if scenario is None:
+        return {}
+    return {
+        appropriation_id: int(total)
+        for appropriation_id, total in db.session.execute(
+            sa.select(BudgetLine.appropriation_id, sa.func.sum(BudgetLine.amount_cents))
+            .where(BudgetLine.scenario_id == scenario.id)
+            .group_by(BudgetLine.appropriation_id)
+        )
+    }
+
+
+def _accounts(
+    appropriations: list[Appropriation], scenario: Scenario | None, as_of: dt.date, settings: OfficeSettings
+) -> list[AccountExecution]:
+    ids = [appropriation.id for appropriation in appropriations]
+    planned = _planned_by_appropriation(scenario)
+    posted = _posted_by_appropriation(as_of, ActualTransaction.appropriation_id.in_(ids))
+    window_start, _ = pace_window(as_of)
+    recent = _posted_by_appropriation(
+        as_of, ActualTransaction.appropriation_id.in_(ids), ActualTransaction.posted_on > window_start
+    )
+    threshold = settings.lapse_threshold_cents
+    # Before the office's first load every account would look unobligated: no forecast until then.
+    loaded = db.session.scalar(sa.select(ActualTransaction.id).limit(1)) is not None
+    accounts = []
+    for appropriation in appropriations:
+        obligated, expended = posted.get(appropriation.id, (0, 0))
+        expires_on = appropriation.expires_on
+        forecast = None
+        expiring = (
+            expires_on is not None and as_of <= expires_on and fiscal_year_of(expires_on) == fiscal_year_of(as_of)
+        )
+        if loaded and expiring:
+            forecast = forecast_at_recent_pace(
+                appropriation.allotted_cents - obligated, recent.get(appropriation.id, (0, 0))[0], as_of, expires_on
+            )
+        accounts.append(
+            AccountExecution(
+                appropriation, planned.get(appropriation.id, 0), obligated, expended, forecast, threshold, as_of
+            )
+        )
+    return accounts
+
+
+def _not_cancelled(as_of: dt.date):
+    """Funds cancel on 30 September of the fifth fiscal year after they expire (Appropriation.cancels_on)."""
+    last_year = Appropriation.fiscal_year + Appropriation.availability_years - 1
+    return sa.or_(Appropriation.availability_years.is_(None), last_year + 5 >= fiscal_year_of(as_of))
+
+
+def office_execution(scenario: Scenario | None, as_of: dt.date, settings: OfficeSettings) -> OfficeExecution:
+    """Every account that is planned in the scenario or has actuals, and has not been cancelled."""
+    with_actuals = sa.select(ActualTransaction.appropriation_id).distinct()
+    planned = sa.select(BudgetLine.appropriation_id).where(
+        BudgetLine.scenario_id == (scenario.id if scenario else None)
+    )
+    appropriations = list(
+        db.session.scalars(
+            sa.select(Appropriation)
+            .where(sa.or_(Appropriation.id.in_(with_actuals), Appropriation.id.in_(planned)), _not_cancelled(as_of))
+            .order_by(Appropriation.fiscal_year.desc(), Appropriation.account_code)
+        )
+    )
+    accounts = _accounts(appropriations, scenario, as_of, settings)
+    return OfficeExecution(
+        scenario,
+        as_of,
+        tuple(account for account in accounts if not account.is_expired),
+        tuple(account for account in accounts if account.is_expired),
+    )
+
+
+def lapse_risks(as_of: dt.date, settings: OfficeSettings) -> list[AccountExecution]:
+    """The dashboard's flags: accounts expiring this fiscal year forecast to lapse above the threshold."""
+    last_year = Appropriation.fiscal_year + Appropriation.availability_years - 1
+    expiring = list(
+        db.session.scalars(
+            sa.select(Appropriation)
+            .where(last_year == fiscal_year_of(as_of))
+            .order_by(Appropriation.fiscal_year.desc(), Appropriation.account_code)
+        )
+    )
+    return [account for account in _accounts(expiring, None, as_of, settings) if account.at_risk_of_lapsing]
+
+
+@dataclass(frozen=True)
+class AwardPipeline:
+    """An award's money obligated but not yet spent, against how fast it has been spending."""
+
+    award: Award
+    obligated_cents: int
+    expended_cents: int
+    recent_expended_cents: int  # in the last three months (the lapse forecast's window)
+    last_expenditure_on: dt.date | None
+    as_of: dt.date
+    threshold_months: Decimal
+
+    @property
+    def unliquidated_cents(self) -> int:
+        return self.obligated_cents - self.expended_cents
+
+    @property
+    def months_since_last_expenditure(self) -> int | None:
+        """Whole calendar months from the last expenditure to the as-of date."""
+        last = self.last_expenditure_on
+        if last is None:
+            return None
+        months = (self.as_of.year - last.year) * 12 + self.as_of.month - last.month
+        return months - 1 if self.as_of.day < last.day else months
+
+    @property
+    def pipeline_months(self) -> Decimal | None:
+        """Unliquidated obligations over the average monthly expenditure of the last three months,
+        to a tenth; None when nothing was spent in them (the pipeline does not drain at all)."""
+        if self.recent_expended_cents <= 0:
+            return None
+        monthly = Decimal(self.recent_expended_cents) / 3
+        return (Decimal(self.unliquidated_cents) / monthly).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+    @property
+    def drain_months(self) -> Decimal:
+        """For ordering: how long the money in hand lasts (forever when nothing is being spent)."""
+        if self.unliquidated_cents <= 0:
+            return Decimal(0)
+        return Decimal("Infinity") if self.pipeline_months is None else self.pipeline_months
+
+    @property
+    def is_flagged(self) -> bool:
+        """More months of money in hand than the office allows, or money in hand and no recent spending."""
+        if self.unliquidated_cents <= 0:
+            return False
+        months = self.pipeline_months
+        return months is None or months > self.threshold_months
+
+
+def award_pipeline(as_of: dt.date, settings: OfficeSettings) -> list[AwardPipeline]:
+    """Every award the financial system has posted against (by its number), longest pipeline first."""
+    window_start, _ = pace_window(as_of)
+    posted = ActualTransaction.posted_on <= as_of
+    rows = db.session.execute(
+        sa.select(
+            Award,
+            sa.func.sum(ActualTransaction.obligation_cents),
+            sa.func.sum(ActualTransaction.expenditure_cents),
+            sa.func.sum(
+                sa.case((ActualTransaction.posted_on > window_start, ActualTransaction.expenditure_cents), else_=0)
+            ),
+            sa.func.max(sa.case((ActualTransaction.expenditure_cents != 0, ActualTransaction.posted_on))),
+        )
+        .join(ActualTransaction, ActualTransaction.document_number == Award.number)
+        .where(posted)
+        .group_by(Award.id)
+    )
+    pipelines = [
+        AwardPipeline(
+            award,
+            int(obligated),
+            int(expended),
+            int(recent),
+            _as_date(last),
+            as_of,
+            settings.pipeline_months_threshold,
+        )
+        for award, obligated, expended, recent, last in rows
+    ]
+    return sorted(
+        pipelines, key=lambda pipeline: (not pipeline.is_flagged, -pipeline.drain_months, pipeline.award.number)
+    )
+
+
+def _as_date(value) -> dt.date | None:
+    """MAX over a date column comes back as a string from SQLite."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value)

@@ -1,0 +1,128 @@
+"""Execution across the office: accounts, lapse flags, expired accounts and the award pipeline,
+against the hand-computed example in execution_data.py and a small award written here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from decimal import Decimal
+
+import sqlalchemy as sa
+from execution_data import execution_example
+
+from models import ActualsLoad, ActualTransaction, Award, AwardStatus, LoadStatus, ObjectClass, User, db
+from services.execution.office import award_pipeline, lapse_risks, office_execution
+from services.office.settings import office_settings
+
+
+def _settings(**changes):
+    return replace(office_settings(), **changes)
+
+
+def test_an_account_in_its_year_shows_its_execution_pages_totals(app):
+    funds, scenario = execution_example()
+    office = office_execution(scenario, dt.date(2027, 6, 30), _settings())
+    (account,) = office.accounts
+    assert account.appropriation == funds
+    assert account.planned_cents == 120_005
+    assert (account.obligated_cents, account.expended_cents) == (84_200, 20_000)
+    assert (account.unliquidated_cents, account.unobligated_cents) == (64_200, 15_800)
+    # $158.00 unobligated less $92.00 at the pace of the last 92 days over the 92 days left.
+    assert account.forecast_lapse_cents == 6_600
+    assert office.expired == ()
+
+
+def test_the_lapse_flag_follows_the_offices_threshold(app):
+    funds, _ = execution_example()
+    as_of = dt.date(2027, 6, 30)
+    assert funds in [a.appropriation for a in lapse_risks(as_of, _settings(lapse_threshold=Decimal("65.99")))]
+    assert funds not in [a.appropriation for a in lapse_risks(as_of, _settings(lapse_threshold=Decimal("66.00")))]
+
+
+def test_nothing_is_flagged_before_the_first_load(app):
+    # The template office has appropriations expiring in FY2027 and no actuals at all.
+    assert lapse_risks(dt.date(2027, 6, 30), _settings(lapse_threshold=Decimal(0))) == []
+
+
+def test_an_expired_account_shows_what_is_left_to_adjust_and_when_it_cancels(app):
+    _, scenario = execution_example()
+    office = office_execution(scenario, dt.date(2027, 10, 1), _settings())
+    assert office.accounts == ()
+    (account,) = office.expired
+    assert account.unobligated_cents == 100_000 - 92_200
+    assert account.unliquidated_cents == 92_200 - 33_000
+    assert account.appropriation.cancels_on == dt.date(2032, 9, 30)
+    assert account.days_to_cancellation == (dt.date(2032, 9, 30) - dt.date(2027, 10, 1)).days
+    assert account.forecast_lapse_cents is None
+
+
+def test_a_cancelled_account_is_no_longer_shown(app):
+    _, scenario = execution_example()
+    office = office_execution(scenario, dt.date(2032, 10, 1), _settings())
+    assert office.accounts == office.expired == ()
+
+
+def _award_with_actuals() -> Award:
+    """$1,200.00 obligated on 1 October 2026, then $100.00 spent on the 20th of October to January."""
+    funds, _ = execution_example()
+    award = db.session.scalar(sa.select(Award).where(Award.status != AwardStatus.PENDING).order_by(Award.id).limit(1))
+    grants = db.session.scalar(sa.select(ObjectClass).where(ObjectClass.code == "41.0"))
+    load = ActualsLoad(
+        filename="award.csv",
+        file_sha256="1" * 64,
+        content=b"",
+        preview={"errors": [], "warnings": []},
+        status=LoadStatus.COMMITTED,
+        written=5,
+        created_by_id=db.session.scalar(sa.select(User.id).where(User.email == "rm@example.gov")),
+    )
+    db.session.add(load)
+    db.session.flush()
+    rows = [(dt.date(2026, 10, 1), 120_000, 0)] + [(dt.date(y, m, 20), 0, 10_000) for y, m in PAYMENTS]
+    for row, (posted_on, obligation, expenditure) in enumerate(rows, start=2):
+        db.session.add(
+            ActualTransaction(
+                transaction_id=f"AWARD-{row}",
+                posted_on=posted_on,
+                appropriation_id=funds.id,
+                object_class_id=grants.id,
+                document_number=award.number,
+                obligation_cents=obligation,
+                expenditure_cents=expenditure,
+                load_id=load.id,
+                source_row=row,
+            )
+        )
+    db.session.commit()
+    return award
+
+
+PAYMENTS = [(2026, 10), (2026, 11), (2026, 12), (2027, 1)]
+
+
+def _pipeline_of(award: Award, as_of: dt.date, **settings):
+    return next(row for row in award_pipeline(as_of, _settings(**settings)) if row.award == award)
+
+
+def test_the_pipeline_is_unliquidated_over_recent_monthly_spending(app):
+    award = _award_with_actuals()
+    pipeline = _pipeline_of(award, dt.date(2027, 1, 31))
+    assert (pipeline.obligated_cents, pipeline.expended_cents, pipeline.unliquidated_cents) == (120_000, 40_000, 80_000)
+    # November to January: $300.00, $100.00 a month; $800.00 left is eight months of it.
+    assert pipeline.recent_expended_cents == 30_000
+    assert pipeline.pipeline_months == Decimal("8.0")
+    assert pipeline.months_since_last_expenditure == 0
+    assert not pipeline.is_flagged
+    assert _pipeline_of(award, dt.date(2027, 1, 31), pipeline_months_threshold=Decimal("7.9")).is_flagged
+
+
+def test_an_award_that_stopped_spending_is_flagged(app):
+    award = _award_with_actuals()
+    pipeline = _pipeline_of(award, dt.date(2027, 6, 30))
+    assert pipeline.last_expenditure_on == dt.date(2027, 1, 20)
+    assert pipeline.months_since_last_expenditure == 5
+    assert pipeline.recent_expended_cents == 0
+    assert pipeline.pipeline_months is None
+    assert pipeline.is_flagged
+    # The day before the 20th, a fifth month has not yet gone by.
+    assert _pipeline_of(award, dt.date(2027, 6, 19)).months_since_last_expenditure == 4

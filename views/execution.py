@@ -1,0 +1,46 @@
+"""Budget → Execution: the office's plan against actual, funds at risk of lapsing, expired accounts,
+and the award pipeline. Each appropriation's own page is budget.appropriation_execution."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, render_template, request
+
+from models import Scenario, db
+from services.budget.dashboard import working_scenario
+from services.budget.queries import list_scenarios
+from services.execution.office import award_pipeline, office_execution
+from services.office.settings import office_settings
+from services.permissions import Action
+from views.access import requires
+from views.routing import as_of_date, record_id
+
+bp = Blueprint("execution", __name__, url_prefix="/execution")
+
+
+def _as_of() -> dt.date:
+    return request.args.get("as_of", type=as_of_date) or dt.date.today()
+
+
+@bp.route("/")
+@requires(Action.READ)
+def index():
+    scenario_id = request.args.get("scenario", type=record_id)
+    scenario = db.session.get(Scenario, scenario_id) if scenario_id else working_scenario()
+    settings = office_settings()
+    return render_template(
+        "execution/index.html",
+        office=office_execution(scenario, _as_of(), settings),
+        settings=settings,
+        scenarios=list_scenarios(),
+    )
+
+
+@bp.route("/pipeline")
+@requires(Action.READ)
+def pipeline():
+    as_of, settings = _as_of(), office_settings()
+    return render_template(
+        "execution/pipeline.html", awards=award_pipeline(as_of, settings), as_of=as_of, settings=settings
+    )
