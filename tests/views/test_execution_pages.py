@@ -27,8 +27,8 @@ def test_the_office_page_lists_the_account_with_its_forecast_and_flag(client, au
     auth.login("viewer@example.gov")
     html = _text(client.get(f"/execution/?scenario={scenario.id}&as_of=2027-06-30"))
     assert (
-        "TEST FY2027 expires on 2027-09-30: at the pace of the last three months, $66 will be left unobligated (more than the office's $50)"
-        in html
+        "TEST FY2027 expires on 2027-09-30: at the pace of the last three months, $66 will be left unobligated"
+        " (more than the office's $50)" in html
     )
     row = html[html.index("TEST FY2027</a></th>") :]
     row = row[: row.index("</tr>")]
@@ -83,7 +83,8 @@ def test_an_expired_accounts_own_page_says_it_is_open_only_to_adjustments(client
     auth.login("viewer@example.gov")
     html = _text(client.get(f"/appropriations/{funds.id}/execution?scenario={scenario.id}&as_of=2027-10-01"))
     assert (
-        "open only to adjustments of existing obligations: $78 left to adjust, $592 still to pay; cancelled on 2032-09-30"
+        "open only to adjustments of existing obligations: $78 left to adjust, $592 still to pay;"
+        " cancelled on 2032-09-30"
     ) in html
     before = _text(client.get(f"/appropriations/{funds.id}/execution?scenario={scenario.id}&as_of=2027-09-30"))
     assert "open only to adjustments" not in before
