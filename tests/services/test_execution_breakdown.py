@@ -24,7 +24,8 @@ import sqlalchemy as sa
 from execution_data import breakdown_example
 
 from models import User, db
-from services.execution.breakdown import execution_with_breakdown
+from services.execution.breakdown import breakdown_of, execution_with_breakdown
+from services.execution.spend_plan import phased_lines
 from services.office.settings import office_settings, save_office_settings
 
 AS_OF = dt.date(2026, 12, 15)
@@ -162,3 +163,20 @@ def test_the_highlight_follows_the_offices_threshold(app):
     }
     _set_threshold("40")
     assert off_plan()["International Programs"] is False
+
+
+def test_the_breakdown_reads_the_actuals_once_and_each_tables_names_once(app):
+    funds, scenario = breakdown_example()
+    execution = execution_with_breakdown(funds, scenario, AS_OF)
+    phased = phased_lines(funds, scenario, AS_OF)
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        breakdown_of(execution, phased)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert len(statements) == 5  # the grouped actuals, then the names of divisions, classes, regions, priorities
