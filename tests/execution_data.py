@@ -22,11 +22,15 @@ from models import (
     ActualsLoad,
     ActualTransaction,
     Appropriation,
+    Award,
     BudgetLine,
     Division,
     FundsCategory,
     LoadStatus,
     ObjectClass,
+    Priority,
+    ProgramType,
+    Region,
     Scenario,
     ScenarioKind,
     User,
@@ -91,6 +95,120 @@ def execution_example() -> tuple[Appropriation, Scenario]:
                 appropriation_id=funds.id,
                 object_class_id=grants.id,
                 division_id=division.id,
+                obligation_cents=obligation,
+                expenditure_cents=expenditure,
+                load_id=load.id,
+                source_row=row,
+            )
+        )
+    db.session.commit()
+    return funds, scenario
+
+
+def _by_code(model, code: str):
+    return db.session.scalar(sa.select(model).where(model.code == code))
+
+
+def breakdown_example() -> tuple[Appropriation, Scenario]:
+    """BRK FY2027 (one-year), planned by division, object class, region and priority; committed.
+
+    Lines, all even over FY2027 (a twelfth a month):
+
+        L1  IP   41.0  Africa                 Prosecution   $1,200.00
+        L2  RPA  25.2  East Asia and Pacific  Protection      $600.00
+        L3  IP   21.0  no region              no priority       $0.10
+
+    Awards: BRK-AF-1 (Africa, Prosecution) and BRK-EAP-1 (East Asia and Pacific, Protection).
+    Transactions (obligation, expenditure):
+
+        2026-10-20  IP    41.0  BRK-AF-1    400.00   50.00
+        2026-11-10  RPA   25.2  BRK-EAP-1   100.00    0.00
+        2026-12-01  IP    21.0  TA-999       15.00   15.00   names no award
+        2026-12-10  none  25.2  none          7.00    2.00   office-wide, no document
+        2026-12-20  IP    41.0  BRK-AF-1    999.99    0.00   after 2026-12-15
+    """
+    ip, rpa = _by_code(Division, "IP"), _by_code(Division, "RPA")
+    grants, services, travel = (_by_code(ObjectClass, code) for code in ("41.0", "25.2", "21.0"))
+    africa, eap = _by_code(Region, "AF"), _by_code(Region, "EAP")
+    prosecution, protection = _by_code(Priority, "prosecution"), _by_code(Priority, "protection")
+    bilateral = _by_code(ProgramType, "bilateral")
+    rm = db.session.scalar(sa.select(User).where(User.email == "rm@example.gov"))
+    funds = Appropriation(
+        account_code="BRK",
+        title="Breakdown example",
+        category=FundsCategory.FOREIGN_ASSISTANCE,
+        fiscal_year=2027,
+        availability_years=1,
+        enacted_cents=500_000,
+        apportioned_cents=500_000,
+        allotted_cents=500_000,
+    )
+    scenario = Scenario(name="Breakdown example plan", budget_year=2027, kind=ScenarioKind.PLAN)
+    db.session.add_all([funds, scenario])
+    db.session.flush()
+    for division, object_class, region, priority, cents in (
+        (ip, grants, africa, prosecution, 120_000),
+        (rpa, services, eap, protection, 60_000),
+        (ip, travel, None, None, 10),
+    ):
+        db.session.add(
+            BudgetLine(
+                scenario_id=scenario.id,
+                fiscal_year=2027,
+                appropriation_id=funds.id,
+                division_id=division.id,
+                object_class_id=object_class.id,
+                region_id=None if region is None else region.id,
+                priority_id=None if priority is None else priority.id,
+                amount_cents=cents,
+            )
+        )
+    for number, division, region, priority in (
+        ("BRK-AF-1", ip, africa, prosecution),
+        ("BRK-EAP-1", rpa, eap, protection),
+    ):
+        db.session.add(
+            Award(
+                number=number,
+                title=f"Award {number}",
+                partner="A partner",
+                division_id=division.id,
+                program_type_id=bilateral.id,
+                region_id=region.id,
+                priority_id=priority.id,
+                starts_on=dt.date(2026, 10, 1),
+                ends_on=dt.date(2027, 9, 30),
+            )
+        )
+    load = ActualsLoad(
+        filename="breakdown.csv",
+        file_sha256="1" * 64,
+        content=b"",
+        preview={"errors": [], "warnings": []},
+        status=LoadStatus.COMMITTED,
+        written=5,
+        created_by_id=rm.id,
+    )
+    db.session.add(load)
+    db.session.flush()
+    for row, (posted_on, division, object_class, document, obligation, expenditure) in enumerate(
+        [
+            (dt.date(2026, 10, 20), ip, grants, "BRK-AF-1", 40_000, 5_000),
+            (dt.date(2026, 11, 10), rpa, services, "BRK-EAP-1", 10_000, 0),
+            (dt.date(2026, 12, 1), ip, travel, "TA-999", 1_500, 1_500),
+            (dt.date(2026, 12, 10), None, services, None, 700, 200),
+            (dt.date(2026, 12, 20), ip, grants, "BRK-AF-1", 99_999, 0),
+        ],
+        start=2,
+    ):
+        db.session.add(
+            ActualTransaction(
+                transaction_id=f"BRK-{row}",
+                posted_on=posted_on,
+                appropriation_id=funds.id,
+                object_class_id=object_class.id,
+                division_id=None if division is None else division.id,
+                document_number=document,
                 obligation_cents=obligation,
                 expenditure_cents=expenditure,
                 load_id=load.id,

@@ -14,7 +14,7 @@ from services.audit.events import history
 from services.budget import lines as budget_lines
 from services.budget.dashboard import working_scenario
 from services.budget.queries import list_appropriations, list_lines, list_scenarios
-from services.execution.figures import execution_of
+from services.execution.breakdown import execution_with_breakdown
 from services.funds import appropriations as appropriation_service
 from services.funds.control import default_scenario_for, planned_and_available, status_of, status_table
 from services.permissions import Action
@@ -156,7 +156,7 @@ def appropriation_execution(appropriation_id: int):
     return render_template(
         "budget/execution.html",
         appropriation=record,
-        execution=execution_of(record, scenario, as_of),
+        execution=execution_with_breakdown(record, scenario, as_of),
         scenarios=list_scenarios(),
     )
 

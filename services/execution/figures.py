@@ -15,6 +15,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
@@ -22,8 +23,11 @@ from exports.charts import LineChart, line_chart
 from models import ActualTransaction, Appropriation, Scenario, db
 from models.reference import fiscal_year_of
 from money import quantize
-from services.execution.spend_plan import Month, SpendPlan, spend_plan
+from services.execution.spend_plan import Month, PhasedLines, SpendPlan, phased_lines, plan_of
 from services.office.settings import office_settings
+
+if TYPE_CHECKING:
+    from services.execution.breakdown import Breakdown
 
 LAPSE_PACE_MONTHS = 3
 
@@ -110,6 +114,8 @@ class Execution:
     months: tuple[MonthFigures, ...]
     lapse: Lapse
     variance_threshold_percent: Decimal
+    # By division, object class, region and priority: `breakdown.execution_with_breakdown` fills it.
+    breakdown: Breakdown | None = None
 
     @property
     def scenario_id(self) -> int | None:
@@ -217,10 +223,16 @@ def _lapse(appropriation: Appropriation, as_of: dt.date, obligated_cents: int, p
     )
 
 
-def execution_of(appropriation: Appropriation, scenario: Scenario | None, as_of: dt.date) -> Execution:
-    """Plan against actual for the appropriation in the scenario, as of a date (including it)."""
+def execution_of(
+    appropriation: Appropriation, scenario: Scenario | None, as_of: dt.date, phased: PhasedLines | None = None
+) -> Execution:
+    """Plan against actual for the appropriation in the scenario, as of a date (including it).
+
+    `phased` is the scenario's lines on the appropriation already phased (`phased_lines`), for a
+    caller that breaks the plan down too and should not read the lines twice.
+    """
     threshold = office_settings().variance_threshold_percent
-    plan = spend_plan(appropriation, scenario, as_of)
+    plan = plan_of(phased if phased is not None else phased_lines(appropriation, scenario, as_of))
     obligated, expended = _posted_sum(appropriation.id, ActualTransaction.posted_on <= as_of)
     posted = posted_by_month(appropriation.id, as_of)
     as_of_month = Month.of(as_of)

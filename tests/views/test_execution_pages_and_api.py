@@ -22,6 +22,10 @@ FIELDS = [
     "unobligated",
     "months",
     "lapse",
+    "by_division",  # the contract's fields, then ours
+    "by_object_class",
+    "by_region",
+    "by_priority",
 ]
 
 

@@ -12,7 +12,7 @@ from models.reference import fiscal_year_of
 from money import money_str
 from services.budget.queries import appropriation_query
 from services.errors import ValidationError
-from services.execution.figures import execution_of
+from services.execution.breakdown import execution_with_breakdown
 from services.funds import appropriations as appropriation_service
 from services.funds.appropriations import AppropriationInput
 from services.funds.control import default_scenario_for, planned_by_scenario, status_of
@@ -157,4 +157,4 @@ def appropriation_execution(appropriation_id: int):
     as_of = date_arg("as_of") or dt.date.today()
     scenario_id = int_arg("scenario")
     scenario = db.get_or_404(Scenario, scenario_id) if scenario_id else default_scenario_for(record)
-    return jsonify(ExecutionSchema().dump(execution_of(record, scenario, as_of)))
+    return jsonify(ExecutionSchema().dump(execution_with_breakdown(record, scenario, as_of)))

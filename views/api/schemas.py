@@ -204,6 +204,40 @@ class LapseSchema(Schema):
     )
 
 
+class BreakdownRowSchema(Schema):
+    """One group of a breakdown of plan against actual; a table's rows add up to the appropriation's figures."""
+
+    class Meta:
+        ordered = True
+
+    id = fields.Integer(
+        allow_none=True,
+        metadata={"description": "the division's, object class's, region's or priority's; null for the other rows"},
+    )
+    name = fields.String(
+        metadata={"description": "its name; Office-wide, No region, No priority, Not through an award for the others"}
+    )
+    planned = Money(attribute="planned_cents", dump_only=True, metadata={"description": "the whole period's plan"})
+    planned_to_date = Money(
+        attribute="planned_to_date_cents",
+        dump_only=True,
+        metadata={"description": "its share of the month table's cumulative plan at the as-of month"},
+    )
+    obligated = Money(attribute="obligated_cents", dump_only=True)
+    expended = Money(attribute="expended_cents", dump_only=True)
+    variance = Money(
+        attribute="variance_cents", dump_only=True, metadata={"description": "obligated less planned to date"}
+    )
+
+
+def _breakdown(table: str, description: str) -> fields.Field:
+    return fields.List(
+        fields.Nested(BreakdownRowSchema),
+        attribute=f"breakdown.{table}.rows",
+        metadata={"description": description},
+    )
+
+
 class ExecutionSchema(Schema):
     """Plan against actual as of a date (contracts/execution.md)."""
 
@@ -221,6 +255,16 @@ class ExecutionSchema(Schema):
     unobligated = Money(attribute="unobligated_cents", dump_only=True)
     months = fields.List(fields.Nested(ExecutionMonthSchema))
     lapse = fields.Nested(LapseSchema)
+    by_division = _breakdown("by_division", "by division; a transaction with no division is Office-wide")
+    by_object_class = _breakdown("by_object_class", "by object class")
+    by_region = _breakdown(
+        "by_region",
+        "by the lines' region; actuals through the award their document number names, else Not through an award",
+    )
+    by_priority = _breakdown(
+        "by_priority",
+        "by the lines' priority; actuals through the award their document number names, else Not through an award",
+    )
 
 
 class AuditEventSchema(Schema):
