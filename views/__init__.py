@@ -22,6 +22,7 @@ from views import (
     programs,
     requests,
     scenarios,
+    spending,
 )
 from views.errors import init_error_handlers
 from views.history import event_changes
@@ -40,6 +41,7 @@ BLUEPRINTS = (
     programs.bp,
     exports.bp,
     actuals.bp,
+    spending.bp,
     audit.bp,
     admin.bp,
     api.bp,
