@@ -61,6 +61,7 @@ from models.requests import (
     TravelLeg,
     TravelRequest,
 )
+from models.spending import ProfileKind, SpendingProfile
 
 __all__ = [
     "EDITABLE_STATUSES",
@@ -99,6 +100,7 @@ __all__ = [
     "PayRate",
     "PerDiemRate",
     "Priority",
+    "ProfileKind",
     "ProgramType",
     "Proposal",
     "ProposalDecision",
@@ -112,6 +114,7 @@ __all__ = [
     "ScenarioKind",
     "ScenarioStatus",
     "SelectionRun",
+    "SpendingProfile",
     "StaffingKind",
     "StaffingRequest",
     "StatusMove",

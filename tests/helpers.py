@@ -109,6 +109,7 @@ def url_values(rm_token_id: int) -> dict[str, object]:
         "batch_id": import_batch_id(plan),
         "purpose_id": db.session.scalar(sa.select(TravelPurpose.id).limit(1)),
         "division_id": user("staff-ip@example.gov").division_id,
+        "object_class_id": db.session.scalar(sa.select(ObjectClass.id).where(ObjectClass.code == "41.0")),
         "fare_id": db.session.scalar(sa.select(CityPairFare.id).limit(1)),
         "run_id": allocation_run_id(plan),
         "part": "result",

@@ -23,6 +23,7 @@ from views import (
     programs,
     requests,
     scenarios,
+    spending,
 )
 from views.errors import init_error_handlers
 from views.history import event_changes
@@ -42,6 +43,7 @@ BLUEPRINTS = (
     exports.bp,
     actuals.bp,
     execution.bp,
+    spending.bp,
     audit.bp,
     admin.bp,
     api.bp,

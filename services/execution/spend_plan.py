@@ -8,12 +8,15 @@ Each budget line is phased by where its money comes from:
 - a travel line in the month the trip departs;
 - a staffing line across the pay periods from the start date: two-week periods from `start_on`,
   each counted in the month it ends, through the end of the line's fiscal year;
-- any other line by the profile of its appropriation × division × object class. Only the default
-  profile exists so far: even over the months of the line's fiscal year. (Front-loaded,
-  back-loaded and typed-in percentages need a table of profiles and a page to edit them: not yet.)
+- any other line (manual, allocated, imported) by the spending profile its resource managers chose
+  for its appropriation × division × object class (models/spending.py), over the twelve months of
+  the line's fiscal year: even (1/12 each, the default when none is saved), front-loaded (12/78 in
+  October, 11/78 in November, ... 1/78 in September), back-loaded (1/78 ... 12/78), or the
+  percentages typed in. An award, trip or position whose date is unknown is phased even.
 
 A weight that would place money outside the appropriation's months (a trip departing after the
-funds expire, an award starting before the period) falls back to the even profile, so every line's
+funds expire, an award starting before the period, a profile over a fiscal year outside the
+period) falls back to the even profile, so every line's
 whole amount is planned somewhere in the period and the months add up to the scenario's total.
 
 Rounding happens once, on the sum of every line's exact share of each month: largest remainder.
@@ -31,12 +34,17 @@ from fractions import Fraction
 
 import sqlalchemy as sa
 
-from models import Appropriation, BudgetLine, LineSource, Scenario, db
+from models import Appropriation, BudgetLine, LineSource, Scenario, SpendingProfile, db
 from models.awards import Award
 from models.reference import fiscal_year_of
 from models.requests import StaffingRequest, TravelRequest
+from models.spending import profile_weights
 
 PAY_PERIOD_DAYS = 14
+# Lines phased from a date of their own (an award's start, a trip's departure, a position's start).
+DATED_SOURCES = frozenset({LineSource.AWARD, LineSource.TRAVEL, LineSource.STAFFING})
+# A spending profile's relative weights of October to September, by (division id, object class id).
+Profiles = dict[tuple[int, int], tuple[int, ...]]
 
 
 @dataclass(frozen=True, order=True)
@@ -151,8 +159,27 @@ class PlanLine:
     priority_id: int | None
 
 
-def _weights(line: PlanLine, months: Sequence[Month], dates: dict[tuple[LineSource, int], dt.date]) -> dict:
+def _profiled(months: Sequence[Month], fiscal_year: int, weights: tuple[int, ...] | None) -> dict[Month, Fraction]:
+    """A spending profile's weights over the twelve months of the fiscal year; even where none is
+    saved, or where the profile would put money in a month outside the appropriation's period."""
+    if weights is None:
+        return _even(months, fiscal_year)
+    placed = {month: weight for month, weight in zip(fiscal_year_months(fiscal_year), weights, strict=True) if weight}
+    total = sum(placed.values())
+    if not total or any(month not in months for month in placed):
+        return _even(months, fiscal_year)
+    return {month: Fraction(weight, total) for month, weight in placed.items()}
+
+
+def _weights(
+    line: PlanLine,
+    months: Sequence[Month],
+    dates: dict[tuple[LineSource, int], dt.date],
+    profiles: Profiles | None = None,
+) -> dict:
     """Which share of the line falls in which month (the shares add up to one)."""
+    if line.source not in DATED_SOURCES:
+        return _profiled(months, line.fiscal_year, (profiles or {}).get((line.division_id, line.object_class_id)))
     day = dates.get((line.source, line.source_id)) if line.source_id is not None else None
     if day is None:
         return _even(months, line.fiscal_year)
@@ -161,6 +188,21 @@ def _weights(line: PlanLine, months: Sequence[Month], dates: dict[tuple[LineSour
     if line.source == LineSource.TRAVEL:
         return _one_month(months, Month.of(day), line.fiscal_year)
     return _pay_periods(months, day, line.fiscal_year)
+
+
+def _profiles(appropriation: Appropriation) -> Profiles:
+    """The appropriation's saved spending profiles, in one query."""
+    return {
+        (division_id, object_class_id): profile_weights(kind, hundredths)
+        for division_id, object_class_id, kind, hundredths in db.session.execute(
+            sa.select(
+                SpendingProfile.division_id,
+                SpendingProfile.object_class_id,
+                SpendingProfile.kind,
+                SpendingProfile.month_hundredths,
+            ).where(SpendingProfile.appropriation_id == appropriation.id)
+        )
+    }
 
 
 def _source_dates(lines: Sequence[PlanLine]) -> dict[tuple[LineSource, int], dt.date]:
@@ -233,11 +275,16 @@ def phased_lines(appropriation: Appropriation, scenario: Scenario | None, as_of:
     )
     months = period_months(appropriation, as_of, [line.fiscal_year for line in lines])
     dates = _source_dates(lines)
+    profiles = _profiles(appropriation) if any(line.source not in DATED_SOURCES for line in lines) else {}
     return PhasedLines(
         tuple(months),
         tuple(
             PhasedLine(
-                line, {month: line.amount_cents * weight for month, weight in _weights(line, months, dates).items()}
+                line,
+                {
+                    month: line.amount_cents * weight
+                    for month, weight in _weights(line, months, dates, profiles).items()
+                },
             )
             for line in lines
         ),
@@ -273,3 +320,54 @@ def split_cents(total_cents: int, exact_parts: Sequence[Fraction]) -> list[int]:
             else []
         )
     return allocate_cents(total_cents, [part * total_cents / exact_total for part in exact_parts])
+
+
+@dataclass(frozen=True)
+class ScenarioSpendPlan:
+    """A scenario's spend plan as a month × appropriation table: each column is that appropriation's
+    `spend_plan`, so it adds up to the scenario's total on the appropriation to the cent."""
+
+    scenario: Scenario
+    as_of: dt.date
+    months: tuple[Month, ...]  # every month of any column's period, in order
+    columns: tuple[tuple[Appropriation, tuple[int, ...]], ...]  # cents by month (0 outside its period)
+
+    @property
+    def month_totals(self) -> tuple[int, ...]:
+        """The Total column: each month's cents across the appropriations."""
+        return tuple(sum(cents[index] for _, cents in self.columns) for index in range(len(self.months)))
+
+    @property
+    def column_totals(self) -> tuple[int, ...]:
+        """The Total row: each appropriation's total in the scenario."""
+        return tuple(sum(cents) for _, cents in self.columns)
+
+    @property
+    def total_cents(self) -> int:
+        return sum(self.column_totals)
+
+    @property
+    def rows(self) -> list[tuple[Month, tuple[int, ...], int]]:
+        """Each month with its cents by appropriation and its total, for a table."""
+        return [
+            (month, tuple(cents[index] for _, cents in self.columns), self.month_totals[index])
+            for index, month in enumerate(self.months)
+        ]
+
+
+def scenario_spend_plan(scenario: Scenario, as_of: dt.date) -> ScenarioSpendPlan:
+    """The spend plan of every appropriation the scenario has lines on, by month (the union of their months)."""
+    appropriations = db.session.scalars(
+        sa.select(Appropriation)
+        .where(
+            Appropriation.id.in_(sa.select(BudgetLine.appropriation_id).where(BudgetLine.scenario_id == scenario.id))
+        )
+        .order_by(Appropriation.account_code, Appropriation.fiscal_year)
+    ).all()
+    plans = [(appropriation, spend_plan(appropriation, scenario, as_of)) for appropriation in appropriations]
+    months = tuple(sorted({month for _, plan in plans for month in plan.months}))
+    columns = []
+    for appropriation, plan in plans:
+        by_month = dict(zip(plan.months, plan.planned_cents, strict=True))
+        columns.append((appropriation, tuple(by_month.get(month, 0) for month in months)))
+    return ScenarioSpendPlan(scenario, as_of, months, tuple(columns))

@@ -11,14 +11,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from models import Appropriation, LineSource
+from models.spending import ProfileKind, profile_weights
 from services.execution.figures import execution_of
 from services.execution.spend_plan import (
     Month,
+    PhasedLine,
+    PhasedLines,
     PlanLine,
     _weights,
     allocate_cents,
     fiscal_year_months,
     period_months,
+    plan_of,
     spend_plan,
 )
 
@@ -151,6 +155,44 @@ def test_the_months_always_add_up_to_the_total_to_the_cent(case):
     planned = allocate_cents(total, exact)
     assert sum(planned) == total
     assert all(abs(cents - share) < 1 for cents, share in zip(planned, exact, strict=True))
+
+
+# A custom profile: twelve percentages in hundredths adding up to exactly 100.00 (cut points in 0..10000).
+_CUSTOM = st.lists(st.integers(min_value=0, max_value=10_000), min_size=11, max_size=11).map(
+    lambda cuts: [b - a for a, b in zip([0, *sorted(cuts)], [*sorted(cuts), 10_000], strict=True)]
+)
+_PROFILE = st.one_of(
+    st.sampled_from([ProfileKind.EVEN, ProfileKind.FRONT_LOADED, ProfileKind.BACK_LOADED]).map(profile_weights),
+    _CUSTOM.map(lambda hundredths: profile_weights(ProfileKind.CUSTOM, hundredths)),
+)
+
+
+@given(
+    profiles=st.dictionaries(st.tuples(st.integers(1, 3), st.integers(1, 3)), _PROFILE, max_size=9),
+    lines=st.lists(
+        st.tuples(
+            st.integers(min_value=-(10**12), max_value=10**12),
+            st.integers(2026, 2029),  # the fiscal year: 2029 is outside the period, so even over it
+            st.integers(1, 3),
+            st.integers(1, 3),
+            st.sampled_from([LineSource.MANUAL, LineSource.ALLOCATION, LineSource.IMPORT, LineSource.TRAVEL]),
+        ),
+        max_size=10,
+    ),
+)
+def test_with_any_profiles_the_months_still_add_up_to_the_total_to_the_cent(profiles, lines):
+    months = fiscal_year_months(2026) + fiscal_year_months(2027) + fiscal_year_months(2028)
+    departs = {(LineSource.TRAVEL, 1): dt.date(2027, 4, 2)}
+    phased = []
+    for amount, year, division, object_class, source in lines:
+        line = PlanLine(amount, year, source, 1, division, object_class, None, None)
+        weights = _weights(line, months, departs, profiles)
+        assert sum(weights.values()) == 1
+        phased.append(PhasedLine(line, {month: amount * weight for month, weight in weights.items()}))
+    plan = plan_of(PhasedLines(tuple(months), tuple(phased)))
+    assert sum(plan.planned_cents) == plan.total_cents == sum(amount for amount, *_ in lines)
+    exact = {month: sum((line.exact_cents.get(month, 0) for line in phased), Fraction(0)) for month in months}
+    assert all(abs(cents - exact[month]) < 1 for month, cents in zip(months, plan.planned_cents, strict=True))
 
 
 def test_no_year_funds_run_from_their_first_year_to_the_as_of_year_or_the_last_planned_year():
