@@ -19,7 +19,8 @@ import sqlalchemy as sa
 
 from models import ActualTransaction, Appropriation, Award, BudgetLine, Scenario, db
 from models.reference import fiscal_year_of
-from services.execution.figures import forecast_at_recent_pace, pace_window
+from services.execution.figures import beyond_threshold, forecast_at_recent_pace, pace_window, percent_of
+from services.execution.spend_plan import Month, fiscal_year_months, scenario_spend_plan
 from services.office.settings import OfficeSettings
 
 
@@ -68,6 +69,11 @@ class OfficeExecution:
     as_of: dt.date
     accounts: tuple[AccountExecution, ...]  # current accounts: not yet expired, or no-year
     expired: tuple[AccountExecution, ...]  # expired, not yet cancelled: open only to adjustments
+    months: tuple[OfficeMonth, ...]  # the as-of fiscal year, across the scenario's appropriations
+
+    @property
+    def fiscal_year(self) -> int:
+        return fiscal_year_of(self.as_of)
 
     @property
     def at_risk(self) -> list[AccountExecution]:
@@ -164,6 +170,7 @@ def office_execution(scenario: Scenario | None, as_of: dt.date, settings: Office
         as_of,
         tuple(account for account in accounts if not account.is_expired),
         tuple(account for account in accounts if account.is_expired),
+        tuple(office_months(scenario, as_of, settings.variance_threshold_percent)) if scenario is not None else (),
     )
 
 
@@ -270,3 +277,58 @@ def _as_date(value) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(value)
+
+
+@dataclass(frozen=True)
+class OfficeMonth:
+    month: Month
+    planned_cents: int
+    obligated_cents: int
+    expended_cents: int
+    is_after_as_of: bool
+    threshold_percent: Decimal
+
+    @property
+    def variance_cents(self) -> int:
+        return self.obligated_cents - self.planned_cents
+
+    @property
+    def variance_percent(self) -> Decimal | None:
+        return percent_of(self.variance_cents, self.planned_cents)
+
+    @property
+    def is_off_plan(self) -> bool:
+        return beyond_threshold(self.variance_cents, self.planned_cents, self.threshold_percent)
+
+
+def office_months(scenario: Scenario, as_of: dt.date, threshold_percent: Decimal) -> list[OfficeMonth]:
+    """The as-of fiscal year's months across the appropriations the scenario plans: each month's
+    planned is the sum of those appropriations' spend plans (as on their own pages), its obligated
+    and expended what was posted on them that month, on or before the as-of date."""
+    plan = scenario_spend_plan(scenario, as_of)
+    planned = dict(zip(plan.months, plan.month_totals, strict=True))
+    months = fiscal_year_months(fiscal_year_of(as_of))
+    year = sa.extract("year", ActualTransaction.posted_on)
+    month = sa.extract("month", ActualTransaction.posted_on)
+    posted = {
+        Month(int(y), int(m)): (int(obligated), int(expended))
+        for y, m, obligated, expended in db.session.execute(
+            sa.select(
+                year,
+                month,
+                sa.func.sum(ActualTransaction.obligation_cents),
+                sa.func.sum(ActualTransaction.expenditure_cents),
+            )
+            .where(
+                ActualTransaction.appropriation_id.in_([appropriation.id for appropriation, _ in plan.columns]),
+                ActualTransaction.posted_on >= months[0].first_day,
+                ActualTransaction.posted_on <= as_of,
+            )
+            .group_by(year, month)
+        )
+    }
+    as_of_month = Month.of(as_of)
+    return [
+        OfficeMonth(each, planned.get(each, 0), *posted.get(each, (0, 0)), each > as_of_month, threshold_percent)
+        for each in months
+    ]
