@@ -273,3 +273,32 @@ def split_cents(total_cents: int, exact_parts: Sequence[Fraction]) -> list[int]:
             else []
         )
     return allocate_cents(total_cents, [part * total_cents / exact_total for part in exact_parts])
+
+
+@dataclass(frozen=True)
+class ScenarioSpendPlan:
+    """The scenario's spend plan on every appropriation it plans on, side by side by month."""
+
+    months: tuple[Month, ...]  # the union of the appropriations' months, in order
+    columns: tuple[tuple[Appropriation, tuple[int, ...]], ...]  # planned cents aligned with `months`, 0 outside
+    total_cents: int
+
+
+def scenario_spend_plan(scenario: Scenario, as_of: dt.date) -> ScenarioSpendPlan:
+    """`spend_plan` of each appropriation with lines in the scenario, by fiscal year then account code."""
+    appropriations = db.session.scalars(
+        sa.select(Appropriation)
+        .where(
+            Appropriation.id.in_(
+                sa.select(BudgetLine.appropriation_id).where(BudgetLine.scenario_id == scenario.id).distinct()
+            )
+        )
+        .order_by(Appropriation.fiscal_year, Appropriation.account_code, Appropriation.id)
+    ).all()
+    plans = [(appropriation, spend_plan(appropriation, scenario, as_of)) for appropriation in appropriations]
+    months = tuple(sorted({month for _, plan in plans for month in plan.months}))
+    columns = []
+    for appropriation, plan in plans:
+        by_month = dict(zip(plan.months, plan.planned_cents, strict=True))
+        columns.append((appropriation, tuple(by_month.get(month, 0) for month in months)))
+    return ScenarioSpendPlan(months, tuple(columns), sum(plan.total_cents for _, plan in plans))

@@ -37,7 +37,11 @@ def test_an_administrator_sets_the_execution_thresholds(client, auth):
     assert now.funds_control == FundsControl.WARN
     assert now.pipeline_months_threshold == Decimal(12)  # unchanged, so not written
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "setting.update"))
-    assert event.before == {"variance_threshold_percent": "10", "lapse_threshold": "10000000", "funds_control": "refuse"}
+    assert event.before == {
+        "variance_threshold_percent": "10",
+        "lapse_threshold": "10000000",
+        "funds_control": "refuse",
+    }
     assert event.after == {"variance_threshold_percent": "7.5", "lapse_threshold": "25000000", "funds_control": "warn"}
 
 
