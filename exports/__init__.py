@@ -8,7 +8,7 @@ from exports.detail import detail_checksum
 from exports.errors import ImportRejected
 from exports.importer import CellError, ImportedRow, ParsedWorkbook, parse_submission
 from exports.limits import LIMITS, Limits
-from exports.rows import ColumnsRow, DetailRow, StaffingRow, SubmissionWorkbook, TripRow
+from exports.rows import ColumnsRow, DetailRow, SpendPlanTable, StaffingRow, SubmissionWorkbook, TripRow
 from exports.submission import write_submission
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "ImportedRow",
     "Limits",
     "ParsedWorkbook",
+    "SpendPlanTable",
     "StaffingRow",
     "SubmissionWorkbook",
     "TripRow",

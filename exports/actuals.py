@@ -118,15 +118,17 @@ def parse_extract(data: bytes, filename: str = "", limits: Limits = ACTUALS_LIMI
 
 def _parse_csv(data: bytes, limits: Limits) -> ParsedExtract:
     try:
-        text = data.decode("utf-8-sig")
+        data.decode("utf-8-sig")  # checked whole, up front; the text is then read a chunk at a time
     except UnicodeDecodeError as exc:
         raise ImportRejected(
             f"The file is not UTF-8 text (byte {exc.start + 1:,} is not): export the extract as a UTF-8 CSV "
             "or an .xlsx workbook."
         ) from None
-    if "\x00" in text:
+    if b"\x00" in data:  # in UTF-8 only NUL itself has a zero byte
         raise ImportRejected("The file holds NUL characters: it is not a CSV extract.")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    # Lines decoded as they are read, split as StringIO(newline="") would (\n, \r\n or \r, kept in the
+    # line): a StringIO of the whole text held four bytes a character, some 70 MB for 200,000 rows.
+    reader = csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline=""), strict=True)
     try:
         return _read_table(((row, "s") for row in reader), limits)
     except csv.Error as exc:
@@ -187,7 +189,7 @@ def _read_table(lines: Iterable[tuple[list, str]], limits: Limits) -> ParsedExtr
     errors: list[RowProblem] = []
     truncated = False
     read = 0
-    strings: dict[str, str] = {}  # one string per repeated code keeps 200,000 rows' memory down
+    shared: dict[str, dict] = {}  # one object per repeated value keeps 200,000 rows' memory down
     for number, (values, kind) in enumerate(lines, start=2):
         if number - 1 > limits.max_rows:
             raise ImportRejected(
@@ -198,7 +200,7 @@ def _read_table(lines: Iterable[tuple[list, str]], limits: Limits) -> ParsedExtr
         if _blank(cells.values(), kind):
             continue
         read += 1
-        row, problems = _read_row(number, cells, kind, limits, strings)
+        row, problems = _read_row(number, cells, kind, limits, shared)
         if row is not None:
             rows.append(row)
         if problems and not truncated:
@@ -253,8 +255,11 @@ def _text(value: Any, kind: str, column: str) -> str:
     return str(value)
 
 
+_SHARED = ("posted_on", "account", "fiscal_year", "object_class", "division", "document_number")
+
+
 def _read_row(
-    number: int, cells: dict[str, Any], kind: str, limits: Limits, strings: dict[str, str]
+    number: int, cells: dict[str, Any], kind: str, limits: Limits, shared: dict[str, dict]
 ) -> tuple[ExtractRow | None, list[RowProblem]]:
     problems: list[RowProblem] = []
     fields: dict[str, Any] = {}
@@ -266,8 +271,11 @@ def _read_row(
             problems.append(RowProblem(number, column, exc.message))
     if problems:
         return None, problems
-    for column in ("account", "object_class", "division"):
-        fields[column] = strings.setdefault(fields[column], fields[column])
+    for column in _SHARED:  # codes, dates, years, documents repeat: one object each (by column)
+        fields[column] = shared.setdefault(column, {}).setdefault(fields[column], fields[column])
+    for column in ("obligation", "expenditure"):  # most rows have a zero in one of the two
+        if not fields[column]:
+            fields[column] = shared.setdefault(column, {}).setdefault(str(fields[column]), fields[column])
     return ExtractRow(row=number, **fields), []
 
 

@@ -61,6 +61,15 @@ class TripRow:
 
 
 @dataclass(frozen=True)
+class SpendPlanTable:
+    """Planned obligations by month (rows) and appropriation (columns), in dollars to the cent."""
+
+    as_of: date
+    months: Sequence[str]  # "2026-10", in order
+    columns: Sequence[tuple[str, Sequence[Decimal]]]  # (appropriation label "INCLE FY2026", amount by month)
+
+
+@dataclass(frozen=True)
 class SubmissionWorkbook:
     scenario: str
     budget_year: int
@@ -79,3 +88,4 @@ class SubmissionWorkbook:
     staffing: Sequence[StaffingRow]
     travel: Sequence[TripRow]
     detail: Iterable[DetailRow]  # may be a generator: it is written streaming, read once
+    spend_plan: SpendPlanTable | None = None  # the Spend plan sheet, when given

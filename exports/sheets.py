@@ -1,4 +1,4 @@
-"""The reviewer's sheets: comparisons, the program matrix, staffing, travel and About.
+"""The reviewer's sheets: comparisons, the program matrix, staffing, travel, the spend plan and About.
 
 Numbers are values; every total, change and percentage is a live formula over
 exactly the cells above or beside it, so a reviewer who edits a number sees
@@ -19,7 +19,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from exports.cells import FTE, MONEY, NOTE, PERCENT, TOTAL, Style, day, formula, money, number, text, with_format
 from exports.detail import ABOUT_CHECKSUM, ABOUT_SCENARIO, ABOUT_SHEET, AMOUNT_LETTER, DETAIL_SHEET, DetailWritten
-from exports.rows import ColumnsRow, StaffingRow, SubmissionWorkbook, TripRow
+from exports.rows import ColumnsRow, SpendPlanTable, StaffingRow, SubmissionWorkbook, TripRow
 from exports.tables import TITLE_BLOCK_ROWS, Column, fit_width, new_sheet, write_header, write_title_block
 
 HEADER_ROW = TITLE_BLOCK_ROWS + 1
@@ -243,6 +243,40 @@ def write_travel(workbook: Workbook, trips: Sequence[TripRow], budget_year: int)
         )
     total = FIRST_ROW + len(trips)
     ws.append([text(ws, "Total", TOTAL), *[None] * 5, formula(ws, sum_range("G", FIRST_ROW, total - 1), _TOTAL_MONEY)])
+
+
+# Spend plan ----------------------------------------------------------------------------
+
+SPEND_PLAN_SHEET = "Spend plan"
+
+
+def write_spend_plan(workbook: Workbook, plan: SpendPlanTable, scenario: str) -> None:
+    """Months down, one column per appropriation, a Total column (SUM across) and a Total row (SUM down)."""
+    labels = [label for label, _ in plan.columns]
+    columns = [Column("Month", 10)]
+    columns += [Column(label, fit_width([label], minimum=16)) for label in labels]
+    columns.append(Column("Total", 17))
+    ws = new_sheet(workbook, SPEND_PLAN_SHEET, columns, header_row=HEADER_ROW, freeze_columns=1)
+    write_title_block(
+        ws,
+        f"Spend plan: planned obligations by month and appropriation, scenario {scenario}",
+        f"Dollars, as of {plan.as_of.isoformat()}: each appropriation's months of availability,"
+        " as on its execution page. Totals are formulas.",
+    )
+    write_header(ws, [column.header for column in columns])
+    last = letter(len(labels) + 1)
+    for index, month in enumerate(plan.months):
+        row = FIRST_ROW + index
+        ws.append(
+            [
+                text(ws, month),
+                *(money(ws, amounts[index], _MONEY) for _, amounts in plan.columns),
+                formula(ws, f"=SUM(B{row}:{last}{row})" if labels else "=0", _TOTAL_MONEY),
+            ]
+        )
+    total = FIRST_ROW + len(plan.months)
+    sums = (formula(ws, sum_range(letter(c), FIRST_ROW, total - 1), _TOTAL_MONEY) for c in range(2, len(labels) + 3))
+    ws.append([text(ws, "Total", TOTAL), *sums])
 
 
 # About --------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 Every sheet is write-only (openpyxl streams rows to temporary files), so the
 Detail sheet of a 100,000-line scenario is written in bounded memory straight
 from a generator. Sheets, in order: Summary, Object class, Program, Staffing,
-Travel, Detail, About.
+Travel, Spend plan (when the data has one), Detail, About.
 """
 
 from __future__ import annotations
@@ -15,10 +15,25 @@ from typing import BinaryIO
 from openpyxl import Workbook
 
 from exports.detail import write_detail
-from exports.rows import ColumnsRow, DetailRow, StaffingRow, SubmissionWorkbook, TripRow
-from exports.sheets import write_about, write_comparison, write_program, write_staffing, write_travel
+from exports.rows import ColumnsRow, DetailRow, SpendPlanTable, StaffingRow, SubmissionWorkbook, TripRow
+from exports.sheets import (
+    write_about,
+    write_comparison,
+    write_program,
+    write_spend_plan,
+    write_staffing,
+    write_travel,
+)
 
-__all__ = ["ColumnsRow", "DetailRow", "StaffingRow", "SubmissionWorkbook", "TripRow", "write_submission"]
+__all__ = [
+    "ColumnsRow",
+    "DetailRow",
+    "SpendPlanTable",
+    "StaffingRow",
+    "SubmissionWorkbook",
+    "TripRow",
+    "write_submission",
+]
 
 
 def write_submission(data: SubmissionWorkbook, out: BinaryIO | str | Path) -> str:
@@ -62,6 +77,8 @@ def _write_sheets(workbook: Workbook, data: SubmissionWorkbook) -> str:
     write_program(workbook, data)
     write_staffing(workbook, data.staffing, data.budget_year)
     write_travel(workbook, data.travel, data.budget_year)
+    if data.spend_plan is not None:
+        write_spend_plan(workbook, data.spend_plan, data.scenario)
     detail = write_detail(workbook, data.detail)
     write_about(workbook, data, detail)
     return detail.checksum

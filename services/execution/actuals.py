@@ -28,7 +28,7 @@ from exports.errors import ImportRejected
 from exports.limits import ACTUALS_LIMITS
 from models import Appropriation, Division, ObjectClass, User, db
 from models.actuals import ActualsLoad, ActualTransaction, LoadStatus
-from models.base import utcnow
+from models.base import small_page_cache, utcnow
 from money import to_cents
 from services.audit.events import record_event
 from services.errors import ConflictError, ValidationError
@@ -212,23 +212,24 @@ def _classify(parsed: ParsedExtract) -> _Outcome:
         if values is not None:
             resolved.append(values)
     outcome.rows = parsed.read
-    loaded = _loaded([values.transaction_id for values in resolved])
-    for values in resolved:
-        before = loaded.get(values.transaction_id)
-        if before is None:
-            outcome.new.append(values)
-        elif before[0] == values.content():
-            outcome.unchanged += 1
-        else:
-            when = before[1].date().isoformat() if before[1] else "an earlier load"
-            outcome.errors.append(
-                _problem(
-                    values.row,
-                    "transaction_id",
-                    f"Transaction {values.transaction_id} changed since it was loaded on {when}: the financial "
-                    "system posts a new transaction for a correction.",
+    for chunk in _chunks(resolved):  # what is loaded already, a chunk at a time: bounded memory on a reload
+        loaded = _loaded([values.transaction_id for values in chunk])
+        for values in chunk:
+            before = loaded.get(values.transaction_id)
+            if before is None:
+                outcome.new.append(values)
+            elif before[0] == values.content():
+                outcome.unchanged += 1
+            else:
+                when = before[1].date().isoformat() if before[1] else "an earlier load"
+                outcome.errors.append(
+                    _problem(
+                        values.row,
+                        "transaction_id",
+                        f"Transaction {values.transaction_id} changed since it was loaded on {when}: the financial "
+                        "system posts a new transaction for a correction.",
+                    )
                 )
-            )
     outcome.errors.sort(key=lambda problem: problem["row"])
     outcome.errors, outcome.warnings = _listed(outcome.errors, "errors"), _listed(outcome.warnings, "warnings")
     return outcome
@@ -258,6 +259,11 @@ def last_committed_id() -> int | None:
 def preview_load(actor: User, filename: str, content: bytes) -> ActualsLoad:
     """Read and check the extract; store the preview (errors included). Raises ValidationError for a
     file that cannot be used at all."""
+    with small_page_cache(db.session):
+        return _preview_load(actor, filename, content)
+
+
+def _preview_load(actor: User, filename: str, content: bytes) -> ActualsLoad:
     parsed = _parsed(filename, content)
     after_load_id = last_committed_id()  # read before the comparison: a later commit makes this stale
     outcome = _classify(parsed)
@@ -269,6 +275,7 @@ def preview_load(actor: User, filename: str, content: bytes) -> ActualsLoad:
         "warnings": outcome.warnings,
         "unknown_columns": list(parsed.unknown_columns),
     }
+    del parsed, outcome  # the rows are counted: let them go before the preview is stored
     load = ActualsLoad(
         filename=(filename or "extract.csv")[:255],
         file_sha256=hashlib.sha256(content).hexdigest(),
@@ -317,6 +324,11 @@ def _stale(load: ActualsLoad) -> ConflictError:
 
 def commit_load(actor: User, load: ActualsLoad) -> int:
     """Write every new row of a clean, current preview, or none; the number written."""
+    with small_page_cache(db.session):
+        return _commit_load(actor, load)
+
+
+def _commit_load(actor: User, load: ActualsLoad) -> int:
     if (refusal := commit_refusal(load)) is not None:
         raise refusal
     parsed = _parsed(load.filename, load.content)
@@ -326,20 +338,24 @@ def commit_load(actor: User, load: ActualsLoad) -> int:
     lock_appropriations(touched)  # before the staleness check and the first write
     if last_committed_id() != load.after_load_id:
         raise _stale(load)
-    outcome = _classify(parsed)
-    if outcome.errors:  # reference data changed since the preview
-        raise ConflictError(
-            f"Load {load.id} no longer checks clean ({outcome.errors[0]['message']}): upload the file again."
-        )
+    # Claimed before the rows are classified: on SQLite, updating the load's row copies the whole
+    # stored file, and done now that copy does not sit on top of 200,000 rows in memory. Anything
+    # refused below is rolled back with the rest of the unit of work.
+    expected = int(load.preview.get("new", 0))
     claimed = db.session.execute(
         sa.update(ActualsLoad)
         .where(ActualsLoad.id == load.id, ActualsLoad.status == LoadStatus.PREVIEW)
-        .values(status=LoadStatus.COMMITTED, committed_at=utcnow(), written=len(outcome.new))
+        .values(status=LoadStatus.COMMITTED, committed_at=utcnow(), written=expected)
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
         raise ConflictError(f"Load {load.id} was committed by someone else a moment ago.")
     db.session.expire(load, ["status", "committed_at", "written"])
+    outcome = _classify(parsed)
+    del parsed  # the rows to write are in outcome.new: the rest goes before the inserts
+    if outcome.errors or len(outcome.new) != expected:  # reference data changed since the preview
+        reason = outcome.errors[0]["message"] if outcome.errors else f"{len(outcome.new):,} new rows, not {expected:,}"
+        raise ConflictError(f"Load {load.id} no longer checks clean ({reason}): upload the file again.")
     try:
         for chunk in _chunks(outcome.new):
             db.session.execute(sa.insert(ActualTransaction), [values.values(load.id) for values in chunk])

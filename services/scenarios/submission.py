@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from exports.submission import ColumnsRow, DetailRow, StaffingRow, SubmissionWorkbook, TripRow
+from exports.submission import ColumnsRow, DetailRow, SpendPlanTable, StaffingRow, SubmissionWorkbook, TripRow
 from models import (
     Appropriation,
     BudgetLine,
@@ -33,6 +33,7 @@ from models.base import utcnow
 from money import from_cents
 from services.budget.queries import LineFilter, totals_by
 from services.errors import ValidationError
+from services.execution.spend_plan import scenario_spend_plan
 from services.permissions import hides_request_line, line_description
 from services.requests.queries import visible_to
 
@@ -181,6 +182,18 @@ def detail_rows(scenario: Scenario, actor: User) -> Iterator[DetailRow]:
         )
 
 
+def spend_plan_table(plan: Scenario, as_of: date) -> SpendPlanTable:
+    """The Spend plan sheet: the scenario's spend plan on each appropriation it plans on, in dollars."""
+    spend = scenario_spend_plan(plan, as_of)
+    return SpendPlanTable(
+        as_of=as_of,
+        months=[str(month) for month in spend.months],
+        columns=[
+            (appropriation.label, [from_cents(cents) for cents in planned]) for appropriation, planned in spend.columns
+        ],
+    )
+
+
 def build_workbook(
     plan: Scenario,
     actor: User,
@@ -190,7 +203,11 @@ def build_workbook(
     enacted_id: int | None = None,
     now: datetime | None = None,
 ) -> SubmissionWorkbook:
+    """The workbook's rows; its spend plan is as of the day it is exported (local time, as the pages' "today")."""
     actual, enacted = comparison_scenarios(plan, actual_id, enacted_id)
+    exported_at = now or utcnow()
+    local = exported_at if exported_at.tzinfo is not None else exported_at.replace(tzinfo=UTC)
+    as_of = local.astimezone().date()
     accounts = {code: title for code, title in _account_of().values()}
     py, cy, by = (_by_account(s, []) for s in (actual, enacted, plan))
     summary = _columns({key: (key[0], accounts[key[0]]) for key in {*py, *cy, *by}}, py, cy, by)
@@ -209,7 +226,7 @@ def build_workbook(
         py_scenario=actual.name,
         cy_scenario=enacted.name,
         exported_by=f"{actor.name} <{actor.email}>",
-        exported_at=now or utcnow(),
+        exported_at=exported_at,
         app_version=app_version,
         filters={"scenario": plan.name, "PY actual": actual.name, "CY enacted": enacted.name},
         summary=summary,
@@ -221,4 +238,5 @@ def build_workbook(
         staffing=_staffing((actual, enacted, plan), actor),
         travel=_trips(plan, actor),
         detail=detail_rows(plan, actor),
+        spend_plan=spend_plan_table(plan, as_of),
     )

@@ -11,11 +11,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from exports import ColumnsRow, DetailRow, StaffingRow, SubmissionWorkbook, TripRow, write_submission
+from exports import (
+    ColumnsRow,
+    DetailRow,
+    SpendPlanTable,
+    StaffingRow,
+    SubmissionWorkbook,
+    TripRow,
+    write_submission,
+)
 
 D = Decimal
 BUDGET_YEAR = 2027
-SHEETS = ["Summary", "Object class", "Program", "Staffing", "Travel", "Detail", "About"]
+SHEETS = ["Summary", "Object class", "Program", "Staffing", "Travel", "Spend plan", "Detail", "About"]
 DETAIL_HEADER = (
     "Line id",
     "Version",
@@ -63,6 +71,15 @@ TRAVEL = [
     TripRow(date(2026, 10, 14), "IP", "Ada Lovelace", "Site visit", "Lagos, Abuja", "approved", D("6123.45")),
     TripRow(date(2027, 2, 3), "PEMA", "=cmd|' /C calc'!A0", "@SUM(A1)", "Vienna", "submitted", D("4820.10")),
 ]
+# Two appropriations over three months: FY2026 money ends in September, FY2027 money starts in October.
+SPEND_PLAN = SpendPlanTable(
+    as_of=date(2026, 5, 9),
+    months=["2026-08", "2026-09", "2026-10"],
+    columns=[
+        ("INCLE FY2026", [D("1000.01"), D("0.33"), D("0")]),
+        ("ESF FY2027", [D("0"), D("0"), D("650000.55")]),
+    ],
+)
 
 # Text a hostile or careless user could type: formulas, error codes, control characters, huge strings.
 HOSTILE = [
@@ -133,6 +150,7 @@ def sample_workbook(detail: Iterable[DetailRow] | None = None, **changes: object
         staffing=STAFFING,
         travel=TRAVEL,
         detail=detail_rows() if detail is None else detail,
+        spend_plan=SPEND_PLAN,
     )
     return replace(data, **changes)  # type: ignore[arg-type]
 

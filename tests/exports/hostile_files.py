@@ -23,7 +23,7 @@ from export_samples import detail_rows, sample_workbook, write_bytes
 
 from exports import Limits
 
-DETAIL_PART = "xl/worksheets/sheet6.xml"
+DETAIL_PART = "xl/worksheets/sheet7.xml"
 MiB = 1024 * 1024
 
 

@@ -25,6 +25,7 @@ from types import SimpleNamespace
 
 import openpyxl
 import pytest
+import sqlalchemy as sa
 from export_samples import (
     OBJECT_CLASSES,
     PRIORITIES,
@@ -39,8 +40,10 @@ from export_samples import (
     write_file,
 )
 from formulas import Evaluator
+from helpers import own_export, plan_scenario
 
 from exports import Limits, parse_submission
+from models import Appropriation, BudgetLine, db
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 TIMEOUT = 180
@@ -201,3 +204,38 @@ def test_a_file_libreoffice_saved_parses_to_the_same_rows(calc):
     assert [row.amount for row in parsed.rows] == [row.amount for row in calc.rows]
     assert [row.line_id for row in parsed.rows] == [row.line_id for row in calc.rows]
     assert parsed.rows[1].description == "+1"
+
+
+def test_the_apps_spend_plan_recalculated_totals_each_appropriation_and_the_scenario(app, tmp_path):
+    """The demo plan's workbook, recalculated: each column's total is the appropriation's lines, summed by SQL."""
+    soffice()
+    plan = plan_scenario()
+    written = tmp_path / "written.xlsx"
+    written.write_bytes(own_export(plan))
+    stale = tmp_path / "submission.xlsx"
+    with_stale_cached_values(written, stale)
+    values = openpyxl.load_workbook(recalculate(stale, tmp_path), data_only=True)["Spend plan"]
+
+    by_label = {
+        funds.label: int(cents)
+        for funds, cents in db.session.execute(
+            sa.select(Appropriation, sa.func.sum(BudgetLine.amount_cents))
+            .join(BudgetLine, BudgetLine.appropriation_id == Appropriation.id)
+            .where(BudgetLine.scenario_id == plan.id)
+            .group_by(Appropriation.id)
+        ).tuples()
+    }
+    scenario_total = db.session.scalar(
+        sa.select(sa.func.sum(BudgetLine.amount_cents)).where(
+            BudgetLine.scenario_id == plan.id, BudgetLine.appropriation_id.in_(sa.select(Appropriation.id))
+        )
+    )
+    header = [cell.value for cell in values[4]]
+    assert (header[0], header[-1]) == ("Month", "Total")
+    assert sorted(header[1:-1]) == sorted(by_label)
+    totals = next(row for row in values.iter_rows(min_row=5) if row[0].value == "Total")
+    for label, cell in zip(header[1:-1], totals[1:-1], strict=True):
+        assert cents(cell.value) == Decimal(by_label[label]) / 100, label
+    assert cents(totals[-1].value) == Decimal(int(scenario_total)) / 100
+    for row in values.iter_rows(min_row=5, max_row=totals[0].row - 1):  # each month's total across
+        assert cents(row[-1].value) == sum((cents(cell.value) for cell in row[1:-1]), Decimal(0)), row[0].value

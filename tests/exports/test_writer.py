@@ -29,6 +29,7 @@ from export_samples import (
     PROGRAM_TYPES,
     REGIONS,
     SHEETS,
+    SPEND_PLAN,
     STAFFING,
     SUMMARY,
     TRAVEL,
@@ -79,6 +80,7 @@ def test_sheets_come_in_order(exported):
         ("Staffing", 4, ["Position kind", "FY 2025 FTE", "FY 2026 FTE", "FY 2027 FTE", "FTE change",
                          "FY 2025 Cost", "FY 2026 Cost", "FY 2027 Cost", "Cost change"]),
         ("Travel", 4, ["Departs", "Division", "Traveler", "Title", "Destinations", "Status", "Amount"]),
+        ("Spend plan", 4, ["Month", "INCLE FY2026", "ESF FY2027", "Total"]),
         ("Detail", 1, list(DETAIL_HEADER)),
         ("About", 1, ["Item", "Value"]),
     ],
@@ -97,6 +99,7 @@ def test_header_rows_are_styled(exported, sheet, row, headers):
         ("Program", "B5", "4:4"),
         ("Staffing", "B5", "4:4"),
         ("Travel", "A5", "4:4"),
+        ("Spend plan", "B5", "4:4"),
         ("Detail", "A2", "1:1"),
         ("About", "A2", "1:1"),
     ],
@@ -147,6 +150,8 @@ def test_detail_has_an_autofilter_over_its_rows(exported):
         ("Staffing", "F5", "#,##0.00"),
         ("Travel", "A5", "yyyy-mm-dd"),
         ("Travel", "G7", "#,##0.00"),
+        ("Spend plan", "B5", "#,##0.00"),
+        ("Spend plan", "D8", "#,##0.00"),
         ("Detail", "N2", "#,##0.00"),
         ("About", "B12", "#,##0.00"),
     ],
@@ -197,6 +202,19 @@ def test_staffing_and_travel_totals(exported):
     assert travel["A5"].value == datetime(2026, 10, 14)
 
 
+def test_spend_plan_months_down_appropriations_across_totals_as_formulas(exported):
+    ws = exported.wb["Spend plan"]
+    assert "as of 2026-05-09" in ws["A2"].value
+    assert [ws[f"A{row}"].value for row in range(5, 9)] == [*SPEND_PLAN.months, "Total"]
+    for column, (_, amounts) in zip("BC", SPEND_PLAN.columns, strict=True):
+        assert [Decimal(repr(ws[f"{column}{row}"].value)) for row in range(5, 8)] == list(amounts)
+    assert formulas(ws, "D", range(5, 8)) == [f"=SUM(B{row}:C{row})" for row in range(5, 8)]
+    assert [ws[f"{c}8"].value for c in "BCD"] == [f"=SUM({c}5:{c}7)" for c in "BCD"]
+    calc = exported.calc
+    assert calc.value("Spend plan", "B8") == total(SPEND_PLAN.columns[0][1])
+    assert calc.value("Spend plan", "D8") == total([amount for _, amounts in SPEND_PLAN.columns for amount in amounts])
+
+
 def test_every_total_and_change_equals_the_decimal_sums(exported):
     calc = exported.calc
     for row, item in enumerate(SUMMARY, start=5):
@@ -240,7 +258,7 @@ def test_user_text_reads_back_as_text(exported):
 
 def test_no_user_text_became_a_formula_in_the_file(exported):
     with zipfile.ZipFile(exported.path) as archive:
-        detail = archive.read("xl/worksheets/sheet6.xml")
+        detail = archive.read("xl/worksheets/sheet7.xml")
         travel = archive.read("xl/worksheets/sheet5.xml")
     assert b"<f>" not in detail
     assert b"<f>" not in travel.split(b'r="G7"')[0]
