@@ -49,7 +49,28 @@ class ActualsLoad(db.Model):
 
 class ActualTransaction(db.Model):
     __tablename__ = "actual_transaction"
-    __table_args__ = (sa.Index("ix_actual_transaction_appropriation_posted", "appropriation_id", "posted_on"),)
+    # The execution figures read only these indexes (migration 0009): the sums by day and over a
+    # window of dates along the first; the breakdown's sums by division, object class and document,
+    # in that order (no sort), along the second.
+    __table_args__ = (
+        sa.Index(
+            "ix_actual_transaction_appropriation_posted_amounts",
+            "appropriation_id",
+            "posted_on",
+            "obligation_cents",
+            "expenditure_cents",
+        ),
+        sa.Index(
+            "ix_actual_transaction_appropriation_breakdown",
+            "appropriation_id",
+            "division_id",
+            "object_class_id",
+            "document_number",
+            "posted_on",
+            "obligation_cents",
+            "expenditure_cents",
+        ),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     transaction_id: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)

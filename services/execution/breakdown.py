@@ -117,21 +117,37 @@ class _Posted:
 
 
 def _posted(appropriation_id: int, as_of: dt.date) -> list[_Posted]:
-    """The transactions to date grouped by division, object class and their award's region and priority."""
+    """The transactions to date grouped by division, object class and their award's region and priority.
+
+    Summed by division, object class and document first, in the order of the index that holds
+    exactly these columns (no sort, no table lookups: 200,000 transactions in a few dozen ms on
+    SQLite), then the few thousand documents are joined to the awards they name.
+    """
+    by_document = (
+        sa.select(
+            ActualTransaction.division_id,
+            ActualTransaction.object_class_id,
+            ActualTransaction.document_number,
+            sa.func.sum(ActualTransaction.obligation_cents).label("obligated"),
+            sa.func.sum(ActualTransaction.expenditure_cents).label("expended"),
+        )
+        .where(ActualTransaction.appropriation_id == appropriation_id, ActualTransaction.posted_on <= as_of)
+        .group_by(ActualTransaction.division_id, ActualTransaction.object_class_id, ActualTransaction.document_number)
+        .subquery()
+    )
     award_region = Award.region_id.label("region_id")
     award_priority = Award.priority_id.label("priority_id")
     query = (
         sa.select(
-            ActualTransaction.division_id,
-            ActualTransaction.object_class_id,
+            by_document.c.division_id,
+            by_document.c.object_class_id,
             award_region,
             award_priority,
-            sa.func.coalesce(sa.func.sum(ActualTransaction.obligation_cents), 0),
-            sa.func.coalesce(sa.func.sum(ActualTransaction.expenditure_cents), 0),
+            sa.func.coalesce(sa.func.sum(by_document.c.obligated), 0),
+            sa.func.coalesce(sa.func.sum(by_document.c.expended), 0),
         )
-        .outerjoin(Award, Award.number == ActualTransaction.document_number)  # numbers are unique
-        .where(ActualTransaction.appropriation_id == appropriation_id, ActualTransaction.posted_on <= as_of)
-        .group_by(ActualTransaction.division_id, ActualTransaction.object_class_id, award_region, award_priority)
+        .outerjoin(Award, Award.number == by_document.c.document_number)  # numbers are unique
+        .group_by(by_document.c.division_id, by_document.c.object_class_id, award_region, award_priority)
     )
     return [
         _Posted(division_id, object_class_id, region_id, priority_id, int(obligated), int(expended))
