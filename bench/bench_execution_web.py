@@ -67,7 +67,7 @@ def load_transactions(env: dict, count: int) -> tuple[int, int, str]:
 
     from app import create_app
     from config import Config
-    from models import ActualsLoad, ActualTransaction, Appropriation, LoadStatus, Scenario, User, db
+    from models import ActualsLoad, ActualTransaction, Appropriation, Award, LoadStatus, Scenario, User, db
     from models.base import utcnow
 
     class BenchConfig(Config):
@@ -103,6 +103,9 @@ def load_transactions(env: dict, count: int) -> tuple[int, int, str]:
         first = dt.date(funds.fiscal_year - 1, 10, 1)
         days = max(1, (min(dt.date.today(), funds.expires_on or dt.date.today()) - first).days + 1)
         rng = random.Random(14)
+        # A fifth of the transactions draw down the demo's awards (the region and priority tables read
+        # those through the awards); the rest name other documents: orders, travel, contracts.
+        awards = list(db.session.scalars(sa.select(Award.number).order_by(Award.number)))
         rows = (
             {
                 "transaction_id": f"BENCH{n:09d}",
@@ -110,7 +113,7 @@ def load_transactions(env: dict, count: int) -> tuple[int, int, str]:
                 "appropriation_id": funds.id,
                 "object_class_id": object_class_id,
                 "division_id": division_id,
-                "document_number": f"DOC-{rng.randrange(5000)}",
+                "document_number": rng.choice(awards) if rng.random() < 0.2 else f"DOC-{rng.randrange(5000)}",
                 "obligation_cents": rng.randrange(-50_000, 5_000_000),
                 "expenditure_cents": rng.randrange(0, 1_000_000),
                 "description": f"Synthetic transaction {n}",

@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
-from models.actuals import ActualsLoad, ActualTransaction, LoadStatus
+from models.actuals import ActualMonthSum, ActualsLoad, ActualTransaction, LoadStatus
 from models.allocation import AllocationRun, RunStatus
 from models.audit import AuditEvent
 from models.awards import Award, AwardFunding, AwardStatus
@@ -67,6 +67,7 @@ __all__ = [
     "EDITABLE_STATUSES",
     "SCENARIO_MOVES",
     "SCORE_SCALE",
+    "ActualMonthSum",
     "ActualTransaction",
     "ActualsLoad",
     "AllocationRun",

@@ -49,9 +49,9 @@ class ActualsLoad(db.Model):
 
 class ActualTransaction(db.Model):
     __tablename__ = "actual_transaction"
-    # The execution figures read only these indexes (migration 0009): the sums by day and over a
-    # window of dates along the first; the breakdown's sums by division, object class and document,
-    # in that order (no sort), along the second.
+    # Migration 0009: the edges of a range of dates that is not whole months (ActualMonthSum) are
+    # summed along the first index alone; what was posted against awards, from the award's number,
+    # along the second (a few rows an award, not a scan of the appropriation's transactions).
     __table_args__ = (
         sa.Index(
             "ix_actual_transaction_appropriation_posted_amounts",
@@ -61,12 +61,12 @@ class ActualTransaction(db.Model):
             "expenditure_cents",
         ),
         sa.Index(
-            "ix_actual_transaction_appropriation_breakdown",
+            "ix_actual_transaction_document_amounts",
+            "document_number",
             "appropriation_id",
+            "posted_on",
             "division_id",
             "object_class_id",
-            "document_number",
-            "posted_on",
             "obligation_cents",
             "expenditure_cents",
         ),
@@ -78,7 +78,7 @@ class ActualTransaction(db.Model):
     appropriation_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("appropriation.id"))
     object_class_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("object_class.id"))
     division_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("division.id"), index=True)
-    document_number: so.Mapped[str | None] = so.mapped_column(sa.String(64), index=True)
+    document_number: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     obligation_cents: so.Mapped[int] = so.mapped_column(sa.BigInteger)
     expenditure_cents: so.Mapped[int] = so.mapped_column(sa.BigInteger)
     description: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
@@ -89,3 +89,22 @@ class ActualTransaction(db.Model):
     object_class: so.Mapped[ObjectClass] = so.relationship()
     division: so.Mapped[Division | None] = so.relationship()
     load: so.Mapped[ActualsLoad] = so.relationship()
+
+
+class ActualMonthSum(db.Model):
+    """An appropriation's transactions summed by month, division and object class.
+
+    Kept by triggers on actual_transaction (migration 0009), so every write of a transaction (a
+    load's commit, a script's insert) moves its month's sum in the same transaction. The execution
+    figures read whole months here instead of every transaction: an appropriation with 200,000
+    transactions has a few dozen sums (services/execution/posted.py).
+    """
+
+    __tablename__ = "actual_month_sum"
+
+    appropriation_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("appropriation.id"), primary_key=True)
+    month: so.Mapped[date] = so.mapped_column(primary_key=True)  # its first day
+    division_key: so.Mapped[int] = so.mapped_column(primary_key=True)  # the division's id; 0: office-wide
+    object_class_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("object_class.id"), primary_key=True)
+    obligation_cents: so.Mapped[int] = so.mapped_column(sa.BigInteger)
+    expenditure_cents: so.Mapped[int] = so.mapped_column(sa.BigInteger)

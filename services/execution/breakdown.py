@@ -42,6 +42,7 @@ import sqlalchemy as sa
 
 from models import ActualTransaction, Appropriation, Award, Division, ObjectClass, Priority, Region, Scenario, db
 from services.execution.figures import Execution, beyond_threshold, execution_of, percent_of
+from services.execution.posted import posted
 from services.execution.spend_plan import Month, PhasedLines, PlanLine, phased_lines, split_cents
 
 OFFICE_WIDE = "Office-wide"
@@ -119,40 +120,66 @@ class _Posted:
 def _posted(appropriation_id: int, as_of: dt.date) -> list[_Posted]:
     """The transactions to date grouped by division, object class and their award's region and priority.
 
-    Summed by division, object class and document first, in the order of the index that holds
-    exactly these columns (no sort, no table lookups: 200,000 transactions in a few dozen ms on
-    SQLite), then the few thousand documents are joined to the awards they name.
+    By division and object class from the monthly sums (services/execution/posted.py); what names an
+    award from the awards' numbers along the index that starts with the document number (a few rows
+    an award, never every transaction); the rest of each division and object class, "not through an
+    award", is the difference, so the rows add up to the appropriation's totals.
     """
+    # By document first, looked up from the awards' numbers (IN, not a join, which SQLite would drive
+    # from the transactions); then the few documents take their award's region and priority.
     by_document = (
         sa.select(
+            ActualTransaction.document_number,
             ActualTransaction.division_id,
             ActualTransaction.object_class_id,
-            ActualTransaction.document_number,
             sa.func.sum(ActualTransaction.obligation_cents).label("obligated"),
             sa.func.sum(ActualTransaction.expenditure_cents).label("expended"),
         )
-        .where(ActualTransaction.appropriation_id == appropriation_id, ActualTransaction.posted_on <= as_of)
-        .group_by(ActualTransaction.division_id, ActualTransaction.object_class_id, ActualTransaction.document_number)
+        .where(
+            ActualTransaction.document_number.in_(sa.select(Award.number)),
+            ActualTransaction.appropriation_id == appropriation_id,
+            ActualTransaction.posted_on <= as_of,
+        )
+        .group_by(ActualTransaction.document_number, ActualTransaction.division_id, ActualTransaction.object_class_id)
         .subquery()
     )
-    award_region = Award.region_id.label("region_id")
-    award_priority = Award.priority_id.label("priority_id")
-    query = (
+    award_rows = db.session.execute(
         sa.select(
             by_document.c.division_id,
             by_document.c.object_class_id,
-            award_region,
-            award_priority,
-            sa.func.coalesce(sa.func.sum(by_document.c.obligated), 0),
-            sa.func.coalesce(sa.func.sum(by_document.c.expended), 0),
+            Award.region_id,
+            Award.priority_id,
+            sa.func.sum(by_document.c.obligated),
+            sa.func.sum(by_document.c.expended),
         )
-        .outerjoin(Award, Award.number == by_document.c.document_number)  # numbers are unique
-        .group_by(by_document.c.division_id, by_document.c.object_class_id, award_region, award_priority)
-    )
-    return [
+        .join(Award, Award.number == by_document.c.document_number)
+        .group_by(by_document.c.division_id, by_document.c.object_class_id, Award.region_id, Award.priority_id)
+    ).all()
+    rows = [
         _Posted(division_id, object_class_id, region_id, priority_id, int(obligated), int(expended))
-        for division_id, object_class_id, region_id, priority_id, obligated, expended in db.session.execute(query)
+        for division_id, object_class_id, region_id, priority_id, obligated, expended in award_rows
     ]
+
+    def award_rows_of(division_id: int | None, object_class_id: int) -> list[_Posted]:
+        return [
+            row
+            for row in rows
+            if row.region_id is not None and row.division_id == division_id and row.object_class_id == object_class_id
+        ]
+
+    for (division_id, object_class_id), (obligated, expended) in posted(
+        as_of, appropriation_ids=[appropriation_id], by=["division_id", "object_class_id"]
+    ).items():
+        through_awards = [
+            row for row in rows if (row.division_id, row.object_class_id) == (division_id, object_class_id)
+        ]
+        rest = (
+            obligated - sum(row.obligated_cents for row in through_awards),
+            expended - sum(row.expended_cents for row in through_awards),
+        )
+        if rest != (0, 0) or not through_awards:
+            rows.append(_Posted(division_id, object_class_id, None, None, *rest))
+    return rows
 
 
 def _names(query: Callable[[set[int]], sa.Select], ids: set[int]) -> list[tuple[int, str]]:

@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-
 from exports.charts import LineChart, line_chart
-from models import ActualTransaction, Appropriation, Scenario, db
+from models import Appropriation, Scenario
 from models.reference import fiscal_year_of
 from money import quantize
+from services.execution.posted import posted, total
 from services.execution.spend_plan import Month, PhasedLines, SpendPlan, phased_lines, plan_of
 from services.office.settings import office_settings
 
@@ -145,37 +144,9 @@ class Execution:
         )
 
 
-def _posted_sum(appropriation_id: int, *conditions) -> tuple[int, int]:
-    obligated, expended = db.session.execute(
-        sa.select(
-            sa.func.coalesce(sa.func.sum(ActualTransaction.obligation_cents), 0),
-            sa.func.coalesce(sa.func.sum(ActualTransaction.expenditure_cents), 0),
-        ).where(ActualTransaction.appropriation_id == appropriation_id, *conditions)
-    ).one()
-    return int(obligated), int(expended)
-
-
 def posted_by_month(appropriation_id: int, as_of: dt.date) -> dict[Month, tuple[int, int]]:
-    """(obligated, expended) cents by month of posting, counting what was posted on or before `as_of`.
-
-    The database sums by day, along the index on (appropriation, posted_on), and the few hundred
-    days fold into months here: an appropriation with 200,000 transactions sends back one row a
-    day, not a row a transaction (and no per-row date function, which differs by database and
-    costs SQLite a call for every transaction).
-    """
-    sums: dict[Month, tuple[int, int]] = {}
-    for posted_on, obligation, expenditure in db.session.execute(
-        sa.select(
-            ActualTransaction.posted_on,
-            sa.func.sum(ActualTransaction.obligation_cents),
-            sa.func.sum(ActualTransaction.expenditure_cents),
-        )
-        .where(ActualTransaction.appropriation_id == appropriation_id, ActualTransaction.posted_on <= as_of)
-        .group_by(ActualTransaction.posted_on)
-    ):
-        obligated, expended = sums.get(Month.of(posted_on), (0, 0))
-        sums[Month.of(posted_on)] = (obligated + int(obligation), expended + int(expenditure))
-    return sums
+    """(obligated, expended) cents by month of posting, counting what was posted on or before `as_of`."""
+    return {month: sums for (month,), sums in posted(as_of, appropriation_ids=[appropriation_id], by=["month"]).items()}
 
 
 def _months_before(day: dt.date, count: int) -> dt.date:
@@ -210,17 +181,13 @@ def _lapse(appropriation: Appropriation, as_of: dt.date, obligated_cents: int, p
     if expires_on is None:
         return Lapse(None, None, None)
     if as_of > expires_on:  # already expired: what lapsed is known
-        left = (
-            appropriation.allotted_cents - _posted_sum(appropriation.id, ActualTransaction.posted_on <= expires_on)[0]
-        )
+        left = appropriation.allotted_cents - total(posted(expires_on, appropriation_ids=[appropriation.id]))[0]
         return Lapse(expires_on, left, left)
     if fiscal_year_of(expires_on) != fiscal_year_of(as_of):
         return Lapse(expires_on, None, None)
     unobligated = appropriation.allotted_cents - obligated_cents
     window_start, _ = pace_window(as_of)
-    recent, _ = _posted_sum(
-        appropriation.id, ActualTransaction.posted_on > window_start, ActualTransaction.posted_on <= as_of
-    )
+    recent, _ = total(posted(as_of, after=window_start, appropriation_ids=[appropriation.id]))
     as_of_month = Month.of(as_of)
     planned_after = sum(
         cents for month, cents in zip(plan.months, plan.planned_cents, strict=True) if month > as_of_month

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from models import ActualTransaction, Appropriation, Award, BudgetLine, Scenario, db
 from models.reference import fiscal_year_of
 from services.execution.figures import beyond_threshold, forecast_at_recent_pace, pace_window, percent_of
+from services.execution.posted import posted
 from services.execution.spend_plan import Month, fiscal_year_months, scenario_spend_plan
 from services.office.settings import OfficeSettings
 
@@ -83,19 +84,13 @@ class OfficeExecution:
         return sum(getattr(account, attribute) for account in self.accounts)
 
 
-def _posted_by_appropriation(as_of: dt.date, *conditions) -> dict[int, tuple[int, int]]:
-    """(obligated, expended) cents by appropriation, posted on or before `as_of` (and `conditions`)."""
+def _posted_by_appropriation(
+    ids: list[int], through: dt.date, after: dt.date | None = None
+) -> dict[int, tuple[int, int]]:
+    """(obligated, expended) cents by appropriation, posted after `after` (if given) through `through`."""
     return {
-        appropriation_id: (int(obligated), int(expended))
-        for appropriation_id, obligated, expended in db.session.execute(
-            sa.select(
-                ActualTransaction.appropriation_id,
-                sa.func.sum(ActualTransaction.obligation_cents),
-                sa.func.sum(ActualTransaction.expenditure_cents),
-            )
-            .where(ActualTransaction.posted_on <= as_of, *conditions)
-            .group_by(ActualTransaction.appropriation_id)
-        )
+        key: sums
+        for (key,), sums in posted(through, after=after, appropriation_ids=ids, by=["appropriation_id"]).items()
     }
 
 
@@ -117,17 +112,14 @@ def _accounts(
 ) -> list[AccountExecution]:
     ids = [appropriation.id for appropriation in appropriations]
     planned = _planned_by_appropriation(scenario)
-    posted = _posted_by_appropriation(as_of, ActualTransaction.appropriation_id.in_(ids))
-    window_start, _ = pace_window(as_of)
-    recent = _posted_by_appropriation(
-        as_of, ActualTransaction.appropriation_id.in_(ids), ActualTransaction.posted_on > window_start
-    )
+    to_date = _posted_by_appropriation(ids, as_of)
+    recent = _posted_by_appropriation(ids, as_of, after=pace_window(as_of)[0])
     threshold = settings.lapse_threshold_cents
     # Before the office's first load every account would look unobligated: no forecast until then.
     loaded = db.session.scalar(sa.select(ActualTransaction.id).limit(1)) is not None
     accounts = []
     for appropriation in appropriations:
-        obligated, expended = posted.get(appropriation.id, (0, 0))
+        obligated, expended = to_date.get(appropriation.id, (0, 0))
         expires_on = appropriation.expires_on
         forecast = None
         expiring = (
@@ -240,7 +232,7 @@ class AwardPipeline:
 def award_pipeline(as_of: dt.date, settings: OfficeSettings) -> list[AwardPipeline]:
     """Every award the financial system has posted against (by its number), longest pipeline first."""
     window_start, _ = pace_window(as_of)
-    posted = ActualTransaction.posted_on <= as_of
+    by_then = ActualTransaction.posted_on <= as_of
     rows = db.session.execute(
         sa.select(
             Award,
@@ -252,7 +244,7 @@ def award_pipeline(as_of: dt.date, settings: OfficeSettings) -> list[AwardPipeli
             sa.func.max(sa.case((ActualTransaction.expenditure_cents != 0, ActualTransaction.posted_on))),
         )
         .join(ActualTransaction, ActualTransaction.document_number == Award.number)
-        .where(posted)
+        .where(by_then)
         .group_by(Award.id)
     )
     pipelines = [
@@ -308,27 +300,15 @@ def office_months(scenario: Scenario, as_of: dt.date, threshold_percent: Decimal
     plan = scenario_spend_plan(scenario, as_of)
     planned = dict(zip(plan.months, plan.month_totals, strict=True))
     months = fiscal_year_months(fiscal_year_of(as_of))
-    year = sa.extract("year", ActualTransaction.posted_on)
-    month = sa.extract("month", ActualTransaction.posted_on)
-    posted = {
-        Month(int(y), int(m)): (int(obligated), int(expended))
-        for y, m, obligated, expended in db.session.execute(
-            sa.select(
-                year,
-                month,
-                sa.func.sum(ActualTransaction.obligation_cents),
-                sa.func.sum(ActualTransaction.expenditure_cents),
-            )
-            .where(
-                ActualTransaction.appropriation_id.in_([appropriation.id for appropriation, _ in plan.columns]),
-                ActualTransaction.posted_on >= months[0].first_day,
-                ActualTransaction.posted_on <= as_of,
-            )
-            .group_by(year, month)
-        )
-    }
+    by_month = posted(
+        as_of,
+        after=months[0].first_day - dt.timedelta(days=1),
+        appropriation_ids=[appropriation.id for appropriation, _ in plan.columns],
+        by=["month"],
+    )
+    sums = {month: figures for (month,), figures in by_month.items()}
     as_of_month = Month.of(as_of)
     return [
-        OfficeMonth(each, planned.get(each, 0), *posted.get(each, (0, 0)), each > as_of_month, threshold_percent)
+        OfficeMonth(each, planned.get(each, 0), *sums.get(each, (0, 0)), each > as_of_month, threshold_percent)
         for each in months
     ]

@@ -179,4 +179,6 @@ def test_the_breakdown_reads_the_actuals_once_and_each_tables_names_once(app):
         breakdown_of(execution, phased)
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)
-    assert len(statements) == 5  # the grouped actuals, then the names of divisions, classes, regions, priorities
+    # What named an award; the monthly sums of the whole months and the as-of month's transactions to
+    # date (AS_OF is not a month's last day); then the names of divisions, classes, regions, priorities.
+    assert len(statements) == 7
