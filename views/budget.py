@@ -19,7 +19,7 @@ from services.funds import appropriations as appropriation_service
 from services.funds.control import default_scenario_for, planned_and_available, status_of, status_table
 from services.permissions import Action
 from views.access import requires
-from views.routing import as_of_date, record_id, this_page_with
+from views.routing import as_of_arg, record_id, scenario_arg, this_page_with
 from views.unit_of_work import Saved, button_action, form_page
 
 bp = Blueprint("budget", __name__)
@@ -131,8 +131,7 @@ def appropriations():
 def _appropriation_in_scenario(appropriation_id: int) -> tuple[Appropriation, Scenario | None]:
     """The appropriation, and the scenario asked for (?scenario=) or else its working scenario."""
     record = db.get_or_404(Appropriation, appropriation_id)
-    scenario_id = request.args.get("scenario", type=record_id)
-    return record, db.session.get(Scenario, scenario_id) if scenario_id else default_scenario_for(record)
+    return record, scenario_arg(lambda: default_scenario_for(record))
 
 
 @bp.route("/appropriations/<int:appropriation_id>")
@@ -152,7 +151,7 @@ def appropriation(appropriation_id: int):
 @requires(Action.READ)
 def appropriation_execution(appropriation_id: int):
     record, scenario = _appropriation_in_scenario(appropriation_id)
-    as_of = request.args.get("as_of", type=as_of_date) or dt.date.today()
+    as_of = as_of_arg()
     return render_template(
         "budget/execution.html",
         appropriation=record,

@@ -3,35 +3,27 @@ and the award pipeline. Each appropriation's own page is budget.appropriation_ex
 
 from __future__ import annotations
 
-import datetime as dt
+from flask import Blueprint, render_template
 
-from flask import Blueprint, render_template, request
-
-from models import Scenario, db
 from services.budget.dashboard import working_scenario
 from services.budget.queries import list_scenarios
 from services.execution.office import award_pipeline, office_execution
 from services.office.settings import office_settings
 from services.permissions import Action
 from views.access import requires
-from views.routing import as_of_date, record_id
+from views.routing import as_of_arg, scenario_arg
 
 bp = Blueprint("execution", __name__, url_prefix="/execution")
-
-
-def _as_of() -> dt.date:
-    return request.args.get("as_of", type=as_of_date) or dt.date.today()
 
 
 @bp.route("/")
 @requires(Action.READ)
 def index():
-    scenario_id = request.args.get("scenario", type=record_id)
-    scenario = db.session.get(Scenario, scenario_id) if scenario_id else working_scenario()
+    scenario = scenario_arg(working_scenario)
     settings = office_settings()
     return render_template(
         "execution/index.html",
-        office=office_execution(scenario, _as_of(), settings),
+        office=office_execution(scenario, as_of_arg(), settings),
         settings=settings,
         scenarios=list_scenarios(),
     )
@@ -40,7 +32,7 @@ def index():
 @bp.route("/pipeline")
 @requires(Action.READ)
 def pipeline():
-    as_of, settings = _as_of(), office_settings()
+    as_of, settings = as_of_arg(), office_settings()
     return render_template(
         "execution/pipeline.html", awards=award_pipeline(as_of, settings), as_of=as_of, settings=settings
     )

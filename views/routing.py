@@ -4,11 +4,13 @@ query string), and text with a NUL character (PostgreSQL's text can't hold one: 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
-from flask import abort, request, url_for
+from flask import abort, flash, request, url_for
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
+from models import Scenario, db
 from models.reference import fiscal_year_of
 from services.inputs import FIRST_YEAR, LAST_YEAR
 
@@ -90,3 +92,22 @@ def as_of_date(raw: str) -> dt.date:
     if day is None or not FIRST_YEAR <= fiscal_year_of(day) <= LAST_YEAR:
         raise ValueError(f"not an as-of date: {raw!r}")
     return day
+
+
+def scenario_arg(default: Callable[[], Scenario | None]) -> Scenario | None:
+    """The scenario asked for (?scenario=ID), a 404 when it names none; else `default()`."""
+    if not request.args.get("scenario"):
+        return default()
+    scenario_id = request.args.get("scenario", type=record_id)
+    if scenario_id is None:
+        abort(404)
+    return db.get_or_404(Scenario, scenario_id)
+
+
+def as_of_arg() -> dt.date:
+    """?as_of=YYYY-MM-DD, else today; one that is not such a date is said on the page, and today shown."""
+    raw = request.args.get("as_of", "")
+    day = request.args.get("as_of", type=as_of_date) if raw else None
+    if raw and day is None:
+        flash(f"“{raw[:40]}” is not a date (YYYY-MM-DD) in the years Apportion holds: showing today.", "error")
+    return day or dt.date.today()

@@ -3,8 +3,6 @@ appropriation table."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
@@ -16,8 +14,7 @@ from services.execution.spend_plan import scenario_spend_plan
 from services.funds.control import default_scenario_for
 from services.permissions import Action
 from views.access import requires
-from views.budget import as_of_date
-from views.routing import record_id
+from views.routing import as_of_arg, scenario_arg
 from views.unit_of_work import Saved, form_page
 
 bp = Blueprint("spending", __name__)
@@ -25,8 +22,7 @@ bp = Blueprint("spending", __name__)
 
 def _chosen_scenario(appropriation: Appropriation) -> Scenario | None:
     """The scenario asked for (?scenario=), or else the appropriation's working scenario."""
-    scenario_id = request.args.get("scenario", type=record_id)
-    return db.session.get(Scenario, scenario_id) if scenario_id else default_scenario_for(appropriation)
+    return scenario_arg(lambda: default_scenario_for(appropriation))
 
 
 @bp.route("/appropriations/<int:appropriation_id>/spending-profiles")
@@ -56,11 +52,14 @@ def edit_profile(appropriation_id: int, division_id: int, object_class_id: int):
     form = ProfileForm()
     if request.method == "GET":
         form.show(profile_service.profile_input(record, division, object_class))
+        form.version.data = str(profile_service.profile_version(record, division, object_class))
     return form_page(
         form,
-        lambda: profile_service.set_profile(current_user, record, division, object_class, form.to_input()),
+        lambda: profile_service.set_profile(
+            current_user, record, division, object_class, form.to_input(), form.expected_version
+        ),
         lambda _: Saved(
-            f"Spending profile of {division.code} {object_class.code} on {record.label} saved.",
+            f"Spending profile of {division.name}, {object_class.label} on {record.label} saved.",
             url_for("spending.profiles", appropriation_id=record.id),
         ),
         "spending/profile_form.html",
@@ -75,5 +74,5 @@ def edit_profile(appropriation_id: int, division_id: int, object_class_id: int):
 @requires(Action.READ)
 def scenario_plan(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
-    as_of = request.args.get("as_of", type=as_of_date) or dt.date.today()
+    as_of = as_of_arg()
     return render_template("spending/scenario_plan.html", plan=scenario_spend_plan(scenario, as_of))

@@ -69,7 +69,7 @@ POSTGRESQL_TRIGGERS = [
     CREATE FUNCTION actual_month_sum_add() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       INSERT INTO actual_month_sum ({KEY}, obligation_cents, expenditure_cents)
-      SELECT appropriation_id, date_trunc('month', posted_on)::date, COALESCE(division_id, 0), object_class_id,
+      SELECT appropriation_id, date_trunc('month', posted_on::timestamp)::date, COALESCE(division_id, 0), object_class_id,
              SUM(obligation_cents), SUM(expenditure_cents)
       FROM added GROUP BY 1, 2, 3, 4
       ON CONFLICT ({KEY}) DO UPDATE SET
@@ -84,7 +84,7 @@ POSTGRESQL_TRIGGERS = [
       UPDATE actual_month_sum AS s SET
         obligation_cents = s.obligation_cents - r.obligation_cents,
         expenditure_cents = s.expenditure_cents - r.expenditure_cents
-      FROM (SELECT appropriation_id, date_trunc('month', posted_on)::date AS month,
+      FROM (SELECT appropriation_id, date_trunc('month', posted_on::timestamp)::date AS month,
                    COALESCE(division_id, 0) AS division_key, object_class_id,
                    SUM(obligation_cents) AS obligation_cents, SUM(expenditure_cents) AS expenditure_cents
             FROM removed GROUP BY 1, 2, 3, 4) AS r
@@ -116,10 +116,10 @@ POSTGRESQL_TRIGGERS = [
 def upgrade():
     op.create_table(
         'actual_month_sum',
-        sa.Column('appropriation_id', sa.Integer(), nullable=False),
+        sa.Column('appropriation_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
         sa.Column('month', sa.Date(), nullable=False),
-        sa.Column('division_key', sa.Integer(), nullable=False),
-        sa.Column('object_class_id', sa.Integer(), nullable=False),
+        sa.Column('division_key', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+        sa.Column('object_class_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
         sa.Column('obligation_cents', sa.BigInteger(), nullable=False),
         sa.Column('expenditure_cents', sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(['appropriation_id'], ['appropriation.id'], name=op.f('fk_actual_month_sum_appropriation_id_appropriation')),
@@ -158,7 +158,7 @@ def upgrade():
 def _month_of(column: str) -> str:
     if op.get_bind().dialect.name == 'sqlite':
         return f"date({column}, 'start of month')"
-    return f"date_trunc('month', {column})::date"
+    return f"date_trunc('month', {column}::timestamp)::date"
 
 
 def downgrade():

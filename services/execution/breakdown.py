@@ -159,26 +159,20 @@ def _posted(appropriation_id: int, as_of: dt.date) -> list[_Posted]:
         _Posted(division_id, object_class_id, region_id, priority_id, int(obligated), int(expended))
         for division_id, object_class_id, region_id, priority_id, obligated, expended in award_rows
     ]
-
-    def award_rows_of(division_id: int | None, object_class_id: int) -> list[_Posted]:
-        return [
-            row
-            for row in rows
-            if row.region_id is not None and row.division_id == division_id and row.object_class_id == object_class_id
-        ]
-
-    for (division_id, object_class_id), (obligated, expended) in posted(
+    through_awards: dict[tuple[int | None, int], tuple[int, int]] = {}
+    for row in rows:
+        obligated, expended = through_awards.get((row.division_id, row.object_class_id), (0, 0))
+        through_awards[row.division_id, row.object_class_id] = (
+            obligated + row.obligated_cents,
+            expended + row.expended_cents,
+        )
+    for key, (obligated, expended) in posted(
         as_of, appropriation_ids=[appropriation_id], by=["division_id", "object_class_id"]
     ).items():
-        through_awards = [
-            row for row in rows if (row.division_id, row.object_class_id) == (division_id, object_class_id)
-        ]
-        rest = (
-            obligated - sum(row.obligated_cents for row in through_awards),
-            expended - sum(row.expended_cents for row in through_awards),
-        )
-        if rest != (0, 0) or not through_awards:
-            rows.append(_Posted(division_id, object_class_id, None, None, *rest))
+        awards_obligated, awards_expended = through_awards.get(key, (0, 0))
+        rest = (obligated - awards_obligated, expended - awards_expended)
+        if rest != (0, 0) or key not in through_awards:
+            rows.append(_Posted(*key, None, None, *rest))
     return rows
 
 

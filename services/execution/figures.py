@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 from exports.charts import LineChart, line_chart
 from models import Appropriation, Scenario
 from models.reference import fiscal_year_of
-from money import quantize
 from services.execution.posted import posted, total
 from services.execution.spend_plan import Month, PhasedLines, SpendPlan, phased_lines, plan_of
 from services.office.settings import office_settings
@@ -149,33 +148,61 @@ def posted_by_month(appropriation_id: int, as_of: dt.date) -> dict[Month, tuple[
     return {month: sums for (month,), sums in posted(as_of, appropriation_ids=[appropriation_id], by=["month"]).items()}
 
 
-def _months_before(day: dt.date, count: int) -> dt.date:
+def months_before(day: dt.date, count: int) -> dt.date:
     """The same day `count` calendar months earlier (the month's last day where it is shorter)."""
     year, month = divmod(day.year * 12 + day.month - 1 - count, 12)
     return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
-def pace_window(as_of: dt.date) -> tuple[dt.date, dt.date]:
-    """The recent pace's window: after the same day three months before the as-of date, through it."""
-    return _months_before(as_of, LAPSE_PACE_MONTHS), as_of
+def whole_months_between(earlier: dt.date, later: dt.date) -> int:
+    """How many whole months from `earlier` to `later`: the most n with `months_before(later, n)` not
+    before `earlier` (the recent window's way of counting months)."""
+    count = (later.year - earlier.year) * 12 + later.month - earlier.month
+    while count > 0 and months_before(later, count) < earlier:
+        count -= 1
+    return max(count, 0)
+
+
+def recent_window_start(as_of: dt.date) -> dt.date:
+    """Recent spending is what was posted after this day (three months before) through the as-of date."""
+    return months_before(as_of, LAPSE_PACE_MONTHS)
+
+
+def pace_window_start(appropriation: Appropriation, as_of: dt.date) -> dt.date:
+    """The recent pace counts what was posted after this day through the as-of date: the last three
+    months, or the days since the period of availability began where that is later (new funds
+    could not be obligated before it, so those days would slow the pace)."""
+    period_began = dt.date(appropriation.fiscal_year - 1, 10, 1)
+    return max(recent_window_start(as_of), period_began - dt.timedelta(days=1))
+
+
+def expires_this_year(appropriation: Appropriation, as_of: dt.date) -> bool:
+    """Not yet expired, and expiring in the as-of date's fiscal year: the funds a lapse is forecast for."""
+    expires_on = appropriation.expires_on
+    return expires_on is not None and as_of <= expires_on and fiscal_year_of(expires_on) == fiscal_year_of(as_of)
 
 
 def forecast_at_recent_pace(
-    unobligated_cents: int, recent_obligated_cents: int, as_of: dt.date, expires_on: dt.date
-) -> int:
-    """Unobligated at expiry if obligations go on at the window's pace per day: never below zero
-    (funds cannot be obligated beyond their allotment), rounded once, half up, to the cent."""
-    window_start, _ = pace_window(as_of)
-    at_pace = Decimal(recent_obligated_cents) * (expires_on - as_of).days / (as_of - window_start).days
-    return max(0, int(quantize(Decimal(unobligated_cents) - at_pace)))
+    appropriation: Appropriation, as_of: dt.date, obligated_cents: int, recent_obligated_cents: int
+) -> int | None:
+    """Unobligated at expiry if obligations go on at the pace per day of those posted after
+    `pace_window_start`; None unless the funds `expires_this_year`. Never below zero (funds cannot
+    be obligated beyond their allotment); rounded once, half up, to the cent."""
+    if not expires_this_year(appropriation, as_of):
+        return None
+    days_left = (appropriation.expires_on - as_of).days
+    at_pace = Decimal(recent_obligated_cents) * days_left / (as_of - pace_window_start(appropriation, as_of)).days
+    left = (Decimal(appropriation.allotted_cents - obligated_cents) - at_pace).quantize(
+        Decimal(1), rounding=ROUND_HALF_UP
+    )
+    return max(0, int(left))
 
 
 def _lapse(appropriation: Appropriation, as_of: dt.date, obligated_cents: int, plan: SpendPlan) -> Lapse:
     """Forecast unobligated at expiry, for funds that expire in the as-of date's fiscal year.
 
-    Pace of the last three months: the obligations posted in `pace_window`, per day, carried over
-    the days left until expiry. Plan's pace: the planned obligations of the months after the as-of
-    month. Neither goes below zero.
+    At the recent pace (`forecast_at_recent_pace`), and at the plan's: the planned obligations of
+    the months after the as-of month. Neither goes below zero.
     """
     expires_on = appropriation.expires_on
     if expires_on is None:
@@ -183,19 +210,18 @@ def _lapse(appropriation: Appropriation, as_of: dt.date, obligated_cents: int, p
     if as_of > expires_on:  # already expired: what lapsed is known
         left = appropriation.allotted_cents - total(posted(expires_on, appropriation_ids=[appropriation.id]))[0]
         return Lapse(expires_on, left, left)
-    if fiscal_year_of(expires_on) != fiscal_year_of(as_of):
+    if not expires_this_year(appropriation, as_of):
         return Lapse(expires_on, None, None)
-    unobligated = appropriation.allotted_cents - obligated_cents
-    window_start, _ = pace_window(as_of)
-    recent, _ = total(posted(as_of, after=window_start, appropriation_ids=[appropriation.id]))
+    after = pace_window_start(appropriation, as_of)
+    recent, _ = total(posted(as_of, after=after, appropriation_ids=[appropriation.id]))
     as_of_month = Month.of(as_of)
     planned_after = sum(
         cents for month, cents in zip(plan.months, plan.planned_cents, strict=True) if month > as_of_month
     )
     return Lapse(
         expires_on,
-        forecast_at_recent_pace(unobligated, recent, as_of, expires_on),
-        max(0, unobligated - planned_after),
+        forecast_at_recent_pace(appropriation, as_of, obligated_cents, recent),
+        max(0, appropriation.allotted_cents - obligated_cents - planned_after),
     )
 
 

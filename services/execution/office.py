@@ -19,7 +19,15 @@ import sqlalchemy as sa
 
 from models import ActualTransaction, Appropriation, Award, BudgetLine, Scenario, db
 from models.reference import fiscal_year_of
-from services.execution.figures import beyond_threshold, forecast_at_recent_pace, pace_window, percent_of
+from services.execution.figures import (
+    beyond_threshold,
+    expires_this_year,
+    forecast_at_recent_pace,
+    pace_window_start,
+    percent_of,
+    recent_window_start,
+    whole_months_between,
+)
 from services.execution.posted import posted
 from services.execution.spend_plan import Month, fiscal_year_months, scenario_spend_plan
 from services.office.settings import OfficeSettings
@@ -34,7 +42,7 @@ class AccountExecution:
     obligated_cents: int
     expended_cents: int
     forecast_lapse_cents: int | None  # at the recent pace; None unless it expires in the as-of fiscal year
-    lapse_threshold_cents: int
+    lapse_threshold_cents: int | None  # the office's; None before the first load of actuals (nothing to flag)
     as_of: dt.date
 
     @property
@@ -56,7 +64,9 @@ class AccountExecution:
     @property
     def at_risk_of_lapsing(self) -> bool:
         """Forecast to leave more than the office's threshold unobligated when it expires."""
-        return self.forecast_lapse_cents is not None and self.forecast_lapse_cents > self.lapse_threshold_cents
+        if self.forecast_lapse_cents is None or self.lapse_threshold_cents is None:
+            return False
+        return self.forecast_lapse_cents > self.lapse_threshold_cents
 
     @property
     def days_to_cancellation(self) -> int | None:
@@ -113,28 +123,38 @@ def _accounts(
     ids = [appropriation.id for appropriation in appropriations]
     planned = _planned_by_appropriation(scenario)
     to_date = _posted_by_appropriation(ids, as_of)
-    recent = _posted_by_appropriation(ids, as_of, after=pace_window(as_of)[0])
+    recent = _recent_obligations([a for a in appropriations if expires_this_year(a, as_of)], as_of)
     threshold = settings.lapse_threshold_cents
-    # Before the office's first load every account would look unobligated: no forecast until then.
+    # Before the office's first load every account would look unobligated: no flag until then.
     loaded = db.session.scalar(sa.select(ActualTransaction.id).limit(1)) is not None
     accounts = []
     for appropriation in appropriations:
         obligated, expended = to_date.get(appropriation.id, (0, 0))
-        expires_on = appropriation.expires_on
-        forecast = None
-        expiring = (
-            expires_on is not None and as_of <= expires_on and fiscal_year_of(expires_on) == fiscal_year_of(as_of)
-        )
-        if loaded and expiring:
-            forecast = forecast_at_recent_pace(
-                appropriation.allotted_cents - obligated, recent.get(appropriation.id, (0, 0))[0], as_of, expires_on
-            )
+        forecast = forecast_at_recent_pace(appropriation, as_of, obligated, recent.get(appropriation.id, 0))
         accounts.append(
             AccountExecution(
-                appropriation, planned.get(appropriation.id, 0), obligated, expended, forecast, threshold, as_of
+                appropriation,
+                planned.get(appropriation.id, 0),
+                obligated,
+                expended,
+                forecast,
+                threshold if loaded else None,
+                as_of,
             )
         )
     return accounts
+
+
+def _recent_obligations(appropriations: list[Appropriation], as_of: dt.date) -> dict[int, int]:
+    """Obligations in each one's pace window, one query per window start (there are at most two)."""
+    by_start: dict[dt.date, list[int]] = {}
+    for appropriation in appropriations:
+        by_start.setdefault(pace_window_start(appropriation, as_of), []).append(appropriation.id)
+    return {
+        appropriation_id: obligated
+        for after, ids in by_start.items()
+        for appropriation_id, (obligated, _) in _posted_by_appropriation(ids, as_of, after).items()
+    }
 
 
 def _not_cancelled(as_of: dt.date):
@@ -199,10 +219,7 @@ class AwardPipeline:
     def months_since_last_expenditure(self) -> int | None:
         """Whole calendar months from the last expenditure to the as-of date."""
         last = self.last_expenditure_on
-        if last is None:
-            return None
-        months = (self.as_of.year - last.year) * 12 + self.as_of.month - last.month
-        return months - 1 if self.as_of.day < last.day else months
+        return None if last is None else whole_months_between(last, self.as_of)
 
     @property
     def pipeline_months(self) -> Decimal | None:
@@ -231,7 +248,7 @@ class AwardPipeline:
 
 def award_pipeline(as_of: dt.date, settings: OfficeSettings) -> list[AwardPipeline]:
     """Every award the financial system has posted against (by its number), longest pipeline first."""
-    window_start, _ = pace_window(as_of)
+    window_start = recent_window_start(as_of)
     by_then = ActualTransaction.posted_on <= as_of
     rows = db.session.execute(
         sa.select(

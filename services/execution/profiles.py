@@ -18,7 +18,7 @@ from models import Appropriation, BudgetLine, Division, ObjectClass, Scenario, S
 from models.spending import ProfileKind
 from services import inputs
 from services.audit.events import record_event
-from services.errors import ValidationError
+from services.errors import ConflictError, ValidationError
 from services.execution.spend_plan import DATED_SOURCES
 
 MONTH_NAMES = (
@@ -107,12 +107,29 @@ def _described(kind: ProfileKind, hundredths: list[int] | None) -> dict:
     return {"kind": kind.value, "percentages": percentages}
 
 
+def profile_version(appropriation: Appropriation, division: Division, object_class: ObjectClass) -> int:
+    """The saved profile's version, 0 while none is saved (even): what an editor read."""
+    profile = _saved(appropriation, division, object_class)
+    return 0 if profile is None else profile.version
+
+
 def set_profile(
-    actor: User, appropriation: Appropriation, division: Division, object_class: ObjectClass, data: ProfileInput
+    actor: User,
+    appropriation: Appropriation,
+    division: Division,
+    object_class: ObjectClass,
+    data: ProfileInput,
+    expected_version: int,
 ) -> SpendingProfile | None:
-    """Save the profile of the appropriation's lines of this division and object class (None: back to even)."""
+    """Save the profile of the appropriation's lines of this division and object class (None: back to
+    even), as read at `expected_version` (`profile_version`); a stale version is a ConflictError."""
     _validate(data)
     profile = _saved(appropriation, division, object_class)
+    if (0 if profile is None else profile.version) != expected_version:
+        raise ConflictError(
+            f"Someone changed the spending profile of {division.name}, {object_class.label} since you opened it; "
+            "nothing was saved. Open it again to see their change."
+        )
     before = _described(profile.kind, profile.month_hundredths) if profile else _described(ProfileKind.EVEN, None)
     after = _described(data.kind, _hundredths(data))
     if before == after:
@@ -128,6 +145,12 @@ def set_profile(
             )
             db.session.add(profile)
         profile.kind, profile.month_hundredths, profile.updated_by_id = data.kind, _hundredths(data), actor.id
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError as exc:  # another editor saved the first profile of these lines meanwhile
+        raise ConflictError(
+            f"Someone saved a spending profile of {division.name}, {object_class.label} meanwhile; nothing was saved."
+        ) from exc
     dimensions = {"division": division.code, "object_class": object_class.code}
     record_event(
         actor,
@@ -136,7 +159,7 @@ def set_profile(
         appropriation.id,
         before=dimensions | before,
         after=dimensions | after,
-        reason=f"Spending profile of {division.code} {object_class.code}",
+        reason=f"Spending profile of {division.name}, {object_class.label}",
     )
     db.session.flush()
     return profile

@@ -190,19 +190,20 @@ def _weights(
     return _pay_periods(months, day, line.fiscal_year)
 
 
-def _profiles(appropriation: Appropriation) -> Profiles:
-    """The appropriation's saved spending profiles, in one query."""
-    return {
-        (division_id, object_class_id): profile_weights(kind, hundredths)
-        for division_id, object_class_id, kind, hundredths in db.session.execute(
-            sa.select(
-                SpendingProfile.division_id,
-                SpendingProfile.object_class_id,
-                SpendingProfile.kind,
-                SpendingProfile.month_hundredths,
-            ).where(SpendingProfile.appropriation_id == appropriation.id)
-        )
-    }
+def _profiles(appropriation_ids: Sequence[int]) -> dict[int, Profiles]:
+    """The appropriations' saved spending profiles, in one query."""
+    profiles: dict[int, Profiles] = {appropriation_id: {} for appropriation_id in appropriation_ids}
+    for appropriation_id, division_id, object_class_id, kind, hundredths in db.session.execute(
+        sa.select(
+            SpendingProfile.appropriation_id,
+            SpendingProfile.division_id,
+            SpendingProfile.object_class_id,
+            SpendingProfile.kind,
+            SpendingProfile.month_hundredths,
+        ).where(SpendingProfile.appropriation_id.in_(appropriation_ids))
+    ):
+        profiles[appropriation_id][division_id, object_class_id] = profile_weights(kind, hundredths)
+    return profiles
 
 
 def _source_dates(lines: Sequence[PlanLine]) -> dict[tuple[LineSource, int], dt.date]:
@@ -252,43 +253,55 @@ class PhasedLines:
 
 def phased_lines(appropriation: Appropriation, scenario: Scenario | None, as_of: dt.date) -> PhasedLines:
     """Every line of the scenario on the appropriation with its exact (unrounded) amount by month."""
-    lines = (
-        [
-            PlanLine(int(amount), year, LineSource(source), *rest)
-            for amount, year, source, *rest in db.session.execute(
-                sa.select(
-                    BudgetLine.amount_cents,
-                    BudgetLine.fiscal_year,
-                    BudgetLine.source,
-                    BudgetLine.source_id,
-                    BudgetLine.division_id,
-                    BudgetLine.object_class_id,
-                    BudgetLine.region_id,
-                    BudgetLine.priority_id,
+    return phased_lines_of([appropriation], scenario, as_of)[appropriation.id]
+
+
+def phased_lines_of(
+    appropriations: Sequence[Appropriation], scenario: Scenario | None, as_of: dt.date
+) -> dict[int, PhasedLines]:
+    """`phased_lines` of each appropriation, reading the lines, their dates and the profiles once for all."""
+    ids = [appropriation.id for appropriation in appropriations]
+    lines: dict[int, list[PlanLine]] = {appropriation_id: [] for appropriation_id in ids}
+    if scenario is not None:
+        for appropriation_id, amount, year, source, *rest in db.session.execute(
+            sa.select(
+                BudgetLine.appropriation_id,
+                BudgetLine.amount_cents,
+                BudgetLine.fiscal_year,
+                BudgetLine.source,
+                BudgetLine.source_id,
+                BudgetLine.division_id,
+                BudgetLine.object_class_id,
+                BudgetLine.region_id,
+                BudgetLine.priority_id,
+            )
+            .where(BudgetLine.scenario_id == scenario.id, BudgetLine.appropriation_id.in_(ids))
+            .order_by(BudgetLine.id)
+        ):
+            lines[appropriation_id].append(PlanLine(int(amount), year, LineSource(source), *rest))
+    every_line = [line for of_one in lines.values() for line in of_one]
+    dates = _source_dates(every_line)
+    profiled = [i for i in ids if any(line.source not in DATED_SOURCES for line in lines[i])]
+    profiles = _profiles(profiled) if profiled else {}
+    phased = {}
+    for appropriation in appropriations:
+        of_one = lines[appropriation.id]
+        months = period_months(appropriation, as_of, [line.fiscal_year for line in of_one])
+        weights_by = profiles.get(appropriation.id, {})
+        phased[appropriation.id] = PhasedLines(
+            tuple(months),
+            tuple(
+                PhasedLine(
+                    line,
+                    {
+                        month: line.amount_cents * weight
+                        for month, weight in _weights(line, months, dates, weights_by).items()
+                    },
                 )
-                .where(BudgetLine.scenario_id == scenario.id, BudgetLine.appropriation_id == appropriation.id)
-                .order_by(BudgetLine.id)
-            )
-        ]
-        if scenario is not None
-        else []
-    )
-    months = period_months(appropriation, as_of, [line.fiscal_year for line in lines])
-    dates = _source_dates(lines)
-    profiles = _profiles(appropriation) if any(line.source not in DATED_SOURCES for line in lines) else {}
-    return PhasedLines(
-        tuple(months),
-        tuple(
-            PhasedLine(
-                line,
-                {
-                    month: line.amount_cents * weight
-                    for month, weight in _weights(line, months, dates, profiles).items()
-                },
-            )
-            for line in lines
-        ),
-    )
+                for line in of_one
+            ),
+        )
+    return phased
 
 
 def plan_of(phased: PhasedLines) -> SpendPlan:
@@ -364,7 +377,8 @@ def scenario_spend_plan(scenario: Scenario, as_of: dt.date) -> ScenarioSpendPlan
         )
         .order_by(Appropriation.account_code, Appropriation.fiscal_year)
     ).all()
-    plans = [(appropriation, spend_plan(appropriation, scenario, as_of)) for appropriation in appropriations]
+    phased = phased_lines_of(appropriations, scenario, as_of)
+    plans = [(appropriation, plan_of(phased[appropriation.id])) for appropriation in appropriations]
     months = tuple(sorted({month for _, plan in plans for month in plan.months}))
     columns = []
     for appropriation, plan in plans:

@@ -83,3 +83,20 @@ def test_extract_from_upload_to_execution_page(page: Page, live_server, tmp_path
     december = page.locator("#execution-months tbody tr").filter(has=page.get_by_role("rowheader", name="2026-12"))
     expect(december.locator("td").nth(1)).to_have_text("$248,799.75")  # obligated in the month
     expect(december.locator("td").nth(2)).to_have_text("$42,000.50")  # expended in the month
+
+    # Every account, then the award pipeline as of the same day: $206,799.25 unliquidated against
+    # $42,000.50 spent in the last three months ($14,000.17 a month) is 14.8 months, more than 12.
+    navigate(
+        page,
+        page.get_by_role("navigation", name="Primary navigation")
+        .get_by_role("link", name="Execution", exact=True)
+        .click,
+    )
+    page.get_by_label("As of").fill("2027-01-31")
+    navigate(page, page.get_by_role("button", name="Show").click)
+    expect(page.locator("#execution-accounts")).to_contain_text(f"{account} FY{year}")
+    navigate(page, page.get_by_role("link", name="Award pipeline").click)
+    row = page.locator("#award-pipeline tbody tr").filter(has_text=number)
+    expect(row.locator("td").nth(2)).to_have_text("$206,799.25")
+    expect(row.locator("td").nth(6)).to_contain_text("14.8")
+    expect(row.locator("td").nth(6)).to_contain_text("flagged")

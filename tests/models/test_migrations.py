@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask_migrate import upgrade
+from execution_data import execution_example
+from flask_migrate import downgrade, upgrade
+from helpers import DEMO_PASSWORD
 
 from app import create_app
 from config import TestConfig
-from models import Division, db
+from models import ActualMonthSum, Division, db
+from seeding import loaders as seeding
 
 
 def test_an_upgraded_office_keeps_international_programs_managing_programs(tmp_path):
@@ -34,3 +38,36 @@ def test_an_upgraded_office_keeps_international_programs_managing_programs(tmp_p
         db.session.remove()
         db.engine.dispose()
     assert managing == {"IP"}
+
+
+def test_transactions_loaded_before_the_monthly_sums_are_summed_by_the_migration(tmp_path):
+    """0009 adds actual_month_sum: an office that had loaded actuals gets their sums at once."""
+    config = TestConfig()
+    config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'office.sqlite3'}"
+    config.DEMO_PASSWORD = DEMO_PASSWORD
+    app = create_app(config)
+    directory = str(Path(app.root_path) / "migrations")
+    with app.app_context():
+        upgrade(directory=directory)
+        seeding.load_reference()
+        seeding.load_demo_office(DEMO_PASSWORD)
+        db.session.commit()
+        execution_example()
+        downgrade(directory=directory, revision="0008_spending_profiles")  # as the office was before 0009
+        upgrade(directory=directory)
+        sums = {
+            (row.month, row.division_key, row.object_class_id): (row.obligation_cents, row.expenditure_cents)
+            for row in db.session.scalars(sa.select(ActualMonthSum))
+        }
+        db.session.remove()
+        db.engine.dispose()
+    # execution_data.py's transactions, all on one division and object class, by month.
+    months = {key[0]: figures for key, figures in sums.items()}
+    assert months == {
+        dt.date(2026, 10, 1): (50_000, 0),
+        dt.date(2026, 11, 1): (30_000, 20_000),
+        dt.date(2026, 12, 1): (-5_000, 0),
+        dt.date(2027, 5, 1): (9_200, 0),
+        dt.date(2027, 9, 1): (10_000, 10_000),
+        dt.date(2027, 10, 1): (-2_000, 3_000),
+    }

@@ -10,7 +10,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from execution_data import execution_example
 
-from models import ActualsLoad, ActualTransaction, Award, AwardStatus, LoadStatus, ObjectClass, User, db
+from models import ActualsLoad, ActualTransaction, Appropriation, Award, AwardStatus, LoadStatus, ObjectClass, User, db
+from services.execution.figures import forecast_at_recent_pace, pace_window_start
 from services.execution.office import award_pipeline, lapse_risks, office_execution
 from services.office.settings import office_settings
 
@@ -146,3 +147,17 @@ def test_the_office_months_add_the_plans_and_the_postings_of_the_fiscal_year(app
     # $399.99 over $100.01 is 399.950005%: to a tenth, 400.0%.
     assert months[0].is_off_plan
     assert months[0].variance_percent == Decimal("400.0")
+
+
+def test_the_pace_of_new_funds_counts_only_the_days_since_their_period_began():
+    funds = Appropriation(account_code="NEW", fiscal_year=2027, availability_years=1, allotted_cents=1_000_000)
+    as_of = dt.date(2026, 10, 31)
+    # Three months back is 31 July, before the funds existed: the window starts after 30 September.
+    assert pace_window_start(funds, as_of) == dt.date(2026, 9, 30)
+    # $310.00 in 31 days is $10.00 a day; 334 days to 30 September 2027: $3,340.00 more.
+    assert forecast_at_recent_pace(funds, as_of, 31_000, 31_000) == 1_000_000 - 31_000 - 334_000
+    # Three cents in 31 days over 334 days is 32.32 cents: $10.00 less that is 967.68 cents, 968 half up.
+    small = Appropriation(account_code="NEW", fiscal_year=2027, availability_years=1, allotted_cents=1_000)
+    assert forecast_at_recent_pace(small, as_of, 0, 3) == 968
+    # Funds that do not expire in the as-of date's fiscal year have no forecast.
+    assert forecast_at_recent_pace(Appropriation(fiscal_year=2027, availability_years=2), as_of, 0, 0) is None

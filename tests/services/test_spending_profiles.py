@@ -25,8 +25,8 @@ from models import (
     db,
 )
 from models.spending import ProfileKind
-from services.errors import ValidationError
-from services.execution.profiles import MONTH_NAMES, ProfileInput, profile_table, set_profile
+from services.errors import ConflictError, ValidationError
+from services.execution.profiles import MONTH_NAMES, ProfileInput, profile_table, profile_version, set_profile
 from services.execution.spend_plan import Month, PlanLine, _weights, fiscal_year_months, scenario_spend_plan, spend_plan
 
 AS_OF = dt.date(2027, 1, 15)
@@ -76,12 +76,14 @@ def _line(scenario, funds, cents, *, division="IP", object_class="41.0", year=20
 
 
 def _set(funds, kind: ProfileKind, division="IP", object_class="41.0", **months):
+    division, object_class = _dimension(division, Division), _dimension(object_class, ObjectClass)
     return set_profile(
         user("rm@example.gov"),
         funds,
-        _dimension(division, Division),
-        _dimension(object_class, ObjectClass),
+        division,
+        object_class,
         ProfileInput(kind=kind, **{name: Decimal(value) for name, value in months.items()}),
+        profile_version(funds, division, object_class),
     )
 
 
@@ -223,3 +225,14 @@ def test_the_scenario_spend_plan_is_a_month_by_appropriation_table_adding_up_to_
 
 def test_the_form_input_has_a_percentage_a_month_named_october_to_september():
     assert (MONTH_NAMES[0], MONTH_NAMES[-1], len(MONTH_NAMES)) == ("october", "september", 12)
+
+
+def test_a_profile_changed_since_it_was_read_is_refused(app):
+    funds = _funds("PROF")
+    division, object_class = _dimension("IP", Division), _dimension("41.0", ObjectClass)
+    read_at = profile_version(funds, division, object_class)  # 0: none saved yet
+    _set(funds, ProfileKind.FRONT_LOADED)  # someone else saves first
+    with pytest.raises(ConflictError, match="since you opened it"):
+        set_profile(
+            user("rm@example.gov"), funds, division, object_class, ProfileInput(kind=ProfileKind.BACK_LOADED), read_at
+        )

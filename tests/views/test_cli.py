@@ -131,12 +131,13 @@ def test_users_create_refuses_bad_input(runner, email, password):
 
 def test_seed_demo_again_changes_nothing(runner):
     # The test template is seeded without the demo actuals (tests count transactions from zero):
-    # the first `seed demo` loads them, and only them, with the audit events of their load.
+    # the first `seed demo` loads them, and only them (with their monthly sums), with the audit events of their load.
     before = counts()
     result = runner.invoke(args=["seed", "demo"])
     assert result.exit_code == 0, result.output
     loaded = counts()
     assert {name for name in before if loaded[name] != before[name]} == {
+        "actual_month_sum",
         "actuals_load",
         "actual_transaction",
         "audit_event",

@@ -88,3 +88,17 @@ def test_an_expired_accounts_own_page_says_it_is_open_only_to_adjustments(client
     ) in html
     before = _text(client.get(f"/appropriations/{funds.id}/execution?scenario={scenario.id}&as_of=2027-09-30"))
     assert "open only to adjustments" not in before
+
+
+def test_a_scenario_that_does_not_exist_is_not_found_and_a_bad_date_is_said(client, auth):
+    funds, _ = execution_example()
+    auth.login("viewer@example.gov")
+    for page in (
+        "/execution/",
+        f"/appropriations/{funds.id}/execution",
+        f"/appropriations/{funds.id}/spending-profiles",
+    ):
+        assert client.get(f"{page}?scenario=999999").status_code == 404
+    html = _text(client.get(f"/appropriations/{funds.id}/execution?as_of=2027-02-30"))
+    assert "“2027-02-30” is not a date (YYYY-MM-DD) in the years Apportion holds: showing today." in html
+    assert f'value="{dt.date.today().isoformat()}"' in html

@@ -54,7 +54,7 @@ def test_a_resource_manager_front_loads_a_profile_and_the_execution_plan_follows
     page = client.get(edit).get_data(as_text=True)
     for month in ("October", "January", "September"):
         assert re.search(rf'<label[^>]*for="{month.lower()}"[^>]*>\s*{month}', page), month
-    answer = client.post(edit, data={"kind": "front_loaded", "csrf_token": auth.csrf(edit)})
+    answer = client.post(edit, data={"kind": "front_loaded", "version": "0", "csrf_token": auth.csrf(edit)})
     assert answer.status_code == 302
     assert answer.headers["Location"].endswith(f"/appropriations/{funds.id}/spending-profiles")
     # $1,200.05 × 12/78 ... × 1/78: 18462.31, 16923.78, 15385.26, 13846.73, 12308.21, 10769.68, 9231.15,
@@ -76,7 +76,7 @@ def test_percentages_that_do_not_add_up_are_refused_with_422_and_nothing_changes
     before = _planned(client, token, funds.id, scenario.id)
     auth.login("rm@example.gov")
     edit = f"/appropriations/{funds.id}/spending-profiles/{division}/{grants}"
-    data = {"kind": "custom", "october": "60", "november": "30", "csrf_token": auth.csrf(edit)}
+    data = {"kind": "custom", "october": "60", "november": "30", "version": "0", "csrf_token": auth.csrf(edit)}
     answer = client.post(edit, data=data)
     assert answer.status_code == 422
     assert "add up to 90.00" in answer.get_data(as_text=True)
@@ -89,7 +89,8 @@ def test_percentages_typed_in_are_saved_and_shown_again(app, client, auth, token
     division, grants = _ids()
     auth.login("rm@example.gov")
     edit = f"/appropriations/{funds.id}/spending-profiles/{division}/{grants}"
-    data = {"kind": "custom", "october": "25", "march": "25.5", "september": "49.5", "csrf_token": auth.csrf(edit)}
+    data = {"kind": "custom", "october": "25", "march": "25.5", "september": "49.5", "version": "0"}
+    data["csrf_token"] = auth.csrf(edit)
     assert client.post(edit, data=data).status_code == 302
     planned = _planned(client, token, funds.id, scenario.id)
     # $1,200.05 × 25% = 30001.25, × 25.5% = 30601.275, × 49.5% = 59402.475 cents: rounded down 120004,
