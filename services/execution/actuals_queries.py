@@ -77,6 +77,25 @@ def document_actuals(document_number: str) -> DocumentActuals:
     return DocumentActuals(document_number, int(count), int(obligated), int(expended))
 
 
+def documents_actuals(document_numbers: list[str]) -> dict[str, DocumentActuals]:
+    """`document_actuals` of many documents in one query (those with nothing posted are left out)."""
+    if not document_numbers:
+        return {}
+    return {
+        number: DocumentActuals(number, int(count), int(obligated), int(expended))
+        for number, count, obligated, expended in db.session.execute(
+            sa.select(
+                ActualTransaction.document_number,
+                sa.func.count(ActualTransaction.id),
+                sa.func.sum(ActualTransaction.obligation_cents),
+                sa.func.sum(ActualTransaction.expenditure_cents),
+            )
+            .where(ActualTransaction.document_number.in_(document_numbers))
+            .group_by(ActualTransaction.document_number)
+        )
+    }
+
+
 def _matched_documents() -> set[str]:
     numbers = set(db.session.scalars(sa.select(Award.number)))
     for model in (TravelRequest, StaffingRequest):

@@ -10,12 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 
+import sqlalchemy as sa
 from flask import current_app
 
 from models import FundsControl, OfficeSetting, User, db
 from money import to_cents
 from services import inputs
 from services.audit.events import record_event
+from services.errors import ConflictError
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,10 @@ def save_office_settings(actor: User, new: OfficeSettings) -> None:
             db.session.add(OfficeSetting(key=setting.name, value=after[setting.name]))
         else:
             row.value = after[setting.name]
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError as exc:  # another administrator saved a first value meanwhile
+        raise ConflictError("Another administrator saved the settings meanwhile; nothing was saved.") from exc
     if after:
         record_event(
             actor, "setting.update", "office_setting", None, before=before, after=after, reason=", ".join(after)

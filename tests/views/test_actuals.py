@@ -105,6 +105,10 @@ def test_award_actuals_appear_in_the_award_answer(client):
         "1250.25",
         "3749.75",
     )
+    # The list reads every award's actuals in one go: the same figures, and the others' zeros.
+    listed = {row["id"]: row for row in client.get(f"{API}/awards?per_page=100", headers=rm).get_json()["items"]}
+    assert (listed[award.id]["obligated_actual"], listed[award.id]["unliquidated"]) == ("5000.00", "3749.75")
+    assert {row["obligated_actual"] for key, row in listed.items() if key != award.id} == {"0.00"}
     page = client.get(f"/programs/awards/{award.id}", headers=rm)
     assert page.status_code in (200, 302)
 

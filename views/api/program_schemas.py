@@ -8,12 +8,14 @@ countries by ISO 3166 alpha-3), as in selection-problem/1.
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from contextvars import ContextVar
+
+from marshmallow import RAISE, Schema, fields, pre_dump, validate
 
 from models import FundingNotice, NoticeStatus, Proposal, ProposalDecision, RunStatus, db
 from money import money_str
 from services import inputs
-from services.execution.actuals_queries import document_actuals
+from services.execution.actuals_queries import DocumentActuals, documents_actuals
 from services.inputs import Kind, Rule, Spec, rules_of
 from services.programs.awards import AwardInput, award_lines
 from services.programs.notices import NoticeInput, ProposalInput, ScoreInput, ScoresInput
@@ -36,6 +38,10 @@ class _Strict(Schema):
 _MONEY = {"type": "string", "example": "1234567.00"}
 
 
+# The actuals of the awards being dumped (a context variable: one schema instance serves every request).
+_ACTUALS: ContextVar[dict[str, DocumentActuals] | None] = ContextVar("award_actuals", default=None)
+
+
 class AwardSchema(derived_schema(AwardInput)):
     id = fields.Integer(dump_only=True)
     version = fields.Integer(strict=True, load_default=None)
@@ -56,14 +62,25 @@ class AwardSchema(derived_schema(AwardInput)):
     expended_actual = fields.Method("dump_expended_actual", dump_only=True, metadata=_MONEY)
     unliquidated = fields.Method("dump_unliquidated", dump_only=True, metadata=_MONEY)
 
+    @pre_dump(pass_collection=True)
+    def _read_actuals(self, data, many: bool, **_kwargs):
+        """The actuals of every award in the answer, in one query (not three an award)."""
+        awards = data if many else [data]
+        _ACTUALS.set(documents_actuals([award.number for award in awards]))
+        return data
+
+    @staticmethod
+    def _actuals(award) -> DocumentActuals:
+        return (_ACTUALS.get() or {}).get(award.number) or DocumentActuals(award.number)
+
     def dump_obligated_actual(self, award) -> str:
-        return money_str(document_actuals(award.number).obligated_cents)
+        return money_str(self._actuals(award).obligated_cents)
 
     def dump_expended_actual(self, award) -> str:
-        return money_str(document_actuals(award.number).expended_cents)
+        return money_str(self._actuals(award).expended_cents)
 
     def dump_unliquidated(self, award) -> str:
-        return money_str(document_actuals(award.number).unliquidated_cents)
+        return money_str(self._actuals(award).unliquidated_cents)
 
     def dump_lines(self, award) -> dict:
         """The budget lines the award's funding puts in scenarios (source = award)."""
