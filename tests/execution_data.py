@@ -47,11 +47,26 @@ TRANSACTIONS = [
 ]
 
 
+def committed_load(filename: str, written: int) -> ActualsLoad:
+    """A committed load by the first resource manager, for transactions a test writes itself."""
+    load = ActualsLoad(
+        filename=filename,
+        file_sha256="0" * 64,
+        content=b"",
+        preview={"errors": [], "warnings": []},
+        status=LoadStatus.COMMITTED,
+        written=written,
+        created_by_id=db.session.scalar(sa.select(User.id).where(User.email == "rm@example.gov")),
+    )
+    db.session.add(load)
+    db.session.flush()
+    return load
+
+
 def execution_example() -> tuple[Appropriation, Scenario]:
     """Write the example and commit it (the API and pages read it in their own sessions)."""
     division = db.session.scalar(sa.select(Division).where(Division.code == "IP"))
     grants = db.session.scalar(sa.select(ObjectClass).where(ObjectClass.code == "41.0"))
-    rm = db.session.scalar(sa.select(User).where(User.email == "rm@example.gov"))
     funds = Appropriation(
         account_code="TEST",
         title="Execution example",
@@ -76,17 +91,7 @@ def execution_example() -> tuple[Appropriation, Scenario]:
                 amount_cents=cents,
             )
         )
-    load = ActualsLoad(
-        filename="extract.csv",
-        file_sha256="0" * 64,
-        content=b"",
-        preview={"errors": [], "warnings": []},
-        status=LoadStatus.COMMITTED,
-        written=len(TRANSACTIONS),
-        created_by_id=rm.id,
-    )
-    db.session.add(load)
-    db.session.flush()
+    load = committed_load("extract.csv", len(TRANSACTIONS))
     for row, (transaction_id, posted_on, obligation, expenditure) in enumerate(TRANSACTIONS, start=2):
         db.session.add(
             ActualTransaction(
@@ -132,7 +137,6 @@ def breakdown_example() -> tuple[Appropriation, Scenario]:
     africa, eap = _by_code(Region, "AF"), _by_code(Region, "EAP")
     prosecution, protection = _by_code(Priority, "prosecution"), _by_code(Priority, "protection")
     bilateral = _by_code(ProgramType, "bilateral")
-    rm = db.session.scalar(sa.select(User).where(User.email == "rm@example.gov"))
     funds = Appropriation(
         account_code="BRK",
         title="Breakdown example",
@@ -180,17 +184,7 @@ def breakdown_example() -> tuple[Appropriation, Scenario]:
                 ends_on=dt.date(2027, 9, 30),
             )
         )
-    load = ActualsLoad(
-        filename="breakdown.csv",
-        file_sha256="1" * 64,
-        content=b"",
-        preview={"errors": [], "warnings": []},
-        status=LoadStatus.COMMITTED,
-        written=5,
-        created_by_id=rm.id,
-    )
-    db.session.add(load)
-    db.session.flush()
+    load = committed_load("breakdown.csv", 5)
     for row, (posted_on, division, object_class, document, obligation, expenditure) in enumerate(
         [
             (dt.date(2026, 10, 20), ip, grants, "BRK-AF-1", 40_000, 5_000),

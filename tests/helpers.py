@@ -35,6 +35,7 @@ from services.allocation import runs as allocation
 from services.allocation.problems import AllocationSettings, build_problem
 from services.budget.lines import LineInput
 from services.execution import actuals
+from services.office import accounts
 from services.programs import selection
 from services.scenarios import imports
 from services.scenarios.submission import build_workbook
@@ -44,6 +45,19 @@ DEMO_PASSWORD = "demo-password"
 
 def user(email: str) -> User:
     return db.session.scalar(sa.select(User).where(User.email == email))
+
+
+def bearer(email: str) -> dict[str, str]:
+    """A new API token of the user, as the Authorization header a script sends (committed)."""
+    token = accounts.issue_token(None, user(email), "test")
+    db.session.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+def api_cents(text: str) -> int:
+    """An API money string ("1234.50": two places, no exponent) in cents; anything else fails the test."""
+    assert re.fullmatch(r"-?[0-9]+\.[0-9]{2}", text), text
+    return int(text.replace(".", ""))
 
 
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')

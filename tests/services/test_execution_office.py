@@ -8,9 +8,9 @@ from dataclasses import replace
 from decimal import Decimal
 
 import sqlalchemy as sa
-from execution_data import execution_example
+from execution_data import committed_load, execution_example
 
-from models import ActualsLoad, ActualTransaction, Appropriation, Award, AwardStatus, LoadStatus, ObjectClass, User, db
+from models import ActualTransaction, Appropriation, Award, AwardStatus, ObjectClass, db
 from services.execution.figures import forecast_at_recent_pace, pace_window_start
 from services.execution.office import award_pipeline, lapse_risks, office_execution
 from services.office.settings import office_settings
@@ -68,17 +68,7 @@ def _award_with_actuals() -> Award:
     funds, _ = execution_example()
     award = db.session.scalar(sa.select(Award).where(Award.status != AwardStatus.PENDING).order_by(Award.id).limit(1))
     grants = db.session.scalar(sa.select(ObjectClass).where(ObjectClass.code == "41.0"))
-    load = ActualsLoad(
-        filename="award.csv",
-        file_sha256="1" * 64,
-        content=b"",
-        preview={"errors": [], "warnings": []},
-        status=LoadStatus.COMMITTED,
-        written=5,
-        created_by_id=db.session.scalar(sa.select(User.id).where(User.email == "rm@example.gov")),
-    )
-    db.session.add(load)
-    db.session.flush()
+    load = committed_load("award.csv", 5)
     rows = [(dt.date(2026, 10, 1), 120_000, 0)] + [(dt.date(y, m, 20), 0, 10_000) for y, m in PAYMENTS]
     for row, (posted_on, obligation, expenditure) in enumerate(rows, start=2):
         db.session.add(

@@ -6,19 +6,12 @@ import io
 
 import sqlalchemy as sa
 from actuals_helpers import CLEAN, extract
-from helpers import user
+from helpers import bearer
 
 from models import Award, db
 from models.actuals import ActualTransaction
-from services.office import accounts
 
 API = "/api/v1"
-
-
-def _token(email: str) -> dict:
-    token = accounts.issue_token(None, user(email), "test")
-    db.session.commit()
-    return {"Authorization": f"Bearer {token}"}
 
 
 def _upload(client, headers, content: bytes, name: str = "extract.csv"):
@@ -35,7 +28,7 @@ def _count() -> int:
 
 
 def test_upload_preview_commit_and_list(client):
-    rm = _token("rm@example.gov")
+    rm = bearer("rm@example.gov")
     response = _upload(client, rm, CLEAN.encode())
     assert response.status_code == 201
     preview = response.get_json()
@@ -51,7 +44,7 @@ def test_upload_preview_commit_and_list(client):
     assert committed.status_code == 200
     assert committed.get_json() == {"id": preview["id"], "written": 4}
     assert client.post(f"{API}/actuals/imports/{preview['id']}/commit", headers=rm).status_code == 409
-    viewer = _token("viewer@example.gov")
+    viewer = bearer("viewer@example.gov")
     listed = client.get(f"{API}/actuals?document_number=TR-1&from=2026-11-01&to=2026-11-30", headers=viewer)
     assert listed.status_code == 200
     body = listed.get_json()
@@ -61,7 +54,7 @@ def test_upload_preview_commit_and_list(client):
 
 
 def test_row_errors_are_listed_and_cannot_be_committed(client):
-    rm = _token("rm@example.gov")
+    rm = bearer("rm@example.gov")
     response = _upload(client, rm, extract("A-1,2026-11-03,DP,2027,21.0,,,1.005,0,"))
     preview = response.get_json()
     assert response.status_code == 201
@@ -71,7 +64,7 @@ def test_row_errors_are_listed_and_cannot_be_committed(client):
 
 
 def test_a_stale_preview_is_a_409(client):
-    rm = _token("rm@example.gov")
+    rm = bearer("rm@example.gov")
     first = _upload(client, rm, extract("A-1,2026-11-03,DP,2027,21.0,,,1,0,")).get_json()
     second = _upload(client, rm, extract("A-2,2026-11-03,DP,2027,21.0,,,1,0,")).get_json()
     assert client.post(f"{API}/actuals/imports/{second['id']}/commit", headers=rm).status_code == 200
@@ -81,16 +74,16 @@ def test_a_stale_preview_is_a_409(client):
 
 
 def test_a_bad_file_is_a_422_naming_the_file_and_viewers_may_not_load(client):
-    rm = _token("rm@example.gov")
+    rm = bearer("rm@example.gov")
     response = _upload(client, rm, b"%PDF-1.7")
     assert response.status_code == 422
     assert response.get_json()["error"]["fields"]["file"]
-    assert _upload(client, _token("viewer@example.gov"), CLEAN.encode()).status_code == 403
+    assert _upload(client, bearer("viewer@example.gov"), CLEAN.encode()).status_code == 403
 
 
 def test_award_actuals_appear_in_the_award_answer(client):
     award = db.session.scalars(sa.select(Award).order_by(Award.id).limit(1)).one()
-    rm = _token("rm@example.gov")
+    rm = bearer("rm@example.gov")
     zero = client.get(f"{API}/awards/{award.id}", headers=rm).get_json()
     assert (zero["obligated_actual"], zero["expended_actual"], zero["unliquidated"]) == ("0.00", "0.00", "0.00")
     content = extract(
@@ -182,7 +175,7 @@ def test_the_pages_upload_preview_and_commit(client, auth):
 
 
 def test_the_upload_routes_take_more_than_the_apps_request_limit(client, app):
-    rm = _token("rm@example.gov")
+    rm = bearer("rm@example.gov")
     big = b"transaction_id\n" + b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1024)
     boundary = "actuals-boundary"
     body = (

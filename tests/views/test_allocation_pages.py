@@ -8,10 +8,9 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
 import sqlalchemy as sa
-from helpers import allocation_run_id, csrf_from, plan_scenario, settings_sent, user
+from helpers import allocation_run_id, bearer, csrf_from, plan_scenario, settings_sent
 
 from models import AllocationRun, BudgetLine, LineSource, db
-from services.office import accounts
 
 
 @pytest.fixture
@@ -128,14 +127,8 @@ def test_sensitivity_solves_seven_levels(rm):
     assert unknown.status_code == 422
 
 
-def _token(email: str) -> dict:
-    token = accounts.issue_token(None, user(email), "test")
-    db.session.commit()
-    return {"Authorization": f"Bearer {token}"}
-
-
 def test_api_runs_from_settings_and_applies(client):
-    headers = _token("rm@example.gov")
+    headers = bearer("rm@example.gov")
     plan = plan_scenario()
     response = client.post(
         f"/api/v1/scenarios/{plan.id}/allocation-runs",
@@ -171,7 +164,7 @@ def test_api_runs_from_settings_and_applies(client):
 )
 def test_api_refuses_bad_requests_naming_the_field(client, body, status, field):
     response = client.post(
-        f"/api/v1/scenarios/{plan_scenario().id}/allocation-runs", headers=_token("rm@example.gov"), json=body
+        f"/api/v1/scenarios/{plan_scenario().id}/allocation-runs", headers=bearer("rm@example.gov"), json=body
     )
     assert response.status_code == status
     assert field in response.get_json()["error"]["fields"]
@@ -180,7 +173,7 @@ def test_api_refuses_bad_requests_naming_the_field(client, body, status, field):
 
 def test_viewers_read_runs_but_cannot_run_or_apply(client):
     run_id = allocation_run_id(plan_scenario())
-    headers = _token("viewer@example.gov")
+    headers = bearer("viewer@example.gov")
     assert client.get(f"/api/v1/allocation-runs/{run_id}", headers=headers).status_code == 200
     assert client.post(f"/api/v1/allocation-runs/{run_id}/apply", headers=headers).status_code == 403
     assert (

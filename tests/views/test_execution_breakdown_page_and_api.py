@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 from execution_data import breakdown_example
+from helpers import api_cents, bearer
 
 from models import User, db
 from money import format_dollars
@@ -25,15 +26,8 @@ TABLES = {
 
 
 @pytest.fixture
-def token(runner) -> dict[str, str]:
-    result = runner.invoke(args=["users", "token", "viewer@example.gov"])
-    assert result.exit_code == 0, result.output
-    return {"Authorization": f"Bearer {result.stdout.strip()}"}
-
-
-def _cents(text: str) -> int:
-    assert re.fullmatch(r"-?[0-9]+\.[0-9]{2}", text), text
-    return int(text.replace(".", ""))
+def token(app) -> dict[str, str]:
+    return bearer("viewer@example.gov")
 
 
 def _page(client, funds, scenario) -> str:
@@ -83,11 +77,11 @@ def test_the_api_answers_the_breakdowns_hand_computed(app, client, token):
     assert body["by_division"][0]["planned_to_date"] == "300.03"
     for field in TABLES:  # each table adds up to the appropriation's figures and the month table's plan to date
         rows = body[field]
-        assert sum(_cents(row["planned"]) for row in rows) == _cents(body["planned"]) == 180_010
-        assert sum(_cents(row["obligated"]) for row in rows) == _cents(body["obligated"]) == 52_200
-        assert sum(_cents(row["expended"]) for row in rows) == _cents(body["expended"]) == 6_700
-        assert sum(_cents(row["planned_to_date"]) for row in rows) == 45_003
-        assert sum(_cents(month["planned"]) for month in body["months"][:3]) == 45_003
+        assert sum(api_cents(row["planned"]) for row in rows) == api_cents(body["planned"]) == 180_010
+        assert sum(api_cents(row["obligated"]) for row in rows) == api_cents(body["obligated"]) == 52_200
+        assert sum(api_cents(row["expended"]) for row in rows) == api_cents(body["expended"]) == 6_700
+        assert sum(api_cents(row["planned_to_date"]) for row in rows) == 45_003
+        assert sum(api_cents(month["planned"]) for month in body["months"][:3]) == 45_003
 
 
 def test_the_page_shows_names_not_codes_and_the_apis_cents(app, client, auth, token):
@@ -106,9 +100,10 @@ def test_the_page_shows_names_not_codes_and_the_apis_cents(app, client, auth, to
         for answer in body[field]:
             cells = re.findall(r'<td class="money[^"]*">([^<]*)', _row(table, answer["name"]))
             assert cells[:4] == [
-                format_dollars(_cents(answer[name])) for name in ("planned", "planned_to_date", "obligated", "expended")
+                format_dollars(api_cents(answer[name]))
+                for name in ("planned", "planned_to_date", "obligated", "expended")
             ], (field, answer["name"])
-            assert cells[5].strip() == format_dollars(_cents(answer["variance"]))
+            assert cells[5].strip() == format_dollars(api_cents(answer["variance"]))
         total = re.findall(r'<td class="money[^"]*">([^<]*)', _row(table, "Total"))
         assert total[:4] == [format_dollars(cents) for cents in (180_010, 45_003, 52_200, 6_700)]
     assert "41.0 Grants, subsidies, and contributions" in _table(html, "execution-by-object-class")

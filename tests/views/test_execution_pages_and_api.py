@@ -6,6 +6,7 @@ import re
 
 import pytest
 from execution_data import execution_example
+from helpers import api_cents, bearer
 
 from money import format_dollars
 
@@ -30,15 +31,8 @@ FIELDS = [
 
 
 @pytest.fixture
-def token(runner) -> dict[str, str]:
-    result = runner.invoke(args=["users", "token", "viewer@example.gov"])
-    assert result.exit_code == 0, result.output
-    return {"Authorization": f"Bearer {result.stdout.strip()}"}
-
-
-def _cents(text: str) -> int:
-    assert re.fullmatch(r"-?[0-9]+\.[0-9]{2}", text), text
-    return int(text.replace(".", ""))
+def token(app) -> dict[str, str]:
+    return bearer("viewer@example.gov")
 
 
 def test_the_answer_has_the_contracts_shape_and_figures(app, client, token):
@@ -56,7 +50,7 @@ def test_the_answer_has_the_contracts_shape_and_figures(app, client, token):
     assert body["lapse"] == {"expires_on": "2027-09-30", "forecast_unobligated": "66.00"}
     assert [month["month"] for month in body["months"]][::11] == ["2026-10", "2027-09"]
     assert body["months"][0] == {"month": "2026-10", "planned": "100.01", "obligated": "500.00", "expended": "0.00"}
-    assert sum(_cents(month["planned"]) for month in body["months"]) == _cents(body["planned"])
+    assert sum(api_cents(month["planned"]) for month in body["months"]) == api_cents(body["planned"])
 
 
 def test_as_of_defaults_to_today_and_the_scenario_to_the_appropriations(app, client, token):
@@ -86,13 +80,13 @@ def test_the_page_shows_the_apis_cents(app, client, auth, token):
     html = page.get_data(as_text=True)
     totals = html.split('id="execution-totals"')[1].split("</dl>")[0]
     for name in ("allotted", "planned", "obligated", "expended", "unliquidated", "unobligated"):
-        assert f">{format_dollars(_cents(body[name]))}<" in totals, name
-    assert f">{format_dollars(_cents(body['lapse']['forecast_unobligated']))}<" in totals
+        assert f">{format_dollars(api_cents(body[name]))}<" in totals, name
+    assert f">{format_dollars(api_cents(body['lapse']['forecast_unobligated']))}<" in totals
     table = html.split('id="execution-months"')[1].split("</table>")[0]
     for month in body["months"]:
         row = table.split(f'<th scope="row">{month["month"]}</th>')[1].split("</tr>")[0]
         cells = re.findall(r'<td class="money[^"]*">([^<]*)', row)
-        assert cells[:3] == [format_dollars(_cents(month[name])) for name in ("planned", "obligated", "expended")]
+        assert cells[:3] == [format_dollars(api_cents(month[name])) for name in ("planned", "obligated", "expended")]
     assert 'class="chart__marker"' in html
     assert "As of 2027-06-30" in html
     assert "is-off-plan" in table  # October obligated $500.00 against $100.01 planned

@@ -8,7 +8,7 @@ import re
 import pytest
 import sqlalchemy as sa
 from execution_data import execution_example
-from helpers import plan_scenario
+from helpers import api_cents, bearer, plan_scenario
 
 from models import BudgetLine, Division, ObjectClass, SpendingProfile, db
 from money import format_dollars
@@ -19,15 +19,8 @@ AS_OF = "2027-01-15"
 
 
 @pytest.fixture
-def token(runner) -> dict[str, str]:
-    result = runner.invoke(args=["users", "token", "viewer@example.gov"])
-    assert result.exit_code == 0, result.output
-    return {"Authorization": f"Bearer {result.stdout.strip()}"}
-
-
-def _cents(text: str) -> int:
-    assert re.fullmatch(r"-?[0-9]+\.[0-9]{2}", text), text
-    return int(text.replace(".", ""))
+def token(app) -> dict[str, str]:
+    return bearer("viewer@example.gov")
 
 
 def _ids() -> tuple[int, int]:
@@ -43,7 +36,7 @@ def _planned(client, token, funds_id: int, scenario_id: int) -> dict[str, int]:
         headers=token,
     )
     assert answer.status_code == 200, answer.get_data(as_text=True)
-    return {month["month"]: _cents(month["planned"]) for month in answer.get_json()["months"]}
+    return {month["month"]: api_cents(month["planned"]) for month in answer.get_json()["months"]}
 
 
 def test_a_resource_manager_front_loads_a_profile_and_the_execution_plan_follows(app, client, auth, token):

@@ -7,19 +7,12 @@ import re
 from decimal import Decimal
 
 import sqlalchemy as sa
-from helpers import plan_scenario, user
+from helpers import bearer, plan_scenario
 from openpyxl import load_workbook
 
 from models import Appropriation, BudgetLine, db
-from services.office import accounts
 
 HEADER_ROW = 4
-
-
-def _token(email: str) -> dict:
-    token = accounts.issue_token(None, user(email), "test")
-    db.session.commit()
-    return {"Authorization": f"Bearer {token}"}
 
 
 def _cents(value: object) -> int:
@@ -32,7 +25,7 @@ def _cents(value: object) -> int:
 
 def test_the_spend_plan_sheet_agrees_with_the_execution_api_to_the_cent(client):
     plan = plan_scenario()
-    headers = _token("viewer@example.gov")
+    headers = bearer("viewer@example.gov")
     response = client.get(f"/api/v1/scenarios/{plan.id}/export.xlsx", headers=headers)
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.get_data()))

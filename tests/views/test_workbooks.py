@@ -7,23 +7,16 @@ import re
 from decimal import Decimal
 
 import sqlalchemy as sa
-from helpers import csrf_from, import_own_export, own_export, plan_scenario, user
+from helpers import bearer, csrf_from, import_own_export, own_export, plan_scenario
 from openpyxl import load_workbook
 
 from models import BudgetLine, ImportBatch, Scenario, ScenarioStatus, db
-from services.office import accounts
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _token(email: str) -> dict:
-    token = accounts.issue_token(None, user(email), "test")
-    db.session.commit()
-    return {"Authorization": f"Bearer {token}"}
-
-
 def test_viewers_download_the_workbook(client):
-    response = client.get(f"/api/v1/scenarios/{plan_scenario().id}/export.xlsx", headers=_token("viewer@example.gov"))
+    response = client.get(f"/api/v1/scenarios/{plan_scenario().id}/export.xlsx", headers=bearer("viewer@example.gov"))
     assert response.status_code == 200
     assert response.mimetype == XLSX
     content = response.get_data()
@@ -35,7 +28,7 @@ def test_viewers_download_the_workbook(client):
 
 def test_import_round_trip_through_the_api(client):
     plan = plan_scenario()
-    headers = _token("rm@example.gov")
+    headers = bearer("rm@example.gov")
     lines = list(
         db.session.scalars(sa.select(BudgetLine).where(BudgetLine.scenario_id == plan.id).order_by(BudgetLine.id))
     )
@@ -71,7 +64,7 @@ def test_a_hostile_upload_is_a_clear_422_and_writes_nothing(client):
     for content in (b"%PDF-1.7 not a workbook", b"", b"PK\x03\x04truncated"):
         response = client.post(
             f"/api/v1/scenarios/{plan.id}/imports",
-            headers=_token("rm@example.gov"),
+            headers=bearer("rm@example.gov"),
             data={"file": (io.BytesIO(content), "bad.xlsx")},
             content_type="multipart/form-data",
         )
@@ -102,7 +95,7 @@ def test_upload_preview_commit_through_pages(client, auth):
 
 def test_clone_and_compare_through_the_api(client):
     plan = plan_scenario()
-    headers = _token("rm@example.gov")
+    headers = bearer("rm@example.gov")
     response = client.post(f"/api/v1/scenarios/{plan.id}/clone", json={"name": "Full-year CR"}, headers=headers)
     assert response.status_code == 201
     copy = response.get_json()
