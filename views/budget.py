@@ -30,6 +30,9 @@ PER_PAGE_CHOICES = (25, 50, 100, 200)
 @requires(Action.READ)
 def lines():
     filters = LineFilterForm(request.args)
+    if "scenario" not in request.args:  # one scenario's lines by default: a total across scenarios adds plans to actuals
+        working = working_scenario()
+        filters.scenario.data = working.id if working is not None else None
     filters.validate()
     per_page = request.args.get("per_page", 50, type=int)
     per_page = per_page if per_page in PER_PAGE_CHOICES else 50
