@@ -30,7 +30,8 @@ PER_PAGE_CHOICES = (25, 50, 100, 200)
 @requires(Action.READ)
 def lines():
     filters = LineFilterForm(request.args)
-    if "scenario" not in request.args:  # one scenario's lines by default: a total across scenarios adds plans to actuals
+    # One scenario's lines by default: a total across scenarios would add plans to actuals.
+    if "scenario" not in request.args:
         working = working_scenario()
         filters.scenario.data = working.id if working is not None else None
     filters.validate()

@@ -14,7 +14,7 @@ from models import Division, RequestStatus, Role, db, fiscal_year_of
 from services.audit.events import history
 from services.execution.actuals_queries import document_actuals
 from services.office.reference import division_choices, division_member_choices
-from services.permissions import Action, can
+from services.permissions import Action, can, sees_all_divisions
 from services.requests import drafts as request_service
 from services.requests import workflow
 from services.requests.drafts import MAX_LEGS
@@ -59,10 +59,19 @@ def index():
         requests=requests,
         total_cents=first_year_cost_cents(requests),
         filters=_filter(),
-        title="My requests",
+        title=_requests_title(),
         divisions=division_choices(),
         statuses=list(RequestStatus),
     )
+
+
+def _requests_title() -> str:
+    """What the list holds for this person (services.requests.queries.list_requests with mine=True)."""
+    if sees_all_divisions(current_user):
+        return "All requests"
+    if current_user.role == Role.STAFF:
+        return "My requests"  # what they wrote or travel on
+    return f"Requests of {current_user.division.name}"
 
 
 @bp.route("/review")

@@ -203,3 +203,17 @@ def test_api_travel_request_round_trip(client):
     assert stale.status_code == 409
     staff_submit = client.post(f"/api/v1/travel-requests/{record['id']}/submit", json={}, headers=headers)
     assert staff_submit.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("email", "title"),
+    [
+        ("staff-ip@example.gov", "My requests"),
+        ("head-ip@example.gov", "Requests of International Programs"),
+        ("rm@example.gov", "All requests"),
+        ("viewer@example.gov", "All requests"),
+    ],
+)
+def test_the_requests_page_is_named_for_what_it_lists(client, auth, email, title):
+    auth.login(email)
+    assert f">{title}</h1>" in client.get("/requests/").get_data(as_text=True)
