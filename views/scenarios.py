@@ -20,7 +20,13 @@ from services.budget.queries import (
 from services.errors import DomainError
 from services.permissions import Action
 from services.scenarios import records as scenario_service
-from services.scenarios.compare import compare, parse_dimensions
+from services.scenarios.compare import (
+    DEFAULT_DIMENSION,
+    default_pair,
+    named_comparison,
+    parse_dimensions,
+    prior_year_actual,
+)
 from views.access import requires
 from views.routing import record_id
 from views.unit_of_work import Saved, button_action, form_page
@@ -123,14 +129,17 @@ def change_status(scenario_id: int, move: str):
 @bp.route("/compare")
 @requires(Action.READ)
 def compare_page():
-    a = db.session.get(Scenario, request.args.get("a", 0, type=record_id))
-    b = db.session.get(Scenario, request.args.get("b", 0, type=record_id))
+    chosen_a = db.session.get(Scenario, request.args.get("a", 0, type=record_id))
+    chosen_b = db.session.get(Scenario, request.args.get("b", 0, type=record_id))
+    default_a, b = default_pair(chosen_b)
+    a = chosen_a or default_a
+    # Several checkboxes named "by" (the page), or one comma-separated value (a link, a script).
     try:
-        by = parse_dimensions(request.args.get("by"))
+        by = parse_dimensions(",".join(request.args.getlist("by")) or None)
     except DomainError as exc:
         flash(exc.message, "error")
-        by = ["appropriation"]
-    comparison = compare(a, b, by) if a and b else None
+        by = [DEFAULT_DIMENSION]
+    comparison = named_comparison(a, b, by, prior_year_actual(b)) if a and b else None
     return render_template(
         "scenarios/compare.html",
         scenarios=list_scenarios(),
@@ -138,5 +147,5 @@ def compare_page():
         b=b,
         by=by,
         comparison=comparison,
-        dimensions=list(DIMENSIONS),
+        dimensions=[(name, dimension.title) for name, dimension in DIMENSIONS.items() if name != "scenario"],
     )

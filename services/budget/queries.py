@@ -49,34 +49,52 @@ class LineFilter:
         return not self.conditions()
 
 
-# A dimension: the line's column, the referenced model, and how a record is named.
+# A dimension: the line's column, the referenced model, how a record is named in the API (its code),
+# and what pages call the dimension and a record of it (names, not codes).
 @dataclass(frozen=True)
 class Dimension:
     name: str
     column: sa.orm.InstrumentedAttribute
     model: type | None = None
     label: Callable[[Any], sa.ColumnElement] | None = None  # of the model or an alias of it
+    title: str = ""
+    display: Callable[[Any], str] | None = None  # a record as pages name it
 
 
 DIMENSIONS: dict[str, Dimension] = {
     d.name: d
     for d in (
-        Dimension("scenario", BudgetLine.scenario_id, Scenario, lambda s: s.name),
-        Dimension("fiscal_year", BudgetLine.fiscal_year),
+        Dimension("scenario", BudgetLine.scenario_id, Scenario, lambda s: s.name, "Scenario", lambda s: s.name),
+        Dimension("fiscal_year", BudgetLine.fiscal_year, title="Fiscal year"),
         Dimension(
             "appropriation",
             BudgetLine.appropriation_id,
             Appropriation,
             lambda a: a.account_code + " FY" + sa.cast(a.fiscal_year, sa.String),  # INCLE FY2027
+            "Appropriation (account and year)",
+            lambda a: f"{a.account_code} FY{a.fiscal_year}",
         ),
-        Dimension("division", BudgetLine.division_id, Division, lambda d: d.code),
-        Dimension("object_class", BudgetLine.object_class_id, ObjectClass, lambda o: o.code),
-        Dimension("region", BudgetLine.region_id, Region, lambda r: r.code),
-        Dimension("country", BudgetLine.country_id, Country, lambda c: c.iso3),
-        Dimension("priority", BudgetLine.priority_id, Priority, lambda p: p.code),
-        Dimension("program_type", BudgetLine.program_type_id, ProgramType, lambda p: p.code),
-        Dimension("source", BudgetLine.source),
-        Dimension("stage", BudgetLine.stage),
+        # The account across its fiscal years: a year's plan against last year's enacted, account by account.
+        Dimension(
+            "account",
+            BudgetLine.appropriation_id,
+            Appropriation,
+            lambda a: a.account_code,
+            "Account (every year of it)",
+            lambda a: f"{a.account_code} {a.title}",
+        ),
+        Dimension("division", BudgetLine.division_id, Division, lambda d: d.code, "Division", lambda d: d.name),
+        Dimension(
+            "object_class", BudgetLine.object_class_id, ObjectClass, lambda o: o.code, "Object class", lambda o: o.label
+        ),
+        Dimension("region", BudgetLine.region_id, Region, lambda r: r.code, "Region", lambda r: r.name),
+        Dimension("country", BudgetLine.country_id, Country, lambda c: c.iso3, "Country", lambda c: c.name),
+        Dimension("priority", BudgetLine.priority_id, Priority, lambda p: p.code, "Priority", lambda p: p.name),
+        Dimension(
+            "program_type", BudgetLine.program_type_id, ProgramType, lambda p: p.code, "Program type", lambda p: p.name
+        ),
+        Dimension("source", BudgetLine.source, title="Source"),
+        Dimension("stage", BudgetLine.stage, title="Stage"),
     )
 }
 
@@ -85,7 +103,7 @@ SORT_KEYS = (
     "amount",
     "fiscal_year",
     "description",
-    *[name for name, d in DIMENSIONS.items() if d.model is not None and name != "scenario"],
+    *[name for name, d in DIMENSIONS.items() if d.model is not None and name not in ("scenario", "account")],
 )
 
 
@@ -179,8 +197,40 @@ def totals_by(line_filter: LineFilter, by: list[str]) -> list[dict]:
             mapping[name] = value.value if hasattr(value, "value") else value
         mapping["amount_cents"] = int(row[-1] or 0)
         rows.append(mapping)
+    rows = _folded(rows, by)  # an account's fiscal years are one group
     rows.sort(key=lambda r: tuple((r[name] is None, str(r[name])) for name in by))
     return rows
+
+
+def _folded(rows: list[dict], by: list[str]) -> list[dict]:
+    """Rows that name the same group (by code) summed into one."""
+    folded: dict[tuple, dict] = {}
+    for row in rows:
+        key = tuple(row[name] for name in by)
+        if key in folded:
+            folded[key]["amount_cents"] += row["amount_cents"]
+        else:
+            folded[key] = dict(row)
+    return list(folded.values())
+
+
+def display_names(name: str, codes: set) -> dict:
+    """code → what pages call it, for the groups of `totals_by` by the dimension `name`."""
+    dimension = DIMENSIONS[name]
+    codes = {code for code in codes if code is not None}
+    if dimension.model is None:
+        if name == "fiscal_year":
+            return {code: f"FY{code}" for code in codes}
+        return {code: str(code).replace("_", " ").capitalize() for code in codes}
+    if not codes:
+        return {}
+    model = dimension.model
+    names: dict = {}
+    for code, record in db.session.execute(
+        sa.select(dimension.label(model), model).where(dimension.label(model).in_(codes)).order_by(model.id.desc())
+    ):
+        names.setdefault(code, dimension.display(record))  # an account's newest year names it
+    return names
 
 
 def grand_total_cents(rows: list[dict]) -> int:

@@ -47,7 +47,7 @@ def test_clone_compare_export_import(page: Page, live_server, tmp_path):
     page.goto(f"{base}/scenarios/compare?a={plan_id}&b={copy_id}&by=appropriation,object_class", wait_until="load")
     table = page.get_by_test_id("comparison")
     expect(table).to_be_visible()
-    expect(table.locator("td.is-negative")).to_have_count(1)
+    expect(table.locator("tbody td.is-negative")).to_have_count(1)
 
     # Export the copy, edit one amount in the workbook, import it.
     page.goto(f"{base}/scenarios/{copy_id}", wait_until="load")

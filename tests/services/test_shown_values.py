@@ -36,7 +36,14 @@ def test_allocation_amounts_are_read_exactly_from_the_result():
 
 @pytest.mark.parametrize(
     ("a_cents", "b_cents", "label"),
-    [(800, 900, "12.5%"), (300, 400, "33.3%"), (1000, 0, "-100.0%"), (0, 500, "—"), (200_000, 200_001, "0.0%")],
+    [
+        (800, 900, "12.5%"),
+        (300, 400, "33.3%"),
+        (1000, 0, "-100.0%"),
+        (0, 500, "new"),
+        (0, 0, "—"),
+        (200_000, 200_001, "0.0%"),
+    ],
 )
 def test_a_comparisons_percent_label(a_cents, b_cents, label):
     assert ComparedRow((), a_cents, b_cents).percent_label == label
