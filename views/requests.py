@@ -97,7 +97,10 @@ def review():
 @requires(Action.READ)
 def plan():
     own = current_user.role in (Role.DIVISION_HEAD, Role.STAFF)
+    choices = [] if own else division_choices()
     division_id = current_user.division_id if own else request.args.get("division", type=record_id)
+    if division_id is None and choices:  # the list shows its first division chosen: show its plan
+        division_id = choices[0][0]
     division = db.session.get(Division, division_id) if division_id else None
     fiscal_year = request.args.get("fiscal_year", type=whole_number(1900, 2200)) or fiscal_year_of(dt.date.today())
     return render_template(
@@ -105,7 +108,7 @@ def plan():
         division=division,
         fiscal_year=fiscal_year,
         travel_plan=travel_plan(division.id, fiscal_year) if division else None,
-        divisions=[] if own else division_choices(),
+        divisions=choices,
     )
 
 

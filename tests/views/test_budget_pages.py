@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from helpers import appropriation, csrf_from, plan_scenario
 
-from models import AuditEvent, BudgetLine, Division, ObjectClass, Region, Scenario, db
+from models import AuditEvent, BudgetLine, Directive, Division, ObjectClass, Region, Scenario, db
 from money import format_dollars
 
 
@@ -162,3 +162,11 @@ def test_dashboard_shows_the_plan_matrix_and_chart(rm):
         line.amount_cents for line in _lines(scenario_id=plan.id, region_id=africa.id) if line.priority_id is not None
     )
     assert format_dollars(africa_total) in page
+
+
+def test_a_directive_reads_once(client, auth):
+    auth.login("viewer@example.gov")
+    directive = db.session.scalar(sa.select(Directive).where(Directive.min_cents.is_not(None)).limit(1))
+    html = client.get(f"/appropriations/{directive.appropriation_id}").get_data(as_text=True)
+    assert directive.label in html
+    assert f"{directive.label} (not less than" not in html

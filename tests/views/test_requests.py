@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from helpers import Auth, appropriation, csrf_from, plan_scenario, user
 
-from models import BudgetLine, LineSource, RequestStatus, StaffingRequest, TravelPurpose, TravelRequest, db
+from models import BudgetLine, Division, LineSource, RequestStatus, StaffingRequest, TravelPurpose, TravelRequest, db
 from services.office import accounts
 
 
@@ -217,3 +217,11 @@ def test_api_travel_request_round_trip(client):
 def test_the_requests_page_is_named_for_what_it_lists(client, auth, email, title):
     auth.login(email)
     assert f">{title}</h1>" in client.get("/requests/").get_data(as_text=True)
+
+
+def test_the_travel_plan_shows_the_division_its_list_shows_chosen(client, auth):
+    auth.login("rm@example.gov")
+    first = db.session.scalar(sa.select(Division).order_by(Division.name).limit(1))
+    html = client.get("/requests/travel-plan").get_data(as_text=True)
+    assert "Choose a division." not in html
+    assert f"<h1>Travel plan: {first.name}," in html
