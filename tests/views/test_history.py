@@ -92,3 +92,28 @@ def test_every_audit_event_the_office_writes_renders_in_a_history(app):
                 html = render_template_string(_HISTORY, events=[event])
                 assert action in html
                 assert not _raw_data(html), action
+
+
+def test_the_audit_trail_speaks_words_links_records_and_filters_by_person_and_date(client, auth):
+    auth.login("rm@example.gov")
+    created = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "travel_request.create").order_by(AuditEvent.id).limit(1)
+    )
+    html = client.get(f"/audit/?entity=travel_request&entity_id={created.entity_id}").get_data(as_text=True)
+    assert "Travel request created" in html
+    assert "travel_request.create" not in html
+    assert f'<a href="/requests/travel/{created.entity_id}">Travel request {created.entity_id}</a>' in html
+
+    day = created.at.date()
+    by_person = client.get(f"/audit/?user={created.user_id}&from={day}&to={day}").get_data(as_text=True)
+    count = db.session.scalar(
+        sa.select(sa.func.count(AuditEvent.id)).where(
+            AuditEvent.user_id == created.user_id,
+            AuditEvent.at >= dt.datetime.combine(day, dt.time()),
+            AuditEvent.at < dt.datetime.combine(day + dt.timedelta(days=1), dt.time()),
+        )
+    )
+    assert f"<p>{count:,} events</p>" in by_person
+    assert "<p>0 events</p>" in client.get(f"/audit/?user={created.user_id}&to={day - dt.timedelta(days=1)}").get_data(
+        as_text=True
+    )
