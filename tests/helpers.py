@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from decimal import Decimal
@@ -21,7 +22,9 @@ from models import (
     ImportBatch,
     NoticeStatus,
     ObjectClass,
+    Priority,
     Proposal,
+    Region,
     RequestStatus,
     Role,
     Scenario,
@@ -35,6 +38,7 @@ from services.allocation import runs as allocation
 from services.allocation.problems import AllocationSettings, build_problem
 from services.budget.lines import LineInput
 from services.execution import actuals
+from services.funds.control import status_of
 from services.office import accounts
 from services.programs import selection
 from services.scenarios import imports
@@ -295,3 +299,24 @@ def settings_sent(page: str) -> dict:
     )
     data["objective"] = selected.group(1)
     return data
+
+
+def fill_the_plan(plan: Scenario, funds: Appropriation, today: dt.date) -> int:
+    """A planned program line (IP, 41.0, GLOBAL partnership) that spends whatever the plan has left of
+    `funds`; returns how much that was. Awards from a notice on `funds` then need room in the plan."""
+    left = status_of(funds, plan, today).available_cents
+    db.session.add(
+        BudgetLine(
+            scenario_id=plan.id,
+            fiscal_year=funds.fiscal_year,
+            appropriation_id=funds.id,
+            division_id=db.session.scalar(sa.select(Division.id).where(Division.code == "IP")),
+            object_class_id=db.session.scalar(sa.select(ObjectClass.id).where(ObjectClass.code == "41.0")),
+            region_id=db.session.scalar(sa.select(Region.id).where(Region.code == "GLOBAL")),
+            priority_id=db.session.scalar(sa.select(Priority.id).where(Priority.code == "partnership")),
+            description="Everything else",
+            amount_cents=left,
+        )
+    )
+    db.session.commit()
+    return left

@@ -9,12 +9,24 @@ then the rest in proportion to their amounts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Protocol
+
 import sqlalchemy as sa
 
 from models import Appropriation, BudgetLine, LineSource, LineStage, Scenario, db
 from services.allocation.problems import program_object_class_id
 
 Cell = tuple[int | None, int | None]  # (region id, priority id)
+
+
+class Lowerable(Protocol):
+    """A budget line, or its amount on paper (a preview of what would give way)."""
+
+    id: int
+    region_id: int | None
+    priority_id: int | None
+    amount_cents: int
 
 
 def planned_program_lines(scenario: Scenario, appropriation: Appropriation) -> list[BudgetLine]:
@@ -35,7 +47,7 @@ def planned_program_lines(scenario: Scenario, appropriation: Appropriation) -> l
     )
 
 
-def lower_lines(lines: list[BudgetLine], cents: int) -> int:
+def lower_lines(lines: Sequence[Lowerable], cents: int) -> int:
     """Lower the lines in proportion to their amounts by up to `cents`; returns how much was taken."""
     available = sum(line.amount_cents for line in lines)
     take = min(cents, available)
@@ -54,7 +66,7 @@ def lower_lines(lines: list[BudgetLine], cents: int) -> int:
     return take
 
 
-def make_room(lines: list[BudgetLine], claims: dict[Cell, int], cents: int) -> int:
+def make_room(lines: Sequence[Lowerable], claims: dict[Cell, int], cents: int) -> int:
     """Take up to `cents` from `lines`: from each claim's cell up to its amount, then from all of
     them. Returns how much was taken (less than `cents` when the lines hold too little)."""
     taken = 0

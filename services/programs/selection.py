@@ -12,6 +12,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 import planner
 from models import (
+    Appropriation,
+    BudgetLine,
     FundingNotice,
     NoticeRule,
     NoticeStatus,
@@ -206,35 +208,90 @@ def _period(notice: FundingNotice, proposal: Proposal, starts_on: dt.date) -> dt
     return max(ends_on, dt.date(last_year - 1, 10, 1))  # in the last funded fiscal year at least
 
 
-def _make_room_in_plans(actor: User, notice: FundingNotice, chosen: list[Proposal]) -> None:
+@dataclass(frozen=True)
+class LineGivingWay:
+    line: BudgetLine
+    before_cents: int
+    after_cents: int
+
+    @property
+    def lowered_by_cents(self) -> int:
+        return self.before_cents - self.after_cents
+
+
+@dataclass(frozen=True)
+class PlanRoom:
+    """What making awards takes from one draft plan that lacks the money: its planned program lines."""
+
+    plan: Scenario
+    appropriation: Appropriation
+    shortfall_cents: int
+    lines: tuple[LineGivingWay, ...]
+
+    @property
+    def taken_cents(self) -> int:
+        return sum(line.lowered_by_cents for line in self.lines)
+
+
+@dataclass
+class _Amount:
+    """A line's amount to lower on paper (plan_room.make_room reads and lowers `amount_cents`)."""
+
+    id: int
+    region_id: int | None
+    priority_id: int | None
+    amount_cents: int
+
+
+def room_for_awards(notice: FundingNotice, chosen: list[Proposal]) -> list[PlanRoom]:
+    """Which planned program lines of each draft plan of the notice's year would give way, and by how
+    much, for these proposals' first-year costs: the page shows it before anyone confirms. Nothing is written."""
     appropriation = appropriation_of(notice.account_code, notice.fiscal_year)
     if appropriation is None:  # an out-year notice: nothing reaches a plan yet
-        return
-    lock_appropriations([appropriation.id])  # the room made must still be there when the awards claim it
+        return []
     claims: dict[tuple[int | None, int | None], int] = {}
     for proposal in chosen:
         cell = (proposal.region_id, proposal.priority_id)
         claims[cell] = claims.get(cell, 0) + proposal.cost_cents
+    rooms = []
     plans = db.session.scalars(
-        sa.select(Scenario).where(Scenario.budget_year == notice.fiscal_year, Scenario.status == ScenarioStatus.DRAFT)
+        sa.select(Scenario)
+        .where(Scenario.budget_year == notice.fiscal_year, Scenario.status == ScenarioStatus.DRAFT)
+        .order_by(Scenario.id)
     )
     for plan in plans:
         shortfall = sum(claims.values()) - status_of(appropriation, plan, dt.date.today()).available_cents
         if shortfall <= 0:
             continue
         lines = planned_program_lines(plan, appropriation)
-        before = {line.id: line.amount_cents for line in lines}
-        taken = make_room(lines, claims, shortfall)
+        amounts = [_Amount(line.id, line.region_id, line.priority_id, line.amount_cents) for line in lines]
+        make_room(amounts, claims, shortfall)
+        lowered = tuple(
+            LineGivingWay(line, line.amount_cents, amount.amount_cents)
+            for line, amount in zip(lines, amounts, strict=True)
+            if amount.amount_cents != line.amount_cents
+        )
+        rooms.append(PlanRoom(plan, appropriation, shortfall, lowered))
+    return rooms
+
+
+def _make_room_in_plans(actor: User, notice: FundingNotice, chosen: list[Proposal]) -> None:
+    appropriation = appropriation_of(notice.account_code, notice.fiscal_year)
+    if appropriation is None:
+        return
+    lock_appropriations([appropriation.id])  # the room made must still be there when the awards claim it
+    for room in room_for_awards(notice, chosen):
+        for giving_way in room.lines:
+            giving_way.line.amount_cents = giving_way.after_cents
         db.session.flush()
-        lowered = [line for line in lines if line.amount_cents != before[line.id]]
         record_event(
             actor,
             "scenario.make_room",
             "scenario",
-            plan.id,
-            before={"amount_cents": {str(line.id): before[line.id] for line in lowered}},
-            after={"amount_cents": {str(line.id): line.amount_cents for line in lowered}},
-            reason=f"lowered planned {appropriation.label} program lines by {format_dollars(taken)} "
+            room.plan.id,
+            before={"amount_cents": {str(g.line.id): g.before_cents for g in room.lines}},
+            after={"amount_cents": {str(g.line.id): g.after_cents for g in room.lines}},
+            reason=f"lowered planned {appropriation.label} program lines by {format_dollars(room.taken_cents)} "
             f"for the awards of notice {notice.number}",
         )
 

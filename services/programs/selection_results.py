@@ -72,6 +72,27 @@ class RunSummary:
     blockers: list[str]  # why it can't be awarded now; empty when it can
 
     @property
+    def chosen_proposals(self) -> list[Proposal]:
+        """The selected proposals as they are now (those still there)."""
+        return [row.proposal for row in self.selected if row.proposal is not None]
+
+    @property
+    def out_year_cents(self) -> dict[int, int]:
+        """The selected proposals' later years' costs by fiscal year: what awards add beyond the budget."""
+        years: dict[int, int] = {}
+        for row in self.selected:
+            for year, amount in (row.proposal.out_year_cents if row.proposal else {}).items():
+                years[int(year)] = years.get(int(year), 0) + int(amount)
+        return dict(sorted(years.items()))
+
+    @property
+    def awards_total_cents(self) -> int | None:
+        """What the awards will total: this year's cost and the later years'."""
+        if self.total_cost_cents is None:
+            return None
+        return self.total_cost_cents + sum(self.out_year_cents.values())
+
+    @property
     def left_cents(self) -> int | None:
         return None if self.total_cost_cents is None else self.budget_cents - self.total_cost_cents
 

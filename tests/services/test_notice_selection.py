@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from helpers import appropriation, database_fingerprint, demo_notice_id, plan_scenario, user
+from helpers import appropriation, database_fingerprint, demo_notice_id, fill_the_plan, plan_scenario, user
 
 from models import (
     Appropriation,
@@ -25,7 +25,6 @@ from models import (
     LineSource,
     LineStage,
     NoticeStatus,
-    ObjectClass,
     Priority,
     ProgramType,
     Proposal,
@@ -53,7 +52,13 @@ from services.programs.notices import (
     update_notice,
     update_proposal,
 )
-from services.programs.selection import build_selection_problem, is_current, make_awards, run_selection
+from services.programs.selection import (
+    build_selection_problem,
+    is_current,
+    make_awards,
+    room_for_awards,
+    run_selection,
+)
 
 TODAY = dt.date(2026, 11, 2)
 
@@ -566,24 +571,7 @@ def test_make_awards_turns_the_selection_into_pending_awards(app):
 
 
 def _fill_the_plan(plan: Scenario, incle: Appropriation) -> None:
-    """A planned program line that spends whatever INCLE FY2027 has left in the plan."""
-    left = status_of(incle, plan, TODAY).available_cents
-    assert left > 0
-    db.session.add(
-        BudgetLine(
-            scenario_id=plan.id,
-            fiscal_year=2027,
-            appropriation_id=incle.id,
-            division_id=db.session.scalar(sa.select(Division.id).where(Division.code == "IP")),
-            object_class_id=db.session.scalar(sa.select(ObjectClass.id).where(ObjectClass.code == "41.0")),
-            region_id=db.session.scalar(sa.select(Region.id).where(Region.code == "GLOBAL")),
-            priority_id=db.session.scalar(sa.select(Priority.id).where(Priority.code == "partnership")),
-            description="Everything else",
-            amount_cents=left,
-        )
-    )
-    db.session.commit()
-    assert status_of(incle, plan, TODAY).available_cents == 0
+    assert fill_the_plan(plan, incle, TODAY) > 0
 
 
 def _planned_program(plan: Scenario, incle: Appropriation, region: str | None = None, priority: str | None = None):
@@ -833,3 +821,25 @@ def test_the_demo_notices_selection_is_optimal_and_keeps_every_rule(app):
 
 def _fits_rules(notice: FundingNotice, chosen: list[Proposal]) -> bool:
     return all(_keeps(rule, chosen, notice.amount_cents) for rule in notice.rules)
+
+
+def test_the_room_awards_need_is_shown_before_and_is_what_they_take(app):
+    plan, incle = plan_scenario(), appropriation("INCLE", 2027)
+    _fill_the_plan(plan, incle)
+    notice, _ = _award_notice()  # selects P-1 (AF, protection, $400k) and P-2 (WHA, prevention, $350k)
+    run = run_selection(_rm(), notice)
+    db.session.commit()
+    chosen = [proposal for proposal in notice.proposals if proposal.number in run.selected]
+
+    (room,) = room_for_awards(notice, chosen)
+    assert room.plan == plan
+    assert room.shortfall_cents == room.taken_cents == 750_000_00
+    preview = {giving_way.line.id: giving_way.after_cents for giving_way in room.lines}
+    db.session.rollback()
+    assert {
+        line_id: db.session.get(BudgetLine, line_id).amount_cents for line_id in preview
+    } != preview  # nothing written
+
+    make_awards(_rm(), run, dt.date(2026, 11, 1))
+    db.session.commit()
+    assert {line_id: db.session.get(BudgetLine, line_id).amount_cents for line_id in preview} == preview

@@ -19,9 +19,10 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from helpers import csrf_from, database_fingerprint, user
+from helpers import csrf_from, database_fingerprint, fill_the_plan, plan_scenario, selection_run_id, user
 
 from models import (
+    Appropriation,
     Award,
     AwardStatus,
     Division,
@@ -624,3 +625,30 @@ def test_ip_staff_may_force_proposals_but_not_make_awards(client, auth):
     )
     assert response.status_code == 403
     assert db.session.get(FundingNotice, notice.id).status == NoticeStatus.OPEN
+
+
+def test_the_selection_says_what_the_awards_total_and_which_plan_lines_give_way(client, auth):
+    run = db.session.get(SelectionRun, selection_run_id())
+    funds = db.session.scalar(
+        sa.select(Appropriation).where(
+            Appropriation.account_code == run.notice.account_code, Appropriation.fiscal_year == run.notice.fiscal_year
+        )
+    )
+    fill_the_plan(plan_scenario(), funds, dt.date.today())  # the plan spends every program dollar already
+    chosen = db.session.scalars(
+        sa.select(Proposal).where(Proposal.notice_id == run.notice_id, Proposal.number.in_(run.selected))
+    ).all()
+    first_year = sum(p.cost_cents for p in chosen)
+    out_years = sum(int(cents) for p in chosen for cents in p.out_year_cents.values())
+    auth.login("rm@example.gov")
+    html = " ".join(client.get(f"/programs/selection-runs/{run.id}").get_data(as_text=True).split())
+    assert out_years > 0  # the demo's proposals run past their first year
+    assert f"{format_dollars(first_year + out_years)}</span>: {format_dollars(first_year)} this year" in html
+    assert "as the out-year mortgage on later years' funds" in html
+    # The lines that would give way are listed before the button.
+    rooms = selection.room_for_awards(run.notice, list(chosen))
+    assert rooms
+    for room in rooms:
+        assert f"{room.plan.name} lacks {format_dollars(room.shortfall_cents)}" in html
+        for giving_way in room.lines:
+            assert html.index(f'href="/lines/{giving_way.line.id}"') < html.index("Make awards</button>")

@@ -39,6 +39,7 @@ def selection_run(selection_run_id: int):
         run=run,
         notice=run.notice,
         summary=summary,
+        rooms=selection.room_for_awards(run.notice, summary.chosen_proposals) if not summary.blockers else [],
         run_form=ActionForm(),
         awards_form=MakeAwardsForm(data={"starts_on": _next_month()}),
     )
