@@ -21,7 +21,15 @@ from openpyxl.utils import get_column_letter as letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from exports.cells import FTE, MONEY, NOTE, PERCENT, TITLE, TOTAL, Style, day, formula, money, number, text, with_format
-from exports.detail import ABOUT_CHECKSUM, ABOUT_SCENARIO, ABOUT_SHEET, AMOUNT_LETTER, DETAIL_SHEET, DetailWritten
+from exports.detail import (
+    ABOUT_CHECKSUM,
+    ABOUT_SCENARIO,
+    ABOUT_SHEET,
+    AMOUNT_LETTER,
+    DETAIL_SHEET,
+    SPARE_ROWS,
+    DetailWritten,
+)
 from exports.rows import ColumnsRow, SpendPlanTable, SubmissionWorkbook, TripRow
 from exports.tables import TITLE_BLOCK_ROWS, Column, fit_width, new_sheet, write_header, write_title_block
 
@@ -38,12 +46,13 @@ _TOTAL_PERCENT = with_format(TOTAL, PERCENT)
 
 ROUND_TRIP_NOTES = (
     "To send changes back, edit the Detail sheet and upload the file on the scenario's page:",
-    "• change amounts and keys in place; add a line as a new row, leaving Line id and Version empty;"
-    " delete a row to remove its line;",
+    "• change amounts and keys in place (choose names from the drop-down lists; codes are accepted too);"
+    " add a line as a new row, leaving Line id and Version empty; delete a row to remove its line;",
     "• don't change the hidden Line id and Version columns (A and B), the header row or the sheet names;",
     "• type values, not formulas: amounts in dollars with at most two decimals;",
     "• you will see a preview of lines added, changed and removed; nothing is saved until you commit it.",
-    "Totals on the other sheets are formulas over Detail for reviewing; they are not imported.",
+    "Totals on the other sheets are formulas over Detail for reviewing (they count lines added in the"
+    f" {SPARE_ROWS:,} rows below the last exported line too); they are not imported.",
 )
 
 
