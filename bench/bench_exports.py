@@ -80,12 +80,39 @@ def workbook(count: int) -> SubmissionWorkbook:
         exported_at=datetime(2026, 5, 9, 12, 0),
         app_version="bench",
         filters={"scenario": "FY2027 request"},
-        summary=[ColumnsRow((code, code), money[i], money[i + 1], money[i + 2]) for i, code in enumerate(ACCOUNTS)],
+        summary=[
+            ColumnsRow((code, code), money[i], money[i + 1], money[i + 2], {"appropriation": [code]})
+            for i, code in enumerate(ACCOUNTS)
+        ],
         object_classes=[
-            ColumnsRow((account.split()[0], oc, "Title"), money[i], money[j], money[i + j])
+            ColumnsRow(
+                (account.split()[0], oc),
+                money[i],
+                money[j],
+                money[i + j],
+                {"appropriation": [account], "object_class": [oc]},
+            )
             for i, account in enumerate(ACCOUNTS)
             for j, oc in enumerate(OBJECT_CLASSES)
         ],
+        payroll=[
+            ColumnsRow(
+                (division,),
+                money[i],
+                money[i + 1],
+                money[i + 2],
+                {"division": [division], "object_class": ["11.1", "12.1"]},
+            )
+            for i, division in enumerate(DIVISIONS)
+        ],
+        lists={
+            "appropriation": ACCOUNTS,
+            "division": DIVISIONS,
+            "object_class": OBJECT_CLASSES,
+            "region": REGIONS,
+            "priority": PRIORITIES,
+            "program_type": PROGRAM_TYPES,
+        },
         program=[
             (region, priority, program_type, money[n % 40])
             for n, (region, priority, program_type) in enumerate(itertools.product(REGIONS, PRIORITIES, PROGRAM_TYPES))

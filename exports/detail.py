@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import itertools
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from operator import attrgetter
@@ -19,12 +20,18 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from exports.cells import MONEY_CENTS, Style, clean_text, exact_money, number, text_cell
-from exports.rows import DetailRow
+from exports.rows import LIST_FIELDS, DetailRow
 from exports.tables import Column, new_sheet, write_header
 
 DETAIL_SHEET = "Detail"
+LISTS_SHEET = "Lists"  # hidden: the names Detail's drop-downs offer
+# Rows below the last line that the other sheets' SUMIFS and the drop-downs still cover, for lines added
+# at the bottom of Detail.
+SPARE_ROWS = 1000
+MAX_SHEET_ROW = 1_048_576
 ABOUT_SHEET = "About"
 ABOUT_SCENARIO = "Scenario"  # labels in the About sheet's first column that the importer reads back
 ABOUT_CHECKSUM = "Detail checksum (SHA-256)"
@@ -74,6 +81,10 @@ DETAIL_COLUMNS: tuple[DetailColumn, ...] = (
 DETAIL_HEADERS = tuple(column.header for column in DETAIL_COLUMNS)
 AMOUNT_LETTER = get_column_letter(next(n for n, column in enumerate(DETAIL_COLUMNS, 1) if column.kind is Kind.MONEY))
 _LAST_LETTER = get_column_letter(len(DETAIL_COLUMNS))
+LETTER_OF = {column.field: get_column_letter(n) for n, column in enumerate(DETAIL_COLUMNS, 1)}
+LIST_HEADERS = {
+    field: next(column.header for column in DETAIL_COLUMNS if column.field == field) for field in LIST_FIELDS
+}
 _AMOUNT_STYLE = Style(number_format=MONEY_CENTS)
 
 
@@ -113,10 +124,40 @@ def detail_checksum(rows: Iterable[DetailRow]) -> str:
 class DetailWritten:
     rows: int
     checksum: str
+    last_row: int  # the last Detail row that formulas and drop-downs cover (the lines, then SPARE_ROWS)
+
+    def column(self, field: str) -> str:
+        """An absolute reference to a field's cells, e.g. Detail!$N$2:$N$1201."""
+        letter = LETTER_OF[field]
+        return f"{DETAIL_SHEET}!${letter}${HEADER_ROW + 1}:${letter}${self.last_row}"
+
+    def sumifs(self, match: Mapping[str, Sequence[str]], extra: Sequence[tuple[str, str]] = ()) -> str:
+        """A formula: the amount of the Detail lines whose fields hold one of the values in `match`
+        (one SUMIFS per combination of values, added up); `extra` adds criteria as they are, e.g.
+        ("region", '"<>"') for "not empty". "=0" when a field may hold no value at all."""
+        fields = list(match)
+        terms = []
+        for values in itertools.product(*(match[field] for field in fields)):
+            criteria = [(field, criterion(value)) for field, value in zip(fields, values, strict=True)]
+            pairs = ",".join(f"{self.column(field)},{text}" for field, text in [*criteria, *extra])
+            terms.append(f"SUMIFS({self.column('amount')},{pairs})")
+        return "=" + "+".join(terms) if terms else "=0"
 
 
-def write_detail(workbook: Workbook, rows: Iterable[DetailRow]) -> DetailWritten:
-    """Stream every row into the Detail sheet, hashing as it goes (the rows are read once)."""
+def criterion(value: str) -> str:
+    """A SUMIFS criterion (a formula string literal) that matches exactly this text, ignoring case as
+    Excel does: wildcards (* ? ~) escaped with ~, an operator-like start made an explicit "="."""
+    escaped = value.replace("~", "~~").replace("*", "~*").replace("?", "~?").replace('"', '""')
+    if escaped.startswith(("=", "<", ">")):
+        escaped = "=" + escaped
+    return f'"{escaped}"'
+
+
+def write_detail(
+    workbook: Workbook, rows: Iterable[DetailRow], lists: Mapping[str, Sequence[str]] | None = None
+) -> DetailWritten:
+    """Stream every row into the Detail sheet, hashing as it goes (the rows are read once); with `lists`,
+    a hidden Lists sheet of names and a drop-down on each list field's column."""
     ws = new_sheet(workbook, DETAIL_SHEET, [column.layout for column in DETAIL_COLUMNS], header_row=HEADER_ROW)
     write_header(ws, DETAIL_HEADERS)
     digest = hashlib.sha256()
@@ -127,7 +168,34 @@ def write_detail(workbook: Workbook, rows: Iterable[DetailRow]) -> DetailWritten
         ws.append([_cell(ws, value) for value in values])
         count += 1
     ws.auto_filter.ref = f"A{HEADER_ROW}:{_LAST_LETTER}{HEADER_ROW + count}"
-    return DetailWritten(rows=count, checksum=digest.hexdigest())
+    written = DetailWritten(count, digest.hexdigest(), min(HEADER_ROW + count + SPARE_ROWS, MAX_SHEET_ROW))
+    if lists is not None:
+        _write_lists(workbook, ws, lists, written.last_row)
+    return written
+
+
+def _write_lists(workbook: Workbook, detail: WriteOnlyWorksheet, lists: Mapping[str, Sequence[str]], last: int) -> None:
+    """The hidden Lists sheet (one column of names per list field) and Detail's drop-downs over it."""
+    columns = [[clean_text(name) for name in lists.get(field, ())] for field in LIST_FIELDS]
+    ws = new_sheet(workbook, LISTS_SHEET, [Column(LIST_HEADERS[field], 40) for field in LIST_FIELDS], header_row=1)
+    ws.sheet_state = "hidden"
+    write_header(ws, [LIST_HEADERS[field] for field in LIST_FIELDS])
+    for values in itertools.zip_longest(*columns):
+        ws.append([None if value is None else text_cell(ws, value) for value in values])
+    for index, (field, names) in enumerate(zip(LIST_FIELDS, columns, strict=True), start=1):
+        if not names:
+            continue
+        letter = get_column_letter(index)
+        validation = DataValidation(
+            type="list",
+            formula1=f"{LISTS_SHEET}!${letter}$2:${letter}${len(names) + 1}",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle=LIST_HEADERS[field],
+            error=f"Choose a {LIST_HEADERS[field].lower()} from the list.",
+        )
+        validation.add(f"{LETTER_OF[field]}{HEADER_ROW + 1}:{LETTER_OF[field]}{last}")
+        detail.data_validations.append(validation)
 
 
 def _cell(ws: WriteOnlyWorksheet, value: Any) -> Any:

@@ -10,32 +10,43 @@ from decimal import Decimal
 
 @dataclass(frozen=True)
 class DetailRow:
-    """One budget line, with its keys as codes."""
+    """One budget line, its keys as a person reads them (names; codes also import)."""
 
     line_id: int | None
     version: int | None
     fiscal_year: int
     appropriation: str  # "INCLE FY2027"
-    division: str
-    object_class: str  # "41.0"
-    region: str | None
+    division: str  # "International Programs"
+    object_class: str  # "41.0 Grants, subsidies and contributions"
+    region: str | None  # "Africa"
     country: str | None  # ISO alpha-3
-    priority: str | None
-    program_type: str | None
+    priority: str | None  # "Prosecution"
+    program_type: str | None  # "Bilateral project"
     description: str
     stage: str
     source: str
     amount: Decimal
 
 
+# Detail fields that have a drop-down list of names (the Lists sheet), in the Lists sheet's column order.
+LIST_FIELDS = ("appropriation", "division", "object_class", "region", "priority", "program_type")
+
+
 @dataclass(frozen=True)
 class ColumnsRow:
-    """A row of a PY/CY/BY comparison, e.g. label ("INCLE", "41.0", "Grants, subsidies and contributions")."""
+    """A row of a PY/CY/BY comparison, e.g. label ("INCLE", "41.0", "Grants, subsidies and contributions").
+
+    `match` says which Detail lines make up the request (BY) figure: Detail field → the values a line
+    may hold there (a line counts when each named field holds one of its values). With a match, the
+    BY cell is a SUMIFS over Detail and `by` is only the figure the app computed; without one, `by`
+    is written as a value.
+    """
 
     label: tuple[str, ...]
     py: Decimal
     cy: Decimal
     by: Decimal
+    match: Mapping[str, Sequence[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -85,7 +96,12 @@ class SubmissionWorkbook:
     regions: Sequence[str]
     priorities: Sequence[str]
     program_types: Sequence[str]
-    staffing: Sequence[StaffingRow]
+    staffing: Sequence[StaffingRow]  # positions requested (staffing requests)
     travel: Sequence[TripRow]
     detail: Iterable[DetailRow]  # may be a generator: it is written streaming, read once
     spend_plan: SpendPlanTable | None = None  # the Spend plan sheet, when given
+    # The names Detail's drop-downs offer, by field of LIST_FIELDS (the hidden Lists sheet). With lists,
+    # the Program sheet's cells are SUMIFS over Detail by these names (regions, priorities and program
+    # types are then names too); without, they are the values of `program`.
+    lists: Mapping[str, Sequence[str]] | None = None
+    payroll: Sequence[ColumnsRow] = ()  # pay and benefits in the budget, by division (whole workforce)

@@ -1,14 +1,17 @@
 """The reviewer's sheets: comparisons, the program matrix, staffing, travel, the spend plan and About.
 
-Numbers are values; every total, change and percentage is a live formula over
-exactly the cells above or beside it, so a reviewer who edits a number sees
-the totals move. Tables start on row 4, under a title block.
+The request's figures (Summary, Object class and pay on Staffing: the FY
+Request column; every Program cell) are SUMIFS over the Detail sheet, so an
+edit in Detail moves every sheet; the actual and enacted columns come from
+other scenarios and are values. Every total, change and percentage is a live
+formula over exactly the cells above or beside it. Tables start on row 4,
+under a title block.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC
 from decimal import Decimal
 
@@ -17,9 +20,17 @@ from openpyxl.cell import Cell
 from openpyxl.utils import get_column_letter as letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from exports.cells import FTE, MONEY, NOTE, PERCENT, TOTAL, Style, day, formula, money, number, text, with_format
-from exports.detail import ABOUT_CHECKSUM, ABOUT_SCENARIO, ABOUT_SHEET, AMOUNT_LETTER, DETAIL_SHEET, DetailWritten
-from exports.rows import ColumnsRow, SpendPlanTable, StaffingRow, SubmissionWorkbook, TripRow
+from exports.cells import FTE, MONEY, NOTE, PERCENT, TITLE, TOTAL, Style, day, formula, money, number, text, with_format
+from exports.detail import (
+    ABOUT_CHECKSUM,
+    ABOUT_SCENARIO,
+    ABOUT_SHEET,
+    AMOUNT_LETTER,
+    DETAIL_SHEET,
+    SPARE_ROWS,
+    DetailWritten,
+)
+from exports.rows import ColumnsRow, SpendPlanTable, SubmissionWorkbook, TripRow
 from exports.tables import TITLE_BLOCK_ROWS, Column, fit_width, new_sheet, write_header, write_title_block
 
 HEADER_ROW = TITLE_BLOCK_ROWS + 1
@@ -35,12 +46,13 @@ _TOTAL_PERCENT = with_format(TOTAL, PERCENT)
 
 ROUND_TRIP_NOTES = (
     "To send changes back, edit the Detail sheet and upload the file on the scenario's page:",
-    "• change amounts and keys in place; add a line as a new row, leaving Line id and Version empty;"
-    " delete a row to remove its line;",
+    "• change amounts and keys in place (choose names from the drop-down lists; codes are accepted too);"
+    " add a line as a new row, leaving Line id and Version empty; delete a row to remove its line;",
     "• don't change the hidden Line id and Version columns (A and B), the header row or the sheet names;",
     "• type values, not formulas: amounts in dollars with at most two decimals;",
     "• you will see a preview of lines added, changed and removed; nothing is saved until you commit it.",
-    "Totals on the other sheets are formulas for reviewing; they are not imported.",
+    "Totals on the other sheets are formulas over Detail for reviewing (they count lines added in the"
+    f" {SPARE_ROWS:,} rows below the last exported line too); they are not imported.",
 )
 
 
@@ -68,11 +80,12 @@ def write_comparison(
     label_headers: Sequence[str],
     rows: Sequence[ColumnsRow],
     budget_year: int,
+    detail: DetailWritten,
     *,
     subtotal_by_account: bool = False,
 ) -> None:
     """Label columns, then PY | CY | BY | change | % change; a total row, and if asked a subtotal per account
-    (the first label)."""
+    (the first label). BY is a SUMIFS over Detail for a row with a `match`."""
     width = max((len(row.label) for row in rows), default=len(label_headers))
     headers = [*label_headers[:width], *(f"Label {n}" for n in range(len(label_headers) + 1, width + 1))]
     columns = [
@@ -107,7 +120,8 @@ def write_comparison(
     for account, members in groups.items():
         first = row
         for member in members:
-            emit(member.label, [member.py, member.cy, member.by], row, total=False)
+            by_value = detail.sumifs(member.match) if member.match is not None else member.by
+            emit(member.label, [member.py, member.cy, by_value], row, total=False)
             row += 1
         if account is not None:
             label = [account, *[""] * (width - 2), f"Total, {account}"]
@@ -129,7 +143,8 @@ def _ordered(known: Iterable[str], seen: Iterable[str]) -> list[str]:
     return order + sorted(set(seen) - set(order))
 
 
-def write_program(workbook: Workbook, data: SubmissionWorkbook) -> None:
+def write_program(workbook: Workbook, data: SubmissionWorkbook, detail: DetailWritten) -> None:
+    """With lists, every cell is a SUMIFS over Detail (lines with a region and a priority); else values."""
     by_region: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     by_type: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for region, priority, program_type, amount in data.program:
@@ -149,10 +164,28 @@ def write_program(workbook: Workbook, data: SubmissionWorkbook) -> None:
     )
     headers = [column.header for column in columns]
     write_header(ws, headers)
-    totals = _write_matrix(ws, FIRST_ROW, regions, priorities, by_region)
+    if data.lists is None:
+        region_cell = _values(by_region)
+        type_cell = _values(by_type)
+    else:
+
+        def region_cell(region: str, priority: str) -> str:
+            return detail.sumifs({"region": [region], "priority": [priority]})
+
+        def type_cell(program_type: str, priority: str) -> str:
+            has_region = [("region", '"<>"')]
+            if program_type == NO_PROGRAM_TYPE:
+                return detail.sumifs({"priority": [priority]}, [("program_type", '"="'), *has_region])
+            return detail.sumifs({"program_type": [program_type], "priority": [priority]}, has_region)
+
+    totals = _write_matrix(ws, FIRST_ROW, regions, priorities, region_cell)
     ws.append([])
     write_header(ws, ["Program type", *headers[1:]])
-    _write_matrix(ws, totals + 3, types, priorities, by_type)
+    _write_matrix(ws, totals + 3, types, priorities, type_cell)
+
+
+def _values(amounts: dict[tuple[str, str], Decimal]) -> Callable[[str, str], Decimal]:
+    return lambda name, priority: amounts.get((name, priority), Decimal(0))
 
 
 def _write_matrix(
@@ -160,15 +193,16 @@ def _write_matrix(
     first: int,
     names: Sequence[str],
     priorities: Sequence[str],
-    amounts: dict[tuple[str, str], Decimal],
+    amount: Callable[[str, str], Decimal | str],
 ) -> int:
-    """Rows of amounts with a SUM across each row and a SUM down each column; returns the totals row."""
+    """Rows of amounts (values, or formulas as strings) with a SUM across each row and a SUM down each
+    column; returns the totals row."""
     last = letter(len(priorities) + 1)
     for row, name in enumerate(names, start=first):
         ws.append(
             [
                 text(ws, name),
-                *(money(ws, amounts.get((name, priority), Decimal(0)), _MONEY) for priority in priorities),
+                *(_amount(ws, amount(name, priority), _MONEY) for priority in priorities),
                 formula(ws, f"=SUM(B{row}:{last}{row})" if priorities else "=0", _TOTAL_MONEY),
             ]
         )
@@ -178,22 +212,67 @@ def _write_matrix(
     return totals
 
 
+def _amount(ws: WriteOnlyWorksheet, value: Decimal | str, style: Style) -> Cell:
+    return formula(ws, value, style) if isinstance(value, str) else money(ws, value, style)
+
+
 # Staffing and travel -------------------------------------------------------------------
 
 
-def write_staffing(workbook: Workbook, rows: Sequence[StaffingRow], budget_year: int) -> None:
+def write_staffing(workbook: Workbook, data: SubmissionWorkbook, detail: DetailWritten) -> None:
+    """The whole workforce in the budget (pay and benefits of every line, by division), then, of which,
+    the positions requested (staffing requests: FTE and cost by position kind)."""
+    budget_year = data.budget_year
+    rows = data.staffing
     years = [f"FY {budget_year - 2}", f"FY {budget_year - 1}", f"FY {budget_year}"]
-    columns = [Column("Position kind", fit_width(["Position kind", *(row.kind for row in rows)]))]
+    kinds = [row.kind for row in rows] + [row.label[0] for row in data.payroll]
+    columns = [Column("Position kind", fit_width(["Position kind", "Division", *kinds]))]
     columns += [*(Column(f"{year} FTE", 12) for year in years), Column("FTE change", 12)]
     columns += [*(Column(f"{year} Cost", 16) for year in years), Column("Cost change", 16)]
     ws = new_sheet(workbook, "Staffing", columns, header_row=HEADER_ROW, freeze_columns=1)
-    write_title_block(
-        ws,
-        f"Staffing: FTE and cost by position kind, FY {budget_year - 2} to FY {budget_year}",
-        "Cost in dollars (pay and benefits). Changes are the budget year less the current year.",
-    )
+    cost_headers = [column.header for column in columns[5:]]
+    if data.payroll:
+        write_title_block(
+            ws,
+            f"Staffing: the workforce in the budget and the positions requested, FY {budget_year - 2} to "
+            f"FY {budget_year}",
+            "Above: pay and benefits (object classes 11-13) of every line in the budget, by division: the whole "
+            "workforce, on board and requested. Below: of which, new positions requested (staffing requests). "
+            "Dollars.",
+        )
+        write_header(ws, ["Division", *[""] * 4, *cost_headers])
+        row = FIRST_ROW
+        for item in data.payroll:
+            by_value = detail.sumifs(item.match) if item.match is not None else item.by
+            ws.append(
+                [
+                    text(ws, item.label[0]),
+                    *[None] * 4,
+                    *(_amount(ws, value, _MONEY) for value in (item.py, item.cy, by_value)),
+                    formula(ws, f"=H{row}-G{row}", _MONEY),
+                ]
+            )
+            row += 1
+        ws.append(
+            [
+                text(ws, "Total, workforce in the budget", TOTAL),
+                *[None] * 4,
+                *(formula(ws, sum_range(c, FIRST_ROW, row - 1), _TOTAL_MONEY) for c in "FGH"),
+                formula(ws, f"=H{row}-G{row}", _TOTAL_MONEY),
+            ]
+        )
+        ws.append([])
+        ws.append([text(ws, "Of which, new positions requested (staffing requests)", TITLE)])
+        first = row + 4
+    else:
+        write_title_block(
+            ws,
+            f"Staffing: FTE and cost by position kind, FY {budget_year - 2} to FY {budget_year}",
+            "Cost in dollars (pay and benefits). Changes are the budget year less the current year.",
+        )
+        first = FIRST_ROW
     write_header(ws, [column.header for column in columns])
-    for row, item in enumerate(rows, start=FIRST_ROW):
+    for row, item in enumerate(rows, start=first):
         ws.append(
             [
                 text(ws, item.kind),
@@ -203,13 +282,13 @@ def write_staffing(workbook: Workbook, rows: Sequence[StaffingRow], budget_year:
                 formula(ws, f"=H{row}-G{row}", _MONEY),
             ]
         )
-    total = FIRST_ROW + len(rows)
+    total = first + len(rows)
     ws.append(
         [
-            text(ws, "Total", TOTAL),
-            *(formula(ws, sum_range(c, FIRST_ROW, total - 1), _TOTAL_FTE) for c in "BCD"),
+            text(ws, "Total, positions requested" if data.payroll else "Total", TOTAL),
+            *(formula(ws, sum_range(c, first, total - 1), _TOTAL_FTE) for c in "BCD"),
             formula(ws, f"=D{total}-C{total}", _TOTAL_FTE),
-            *(formula(ws, sum_range(c, FIRST_ROW, total - 1), _TOTAL_MONEY) for c in "FGH"),
+            *(formula(ws, sum_range(c, first, total - 1), _TOTAL_MONEY) for c in "FGH"),
             formula(ws, f"=H{total}-G{total}", _TOTAL_MONEY),
         ]
     )

@@ -3,7 +3,11 @@
 Every sheet is write-only (openpyxl streams rows to temporary files), so the
 Detail sheet of a 100,000-line scenario is written in bounded memory straight
 from a generator. Sheets, in order: Summary, Object class, Program, Staffing,
-Travel, Spend plan (when the data has one), Detail, About.
+Travel, Spend plan (when the data has one), Detail, About, and the hidden Lists
+(when the data has lists).
+
+Detail is written first, so that the other sheets' SUMIFS over it know how
+many rows it has; the sheets are put in reading order before saving.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import BinaryIO
 from openpyxl import Workbook
 
 from exports.detail import write_detail
-from exports.rows import ColumnsRow, DetailRow, SpendPlanTable, StaffingRow, SubmissionWorkbook, TripRow
+from exports.rows import LIST_FIELDS, ColumnsRow, DetailRow, SpendPlanTable, StaffingRow, SubmissionWorkbook, TripRow
 from exports.sheets import (
     write_about,
     write_comparison,
@@ -26,6 +30,7 @@ from exports.sheets import (
 )
 
 __all__ = [
+    "LIST_FIELDS",
     "ColumnsRow",
     "DetailRow",
     "SpendPlanTable",
@@ -53,6 +58,8 @@ def write_submission(data: SubmissionWorkbook, out: BinaryIO | str | Path) -> st
 
 
 def _write_sheets(workbook: Workbook, data: SubmissionWorkbook) -> str:
+    detail = write_detail(workbook, data.detail, data.lists)
+    first = len(workbook.worksheets)  # Detail, and Lists if any
     request = f"FY {data.budget_year} Request ({data.scenario})"
     sources = f"Dollars. Actual: {data.py_scenario}. Enacted: {data.cy_scenario}. Request: {data.scenario}."
     write_comparison(
@@ -63,6 +70,7 @@ def _write_sheets(workbook: Workbook, data: SubmissionWorkbook) -> str:
         ("Account", "Title"),
         data.summary,
         data.budget_year,
+        detail,
     )
     write_comparison(
         workbook,
@@ -72,15 +80,18 @@ def _write_sheets(workbook: Workbook, data: SubmissionWorkbook) -> str:
         ("Account", "Object class", "Title"),
         data.object_classes,
         data.budget_year,
+        detail,
         subtotal_by_account=True,
     )
-    write_program(workbook, data)
-    write_staffing(workbook, data.staffing, data.budget_year)
+    write_program(workbook, data, detail)
+    write_staffing(workbook, data, detail)
     write_travel(workbook, data.travel, data.budget_year)
     if data.spend_plan is not None:
         write_spend_plan(workbook, data.spend_plan, data.scenario)
-    detail = write_detail(workbook, data.detail)
     write_about(workbook, data, detail)
+    written_first = workbook.worksheets[:first]  # Detail (then Lists) go before About, Lists last
+    rest = workbook.worksheets[first:]
+    workbook._sheets = [*rest[:-1], written_first[0], rest[-1], *written_first[1:]]  # no public way in write-only
     return detail.checksum
 
 

@@ -42,6 +42,7 @@ from services.audit.events import record_event
 from services.errors import ConflictError, DomainError, ValidationError, WorkflowError
 from services.funds.control import ensure_not_overdrawn, lock_appropriations
 from services.office.settings import funds_control
+from services.scenarios.submission import object_class_name
 
 SHEET = "Detail"
 FIELDS = (
@@ -84,20 +85,32 @@ class _Lookups:
 
     @classmethod
     def load(cls) -> _Lookups:
-        def codes(model, column):
-            return dict(db.session.execute(sa.select(column, model.id)).tuples().all())
+        """Each key by its code and by the name the workbook shows (Detail holds names; codes still import)."""
 
+        def codes_and_names(model, name_column):
+            found: dict[str, int] = {}
+            for code, name, record_id in db.session.execute(sa.select(model.code, name_column, model.id)):
+                found.setdefault(name, record_id)
+                found[code] = record_id  # a code wins over another record's name
+            return found
+
+        object_classes: dict[str, int] = {}
+        for code, title, record_id in db.session.execute(
+            sa.select(ObjectClass.code, ObjectClass.title, ObjectClass.id)
+        ):
+            object_classes[object_class_name(code, title)] = record_id
+            object_classes[code] = record_id
         return cls(
             appropriations={a.label: a.id for a in db.session.scalars(sa.select(Appropriation))},
-            divisions=codes(Division, Division.code),
-            object_classes=codes(ObjectClass, ObjectClass.code),
-            regions=codes(Region, Region.code),
+            divisions=codes_and_names(Division, Division.name),
+            object_classes=object_classes,
+            regions=codes_and_names(Region, Region.name),
             countries={
                 iso3: (cid, rid)
                 for iso3, cid, rid in db.session.execute(sa.select(Country.iso3, Country.id, Country.region_id))
             },
-            priorities=codes(Priority, Priority.code),
-            program_types=codes(ProgramType, ProgramType.code),
+            priorities=codes_and_names(Priority, Priority.name),
+            program_types=codes_and_names(ProgramType, ProgramType.name),
             fiscal_years=set(db.session.scalars(sa.select(FiscalYear.year))),
         )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -68,6 +68,53 @@ def _sums(scenario: Scenario, by: list[str]) -> dict[tuple, int]:
     }
 
 
+PAYROLL_GROUP = "Personnel compensation and benefits"  # object classes 11.x, 12.x and 13.0
+
+
+def object_class_name(code: str, title: str) -> str:
+    """How the workbook names an object class: "41.0 Grants, subsidies and contributions"."""
+    return f"{code} {title}".strip()
+
+
+def _names() -> dict[str, dict[str, str]]:
+    """Code → the name the workbook shows, by Detail field (appropriations are named by their label)."""
+
+    def pairs(model, column) -> dict[str, str]:
+        return dict(db.session.execute(sa.select(model.code, column)).tuples().all())
+
+    return {
+        "division": pairs(Division, Division.name),
+        "object_class": {
+            code: object_class_name(code, title)
+            for code, title in db.session.execute(sa.select(ObjectClass.code, ObjectClass.title)).tuples()
+        },
+        "region": pairs(Region, Region.name),
+        "priority": pairs(Priority, Priority.name),
+        "program_type": pairs(ProgramType, ProgramType.name),
+    }
+
+
+def _lists() -> dict[str, list[str]]:
+    """The names each of Detail's drop-downs offers, in the order the pages list them."""
+
+    def names(column, order) -> list[str]:
+        return list(db.session.scalars(sa.select(column).order_by(order)))
+
+    return {
+        "appropriation": sorted(a.label for a in db.session.scalars(sa.select(Appropriation))),
+        "division": names(Division.name, Division.name),
+        "object_class": [
+            object_class_name(code, title)
+            for code, title in db.session.execute(
+                sa.select(ObjectClass.code, ObjectClass.title).order_by(ObjectClass.code)
+            ).tuples()
+        ],
+        "region": names(Region.name, Region.code),
+        "priority": names(Priority.name, Priority.sort_order),
+        "program_type": names(ProgramType.name, ProgramType.code),
+    }
+
+
 def _account_of() -> dict[str, tuple[str, str]]:
     """Appropriation label ("INCLE FY2027") → (account code, title)."""
     return {a.label: (a.account_code, a.title) for a in db.session.scalars(sa.select(Appropriation))}
@@ -81,13 +128,40 @@ def _by_account(scenario: Scenario, extra: list[str]) -> dict[tuple, int]:
     return sums
 
 
-def _columns(keys_and_labels: dict[tuple, tuple[str, ...]], py: dict, cy: dict, by: dict) -> list[ColumnsRow]:
+def _columns(
+    keys_and_labels: dict[tuple, tuple[str, ...]],
+    py: dict,
+    cy: dict,
+    by: dict,
+    match: Callable[[tuple], dict[str, list[str]]],
+) -> list[ColumnsRow]:
+    """Rows in key order; `match(key)` says which Detail lines make up the row's request figure."""
     return [
         ColumnsRow(
-            label=label, py=from_cents(py.get(key, 0)), cy=from_cents(cy.get(key, 0)), by=from_cents(by.get(key, 0))
+            label=label,
+            py=from_cents(py.get(key, 0)),
+            cy=from_cents(cy.get(key, 0)),
+            by=from_cents(by.get(key, 0)),
+            match=match(key),
         )
         for key, label in sorted(keys_and_labels.items())
     ]
+
+
+def _payroll(scenarios: tuple[Scenario, Scenario, Scenario], names: dict[str, dict[str, str]]) -> list[ColumnsRow]:
+    """Pay and benefits (object classes 11-13) of every line in each scenario, by division: the whole
+    workforce in the budget, whichever lines (operations or staffing requests) carry it."""
+    codes = set(db.session.scalars(sa.select(ObjectClass.code).where(ObjectClass.group == PAYROLL_GROUP)))
+    shown = sorted(names["object_class"][code] for code in codes)
+    sums: list[dict[tuple, int]] = []
+    for scenario in scenarios:
+        by_division: dict[tuple, int] = defaultdict(int)
+        for key, cents in _sums(scenario, ["division", "object_class"]).items():
+            if key[1] in codes:
+                by_division[(names["division"].get(key[0], key[0]),)] += cents
+        sums.append(by_division)
+    labels = {key: key for key in {*sums[0], *sums[1], *sums[2]}}
+    return _columns(labels, *sums, lambda key: {"division": [key[0]], "object_class": shown})
 
 
 def _staffing(scenarios: tuple[Scenario, Scenario, Scenario], actor: User) -> list[StaffingRow]:
@@ -128,7 +202,7 @@ def _trips(plan: Scenario, actor: User) -> list[TripRow]:
         (
             TripRow(
                 departs=t.departs_on,
-                division=t.division.code,
+                division=t.division.name,
                 traveler=t.traveler.name,
                 title=t.title,
                 destinations=", ".join(leg.city for leg in t.legs),
@@ -143,7 +217,7 @@ def _trips(plan: Scenario, actor: User) -> list[TripRow]:
 
 
 def detail_rows(scenario: Scenario, actor: User) -> Iterator[DetailRow]:
-    """Every line, streamed in id order with its keys by code (bounded memory for large scenarios).
+    """Every line, streamed in id order with its keys by name (bounded memory for large scenarios).
 
     Lines that another division's requests wrote keep their amounts (the totals stay whole) but
     not their descriptions, for an actor who may not see that division's requests (heads and
@@ -152,15 +226,18 @@ def detail_rows(scenario: Scenario, actor: User) -> Iterator[DetailRow]:
     names = {
         model: dict(db.session.execute(sa.select(model.id, column)).tuples().all())
         for model, column in (
-            (Region, Region.code),
-            (Priority, Priority.code),
-            (ProgramType, ProgramType.code),
-            (ObjectClass, ObjectClass.code),
+            (Region, Region.name),
+            (Priority, Priority.name),
+            (ProgramType, ProgramType.name),
         )
+    }
+    names[ObjectClass] = {
+        id_: object_class_name(code, title)
+        for id_, code, title in db.session.execute(sa.select(ObjectClass.id, ObjectClass.code, ObjectClass.title))
     }
     appropriations = {a.id: a.label for a in db.session.scalars(sa.select(Appropriation))}
     countries = dict(db.session.execute(sa.select(Country.id, Country.iso3)).tuples().all())
-    divisions = dict(db.session.execute(sa.select(Division.id, Division.code)).tuples().all())
+    divisions = dict(db.session.execute(sa.select(Division.id, Division.name)).tuples().all())
     query = sa.select(BudgetLine.__table__).where(BudgetLine.scenario_id == scenario.id).order_by(BudgetLine.id)
     for row in db.session.execute(query.execution_options(yield_per=5000)):
         hidden = hides_request_line(actor, row.source, row.division_id)  # a trip's destination too
@@ -209,17 +286,43 @@ def build_workbook(
     local = exported_at if exported_at.tzinfo is not None else exported_at.replace(tzinfo=UTC)
     as_of = local.astimezone().date()
     accounts = {code: title for code, title in _account_of().values()}
+    labels_of: dict[str, list[str]] = defaultdict(list)  # account code → its appropriations' labels
+    for label, (code, _) in sorted(_account_of().items()):
+        labels_of[code].append(label)
+    names = _names()
     py, cy, by = (_by_account(s, []) for s in (actual, enacted, plan))
-    summary = _columns({key: (key[0], accounts[key[0]]) for key in {*py, *cy, *by}}, py, cy, by)
-    object_titles = dict(db.session.execute(sa.select(ObjectClass.code, ObjectClass.title)).tuples().all())
+    summary = _columns(
+        {key: (key[0], accounts[key[0]]) for key in {*py, *cy, *by}},
+        py,
+        cy,
+        by,
+        lambda key: {"appropriation": labels_of[key[0]]},
+    )
     py_oc, cy_oc, by_oc = (_by_account(s, ["object_class"]) for s in (actual, enacted, plan))
-    labels = {key: (key[0], key[1], object_titles.get(key[1], "")) for key in {*py_oc, *cy_oc, *by_oc}}
-    object_classes = _columns(labels, py_oc, cy_oc, by_oc)
+    object_class = names["object_class"]
+    labels = {key: (key[0], object_class.get(key[1], key[1])) for key in {*py_oc, *cy_oc, *by_oc}}
+    object_classes = _columns(
+        labels,
+        py_oc,
+        cy_oc,
+        by_oc,
+        lambda key: {"appropriation": labels_of[key[0]], "object_class": [object_class.get(key[1], key[1])]},
+    )
+
+    def name(field: str, code: str | None) -> str | None:
+        return None if code is None else names[field].get(code, code)
+
     program = [
-        (row["region"], row["priority"], row["program_type"], from_cents(row["amount_cents"]))
+        (
+            name("region", row["region"]),
+            name("priority", row["priority"]),
+            name("program_type", row["program_type"]),
+            from_cents(row["amount_cents"]),
+        )
         for row in totals_by(LineFilter(scenario_id=plan.id), ["region", "priority", "program_type"])
         if row["region"] and row["priority"]
     ]
+    lists = _lists()
     return SubmissionWorkbook(
         scenario=plan.name,
         budget_year=plan.budget_year,
@@ -232,10 +335,12 @@ def build_workbook(
         summary=summary,
         object_classes=object_classes,
         program=program,
-        regions=list(db.session.scalars(sa.select(Region.code).order_by(Region.code))),
-        priorities=list(db.session.scalars(sa.select(Priority.code).order_by(Priority.sort_order))),
-        program_types=list(db.session.scalars(sa.select(ProgramType.code).order_by(ProgramType.code))),
+        regions=lists["region"],
+        priorities=lists["priority"],
+        program_types=lists["program_type"],
         staffing=_staffing((actual, enacted, plan), actor),
+        payroll=_payroll((actual, enacted, plan), names),
+        lists=lists,
         travel=_trips(plan, actor),
         detail=detail_rows(plan, actor),
         spend_plan=spend_plan_table(plan, as_of),

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from helpers import import_own_export, own_export, plan_scenario, user
 
-from models import SCENARIO_MOVES, BudgetLine, ImportStatus, Scenario, ScenarioStatus, db
+from models import SCENARIO_MOVES, BudgetLine, Division, ImportStatus, Scenario, ScenarioStatus, db
 from services.errors import ConflictError, ValidationError, WorkflowError
 from services.scenarios import imports
 from services.scenarios import records as scenario_service
@@ -248,3 +248,36 @@ def test_a_preview_with_errors_offers_no_commit_and_says_why(app):
     assert batch.preview["errors"]
     fix = "Fix the errors in the file and upload it again: nothing was written."
     assert imports.commit_offer(batch) == imports.CommitOffer(False, (fix,))
+
+
+def test_detail_holds_names_and_a_row_keyed_by_codes_or_other_names_imports(app):
+    """Detail shows names; the import takes a name or a code for each key, and a changed name moves the line."""
+    plan = plan_scenario()
+    line = next(line for line in _lines(plan) if line.region_id and line.priority_id and line.program_type_id)
+    other = db.session.scalar(sa.select(Division).where(Division.id != line.division_id).limit(1))
+    seen = {}
+
+    def edit(workbook):
+        sheet = workbook["Detail"]
+        header = [cell.value for cell in sheet[1]]
+        row = next(n for n in range(2, sheet.max_row + 1) if sheet.cell(n, 1).value == line.id)
+        cell = {name: sheet.cell(row, index + 1) for index, name in enumerate(header)}
+        seen.update({name: c.value for name, c in cell.items()})
+        cell["Object class"].value = line.object_class.code  # codes, as before names
+        cell["Region"].value = line.region.code
+        cell["Priority"].value = line.priority.code
+        cell["Program type"].value = line.program_type.code
+        cell["Division"].value = other.name  # a different division, by name
+
+    batch = import_own_export(plan, edit)
+    assert seen["Division"] == line.division.name
+    assert seen["Object class"] == f"{line.object_class.code} {line.object_class.title}"
+    assert (seen["Region"], seen["Priority"], seen["Program type"]) == (
+        line.region.name,
+        line.priority.name,
+        line.program_type.name,
+    )
+    assert batch.preview["errors"] == []
+    assert [c["id"] for c in batch.preview["changed"]] == [line.id]
+    assert batch.preview["changed"][0]["new"]["division_id"] == other.id
+    assert batch.preview["added"] == batch.preview["removed"] == []
