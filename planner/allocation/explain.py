@@ -94,9 +94,9 @@ def _effect(price: float, objective: str) -> str:
 
 def explanation(constraint: Constraint, price: float | None, objective: str, values: Sequence[float]) -> str:
     if price is None:
-        return "It holds exactly; the solver reported no shadow price for it."
+        return "It is met exactly; the solver gave no figure for what relaxing it would buy."
     if abs(price) < _ZERO_PRICE:
-        return "It holds exactly, but moving it by $1 would not change the objective."
+        return "It is met exactly but costs nothing: relaxing it would not improve the allocation."
     side = constraint.side
     if side in ("min_share", "max_share"):
         base = constraint.parts[-1].total.of(values)  # matching - share * base: the base is last

@@ -82,7 +82,7 @@ def test_a_binding_constraint_with_no_price_says_so(solver: str) -> None:
     result = run(problem([cell("A", (10, 1.0), max=10)], [fund("F", 50)]), solver)
     assert binding(result)[("cell_max", "A", "max")] == pytest.approx(0.0)
     assert _explanation(result, "cell_max", "A", "max") == (
-        "It holds exactly, but moving it by $1 would not change the objective."
+        "It is met exactly but costs nothing: relaxing it would not improve the allocation."
     )
 
 
