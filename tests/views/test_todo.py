@@ -190,9 +190,9 @@ def test_a_returned_request_shows_why_and_is_edited_not_deleted(client, auth):
     )
     auth.login("staff-ip@example.gov")
     page = client.get(f"/requests/travel/{returned}").get_data(as_text=True)
-    if reviewer_comment:
-        shown = page[page.index('data-testid="return-comment"') :]
-        assert html.escape(reviewer_comment[0][0], quote=False) in shown.split("</div>")[0]
+    assert reviewer_comment, "the demo office returns requests with a reason"
+    shown = page[page.index('data-testid="return-comment"') :]
+    assert html.escape(reviewer_comment[0][0], quote=False) in shown.split("</div>")[0]
     assert "Delete draft" not in page
     assert f'href="/requests/travel/{returned}/edit"' in page
     assert "your division head then submits it again" in page
