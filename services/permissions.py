@@ -23,9 +23,13 @@ class Action(enum.StrEnum):
     EDIT_APPROPRIATIONS = "edit_appropriations"
     EDIT_SCENARIOS = "edit_scenarios"
     RUN_ALLOCATION = "run_allocation"  # run the planner, apply a run to a scenario
-    REQUEST_TRAVEL = "request_travel"  # draft travel (staff for themselves, heads for their division)
-    REQUEST_STAFFING = "request_staffing"  # draft staffing requests (division heads)
-    SUBMIT_REQUESTS = "submit_requests"  # send a draft or returned request for review (division heads)
+    # Who drafts (and edits and deletes their drafts): staff travel for themselves, division heads and
+    # resource managers travel for their own division's people (the budget office's, for a resource manager).
+    REQUEST_TRAVEL = "request_travel"
+    REQUEST_STAFFING = "request_staffing"  # draft staffing requests for one's own division (heads and staff)
+    # Send a draft or returned request for review: division heads (their division's), and resource
+    # managers (their own office has no head; they may also send any division's draft on).
+    SUBMIT_REQUESTS = "submit_requests"
     DECIDE_REQUESTS = "decide_requests"  # approve, return, reject (the review queue)
     CANCEL_REQUESTS = "cancel_requests"  # withdraw an approved request (its budget lines go)
     COMMENT_ON_REQUESTS = "comment_on_requests"  # within the requests the user may see (can_see_division)
@@ -46,9 +50,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.EDIT_APPROPRIATIONS: frozenset({Role.RESOURCE_MANAGER}),
     Action.EDIT_SCENARIOS: frozenset({Role.RESOURCE_MANAGER}),
     Action.RUN_ALLOCATION: frozenset({Role.RESOURCE_MANAGER}),
-    Action.REQUEST_TRAVEL: frozenset({Role.STAFF, Role.DIVISION_HEAD}),
-    Action.REQUEST_STAFFING: frozenset({Role.DIVISION_HEAD}),
-    Action.SUBMIT_REQUESTS: frozenset({Role.DIVISION_HEAD}),
+    # Staff draft; their division head submits; the resource manager decides (issue 15).
+    Action.REQUEST_TRAVEL: frozenset({Role.STAFF, Role.DIVISION_HEAD, Role.RESOURCE_MANAGER}),
+    Action.REQUEST_STAFFING: frozenset({Role.STAFF, Role.DIVISION_HEAD}),
+    Action.SUBMIT_REQUESTS: frozenset({Role.DIVISION_HEAD, Role.RESOURCE_MANAGER}),
     Action.DECIDE_REQUESTS: frozenset({Role.RESOURCE_MANAGER}),
     Action.CANCEL_REQUESTS: frozenset({Role.RESOURCE_MANAGER, Role.DIVISION_HEAD}),
     # Those who take part in the request workflow. Viewers change nothing; administrators run

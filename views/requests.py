@@ -173,6 +173,7 @@ def _drafted(kind: str) -> Callable[[Any], Saved]:
 @requires(workflow.VIEW_NEED)
 def show(kind: str, request_id: int):
     record = _load(kind, request_id)
+    comments = workflow.comments_of(record)
     allowance = travel_allowance(record) if kind == "travel" else staffing_allowance(record)
     return render_template(
         f"requests/{kind}.html",
@@ -182,12 +183,23 @@ def show(kind: str, request_id: int):
         actual=document_actuals(record.reference),
         transitions=workflow.available_transitions(current_user, record),
         editable=workflow.can_edit(current_user, record),
-        comments=workflow.comments_of(record),
+        deletable=workflow.can_delete(current_user, record),
+        next_step=workflow.next_step(current_user, record),
+        returned_by=_return_comment(record, comments),
+        comments=comments,
         events=history(f"{kind}_request", record.id),
         decision_form=DecisionForm(data={"version": record.version}),
         comment_form=CommentForm() if can(current_user, Action.COMMENT_ON_REQUESTS) else None,
         unfunded=unfunded_years(record) if kind == "staffing" else [],
     )
+
+
+def _return_comment(record, comments):
+    """Why a returned request came back: the reviewer's comment with the return (the latest of theirs)."""
+    if record.status != RequestStatus.RETURNED:
+        return None
+    theirs = [c for c in comments if c.author_id == record.decided_by_id]
+    return theirs[-1] if theirs else None
 
 
 def _update(record, form):

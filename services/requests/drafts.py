@@ -31,10 +31,10 @@ from models import (
 from money import to_cents
 from services import inputs
 from services.audit.events import record_event, snapshot
-from services.errors import ConflictError, PermissionDenied, ValidationError
+from services.errors import ConflictError, PermissionDenied, ValidationError, WorkflowError
 from services.permissions import Action, can
 from services.requests import costing
-from services.requests.workflow import can_edit
+from services.requests.workflow import can_delete, can_edit
 
 Request = TravelRequest | StaffingRequest
 
@@ -172,10 +172,10 @@ def _traveler_for(actor: User, traveler_id: int) -> User:
         raise ValidationError("Choose the traveler.", fields={"traveler": "No such active user."})
     if actor.role == Role.STAFF and traveler.id != actor.id:
         raise PermissionDenied("Staff draft travel for themselves; ask your division head to draft for others.")
-    if actor.role == Role.DIVISION_HEAD and traveler.division_id != actor.division_id:
-        raise PermissionDenied("Division heads draft travel for their own division's people.")
+    if actor.role != Role.STAFF and traveler.division_id != actor.division_id:
+        raise PermissionDenied("Travel is drafted for your own division's people.")
     if not can(actor, Action.REQUEST_TRAVEL):
-        raise PermissionDenied("Travel is requested by staff and division heads.")
+        raise PermissionDenied("Travel is drafted by staff, division heads and resource managers.")
     return traveler
 
 
@@ -280,7 +280,7 @@ def _apply_staffing(request: StaffingRequest, data: StaffingData) -> None:
 
 def _check_staffing_author(actor: User, division_id: int) -> None:
     if not can(actor, Action.REQUEST_STAFFING) or actor.division_id != division_id:
-        raise PermissionDenied("Staffing requests come from the division's head.")
+        raise PermissionDenied("Staffing requests are drafted by a division's head and staff, for their own division.")
 
 
 def create_staffing(actor: User, data: StaffingData) -> StaffingRequest:
@@ -307,7 +307,13 @@ def update_staffing(actor: User, request: StaffingRequest, data: StaffingData, e
 
 
 def delete_request(actor: User, request: Request, expected_version: int) -> None:
+    """Only a draft goes: a returned request has been decided on once; it is edited and resubmitted."""
     _ensure_editable(actor, request, expected_version)
+    if not can_delete(actor, request):
+        raise WorkflowError(
+            f"Request {request.id} is {request.status.value}: it was returned with a reason, so it is edited and "
+            "resubmitted, not deleted."
+        )
     before = snapshot(request)
     request_id, kind = request.id, request.kind_name
     db.session.delete(request)

@@ -98,14 +98,17 @@ DRAFTING: dict[str, Action] = {"travel": Action.REQUEST_TRAVEL, "staffing": Acti
 _OWN_DIVISION = "division heads and staff see their own division's requests only"
 VIEW_NEED = Need(Action.READ, scope=_OWN_DIVISION)
 DRAFT_NEEDS = {
-    "travel": Need(Action.REQUEST_TRAVEL, scope="staff for themselves, division heads for their own division's people"),
-    "staffing": Need(Action.REQUEST_STAFFING, scope="for the head's own division"),
+    "travel": Need(
+        Action.REQUEST_TRAVEL,
+        scope="staff for themselves, division heads and resource managers for their own division's people",
+    ),
+    "staffing": Need(Action.REQUEST_STAFFING, scope="for the drafter's own division"),
 }
 COMMENT_NEED = Need(Action.COMMENT_ON_REQUESTS, scope=_OWN_DIVISION)
 EDIT_NEED = Need(
     chosen_by="kind",
     actions=DRAFTING,
-    scope="drafts and returned requests only, by their author or their division's head",
+    scope="drafts and returned requests only (deleting: drafts only), by their author or their division's head",
 )
 STEP_NEED = Need(
     chosen_by="action",
@@ -130,6 +133,33 @@ def can_edit(user: User, request: Request) -> bool:
     if user.role == Role.DIVISION_HEAD:
         return user.division_id == request.division_id
     return request.created_by_id == user.id
+
+
+def can_delete(user: User, request: Request) -> bool:
+    """Drafts go; a returned request (decided on once, with a reason) is edited and resubmitted instead."""
+    return request.status == RequestStatus.DRAFT and can_edit(user, request)
+
+
+def next_step(user: User, request: Request) -> str:
+    """What happens next to this request, in a sentence, for this person (the request page says it)."""
+    status = request.status
+    if status in EDITABLE_STATUSES:
+        if may(user, request, Transition.SUBMIT):
+            if status == RequestStatus.RETURNED:
+                return "It was returned for changes: edit it as the comment asks, then submit it again."
+            return "Submit it for review when it is ready."
+        if not can_edit(user, request):
+            return "Its author or division head edits it; the division head submits it for review."
+        if status == RequestStatus.RETURNED:
+            return "It was returned for changes: edit it as the comment asks; your division head then submits it again."
+        return "Your division head submits it for review."
+    if status == RequestStatus.SUBMITTED:
+        if may(user, request, Transition.APPROVE):
+            return "It waits for your decision: approve it, return it for changes or reject it."
+        return "It waits for the resource manager's review."
+    if status == RequestStatus.APPROVED:
+        return "Approved: its budget lines are in the scenario."
+    return f"It is {status.value}: nothing more happens to it."
 
 
 def can_view(user: User, request: Request) -> bool:
