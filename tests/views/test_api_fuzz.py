@@ -94,7 +94,7 @@ def _failures(stream, stated: dict[str, list[set[str]]]) -> list[str]:
 def _request_text(interaction) -> str:
     if interaction is None:
         return ""
-    body = interaction.request.body
+    body = interaction.request.body or b""  # a GET sends none
     return f"{interaction.request.method} {interaction.request.uri} {body[:300]!r}"
 
 

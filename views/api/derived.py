@@ -20,7 +20,16 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from money import money_str
 from services.inputs import Kind, Spec, default_of, rules_of, specs
-from views.api.schemas import FRACTION, MAX_ID, FiscalYear, Money, RecordSchema, fraction_pattern, money_pattern
+from views.api.schemas import (
+    FRACTION,
+    MAX_ID,
+    MAX_WHOLE_DOLLARS,
+    FiscalYear,
+    Money,
+    RecordSchema,
+    fraction_pattern,
+    money_pattern,
+)
 
 
 class Fraction(fields.Decimal):
@@ -193,7 +202,14 @@ def _field(name: str, spec: Spec, default) -> fields.Field:
         common["metadata"] |= {
             "type": "object",
             "properties": {
-                kind.value: {"type": "string", "pattern": money_pattern(spec.minimum)} for kind in spec.choices
+                kind.value: {
+                    "anyOf": [
+                        {"type": "string", "pattern": money_pattern(spec.minimum)},
+                        {"type": "integer", "minimum": 0 if spec.minimum == 0 else 1, "maximum": MAX_WHOLE_DOLLARS},
+                    ],
+                    "description": "dollars as a decimal string, or a whole number of dollars",
+                }
+                for kind in spec.choices
             },
             "additionalProperties": False,
         }

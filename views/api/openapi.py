@@ -16,7 +16,15 @@ from services.permissions import Need
 from views.access import public
 from views.api.core import MAX_INT_ARG, MAX_PAGE, MAX_PER_PAGE, YEAR_ARG, ApiDoc, bp
 from views.api.derived import Listed, Reference
-from views.api.schemas import MAX_WHOLE_DOLLARS, MONEY_PATTERN, ErrorSchema, FiscalYear, Money, money_pattern
+from views.api.schemas import (
+    ANSWER_MONEY_PATTERN,
+    MAX_WHOLE_DOLLARS,
+    MONEY_PATTERN,
+    ErrorSchema,
+    FiscalYear,
+    Money,
+    money_pattern,
+)
 from views.routing import MAX_ID, NO_NUL_PATTERN
 
 _CONVERTER = re.compile(r"<(?:([^:<>(]+)(?:\(([^)]*)\))?:)?(\w+)>")  # <name>, <int:name>, <any(a, b):name>
@@ -37,7 +45,12 @@ def _money_property(self, field, **kwargs) -> dict:
         minimum = field.metadata.get("minimum_dollars")  # declared on the use case's input, if any
         text = {"type": "string", "pattern": MONEY_PATTERN if minimum is None else money_pattern(minimum)}
         if field.dump_only:
-            return {**text, "example": "1234567.00", "description": _said(field, "dollars as a decimal string")}
+            return {
+                "type": "string",
+                "pattern": ANSWER_MONEY_PATTERN,
+                "example": "1234567.00",
+                "description": _said(field, "dollars as a decimal string"),
+            }
         whole = {"type": "integer", "minimum": -MAX_WHOLE_DOLLARS, "maximum": MAX_WHOLE_DOLLARS}
         if minimum is not None:
             whole["minimum"] = 0 if minimum == 0 else 1

@@ -18,6 +18,9 @@ from services.inputs import FIRST_YEAR, LAST_YEAR, Rule
 MONEY_PATTERN = r"^-?[0-9]{1,15}\.[0-9]{2}$"
 _DIGITS = 15  # money.money_from_json's limit
 MAX_WHOLE_DOLLARS = 10**_DIGITS - 1
+# What answers may hold: a total of amounts sent at the limit has more digits than any of them (the
+# database's 64-bit cents hold 17 digits of dollars).
+ANSWER_MONEY_PATTERN = r"^-?[0-9]{1,17}\.[0-9]{2}$"
 
 
 def money_pattern(minimum: Decimal) -> str:
