@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
@@ -225,6 +226,38 @@ def _lapse(appropriation: Appropriation, as_of: dt.date, obligated_cents: int, p
     )
 
 
+def month_figures(
+    months: Sequence[Month],
+    planned_cents: Sequence[int],
+    posted: dict[Month, tuple[int, int]],
+    as_of: dt.date,
+    threshold_percent: Decimal,
+) -> tuple[MonthFigures, ...]:
+    """Each month's planned (aligned with `months`) against its posted (obligated, expended), and the
+    running totals: an appropriation's months, or the office's fiscal year."""
+    as_of_month = Month.of(as_of)
+    figures, planned_so_far, obligated_so_far, expended_so_far = [], 0, 0, 0
+    for month, planned in zip(months, planned_cents, strict=True):
+        obligated, expended = posted.get(month, (0, 0))
+        planned_so_far += planned
+        obligated_so_far += obligated
+        expended_so_far += expended
+        figures.append(
+            MonthFigures(
+                month,
+                planned,
+                obligated,
+                expended,
+                planned_so_far,
+                obligated_so_far,
+                expended_so_far,
+                month > as_of_month,
+                threshold_percent,
+            )
+        )
+    return tuple(figures)
+
+
 def execution_of(
     appropriation: Appropriation, scenario: Scenario | None, as_of: dt.date, phased: PhasedLines | None = None
 ) -> Execution:
@@ -238,26 +271,7 @@ def execution_of(
     posted = posted_by_month(appropriation.id, as_of)  # every month posted in, inside the period or not
     obligated = sum(month_obligated for month_obligated, _ in posted.values())
     expended = sum(month_expended for _, month_expended in posted.values())
-    as_of_month = Month.of(as_of)
-    months, planned_so_far, obligated_so_far, expended_so_far = [], 0, 0, 0
-    for month, planned in zip(plan.months, plan.planned_cents, strict=True):
-        month_obligated, month_expended = posted.get(month, (0, 0))
-        planned_so_far += planned
-        obligated_so_far += month_obligated
-        expended_so_far += month_expended
-        months.append(
-            MonthFigures(
-                month,
-                planned,
-                month_obligated,
-                month_expended,
-                planned_so_far,
-                obligated_so_far,
-                expended_so_far,
-                month > as_of_month,
-                threshold,
-            )
-        )
+    months = month_figures(plan.months, plan.planned_cents, posted, as_of, threshold)
     return Execution(
         appropriation=appropriation,
         scenario=scenario,
@@ -266,7 +280,7 @@ def execution_of(
         planned_cents=plan.total_cents,
         obligated_cents=obligated,
         expended_cents=expended,
-        months=tuple(months),
+        months=months,
         lapse=_lapse(appropriation, as_of, obligated, plan),
         variance_threshold_percent=threshold,
     )

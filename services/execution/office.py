@@ -20,16 +20,16 @@ import sqlalchemy as sa
 from models import ActualTransaction, Appropriation, Award, BudgetLine, Scenario, db
 from models.reference import fiscal_year_of
 from services.execution.figures import (
-    beyond_threshold,
+    MonthFigures,
     expires_this_year,
     forecast_at_recent_pace,
+    month_figures,
     pace_window_start,
-    percent_of,
     recent_window_start,
     whole_months_between,
 )
 from services.execution.posted import posted
-from services.execution.spend_plan import Month, fiscal_year_months, scenario_spend_plan
+from services.execution.spend_plan import fiscal_year_months, scenario_spend_plan
 from services.office.settings import OfficeSettings
 
 
@@ -80,7 +80,7 @@ class OfficeExecution:
     as_of: dt.date
     accounts: tuple[AccountExecution, ...]  # current accounts: not yet expired, or no-year
     expired: tuple[AccountExecution, ...]  # expired, not yet cancelled: open only to adjustments
-    months: tuple[OfficeMonth, ...]  # the as-of fiscal year, across the scenario's appropriations
+    months: tuple[MonthFigures, ...]  # the as-of fiscal year, across the scenario's appropriations
 
     @property
     def fiscal_year(self) -> int:
@@ -182,7 +182,7 @@ def office_execution(scenario: Scenario | None, as_of: dt.date, settings: Office
         as_of,
         tuple(account for account in accounts if not account.is_expired),
         tuple(account for account in accounts if account.is_expired),
-        tuple(office_months(scenario, as_of, settings.variance_threshold_percent)) if scenario is not None else (),
+        office_months(scenario, as_of, settings.variance_threshold_percent) if scenario is not None else (),
     )
 
 
@@ -270,7 +270,7 @@ def award_pipeline(as_of: dt.date, settings: OfficeSettings) -> list[AwardPipeli
             int(obligated),
             int(expended),
             int(recent),
-            _as_date(last),
+            last,
             as_of,
             settings.pipeline_months_threshold,
         )
@@ -281,36 +281,7 @@ def award_pipeline(as_of: dt.date, settings: OfficeSettings) -> list[AwardPipeli
     )
 
 
-def _as_date(value) -> dt.date | None:
-    """MAX over a date column comes back as a string from SQLite."""
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(value)
-
-
-@dataclass(frozen=True)
-class OfficeMonth:
-    month: Month
-    planned_cents: int
-    obligated_cents: int
-    expended_cents: int
-    is_after_as_of: bool
-    threshold_percent: Decimal
-
-    @property
-    def variance_cents(self) -> int:
-        return self.obligated_cents - self.planned_cents
-
-    @property
-    def variance_percent(self) -> Decimal | None:
-        return percent_of(self.variance_cents, self.planned_cents)
-
-    @property
-    def is_off_plan(self) -> bool:
-        return beyond_threshold(self.variance_cents, self.planned_cents, self.threshold_percent)
-
-
-def office_months(scenario: Scenario, as_of: dt.date, threshold_percent: Decimal) -> list[OfficeMonth]:
+def office_months(scenario: Scenario, as_of: dt.date, threshold_percent: Decimal) -> tuple[MonthFigures, ...]:
     """The as-of fiscal year's months across the appropriations the scenario plans: each month's
     planned is the sum of those appropriations' spend plans (as on their own pages), its obligated
     and expended what was posted on them that month, on or before the as-of date."""
@@ -324,8 +295,4 @@ def office_months(scenario: Scenario, as_of: dt.date, threshold_percent: Decimal
         by=["month"],
     )
     sums = {month: figures for (month,), figures in by_month.items()}
-    as_of_month = Month.of(as_of)
-    return [
-        OfficeMonth(each, planned.get(each, 0), *sums.get(each, (0, 0)), each > as_of_month, threshold_percent)
-        for each in months
-    ]
+    return month_figures(months, [planned.get(month, 0) for month in months], sums, as_of, threshold_percent)
