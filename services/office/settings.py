@@ -7,14 +7,14 @@ from the configuration, so a deployment can choose it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
 
 from models import FundsControl, OfficeSetting, User, db
-from money import to_cents
+from money import from_cents, to_cents
 from services import inputs
 from services.audit.events import record_event
 from services.errors import ConflictError
@@ -59,19 +59,20 @@ class OfficeSettings:
         return to_cents(self.lapse_threshold)
 
 
-def _stored(name: str, value) -> str:
-    if isinstance(value, FundsControl):
-        return value.value
-    if name == "lapse_threshold":
+def _stored(spec: inputs.Spec, value) -> str:
+    """A setting as its row keeps it: money in cents, a choice by its value, a decimal as written."""
+    if spec.kind == inputs.Kind.MONEY:
         return str(to_cents(value))
+    if spec.kind == inputs.Kind.CHOICE:
+        return value.value
     return str(value)
 
 
-def _loaded(name: str, text: str):
-    if name == "funds_control":
-        return FundsControl(text)
-    if name == "lapse_threshold":
-        return Decimal(int(text)) / 100
+def _loaded(spec: inputs.Spec, text: str):
+    if spec.kind == inputs.Kind.MONEY:
+        return from_cents(int(text))
+    if spec.kind == inputs.Kind.CHOICE:
+        return spec.choices(text)
     return Decimal(text)
 
 
@@ -79,9 +80,9 @@ def office_settings() -> OfficeSettings:
     """The settings in force: those saved, the defaults for the rest."""
     saved = {row.key: row.value for row in db.session.query(OfficeSetting)}
     values = {"funds_control": FundsControl(current_app.config["FUNDS_CONTROL"])}
-    for setting in fields(OfficeSettings):
-        if setting.name in saved:
-            values[setting.name] = _loaded(setting.name, saved[setting.name])
+    for name, spec in inputs.specs(OfficeSettings).items():
+        if name in saved:
+            values[name] = _loaded(spec, saved[name])
     return replace(OfficeSettings(), **values)
 
 
@@ -89,16 +90,16 @@ def save_office_settings(actor: User, new: OfficeSettings) -> None:
     """Save the settings that changed, with one audit event naming them before and after."""
     old = office_settings()
     before, after = {}, {}
-    for setting in fields(OfficeSettings):
-        was, now = getattr(old, setting.name), getattr(new, setting.name)
+    for name, spec in inputs.specs(OfficeSettings).items():
+        was, now = getattr(old, name), getattr(new, name)
         if was == now:
             continue
-        before[setting.name], after[setting.name] = _stored(setting.name, was), _stored(setting.name, now)
-        row = db.session.get(OfficeSetting, setting.name)
+        before[name], after[name] = _stored(spec, was), _stored(spec, now)
+        row = db.session.get(OfficeSetting, name)
         if row is None:
-            db.session.add(OfficeSetting(key=setting.name, value=after[setting.name]))
+            db.session.add(OfficeSetting(key=name, value=after[name]))
         else:
-            row.value = after[setting.name]
+            row.value = after[name]
     try:
         db.session.flush()
     except sa.exc.IntegrityError as exc:  # another administrator saved a first value meanwhile
