@@ -26,41 +26,25 @@ depends_on = None
 
 KEY = "appropriation_id, month, division_key, object_class_id"
 
+# SQLite: row triggers; an update takes the old row out and puts the new one in.
+_SQLITE_ADD_NEW = f"""
+      INSERT INTO actual_month_sum ({KEY}, obligation_cents, expenditure_cents)
+      VALUES (NEW.appropriation_id, date(NEW.posted_on, 'start of month'), COALESCE(NEW.division_id, 0),
+              NEW.object_class_id, NEW.obligation_cents, NEW.expenditure_cents)
+      ON CONFLICT ({KEY}) DO UPDATE SET
+        obligation_cents = obligation_cents + excluded.obligation_cents,
+        expenditure_cents = expenditure_cents + excluded.expenditure_cents;"""
+_SQLITE_TAKE_OLD = """
+      UPDATE actual_month_sum SET
+        obligation_cents = obligation_cents - OLD.obligation_cents,
+        expenditure_cents = expenditure_cents - OLD.expenditure_cents
+      WHERE appropriation_id = OLD.appropriation_id AND month = date(OLD.posted_on, 'start of month')
+        AND division_key = COALESCE(OLD.division_id, 0) AND object_class_id = OLD.object_class_id;"""
 SQLITE_TRIGGERS = [
-    f"""
-    CREATE TRIGGER actual_month_sum_insert AFTER INSERT ON actual_transaction BEGIN
-      INSERT INTO actual_month_sum ({KEY}, obligation_cents, expenditure_cents)
-      VALUES (NEW.appropriation_id, date(NEW.posted_on, 'start of month'), COALESCE(NEW.division_id, 0),
-              NEW.object_class_id, NEW.obligation_cents, NEW.expenditure_cents)
-      ON CONFLICT ({KEY}) DO UPDATE SET
-        obligation_cents = obligation_cents + excluded.obligation_cents,
-        expenditure_cents = expenditure_cents + excluded.expenditure_cents;
-    END
-    """,
-    f"""
-    CREATE TRIGGER actual_month_sum_delete AFTER DELETE ON actual_transaction BEGIN
-      UPDATE actual_month_sum SET
-        obligation_cents = obligation_cents - OLD.obligation_cents,
-        expenditure_cents = expenditure_cents - OLD.expenditure_cents
-      WHERE appropriation_id = OLD.appropriation_id AND month = date(OLD.posted_on, 'start of month')
-        AND division_key = COALESCE(OLD.division_id, 0) AND object_class_id = OLD.object_class_id;
-    END
-    """,
-    f"""
-    CREATE TRIGGER actual_month_sum_update AFTER UPDATE ON actual_transaction BEGIN
-      UPDATE actual_month_sum SET
-        obligation_cents = obligation_cents - OLD.obligation_cents,
-        expenditure_cents = expenditure_cents - OLD.expenditure_cents
-      WHERE appropriation_id = OLD.appropriation_id AND month = date(OLD.posted_on, 'start of month')
-        AND division_key = COALESCE(OLD.division_id, 0) AND object_class_id = OLD.object_class_id;
-      INSERT INTO actual_month_sum ({KEY}, obligation_cents, expenditure_cents)
-      VALUES (NEW.appropriation_id, date(NEW.posted_on, 'start of month'), COALESCE(NEW.division_id, 0),
-              NEW.object_class_id, NEW.obligation_cents, NEW.expenditure_cents)
-      ON CONFLICT ({KEY}) DO UPDATE SET
-        obligation_cents = obligation_cents + excluded.obligation_cents,
-        expenditure_cents = expenditure_cents + excluded.expenditure_cents;
-    END
-    """,
+    f"CREATE TRIGGER actual_month_sum_insert AFTER INSERT ON actual_transaction BEGIN{_SQLITE_ADD_NEW}\n    END",
+    f"CREATE TRIGGER actual_month_sum_delete AFTER DELETE ON actual_transaction BEGIN{_SQLITE_TAKE_OLD}\n    END",
+    f"CREATE TRIGGER actual_month_sum_update AFTER UPDATE ON actual_transaction BEGIN"
+    f"{_SQLITE_TAKE_OLD}{_SQLITE_ADD_NEW}\n    END",
 ]
 
 # PostgreSQL: statement-level triggers over the transition tables, one grouped statement per write.
