@@ -24,7 +24,6 @@ import datetime as dt
 import os
 import random
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,7 +39,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-REQUESTS, CONCURRENCY, WORKERS = 400, 8, 2
+# The web bench's bounded local load (the same requests and concurrency) and its helpers.
+from bench_web import CONCURRENCY, REQUESTS, flask, free_port  # noqa: E402
+
+WORKERS = 2
 TARGET_P95_MS = 150
 BARE_APP = """from flask import Flask
 
@@ -51,14 +53,6 @@ app = Flask(__name__)
 def index():
     return "ok"
 """
-
-
-def flask(env: dict, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", *args], cwd=ROOT, env=env, check=True, capture_output=True,
-        text=True,
-    )  # fmt: skip
-    return result.stdout
 
 
 def load_transactions(env: dict, count: int) -> tuple[int, int, str]:
@@ -135,12 +129,6 @@ def load_transactions(env: dict, count: int) -> tuple[int, int, str]:
         result = funds.id, plan.id, f"{funds.label} ({total:,} transactions)"
         db.engine.dispose()
     return result
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Server:
