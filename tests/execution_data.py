@@ -47,7 +47,7 @@ TRANSACTIONS = [
 ]
 
 
-def committed_load(filename: str, written: int) -> ActualsLoad:
+def _committed_load(filename: str, written: int) -> ActualsLoad:
     """A committed load by the first resource manager, for transactions a test writes itself."""
     load = ActualsLoad(
         filename=filename,
@@ -63,23 +63,53 @@ def committed_load(filename: str, written: int) -> ActualsLoad:
     return load
 
 
+def post(funds: Appropriation, filename: str, rows: list[tuple]) -> None:
+    """Commit one load of these transactions on the funds, rows numbered from 2 as in a file:
+    (transaction id, posted on, division or None, object class, document or None, obligation, expenditure)."""
+    load = _committed_load(filename, len(rows))
+    for row, (transaction_id, posted_on, division, object_class, document, obligation, expenditure) in enumerate(
+        rows, start=2
+    ):
+        db.session.add(
+            ActualTransaction(
+                transaction_id=transaction_id,
+                posted_on=posted_on,
+                appropriation_id=funds.id,
+                object_class_id=object_class.id,
+                division_id=None if division is None else division.id,
+                document_number=document,
+                obligation_cents=obligation,
+                expenditure_cents=expenditure,
+                load_id=load.id,
+                source_row=row,
+            )
+        )
+    db.session.commit()
+
+
+def _one_year_funds_and_plan(code: str, title: str, allotted_cents: int) -> tuple[Appropriation, Scenario]:
+    """One-year FY2027 funds of `code`, enacted, apportioned and allotted at `allotted_cents`, and a plan."""
+    funds = Appropriation(
+        account_code=code,
+        title=title,
+        category=FundsCategory.FOREIGN_ASSISTANCE,
+        fiscal_year=2027,
+        availability_years=1,
+        enacted_cents=allotted_cents,
+        apportioned_cents=allotted_cents,
+        allotted_cents=allotted_cents,
+    )
+    scenario = Scenario(name=f"{title} plan", budget_year=2027, kind=ScenarioKind.PLAN)
+    db.session.add_all([funds, scenario])
+    db.session.flush()
+    return funds, scenario
+
+
 def execution_example() -> tuple[Appropriation, Scenario]:
     """Write the example and commit it (the API and pages read it in their own sessions)."""
     division = db.session.scalar(sa.select(Division).where(Division.code == "IP"))
     grants = db.session.scalar(sa.select(ObjectClass).where(ObjectClass.code == "41.0"))
-    funds = Appropriation(
-        account_code="TEST",
-        title="Execution example",
-        category=FundsCategory.FOREIGN_ASSISTANCE,
-        fiscal_year=2027,
-        availability_years=1,
-        enacted_cents=100_000,
-        apportioned_cents=100_000,
-        allotted_cents=100_000,
-    )
-    scenario = Scenario(name="Execution example plan", budget_year=2027, kind=ScenarioKind.PLAN)
-    db.session.add_all([funds, scenario])
-    db.session.flush()
+    funds, scenario = _one_year_funds_and_plan("TEST", "Execution example", 100_000)
     for cents in (120_000, 5):
         db.session.add(
             BudgetLine(
@@ -91,22 +121,11 @@ def execution_example() -> tuple[Appropriation, Scenario]:
                 amount_cents=cents,
             )
         )
-    load = committed_load("extract.csv", len(TRANSACTIONS))
-    for row, (transaction_id, posted_on, obligation, expenditure) in enumerate(TRANSACTIONS, start=2):
-        db.session.add(
-            ActualTransaction(
-                transaction_id=f"EXEC-{transaction_id}",
-                posted_on=posted_on,
-                appropriation_id=funds.id,
-                object_class_id=grants.id,
-                division_id=division.id,
-                obligation_cents=obligation,
-                expenditure_cents=expenditure,
-                load_id=load.id,
-                source_row=row,
-            )
-        )
-    db.session.commit()
+    post(
+        funds,
+        "extract.csv",
+        [(f"EXEC-{tid}", posted_on, division, grants, None, obl, exp) for tid, posted_on, obl, exp in TRANSACTIONS],
+    )
     return funds, scenario
 
 
@@ -137,19 +156,7 @@ def breakdown_example() -> tuple[Appropriation, Scenario]:
     africa, eap = _by_code(Region, "AF"), _by_code(Region, "EAP")
     prosecution, protection = _by_code(Priority, "prosecution"), _by_code(Priority, "protection")
     bilateral = _by_code(ProgramType, "bilateral")
-    funds = Appropriation(
-        account_code="BRK",
-        title="Breakdown example",
-        category=FundsCategory.FOREIGN_ASSISTANCE,
-        fiscal_year=2027,
-        availability_years=1,
-        enacted_cents=500_000,
-        apportioned_cents=500_000,
-        allotted_cents=500_000,
-    )
-    scenario = Scenario(name="Breakdown example plan", budget_year=2027, kind=ScenarioKind.PLAN)
-    db.session.add_all([funds, scenario])
-    db.session.flush()
+    funds, scenario = _one_year_funds_and_plan("BRK", "Breakdown example", 500_000)
     for division, object_class, region, priority, cents in (
         (ip, grants, africa, prosecution, 120_000),
         (rpa, services, eap, protection, 60_000),
@@ -184,30 +191,15 @@ def breakdown_example() -> tuple[Appropriation, Scenario]:
                 ends_on=dt.date(2027, 9, 30),
             )
         )
-    load = committed_load("breakdown.csv", 5)
-    for row, (posted_on, division, object_class, document, obligation, expenditure) in enumerate(
+    post(
+        funds,
+        "breakdown.csv",
         [
-            (dt.date(2026, 10, 20), ip, grants, "BRK-AF-1", 40_000, 5_000),
-            (dt.date(2026, 11, 10), rpa, services, "BRK-EAP-1", 10_000, 0),
-            (dt.date(2026, 12, 1), ip, travel, "TA-999", 1_500, 1_500),
-            (dt.date(2026, 12, 10), None, services, None, 700, 200),
-            (dt.date(2026, 12, 20), ip, grants, "BRK-AF-1", 99_999, 0),
+            ("BRK-2", dt.date(2026, 10, 20), ip, grants, "BRK-AF-1", 40_000, 5_000),
+            ("BRK-3", dt.date(2026, 11, 10), rpa, services, "BRK-EAP-1", 10_000, 0),
+            ("BRK-4", dt.date(2026, 12, 1), ip, travel, "TA-999", 1_500, 1_500),
+            ("BRK-5", dt.date(2026, 12, 10), None, services, None, 700, 200),
+            ("BRK-6", dt.date(2026, 12, 20), ip, grants, "BRK-AF-1", 99_999, 0),
         ],
-        start=2,
-    ):
-        db.session.add(
-            ActualTransaction(
-                transaction_id=f"BRK-{row}",
-                posted_on=posted_on,
-                appropriation_id=funds.id,
-                object_class_id=object_class.id,
-                division_id=None if division is None else division.id,
-                document_number=document,
-                obligation_cents=obligation,
-                expenditure_cents=expenditure,
-                load_id=load.id,
-                source_row=row,
-            )
-        )
-    db.session.commit()
+    )
     return funds, scenario

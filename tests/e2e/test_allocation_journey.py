@@ -5,22 +5,10 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
-from helpers import DEMO_PASSWORD
+from browser import navigate, sign_in
 from playwright.sync_api import Page, expect
 
 from models import AllocationRun, BudgetLine, LineSource, db
-
-
-def navigate(page: Page, action) -> None:
-    with page.expect_navigation(wait_until="load"):
-        action()
-
-
-def sign_in(page: Page, base_url: str) -> None:
-    page.goto(f"{base_url}/login", wait_until="load")
-    page.get_by_label("Email").fill("rm@example.gov")
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    navigate(page, page.get_by_role("button", name="Sign in").click)
 
 
 def _applied_lines() -> list[BudgetLine]:

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
+from browser import navigate
 from helpers import DEMO_PASSWORD
 from playwright.sync_api import Page, expect
 
@@ -116,13 +117,6 @@ def expect_sign_in_page(page: Page, next_path: str | None) -> None:
     url = urlsplit(page.url)
     assert url.path == "/login", page.url
     assert parse_qs(url.query).get("next") == ([next_path] if next_path else None), page.url
-
-
-def navigate(page: Page, action) -> None:
-    """Do what loads another page and wait for its load event: app.js (the autosubmit
-    selects) runs at the end of the body, so a page is usable only from then on."""
-    with page.expect_navigation(wait_until="load"):
-        action()
 
 
 def nav(page: Page, label: str) -> None:

@@ -5,23 +5,10 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
-from helpers import DEMO_PASSWORD
+from browser import navigate, sign_in
 from playwright.sync_api import Page, expect
 
 from models import ActualTransaction, Appropriation, Award, AwardStatus, db
-
-
-def navigate(page: Page, action) -> None:
-    with page.expect_navigation(wait_until="load"):
-        action()
-
-
-def sign_in(page: Page, base_url: str, email: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base_url}/login", wait_until="load")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    navigate(page, page.get_by_role("button", name="Sign in").click)
 
 
 def _pending_award() -> tuple[int, str, int, str, int]:

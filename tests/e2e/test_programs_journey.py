@@ -7,7 +7,7 @@ import re
 from decimal import Decimal
 
 import sqlalchemy as sa
-from helpers import DEMO_PASSWORD
+from browser import navigate, sign_in
 from playwright.sync_api import Locator, Page, expect
 
 from models import Award, FundingNotice, Proposal, SelectionRun, db
@@ -18,18 +18,6 @@ PLAN = "FY2027 plan"
 ACCOUNT = "INCLE"
 YEAR = 2027
 STARTS_ON = "2027-01-02"
-
-
-def navigate(page: Page, action) -> None:
-    with page.expect_navigation(wait_until="load"):
-        action()
-
-
-def sign_in(page: Page, base_url: str, email: str) -> None:
-    page.goto(f"{base_url}/login", wait_until="load")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    navigate(page, page.get_by_role("button", name="Sign in").click)
 
 
 def dollars(text: str) -> int:

@@ -6,16 +6,12 @@ import re
 from decimal import Decimal
 
 import sqlalchemy as sa
+from browser import navigate
 from helpers import DEMO_PASSWORD
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
 from models import BudgetLine, Scenario, db
-
-
-def navigate(page: Page, action) -> None:
-    with page.expect_navigation(wait_until="load"):
-        action()
 
 
 def test_clone_compare_export_import(page: Page, live_server, tmp_path):

@@ -8,9 +8,9 @@ from dataclasses import replace
 from decimal import Decimal
 
 import sqlalchemy as sa
-from execution_data import committed_load, execution_example
+from execution_data import execution_example, post
 
-from models import ActualTransaction, Appropriation, Award, AwardStatus, ObjectClass, db
+from models import Appropriation, Award, AwardStatus, ObjectClass, db
 from services.execution.figures import forecast_at_recent_pace, pace_window_start
 from services.execution.office import award_pipeline, lapse_risks, office_execution
 from services.office.settings import office_settings
@@ -68,23 +68,13 @@ def _award_with_actuals() -> Award:
     funds, _ = execution_example()
     award = db.session.scalar(sa.select(Award).where(Award.status != AwardStatus.PENDING).order_by(Award.id).limit(1))
     grants = db.session.scalar(sa.select(ObjectClass).where(ObjectClass.code == "41.0"))
-    load = committed_load("award.csv", 5)
-    rows = [(dt.date(2026, 10, 1), 120_000, 0)] + [(dt.date(y, m, 20), 0, 10_000) for y, m in PAYMENTS]
-    for row, (posted_on, obligation, expenditure) in enumerate(rows, start=2):
-        db.session.add(
-            ActualTransaction(
-                transaction_id=f"AWARD-{row}",
-                posted_on=posted_on,
-                appropriation_id=funds.id,
-                object_class_id=grants.id,
-                document_number=award.number,
-                obligation_cents=obligation,
-                expenditure_cents=expenditure,
-                load_id=load.id,
-                source_row=row,
-            )
-        )
-    db.session.commit()
+    payments = [(dt.date(y, m, 20), 0, 10_000) for y, m in PAYMENTS]
+    rows = [(dt.date(2026, 10, 1), 120_000, 0), *payments]
+    post(
+        funds,
+        "award.csv",
+        [(f"AWARD-{n}", day, None, grants, award.number, o, e) for n, (day, o, e) in enumerate(rows, 2)],
+    )
     return award
 
 

@@ -7,11 +7,11 @@ import datetime as dt
 import random
 
 import sqlalchemy as sa
-from execution_data import execution_example
+from execution_data import execution_example, post
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models import ActualMonthSum, ActualTransaction, db
+from models import ActualMonthSum, ActualTransaction, Appropriation, db
 from services.execution.posted import posted
 from services.execution.spend_plan import Month
 
@@ -19,25 +19,17 @@ FIRST = dt.date(2026, 9, 1)
 LAST = dt.date(2027, 11, 30)
 
 
-def _scatter(funds_id: int, count: int) -> None:
-    """`count` more transactions copied from the example's first, on random days, divisions and amounts."""
+def _scatter(funds: Appropriation, count: int) -> None:
+    """`count` more transactions like the example's first, on random days, divisions and amounts."""
     template = db.session.scalar(sa.select(ActualTransaction).where(ActualTransaction.transaction_id == "EXEC-T1"))
     rng = random.Random(count)
+    rows = []
     for number in range(count):
-        db.session.add(
-            ActualTransaction(
-                transaction_id=f"SCATTER-{number}",
-                posted_on=FIRST + dt.timedelta(days=rng.randrange((LAST - FIRST).days + 1)),
-                appropriation_id=funds_id,
-                object_class_id=template.object_class_id,
-                division_id=rng.choice([template.division_id, None]),
-                obligation_cents=rng.randrange(-5_000, 50_000),
-                expenditure_cents=rng.randrange(0, 20_000),
-                load_id=template.load_id,
-                source_row=number + 100,
-            )
-        )
-    db.session.commit()
+        posted_on = FIRST + dt.timedelta(days=rng.randrange((LAST - FIRST).days + 1))
+        division = rng.choice([template.division, None])
+        obligation, expenditure = rng.randrange(-5_000, 50_000), rng.randrange(0, 20_000)
+        rows.append((f"SCATTER-{number}", posted_on, division, template.object_class, None, obligation, expenditure))
+    post(funds, "scatter.csv", rows)
 
 
 def _by_summing_every_transaction(after: dt.date | None, through: dt.date) -> dict[Month, tuple[int, int]]:
@@ -65,7 +57,7 @@ days = st.integers(min_value=0, max_value=(LAST - FIRST).days + 40).map(
 def test_any_range_of_dates_sums_as_every_transaction_does(app, after, through):
     if db.session.scalar(sa.select(sa.func.count(ActualTransaction.id))) == 0:
         funds, _ = execution_example()
-        _scatter(funds.id, 300)
+        _scatter(funds, 300)
     assert _by_the_sums(after, through) == {
         month: figures for month, figures in _by_summing_every_transaction(after, through).items()
     }
@@ -73,7 +65,7 @@ def test_any_range_of_dates_sums_as_every_transaction_does(app, after, through):
 
 def test_updates_and_deletes_move_the_sums_too(app):
     funds, _ = execution_example()
-    _scatter(funds.id, 50)
+    _scatter(funds, 50)
     moved = db.session.scalar(sa.select(ActualTransaction).where(ActualTransaction.transaction_id == "SCATTER-3"))
     moved.posted_on, moved.obligation_cents, moved.division_id = dt.date(2027, 2, 14), 123_456, None
     db.session.execute(
