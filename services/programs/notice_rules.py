@@ -196,9 +196,27 @@ def _quantity(quantity: str, number: int) -> tuple[str, Decimal | int]:
         raise _fail(number, f"“{quantity}” is not an amount of money.") from exc
 
 
-def describe(rule: NoticeRule) -> str:
-    """The rule in the words `parse_rules` reads."""
-    codes = ", ".join(code for codes in rule.where.values() for code in codes) or _EVERYTHING[0]
+def names_by_dimension() -> dict[str, dict[str, str]]:
+    """Code → the name pages show, per dimension. Regions keep their bureau codes ("WHA"): that is
+    how the office names them."""
+    return {
+        dimension: dict(db.session.execute(sa.select(code_column, name_column)).tuples().all())
+        for dimension, code_column, name_column in (
+            ("country", Country.iso3, Country.name),
+            ("program_type", ProgramType.code, ProgramType.name),
+            ("priority", Priority.code, Priority.name),
+        )
+    }
+
+
+def describe(rule: NoticeRule, names: dict[str, dict[str, str]] | None = None) -> str:
+    """The rule in the words `parse_rules` reads: with codes, or with `names` (names_by_dimension) as pages
+    show it ("at least 30% in Protection")."""
+    names = names or {}
+    codes = (
+        ", ".join(names.get(kind, {}).get(code, code) for kind, codes in rule.where.items() for code in codes)
+        or _EVERYTHING[0]
+    )
     parts = []
     for side, value, text in (
         ("at least", rule.min_count, "count"),

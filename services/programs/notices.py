@@ -267,12 +267,12 @@ def proposals_of(notice: FundingNotice) -> list[Proposal]:
 def eligibility_problem(notice: FundingNotice, proposal: Proposal) -> str | None:
     """Why the proposal falls outside the notice's program types, regions or priorities (None if it doesn't)."""
     for codes, value, what in (
-        (notice.program_types, proposal.program_type.code, "program type"),
-        (notice.regions, proposal.region.code, "region"),
-        (notice.priorities, proposal.priority.code, "priority"),
+        (notice.program_types, proposal.program_type, "program type"),
+        (notice.regions, proposal.region, "region"),
+        (notice.priorities, proposal.priority, "priority"),
     ):
-        if codes and value not in codes:
-            return f"The notice does not cover its {what} ({value})."
+        if codes and value.code not in codes:
+            return f"The notice does not cover its {what} ({value.name})."
     return None
 
 

@@ -93,6 +93,12 @@ class RunSummary:
         return self.total_cost_cents + sum(self.out_year_cents.values())
 
     @property
+    def merit_label(self) -> str | None:
+        """The selection's total merit as pages show a score: "2,156.85"; None when it has none."""
+        objective = self.run.result.get("objective")
+        return None if objective is None else f"{Decimal(str(objective)):,.2f}"
+
+    @property
     def left_cents(self) -> int | None:
         return None if self.total_cost_cents is None else self.budget_cents - self.total_cost_cents
 

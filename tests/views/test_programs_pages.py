@@ -426,6 +426,8 @@ def test_a_notice_with_rules_typed_as_text(rm):
     page = rm.get(f"/programs/notices/{notice.id}").get_data(as_text=True)
     assert "at least 2 awards in WHA" in page
     assert "no more than $6,000,000 in EAP" in page
+    assert "at least 30% in Protection" in page  # the priority's name, not its code
+    assert "(min-count-wha)" not in page  # nor the rule's internal code
     # The edit page gives the rules back as lines that read the same way.
     edit = rm.get(f"/programs/notices/{notice.id}/edit").get_data(as_text=True)
     assert "at least 30% in protection" in edit

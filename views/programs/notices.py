@@ -10,7 +10,7 @@ from models import FundingNotice, Proposal, ProposalDecision, SelectionRun, db
 from services.audit.events import history
 from services.permissions import Action
 from services.programs import notices as notice_service
-from services.programs.notice_rules import describe
+from services.programs.notice_rules import describe, names_by_dimension
 from services.programs.queries import PROPOSAL_SORTS, list_notices, notice_awards, notice_proposals
 from services.programs.selection import is_current, latest_run
 from services.programs.selection_results import cents
@@ -32,10 +32,12 @@ def notice(notice_id: int):
     sort = request.args.get("sort", "number")
     sort = sort if sort.lstrip("-") in PROPOSAL_SORTS else "number"
     run = latest_run(record)
+    names = names_by_dimension()
     return render_template(
         "programs/notice.html",
         notice=record,
-        rules=[(rule, describe(rule)) for rule in record.rules],
+        names=names,
+        rules=[describe(rule, names) for rule in record.rules],
         rows=notice_proposals(record, sort),
         sort=sort,
         sort_url=lambda key: url_for("programs.notice", notice_id=record.id, sort=key) + "#proposals",
