@@ -63,7 +63,9 @@ def test_clone_compare_export_import(page: Page, live_server, tmp_path):
     navigate(page, page.get_by_role("button", name="Upload and preview").click)
     expect(page.get_by_test_id("import-summary")).to_contain_text("1 changed")
     expect(page.get_by_test_id("import-changed")).to_contain_text("$2,500.25")
-    page.once("dialog", lambda dialog: dialog.accept())
-    navigate(page, page.get_by_role("button", name="Commit these changes").click)
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    navigate(page, page.get_by_role("button", name="Commit this change").click)
+    assert asked == ["Write this change into FY2027 plan, 10% cut?"]  # one change, said as one
     expect(page.locator(".app-flashes")).to_contain_text("1 changed")
     assert live_server.read(lambda: db.session.get(BudgetLine, line_id).amount_cents) == 250_025

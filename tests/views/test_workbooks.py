@@ -152,9 +152,9 @@ def test_a_preview_whose_scenario_was_locked_since_says_so_instead_of_offering_t
     plan = plan_scenario()
     auth.login("rm@example.gov")
     batch = import_own_export(plan, lambda workbook: workbook["Detail"].delete_rows(2))
-    assert "Commit these changes" in client.get(f"/imports/{batch.id}").get_data(as_text=True)
+    assert "Commit this change" in client.get(f"/imports/{batch.id}").get_data(as_text=True)  # one row removed
     plan.status = ScenarioStatus.LOCKED
     db.session.commit()
     page = client.get(f"/imports/{batch.id}").get_data(as_text=True)
-    assert "Commit these changes" not in page
+    assert "Commit this change" not in page
     assert f"The scenario {plan.name} is locked; unlock it to import." in page
