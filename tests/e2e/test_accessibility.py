@@ -8,6 +8,10 @@ The pages are the app's GET routes from its url_map, their arguments filled with
 load preview among them), less what answers other than 200 HTML; plus every "new" form
 submitted empty (its error state) and the sign-in page, blank and refused.
 A violation of impact serious or critical under the WCAG 2.1 A/AA rules fails the test.
+
+The pages are shown at 1366 × 900, the laptop screen of the office, and each is also measured there:
+no page scrolls sideways, and every column heading of every table is on screen (money columns were
+once pushed off by wide text columns).
 """
 
 from __future__ import annotations
@@ -50,6 +54,28 @@ def axe_violations(page: Page, label: str) -> list[str]:
         for v in result
         if v["impact"] in BLOCKING
     ]
+
+
+VIEWPORT = {"width": 1366, "height": 900}
+
+_OFF_SCREEN = """() => {
+  const width = document.documentElement.clientWidth;
+  const found = [];
+  if (document.documentElement.scrollWidth > window.innerWidth) {
+    found.push(`the page scrolls sideways (${document.documentElement.scrollWidth}px wide)`);
+  }
+  for (const th of document.querySelectorAll('main table thead th')) {
+    if (th.getBoundingClientRect().right > width + 1) {
+      found.push(`column "${th.textContent.trim().replace(/\\s+/g, ' ')}" is off-screen`);
+    }
+  }
+  return found;
+}"""
+
+
+def off_screen(page: Page, label: str) -> list[str]:
+    """What a person at 1366px cannot see without scrolling sideways: 'label: what'."""
+    return [f"{label}: {what}" for what in page.evaluate(_OFF_SCREEN)]
 
 
 def test_axe_core_is_the_pinned_version():
@@ -109,16 +135,17 @@ def submit_empty(page: Page, console, path: str) -> bool:
     return page.locator(".usa-form-group--error, .usa-alert--error, .usa-error-message").count() > 0
 
 
-def test_every_page_of_every_role_passes_axe(browser, live_server, console):
+def test_every_page_of_every_role_passes_axe_and_fits_a_laptop_screen(browser, live_server, console):
     values = live_server.read(_prepare)
     routes = page_paths(live_server, values)
     violations: list[str] = []
+    hidden: list[str] = []
     checked: dict[str, int] = {}
     visited: dict[str, set[str]] = {}
     errored_forms: dict[str, list[str]] = {}
 
     def new_page():
-        context = browser.new_context(base_url=live_server.url, viewport={"width": 1440, "height": 900})
+        context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT)
         page = context.new_page()
         page.on("console", console.on_console)
         page.on("pageerror", console.on_page_error)
@@ -154,6 +181,7 @@ def test_every_page_of_every_role_passes_axe(browser, live_server, console):
                     continue  # refused (403/404), a redirect, a download or JSON
                 page.goto(path)
                 violations += axe_violations(page, f"{role.value} GET {path}")
+                hidden += off_screen(page, f"{role.value} GET {path}")
                 count += 1
                 visited.setdefault(role.value, set()).add(endpoint)
                 if endpoint.rsplit(".", 1)[1].startswith("new") and submit_empty(page, console, path.split("?")[0]):
@@ -167,6 +195,7 @@ def test_every_page_of_every_role_passes_axe(browser, live_server, console):
     assert violations == [], f"{len(violations)} serious or critical accessibility violations:\n" + "\n".join(
         violations
     )
+    assert hidden == [], f"{len(hidden)} things off-screen at 1366px:\n" + "\n".join(hidden)
     # The enumeration reached the pages it is meant to: results of runs and imports, and forms with errors.
     assert checked[Role.RESOURCE_MANAGER.value] >= 40, checked
     results = {"allocation.show", "programs.selection_run", "exports.preview", "actuals.preview"}
