@@ -328,7 +328,7 @@ class AllocationSetup:
 
     @property
     def change_word(self) -> str:
-        """"more", "less" or "the same" as last year's plan."""
+        """Whether this year has "more", "less" or "the same" money as last year's plan."""
         change = self.change_cents or 0
         return "more" if change > 0 else "less" if change < 0 else "the same"
 
@@ -452,7 +452,7 @@ def _names() -> dict[str, dict[str, str]]:
 
 
 def _where_words(where: dict, names: dict[str, dict[str, str]]) -> str:
-    """ "Africa, Protection" for {"region": ["AF"], "priority": ["protection"]}: a dimension's values joined by "or"."""
+    """A rule's `where` in names, e.g. Africa, Protection; a dimension's values joined by "or"."""
     parts = [
         " or ".join(names.get(dimension, {}).get(value, str(value)) for value in values)
         for dimension, values in where.items()
