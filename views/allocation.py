@@ -11,7 +11,7 @@ from forms.allocation import ProblemUploadForm, SweepForm, settings_form
 from forms.fields import options
 from models import AllocationRun, Scenario, db
 from services.allocation import runs as allocation
-from services.allocation.problems import AllocationSettings, default_weights
+from services.allocation.problems import AllocationSettings, allocation_setup, default_weights
 from services.allocation.results import (
     detail_rows,
     fund_rows,
@@ -19,6 +19,7 @@ from services.allocation.results import (
     region_priority_matrix,
     relaxation,
     sensitivity,
+    targets_summary,
 )
 from services.budget.dashboard import working_scenario
 from services.errors import DomainError, ValidationError
@@ -33,9 +34,14 @@ bp = Blueprint("allocation", __name__)
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
-def _setup_page(scenario: Scenario, form, upload_form, status: int = 200):
+def _setup_page(scenario: Scenario, form, upload_form, status: int = 200, settings: AllocationSettings | None = None):
     return render_template(
-        "allocation/setup.html", scenario=scenario, form=form, upload_form=upload_form, runs=list_runs(scenario)
+        "allocation/setup.html",
+        scenario=scenario,
+        form=form,
+        upload_form=upload_form,
+        runs=list_runs(scenario),
+        setup=allocation_setup(scenario, settings or AllocationSettings()),  # the money and rules a run would use
     ), status
 
 
@@ -56,8 +62,9 @@ def setup(scenario_id: int):
     form = settings_form(*allocation_grid())(formdata=None)
     reopened = db.session.get(AllocationRun, request.args.get("from_run", 0, type=record_id))
     saved = reopened.settings if reopened is not None and reopened.scenario_id == scenario.id else None
-    form.fill(AllocationSettings.from_json(saved), default_weights() | (saved or {}).get("weights", {}))
-    return _setup_page(scenario, form, ProblemUploadForm(formdata=None))
+    settings = AllocationSettings.from_json(saved)
+    form.fill(settings, default_weights() | (saved or {}).get("weights", {}))
+    return _setup_page(scenario, form, ProblemUploadForm(formdata=None), settings=settings)
 
 
 @bp.route("/scenarios/<int:scenario_id>/allocation/runs", methods=["POST"])
@@ -120,6 +127,7 @@ def show(run_id: int):
         matrix=region_priority_matrix(record),
         funds=fund_rows(record),
         conflicts=relaxation(record),
+        targets=targets_summary(record),
         details=detail_rows(record) if request.args.get("detail") else None,
         plan=allocation.apply_plan(record) if record.is_optimal else None,
         sweep_form=_sweep_form(record),

@@ -89,7 +89,10 @@ def _effect(price: float, objective: str) -> str:
     size = _amount(abs(price))
     if objective == "value":
         return f"{'raises' if price > 0 else 'lowers'} the total value by {size}"
-    return f"{'raises' if price > 0 else 'lowers'} the weighted deviation from targets by {size}"
+    # targets: the objective is the dollars the cells are off their targets (each counted by its penalty, 1 by default)
+    if price > 0:
+        return f"takes the allocation ${size} further from its targets"
+    return f"brings the allocation ${size} closer to its targets"
 
 
 def explanation(constraint: Constraint, price: float | None, objective: str, values: Sequence[float]) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -12,6 +12,7 @@ import planner
 from exports.charts import LineChart, line_chart
 from models import AllocationRun, Scenario, db
 from money import to_cents
+from services.allocation.problems import last_year_by_cell
 from services.allocation.runs import parse
 from services.errors import ValidationError
 
@@ -163,4 +164,65 @@ def sensitivity(run: AllocationRun, fund_id: str, low: Decimal, high: Decimal, s
         statuses=[p.result.status for p in curve.points],
         by_region=dict(by_region),
         by_priority=dict(by_priority),
+    )
+
+
+@dataclass(frozen=True)
+class TargetsSummary:
+    """What a `targets` run achieved, in dollars a manager reads (not the objective's number)."""
+
+    total_cents: int  # allocated in all
+    targets_cents: int  # the targets' total
+    off_target_cents: int  # Σ |total − target| over the cells with a target
+    cells_off_target: int  # cells more than rounding ($1 per fund) off their target
+    last_year_cents: int | None  # last year's plan in these cells; None when not known
+    added_cents: int = 0  # Σ of the increases over last year's plan
+    added_cells: int = 0
+    cut_cents: int = 0  # Σ of the decreases
+    cut_cells: int = 0
+
+    @property
+    def change_cents(self) -> int | None:
+        return None if self.last_year_cents is None else self.total_cents - self.last_year_cents
+
+
+def targets_summary(run: AllocationRun) -> TargetsSummary | None:
+    """A targets run's distance from its targets and, for a run built from settings, from last year's plan."""
+    if run.problem.get("objective") != "targets" or not run.result.get("cells"):
+        return None
+    targets = {_key(c["key"]): c.get("target") for c in run.problem.get("cells", [])}
+    totals: dict[tuple, int] = defaultdict(int)
+    for cell in run.result["cells"]:
+        totals[_key(cell["key"])] += _cents(cell["total"])
+    rounding = 100 * len(run.problem.get("funds", []))
+    off = [abs(totals.get(key, 0) - _cents(target)) for key, target in targets.items() if target is not None]
+    summary = TargetsSummary(
+        total_cents=sum(totals.values()),
+        targets_cents=sum(_cents(t) for t in targets.values() if t is not None),
+        off_target_cents=sum(off),
+        cells_off_target=sum(1 for cents in off if cents > rounding),
+        last_year_cents=None,
+    )
+    if run.settings is None:  # an uploaded problem: last year's plan is not known
+        return summary
+    by_program_type = any("program_type" in c["key"] for c in run.result["cells"])
+    last_year = last_year_by_cell(run.scenario, by_program_type)
+    if last_year is None:
+        return summary
+    changes = [totals.get(key, 0) - last_year.get(key, 0) for key in totals.keys() | last_year.keys()]
+    return replace(
+        summary,
+        last_year_cents=sum(last_year.values()),
+        added_cents=sum(c for c in changes if c > 0),
+        added_cells=sum(1 for c in changes if c > 0),
+        cut_cents=-sum(c for c in changes if c < 0),
+        cut_cells=sum(1 for c in changes if c < 0),
+    )
+
+
+def _key(key: dict) -> tuple:
+    """A cell's key as last_year_by_cell gives it: region, priority (and program type); the keys of a
+    problem built from settings have no other dimension."""
+    return tuple(key.get(d) for d in ("region", "priority", "program_type") if d in key) + tuple(
+        (d, v) for d, v in key.items() if d not in ("region", "priority", "program_type")
     )

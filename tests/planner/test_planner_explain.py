@@ -64,7 +64,7 @@ def test_targets_prices_are_in_deviation(solver: str) -> None:
     result = run(problem(cells, [fund("F", 60, "all")], objective="targets"), solver)
     assert binding(result)[("fund", "F", "spend_all")] == pytest.approx(-1.0)
     assert _explanation(result, "fund", "F", "spend_all") == (
-        "Requiring this fund to spend $1 more lowers the weighted deviation from targets by 1."
+        "Requiring this fund to spend $1 more brings the allocation $1 closer to its targets."
     )
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
+from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 import sqlalchemy as sa
@@ -13,7 +16,7 @@ from helpers import Auth, appropriation, plan_scenario, user
 
 from models import AuditEvent, BudgetLine, LineSource, ObjectClass, RunStatus, Scenario, ScenarioStatus, db
 from services.allocation import runs as allocation
-from services.allocation.problems import AllocationSettings, build_problem, spoken_for_cents
+from services.allocation.problems import AllocationSettings, build_problem, default_weights, spoken_for_cents
 from services.errors import ValidationError, WorkflowError
 from services.funds.control import status_of
 
@@ -78,16 +81,118 @@ def test_without_directives_the_grid_is_region_by_priority(app):
     assert all(set(cell["key"]) == {"region", "priority"} for cell in problem["cells"])
 
 
-def test_targets_are_last_years_program_amounts(app):
+def _last_years_plan(plan: Scenario, *, by_program_type: bool) -> dict[tuple, int]:
+    """Last year's plan by cell, in cents, straight from the base scenario's lines: program lines (41.0)
+    other than awards (this year's awards are kept outside the grid, so last year's are left out too)."""
+    amounts: dict[tuple, int] = defaultdict(int)
+    for line in _lines(plan.based_on):
+        if line.object_class_id == _program_class_id() and line.source != LineSource.AWARD and line.region:
+            key = (line.region.code, line.priority.code) + ((line.program_type.code,) if by_program_type else ())
+            amounts[key] += line.amount_cents
+    return dict(amounts)
+
+
+def _weights(plan: Scenario) -> dict[str, Fraction]:
+    return {key: Fraction(Decimal(value)) for key, value in default_weights().items()}
+
+
+def test_targets_are_last_years_plan_grown_to_this_years_money_by_weight(app):
+    """The demo's money grows: each cell gets last year's amount plus a share of the growth in proportion
+    to last year's amount × its weight, in whole dollars adding up to the money."""
     plan = plan_scenario()
-    problem = build_problem(plan, AllocationSettings(objective="targets", include_directives=False))
-    enacted = plan.based_on
-    expected: dict[tuple[str, str], int] = defaultdict(int)
-    for line in _lines(enacted):
-        if line.object_class_id == _program_class_id() and line.region and line.priority:
-            expected[(line.region.code, line.priority.code)] += line.amount_cents
+    problem = build_problem(plan, AllocationSettings(include_directives=False))
+    assert problem["objective"] == "targets"  # the default
+    money = sum(fund["available"] for fund in problem["funds"])
+    last = _last_years_plan(plan, by_program_type=False)
+    last_total = Fraction(sum(last.values()), 100)
+    assert money > last_total  # the demo grows: this test is about growth
+    weights = _weights(plan)
+    lean = {key: Fraction(cents, 100) * weights["/".join(key)] for key, cents in last.items()}
     targets = {(c["key"]["region"], c["key"]["priority"]): c["target"] for c in problem["cells"]}
-    assert targets == {key: expected.get(key, 0) // 100 for key in targets}
+    assert sum(targets.values()) == money
+    for key, target in targets.items():
+        exact = Fraction(last.get(key, 0), 100) + (money - last_total) * lean.get(key, 0) / sum(lean.values())
+        assert abs(target - exact) < 1, key  # whole dollars by largest remainder: under a dollar from exact
+
+
+def test_targets_lean_to_the_weights_when_the_money_shrinks(app):
+    """With a third of last year's money kept by other lines, every cell is cut, the heavier weighted ones less."""
+    plan = plan_scenario()
+    last = _last_years_plan(plan, by_program_type=False)
+    settings = AllocationSettings(include_directives=False)
+    for code in ("INCLE", "ESF"):  # keep most of the money on a line the allocation leaves alone
+        record = appropriation(code, 2027)
+        available = build_problem(plan, settings)["funds"]
+        keep = next(f["available"] for f in available if f["id"] == f"{code}-FY2027") * 100 * 6 // 10
+        db.session.add(
+            BudgetLine(
+                scenario_id=plan.id,
+                fiscal_year=2027,
+                appropriation_id=record.id,
+                division_id=_lines(plan)[0].division_id,
+                object_class_id=db.session.scalar(sa.select(ObjectClass.id).where(ObjectClass.code == "25.1")),
+                description="Kept: advisory services",
+                amount_cents=keep,
+            )
+        )
+    db.session.flush()
+    problem = build_problem(plan, settings)
+    money = sum(fund["available"] for fund in problem["funds"])
+    assert money * 100 < sum(last.values())
+    targets = {(c["key"]["region"], c["key"]["priority"]): c["target"] for c in problem["cells"]}
+    assert sum(targets.values()) == money
+    weights = _weights(plan)
+    kept = {key: Fraction(targets[key] * 100, cents) for key, cents in last.items() if cents > 0}
+    assert all(share < 1 for share in kept.values())  # everyone is cut
+    # The share of last year a cell keeps rises with its weight (to within a dollar of rounding).
+    ordered = sorted(kept, key=lambda key: weights["/".join(key)])
+    for lighter, heavier in itertools.pairwise(ordered):
+        if weights["/".join(lighter)] < weights["/".join(heavier)]:
+            slack = Fraction(100, last[lighter]) + Fraction(100, last[heavier])
+            assert kept[lighter] <= kept[heavier] + slack, (lighter, heavier)
+
+
+def test_the_default_allocation_on_the_demo_follows_last_years_plan(app):
+    """Issue 15: the default run must not look broken. On the demo (money grows about 11% and every
+    directive can hold with each cell on its target), so:
+    - each fund allocates exactly what it has, to the dollar (allotted less the lines kept and awards);
+    - each cell is on its target but for rounding to whole dollars, which moves a cell by at most
+      $1 per fund (the contract's rounding bound), unless a binding rule moves it;
+    - a cell with nothing in last year's plan stays at nothing, and no two funded cells share an amount
+      beyond a coincidence or two (no breakpoints to pile up on)."""
+    plan = plan_scenario()
+    run = _run()  # the defaults
+    assert run.problem["objective"] == "targets"
+    assert run.status == RunStatus.OPTIMAL
+    for fund in run.result["funds"]:
+        record = appropriation(fund["id"].split("-")[0], 2027)
+        kept = db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(BudgetLine.amount_cents), 0)).where(
+                BudgetLine.scenario_id == plan.id,
+                BudgetLine.appropriation_id == record.id,
+                sa.or_(BudgetLine.object_class_id != _program_class_id(), BudgetLine.source == LineSource.AWARD),
+            )
+        )
+        assert fund["allocated"] == fund["available"] == (record.allotted_cents - kept) // 100
+    cells = {tuple(c["key"].values()): c["total"] for c in run.result["cells"]}
+    assert sum(cells.values()) == sum(f["available"] for f in run.result["funds"])
+    targets = {tuple(c["key"].values()): c["target"] for c in run.problem["cells"]}
+    moved_by_rules = [b for b in run.result["binding"] if b["kind"] == "rule" and b["shadow_price"]]
+    rounding = len(run.problem["funds"])
+    for key, total in cells.items():
+        if abs(total - targets[key]) > rounding:
+            assert moved_by_rules, f"{key} is {total - targets[key]:+,} off its target and no rule moves it"
+    last = _last_years_plan(plan, by_program_type=True)
+    assert {key for key, total in cells.items() if total == 0} == {key for key in cells if not last.get(key)}
+    funded = [total for total in cells.values() if total]
+    assert max(Counter(funded).values()) <= 2
+    assert len(set(funded)) >= len(funded) - 2
+    # And as the page shows it, region by priority: no amount repeated but nothing (cells only awards fund).
+    matrix: dict[tuple, int] = defaultdict(int)
+    for (region, priority, *_), total in cells.items():
+        matrix[(region, priority)] += total
+    shown = [total for total in matrix.values() if total]
+    assert max(Counter(shown).values()) <= 2
 
 
 def test_apply_writes_the_allocation_and_keeps_other_lines(app):
@@ -231,7 +336,7 @@ def test_settings_stored_with_earlier_runs_read_back_as_they_were():
     assert json.loads(json.dumps(written)) == stored
     assert AllocationSettings.from_json(None).to_json() == AllocationSettings().to_json()
     assert AllocationSettings().to_json() | {"region_floors": {}} == {
-        "objective": "value",
+        "objective": "targets",
         "by_program_type": False,
         "spend_all": True,
         "replace_program_lines": True,

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
 import sqlalchemy as sa
-from helpers import allocation_run_id, bearer, csrf_from, plan_scenario, settings_sent
+from helpers import allocation_run_id, bearer, csrf_from, plan_scenario, settings_sent, user
 
-from models import AllocationRun, BudgetLine, LineSource, db
+from models import AllocationRun, Appropriation, BudgetLine, LineSource, ObjectClass, db
+from money import format_dollars
+from services.allocation import runs as allocation
+from services.allocation.problems import AllocationSettings, build_problem
 
 
 @pytest.fixture
@@ -182,3 +186,97 @@ def test_viewers_read_runs_but_cannot_run_or_apply(client):
         ).status_code
         == 403
     )
+
+
+def _text(html: str, testid: str) -> str:
+    """The words of the element with this data-testid (tags dropped, spaces collapsed)."""
+    start = html.index(f'data-testid="{testid}"')
+    tag = re.search(r"<(\w+)", html[html.rindex("<", 0, start) :]).group(1)
+    end = html.index(f"</{tag}>", start)
+    return " ".join(re.sub(r"<[^>]+>", " ", html[html.index(">", start) + 1 : end]).split())
+
+
+def _cents(condition) -> int:
+    return int(db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(BudgetLine.amount_cents), 0)).where(condition)))
+
+
+def test_the_setup_page_shows_the_money_and_the_rules_before_running(rm):
+    """Per appropriation: allotted, kept by lines the allocation leaves alone, already awarded, to allocate
+    and last year's plan, each from the tables; then the rules in words, names not codes or ids."""
+    plan = plan_scenario()
+    html = rm.get(f"/scenarios/{plan.id}/allocation").get_data(as_text=True)
+    section = html[html.index('data-testid="allocation-money"') :]
+    assert section.index("</section>") < section.index("Run the allocation")  # above the button
+    funds = _text(html, "allocation-funds")
+    program = db.session.scalar(sa.select(ObjectClass.id).where(ObjectClass.code == "41.0"))
+    to_allocate = last_total = 0
+    for code in ("ESF", "INCLE"):
+        record = db.session.scalar(
+            sa.select(Appropriation).where(Appropriation.account_code == code, Appropriation.fiscal_year == 2027)
+        )
+        on_it = sa.and_(BudgetLine.scenario_id == plan.id, BudgetLine.appropriation_id == record.id)
+        awarded = _cents(sa.and_(on_it, BudgetLine.source == LineSource.AWARD))
+        kept = _cents(sa.and_(on_it, BudgetLine.object_class_id != program))  # the default replaces program lines
+        whole = (record.allotted_cents - kept - awarded) // 100 * 100
+        last = _cents(
+            sa.and_(
+                BudgetLine.scenario_id == plan.based_on_id,
+                BudgetLine.object_class_id == program,
+                BudgetLine.source != LineSource.AWARD,
+                BudgetLine.appropriation_id.in_(sa.select(Appropriation.id).where(Appropriation.account_code == code)),
+            )
+        )
+        row = " ".join(format_dollars(cents) for cents in (record.allotted_cents, kept, awarded, whole, last))
+        assert f"{record.label} ({record.title}) {row}" in funds
+        to_allocate += whole
+        last_total += last
+    assert _text(html, "to-allocate") == format_dollars(to_allocate)
+    change = _text(html, "allocation-change")
+    assert (
+        f"This year's {format_dollars(to_allocate)} to allocate is {format_dollars(to_allocate - last_total)} more than"
+        in change
+    )
+    assert f"last year's plan of {format_dollars(last_total)}" in change
+    assert "weight" in change
+    rules = _text(html, "allocation-rules")
+    assert "Not less than $8,000,000 for Africa from INCLE FY2027" in rules
+    assert "Not less than $10,000,000 for Protection from INCLE FY2027" in rules  # the priority's name
+    assert "No more than $6,000,000 for Research and innovation from INCLE FY2027" in rules
+    assert "directive-" not in section[: section.index("</section>")]  # no rule ids
+    assert "protection" not in rules  # no lower-case codes
+
+
+def test_the_setup_page_says_the_floors_caps_and_shares_of_reopened_settings(rm):
+    plan = plan_scenario()
+    settings = AllocationSettings(region_floors={"EAP": 2_500_000}, priority_min_shares={"prevention": "0.2"})
+    run = allocation.run_allocation(user("rm@example.gov"), plan, build_problem(plan, settings), settings=settings)
+    db.session.commit()
+    html = rm.get(f"/scenarios/{plan.id}/allocation?from_run={run.id}").get_data(as_text=True)
+    rules = _text(html, "allocation-rules")
+    assert "Not less than $2,500,000 for East Asia and Pacific" in rules
+    assert "Prevention: at least 20% of the program funds" in rules
+
+
+def test_a_default_run_says_what_it_achieved_in_dollars(rm):
+    plan = plan_scenario()
+    page = rm.get(f"/scenarios/{plan.id}/allocation").get_data(as_text=True)
+    response = rm.post(f"/scenarios/{plan.id}/allocation/runs", data=settings_sent(page))
+    html = rm.get(response.headers["Location"]).get_data(as_text=True)
+    run = db.session.scalar(sa.select(AllocationRun).order_by(AllocationRun.id.desc()))
+    assert run.problem["objective"] == "targets"
+    said = _text(html, "run-targets")
+    total = sum(c["total"] for c in run.result["cells"])
+    assert said.startswith(f"${total:,} allocated against targets of ${total:,}")
+    assert "every cell gets its target" in said
+    last = sum(
+        line.amount_cents
+        for line in db.session.scalars(
+            sa.select(BudgetLine).where(
+                BudgetLine.scenario_id == plan.based_on_id, BudgetLine.source != LineSource.AWARD
+            )
+        )
+        if line.object_class.code == "41.0"
+    )
+    assert f"Against last year's plan of {format_dollars(last)}" in said
+    assert "shortfall" not in html  # no objective number in its own units
+    assert "deviation" not in html
