@@ -15,7 +15,9 @@ its lines when an allocation is applied (services/allocation/runs.py).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
 
 CENT = Decimal("0.01")
 
@@ -96,3 +98,17 @@ def format_amount(text: str | None) -> str:
     amount = parse_money(str(text))
     sign = "-" if amount < 0 else ""
     return f"{sign}${abs(amount):,.2f}"
+
+
+def largest_remainder(total: int, shares: Sequence[Fraction]) -> list[int]:
+    """Whole units (cents, dollars) for each exact share, adding up to `total` (the shares must sum to it
+    exactly): round every share down, then give the leftover units one each to the largest fractions, the
+    earliest among equal fractions. The one rounding rule wherever an amount is split."""
+    if sum(shares, Fraction(0)) != total:
+        raise ValueError("the shares do not add up to the total")
+    floors = [share.numerator // share.denominator for share in shares]
+    leftover = total - sum(floors)
+    by_fraction = sorted(range(len(shares)), key=lambda index: (-(shares[index] - floors[index]), index))
+    for index in by_fraction[:leftover]:
+        floors[index] += 1
+    return floors

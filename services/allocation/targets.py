@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
 
+from money import largest_remainder
+
 
 def spread_targets(last_year_cents: Sequence[int], weights: Sequence[Decimal], available: int) -> list[int]:
     """Whole-dollar targets, one per cell, adding up to ``available`` (whole dollars)."""
@@ -38,7 +40,7 @@ def spread_targets(last_year_cents: Sequence[int], weights: Sequence[Decimal], a
         exact = _grow(last, lean, available - total)
     else:
         exact = _cut(last, lean, total - available)
-    return largest_remainder(exact, available)
+    return largest_remainder(available, exact)
 
 
 def _grow(last: list[Fraction], lean: list[Fraction], growth: Fraction) -> list[Fraction]:
@@ -72,14 +74,3 @@ def _cut(last: list[Fraction], lean: list[Fraction], cut: Fraction) -> list[Frac
             exact[i] = Fraction(0)
         active = [i for i in active if i not in emptied]
     return exact
-
-
-def largest_remainder(exact: Sequence[Fraction], total: int) -> list[int]:
-    """Whole numbers, each the floor of its exact amount or one more, adding up to ``total``:
-    the extra ones go to the largest fractional parts, ties to the earlier cell."""
-    floors = [int(amount // 1) for amount in exact]
-    short = total - sum(floors)
-    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
-    for i in order[:short]:
-        floors[i] += 1
-    return floors

@@ -39,6 +39,7 @@ from models.awards import Award
 from models.reference import fiscal_year_of
 from models.requests import StaffingRequest, TravelRequest
 from models.spending import profile_weights
+from money import largest_remainder
 
 PAY_PERIOD_DAYS = 14
 # Lines phased from a date of their own (an award's start, a trip's departure, a position's start).
@@ -97,22 +98,6 @@ def period_months(appropriation: Appropriation, as_of: dt.date, line_years: Sequ
     """Every month of the appropriation's period of availability (see last_fiscal_year for no-year funds)."""
     last = last_fiscal_year(appropriation, as_of, line_years)
     return [month for year in range(appropriation.fiscal_year, last + 1) for month in fiscal_year_months(year)]
-
-
-def allocate_cents(total_cents: int, shares: Sequence[Fraction]) -> list[int]:
-    """Whole cents for each exact share, adding up to `total_cents` (the shares must sum to it exactly).
-
-    Largest remainder: round every share down, then give the leftover cents one each to the largest
-    fractions, the earliest among equal fractions.
-    """
-    if sum(shares, Fraction(0)) != total_cents:
-        raise ValueError("the shares do not add up to the total")
-    floors = [share.numerator // share.denominator for share in shares]
-    leftover = total_cents - sum(floors)
-    by_fraction = sorted(range(len(shares)), key=lambda index: (-(shares[index] - floors[index]), index))
-    for index in by_fraction[:leftover]:
-        floors[index] += 1
-    return floors
 
 
 def _even(months: Sequence[Month], fiscal_year: int) -> dict[Month, Fraction]:
@@ -311,7 +296,7 @@ def plan_of(phased: PhasedLines) -> SpendPlan:
         for month, cents in phased_line.exact_cents.items():
             exact[month] += cents
     total = sum(phased_line.line.amount_cents for phased_line in phased.lines)
-    return SpendPlan(phased.months, tuple(allocate_cents(total, [exact[month] for month in phased.months])), total)
+    return SpendPlan(phased.months, tuple(largest_remainder(total, [exact[month] for month in phased.months])), total)
 
 
 def spend_plan(appropriation: Appropriation, scenario: Scenario | None, as_of: dt.date) -> SpendPlan:
@@ -328,11 +313,11 @@ def split_cents(total_cents: int, exact_parts: Sequence[Fraction]) -> list[int]:
     exact_total = sum(exact_parts, Fraction(0))
     if exact_total == 0:
         return (
-            allocate_cents(total_cents, [Fraction(total_cents, len(exact_parts))] * len(exact_parts))
+            largest_remainder(total_cents, [Fraction(total_cents, len(exact_parts))] * len(exact_parts))
             if exact_parts
             else []
         )
-    return allocate_cents(total_cents, [part * total_cents / exact_total for part in exact_parts])
+    return largest_remainder(total_cents, [part * total_cents / exact_total for part in exact_parts])
 
 
 @dataclass(frozen=True)

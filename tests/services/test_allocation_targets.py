@@ -7,7 +7,8 @@ from fractions import Fraction
 
 import pytest
 
-from services.allocation.targets import largest_remainder, spread_targets
+from money import largest_remainder
+from services.allocation.targets import spread_targets
 
 
 def test_growth_goes_by_last_year_times_weight():
@@ -50,5 +51,5 @@ def test_targets_add_up_to_the_money_in_whole_dollars(available):
 
 def test_largest_remainder_breaks_ties_to_the_earlier_cell():
     thirds = [Fraction(10, 3)] * 3
-    assert largest_remainder(thirds, 10) == [4, 3, 3]
-    assert largest_remainder([Fraction(1, 2), Fraction(3, 4), Fraction(3, 4)], 2) == [0, 1, 1]
+    assert largest_remainder(10, thirds) == [4, 3, 3]
+    assert largest_remainder(2, [Fraction(1, 2), Fraction(3, 4), Fraction(3, 4)]) == [0, 1, 1]

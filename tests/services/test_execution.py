@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from models import Appropriation, LineSource
 from models.spending import ProfileKind, profile_weights
+from money import largest_remainder
 from services.execution.figures import execution_of
 from services.execution.spend_plan import (
     Month,
@@ -19,7 +20,6 @@ from services.execution.spend_plan import (
     PhasedLines,
     PlanLine,
     _weights,
-    allocate_cents,
     fiscal_year_months,
     period_months,
     plan_of,
@@ -152,7 +152,7 @@ def test_the_months_always_add_up_to_the_total_to_the_cent(case):
         for index, weight in enumerate(weights):
             exact[index] += Fraction(amount * weight, sum(weights))
     total = sum(amount for amount, _weights in lines)
-    planned = allocate_cents(total, exact)
+    planned = largest_remainder(total, exact)
     assert sum(planned) == total
     assert all(abs(cents - share) < 1 for cents, share in zip(planned, exact, strict=True))
 
