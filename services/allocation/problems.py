@@ -484,22 +484,18 @@ def _rules(
                     words.append(RuleWords("No more than", directive.max_cents, what))
                 rules.append((rule, words))
     regions = names["region"]
-    for region, amount in sorted(settings.region_floors.items()):
-        rule = {
-            "id": f"floor-{region}",
-            "label": f"Not less than ${amount:,} for {region}",
-            "where": {"region": [region]},
-            "min": amount,
-        }
-        rules.append((rule, [RuleWords("Not less than", amount * 100, f"for {regions.get(region, region)}")]))
-    for region, amount in sorted(settings.region_caps.items()):
-        rule = {
-            "id": f"cap-{region}",
-            "label": f"No more than ${amount:,} for {region}",
-            "where": {"region": [region]},
-            "max": amount,
-        }
-        rules.append((rule, [RuleWords("No more than", amount * 100, f"for {regions.get(region, region)}")]))
+    for kind, bound, side, amounts in (
+        ("floor", "min", "Not less than", settings.region_floors),
+        ("cap", "max", "No more than", settings.region_caps),
+    ):
+        for region, amount in sorted(amounts.items()):
+            rule = {
+                "id": f"{kind}-{region}",
+                "label": f"{side} ${amount:,} for {region}",
+                "where": {"region": [region]},
+                bound: amount,
+            }
+            rules.append((rule, [RuleWords(side, amount * 100, f"for {regions.get(region, region)}")]))
     for priority in sorted(set(settings.priority_min_shares) | set(settings.priority_max_shares)):
         rule = {"id": f"share-{priority}", "where": {"priority": [priority]}}
         low, high = settings.priority_min_shares.get(priority), settings.priority_max_shares.get(priority)
