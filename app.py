@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import jobs
 from commands import register_commands
 from config import SECRET_KEY_FILE, Config, TestConfig, config_from_environment, instance_secret_key
 from extensions import csrf, db, login_manager, migrate
@@ -36,6 +37,7 @@ def create_app(config: type[Config] | Config | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(Path(app.root_path) / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
+    jobs.init_app(app)
     register_views(app)
     register_commands(app)
     return app

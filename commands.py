@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+import jobs
 from exports.limits import ACTUALS_LIMITS
 from exports.submission import write_submission
 from models import Role, Scenario, ScenarioKind, User, db
@@ -239,7 +240,25 @@ def actuals_load(file: str, commit: bool, email: str | None) -> None:
     click.echo(f"Committed load {load.id}: {written} transactions written.")
 
 
+jobs_cli = AppGroup("jobs", help="The background job queue.")
+
+
+@jobs_cli.command("work")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Jobs run at once.")
+def work(workers: int) -> None:
+    """Run queued jobs until stopped (Ctrl-C or SIGTERM lets running jobs finish first).
+
+    Start as many as you like, on this machine or others sharing the database and the queue (REDIS_URL).
+    """
+    queue = jobs.queue_of(current_app)
+    waiting = jobs.requeue_waiting()
+    click.echo(f"Consuming jobs from {jobs.describe(current_app)} with {workers} worker(s); {waiting} waiting.")
+    # Poll an empty SQLite queue every second at most: a job starts within about a second.
+    queue.create_consumer(workers=workers, worker_type="thread", periodic=False, max_delay=1.0).run()
+
+
 def register_commands(app: Flask) -> None:
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(export_cli)

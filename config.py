@@ -55,6 +55,14 @@ class Config:
     TRUSTED_PROXIES = _whole_number("TRUSTED_PROXIES", 0)
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     APP_VERSION = "0.1.0"
+    # Background jobs (jobs/): the queue is Huey on its own SQLite file by default (nothing to install),
+    # or on Redis when REDIS_URL is set, so that consumers on other machines share it.
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    JOBS_DATABASE = os.environ.get("JOBS_DATABASE") or str(BASE_DIR / "instance" / "jobs.sqlite3")
+    JOBS_QUEUE = os.environ.get("JOBS_QUEUE") or "apportion"  # offices sharing one Redis each name their own
+    # Work larger than these runs as a job with a progress bar; smaller work answers at once.
+    JOBS_SWEEP_SOLVES = _whole_number("JOBS_SWEEP_SOLVES", 2000)  # cells × points of a sensitivity sweep
+    JOBS_ALLOCATION_CELLS = _whole_number("JOBS_ALLOCATION_CELLS", 5000)
 
 
 class ProductionConfig(Config):

@@ -138,8 +138,7 @@ class ProblemUploadForm(FlaskForm):
 
 
 class SweepForm(FlaskForm):
-    class Meta:
-        csrf = False  # a GET form: it only reads
+    """One appropriation of a run, swept from `low` to `high` percent of its level (services.allocation.jobs)."""
 
     fund = SelectField("Appropriation")
     low = DecimalField(

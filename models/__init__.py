@@ -17,6 +17,7 @@ from models.budget import (
 )
 from models.funds import Appropriation, Directive, FundsCategory
 from models.imports import ImportBatch, ImportStatus
+from models.jobs import Job, JobKind, JobState
 from models.notices import (
     SCORE_SCALE,
     FundingNotice,
@@ -90,6 +91,9 @@ __all__ = [
     "FundsControl",
     "ImportBatch",
     "ImportStatus",
+    "Job",
+    "JobKind",
+    "JobState",
     "LineSource",
     "LineStage",
     "LoadStatus",

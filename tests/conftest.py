@@ -12,6 +12,7 @@ import itertools
 import os
 import re
 import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from seeding.demo_programs import load_demo_programs
 from seeding.demo_requests import load_demo_requests
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+JOBS_DIRECTORY = Path(tempfile.mkdtemp(prefix="apportion-jobs-"))
 _counter = itertools.count()
 
 
@@ -36,6 +38,11 @@ def make_config(database_url: str) -> TestConfig:
     config = TestConfig()
     config.SQLALCHEMY_DATABASE_URI = database_url
     config.DEMO_PASSWORD = DEMO_PASSWORD
+    # Each test's job queue is its own: a SQLite file of its own, or its own queue name on the Redis
+    # server of REDIS_URL (the job tests run once with each), so no test runs another's job ids.
+    name = f"apportion-test-{uuid.uuid4().hex[:12]}"
+    config.JOBS_QUEUE = name
+    config.JOBS_DATABASE = str(JOBS_DIRECTORY / f"{name}.sqlite3")
     return config
 
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from exports.submission import write_submission
+from jobs.worker import perform
 from models import (
     AllocationRun,
     Appropriation,
@@ -34,6 +35,7 @@ from models import (
     User,
     db,
 )
+from services.allocation import jobs as allocation_jobs
 from services.allocation import runs as allocation
 from services.allocation.problems import AllocationSettings, build_problem
 from services.budget.lines import LineInput
@@ -139,7 +141,18 @@ def url_values(rm_token_id: int) -> dict[str, object]:
         "selection_run_id": selection_run_id(),
         "filename": "app.css",
         "load_id": actuals_load_id(),
+        "job_id": finished_sweep_id(allocation_run_id(plan)),
     }
+
+
+def finished_sweep_id(run_id: int) -> int:
+    """A sweep job that has run (at once, in this process): its page shows the result link."""
+    run = db.session.get(AllocationRun, run_id)
+    fund = run.problem["funds"][0]["id"]
+    job = allocation_jobs.start_sweep(user("rm@example.gov"), run, fund, Decimal("0.9"), Decimal("1.1"))
+    db.session.commit()
+    perform(job.id)
+    return job.id
 
 
 def actuals_load_id() -> int:

@@ -4,28 +4,31 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from forms.allocation import ProblemUploadForm, SweepForm, settings_form
 from forms.fields import options
-from models import AllocationRun, Scenario, db
+from models import AllocationRun, Job, JobKind, JobState, Scenario, db
+from services.allocation import jobs as allocation_jobs
 from services.allocation import runs as allocation
+from services.allocation.jobs import sweeps_of
 from services.allocation.problems import AllocationSettings, allocation_setup, default_weights
 from services.allocation.results import (
+    Sensitivity,
     detail_rows,
     fund_rows,
     list_runs,
     region_priority_matrix,
     relaxation,
-    sensitivity,
     targets_summary,
 )
 from services.budget.dashboard import working_scenario
-from services.errors import DomainError, ValidationError
+from services.errors import ValidationError
 from services.office.reference import allocation_grid
 from services.permissions import Action
 from views.access import requires
+from views.jobs import started
 from views.routing import record_id
 from views.transactions import reads_until_write
 from views.unit_of_work import Saved, button_action, form_page
@@ -73,10 +76,11 @@ def setup(scenario_id: int):
 def run(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
     form = settings_form(*allocation_grid())()
+    most_cells = current_app.config["JOBS_ALLOCATION_CELLS"]
     return form_page(
         form,
-        lambda: allocation.run_with_settings(current_user, scenario, form.to_settings()),
-        _solved,
+        lambda: allocation_jobs.run_or_queue(current_user, scenario, form.to_settings(), most_cells),
+        lambda made: started(made, at_once=False) if isinstance(made, Job) else _solved(made),
         lambda status: _setup_page(scenario, form, ProblemUploadForm(formdata=None), status),
     )
 
@@ -130,12 +134,12 @@ def show(run_id: int):
         targets=targets_summary(record),
         details=detail_rows(record) if request.args.get("detail") else None,
         plan=allocation.apply_plan(record) if record.is_optimal else None,
-        sweep_form=_sweep_form(record),
+        sweep_form=_sweep_form(record, formdata=None),
     )
 
 
-def _sweep_form(record: AllocationRun) -> SweepForm:
-    form = SweepForm(request.args)
+def _sweep_form(record: AllocationRun, **kwargs) -> SweepForm:
+    form = SweepForm(**kwargs)
     form.fund.choices = options([(f["id"], f.get("label", f["id"])) for f in record.problem.get("funds", [])])
     return form
 
@@ -178,15 +182,40 @@ def apply(run_id: int):
 @bp.route("/allocation-runs/<int:run_id>/sensitivity")
 @requires(Action.READ)
 def sensitivity_page(run_id: int):
+    """The sweep form, and a finished sweep's curves (`?job=`): sweeps are background jobs."""
+    record = db.get_or_404(AllocationRun, run_id)
+    job = db.session.get(Job, request.args.get("job", 0, type=record_id))
+    if job is not None and (
+        job.kind != JobKind.ALLOCATION_SWEEP or job.params.get("run_id") != record.id
+    ):  # not its sweep
+        job = None
+    if job is not None and job.state != JobState.SUCCEEDED:
+        return redirect(url_for("jobs.show", job_id=job.id))
+    return render_template(
+        "allocation/sensitivity.html",
+        run=record,
+        form=_sweep_form(record, formdata=None),
+        job=job,
+        sweeps=sweeps_of(record),
+        result=Sensitivity.from_json(job.result) if job is not None else None,
+    )
+
+
+@bp.route("/allocation-runs/<int:run_id>/sensitivity", methods=["POST"])
+@requires(Action.RUN_ALLOCATION)
+def start_sweep(run_id: int):
     record = db.get_or_404(AllocationRun, run_id)
     form = _sweep_form(record)
-    if "fund" not in request.args:  # the form alone, with its defaults
-        return render_template("allocation/sensitivity.html", run=record, form=form, result=None)
-    if not form.validate():
-        return render_template("allocation/sensitivity.html", run=record, form=form, result=None), 422
-    try:
-        result = sensitivity(record, form.fund.data, form.low.data / 100, form.high.data / 100)
-    except DomainError as exc:
-        form.fund.errors = [exc.message]
-        return render_template("allocation/sensitivity.html", run=record, form=form, result=None), 422
-    return render_template("allocation/sensitivity.html", run=record, form=form, result=result)
+    at_once = allocation_jobs.sweep_solves(record) <= current_app.config["JOBS_SWEEP_SOLVES"]
+    return form_page(
+        form,
+        lambda: allocation_jobs.start_sweep(
+            current_user, record, form.fund.data, form.low.data / 100, form.high.data / 100
+        ),
+        lambda job: started(job, at_once=at_once),
+        "allocation/sensitivity.html",
+        run=record,
+        sweeps=sweeps_of(record),
+        job=None,
+        result=None,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -59,11 +60,13 @@ def sweep(
     solver: str | None = None,
     *,
     time_limit: float | None = None,
+    on_point: Callable[[int, int], None] | None = None,
 ) -> Sweep:
     """Solve ``problem`` ``steps`` times, ``fund_id``'s available scaled from ``low`` to ``high``.
 
     Each point's ``available`` is the scaled amount in whole dollars; each solve has the
-    problem's (or the given) time limit.
+    problem's (or the given) time limit. ``on_point(done, steps)`` is called before each solve
+    and after the last (a progress bar; it may raise to stop the sweep).
     """
     low_scale = as_decimal(low, "from")
     high_scale = as_decimal(high, "to")
@@ -78,8 +81,12 @@ def sweep(
     except KeyError:
         raise InvalidProblem("fund", f"no fund has the id '{fund_id}'") from None
     points = []
-    for scale in sweep_scales(low_scale, high_scale, steps):
+    for done, scale in enumerate(sweep_scales(low_scale, high_scale, steps)):
+        if on_point is not None:
+            on_point(done, steps)
         available = Decimal(whole_dollars(base * scale))
         result = solve(problem.with_available(fund_id, available), solver, time_limit=time_limit)
         points.append(SweepPoint(scale, available, result))
+    if on_point is not None:
+        on_point(steps, steps)
     return Sweep(fund_id, tuple(points))

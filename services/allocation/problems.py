@@ -341,6 +341,17 @@ class AllocationSetup:
         return self.settings.objective == Objective.TARGETS
 
 
+def grid_cells(scenario: Scenario, settings: AllocationSettings) -> int:
+    """How many cells the problem for these settings has (regions × priorities × program types where split),
+    without building it: what decides whether a run is a background job."""
+    count = db.session.scalar(sa.select(sa.func.count(Region.id))) * db.session.scalar(
+        sa.select(sa.func.count(Priority.id))
+    )
+    if settings.by_program_type or needs_program_types(program_appropriations(scenario), settings):
+        count *= db.session.scalar(sa.select(sa.func.count(ProgramType.id)))
+    return count
+
+
 def build_problem(scenario: Scenario, settings: AllocationSettings) -> dict:
     """The allocation-problem/1 document for the scenario and settings."""
     return allocation_setup(scenario, settings).problem

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -112,6 +113,9 @@ def relaxation(run: AllocationRun) -> Relaxation:
     )
 
 
+SWEEP_STEPS = 7  # levels a sweep solves: 70%, 80%, ... 130% by default
+
+
 @dataclass(frozen=True)
 class Sensitivity:
     fund: str
@@ -120,6 +124,14 @@ class Sensitivity:
     statuses: list[str]
     by_region: dict[str, list[int]]
     by_priority: dict[str, list[int]]
+
+    def to_json(self) -> dict:
+        """As a sweep job keeps it (scales as decimal strings)."""
+        return asdict(self) | {"scales": [str(scale) for scale in self.scales]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Sensitivity:
+        return cls(**(data | {"scales": [Decimal(scale) for scale in data["scales"]]}))
 
     @property
     def labels(self) -> list[str]:
@@ -143,11 +155,18 @@ class Sensitivity:
         return line_chart(title, self.labels, cents)
 
 
-def sensitivity(run: AllocationRun, fund_id: str, low: Decimal, high: Decimal, steps: int = 7) -> Sensitivity:
+def sensitivity(
+    run: AllocationRun,
+    fund_id: str,
+    low: Decimal,
+    high: Decimal,
+    steps: int = SWEEP_STEPS,
+    on_point: Callable[[int, int], None] | None = None,
+) -> Sensitivity:
     """How each region's and priority's total moves as one fund goes from `low` to `high` of its level."""
     problem = parse(run.problem)
     try:
-        curve = planner.sweep(problem, fund_id, low, high, steps)
+        curve = planner.sweep(problem, fund_id, low, high, steps, on_point=on_point)
     except planner.InvalidProblem as exc:
         raise ValidationError(str(exc), fields={"fund": str(exc)}) from exc
     by_region: dict[str, list[int]] = defaultdict(lambda: [0] * len(curve.points))

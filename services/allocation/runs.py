@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -49,14 +50,23 @@ def parse(problem_json: dict) -> planner.Problem:
 
 
 def run_allocation(
-    actor: User, scenario: Scenario, problem_json: dict, *, settings: AllocationSettings | None, name: str | None = None
+    actor: User,
+    scenario: Scenario,
+    problem_json: dict,
+    *,
+    settings: AllocationSettings | None,
+    name: str | None = None,
+    on_solved: Callable[[], None] | None = None,
 ) -> AllocationRun:
-    """Solve and save a run (whatever its status: an infeasible run explains its conflicts)."""
+    """Solve and save a run (whatever its status: an infeasible run explains its conflicts).
+    `on_solved` is called between the solve and the write (a job's progress, which may stop it)."""
     problem = parse(problem_json)
     try:
         result = planner.solve(problem)
     except planner.SolverError as exc:
         raise SolverFailed(f"The solver failed ({exc}); nothing was saved. Try again in a moment.") from exc
+    if on_solved is not None:
+        on_solved()
     result_json = result.to_json()
     run = AllocationRun(
         scenario_id=scenario.id,
@@ -87,13 +97,23 @@ def run_allocation(
 
 
 def run_with_settings(
-    actor: User, scenario: Scenario, settings: AllocationSettings, *, name: str | None = None
+    actor: User,
+    scenario: Scenario,
+    settings: AllocationSettings,
+    *,
+    name: str | None = None,
+    on_solved: Callable[[], None] | None = None,
 ) -> AllocationRun:
     """Build the scenario's problem from the settings, then solve and save it as run_allocation does."""
+    check_settings(settings)
+    problem = build_problem(scenario, settings)
+    return run_allocation(actor, scenario, problem, settings=settings, name=name, on_solved=on_solved)
+
+
+def check_settings(settings: AllocationSettings) -> None:
     errors = inputs.check(settings)
     if errors:
         raise ValidationError("Check the settings.", fields=errors)
-    return run_allocation(actor, scenario, build_problem(scenario, settings), settings=settings, name=name)
 
 
 def rerun(actor: User, run: AllocationRun) -> AllocationRun:

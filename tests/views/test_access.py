@@ -159,6 +159,13 @@ EXPECTED: dict[str, frozenset[Role] | str] = {
     "allocation.show": EVERYONE,
     "allocation.download": EVERYONE,
     "allocation.sensitivity_page": EVERYONE,
+    "allocation.start_sweep": RM,
+    "jobs.index": EVERYONE,
+    "jobs.show": EVERYONE,
+    "jobs.cancel": EVERYONE,  # the service then refuses a finished job (409), or one its caller may not stop
+    "api.get_job": EVERYONE,
+    "api.cancel_job": EVERYONE,
+    "api.start_sweep": RM,
     "allocation.run": RM,
     "allocation.upload": RM,
     "allocation.rerun": RM,

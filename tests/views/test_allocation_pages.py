@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from helpers import allocation_run_id, bearer, csrf_from, plan_scenario, settings_sent, user
 
-from models import AllocationRun, Appropriation, BudgetLine, LineSource, ObjectClass, db
+from models import AllocationRun, Appropriation, BudgetLine, Job, JobState, LineSource, ObjectClass, db
 from money import format_dollars
 from services.allocation import runs as allocation
 from services.allocation.problems import AllocationSettings, build_problem
@@ -115,10 +115,16 @@ def test_bad_uploads_say_what_is_wrong(rm, content, message):
 
 
 def test_sensitivity_solves_seven_levels(rm):
+    """A sweep of the demo's run is small: it runs at once, and the page goes straight to its curves."""
     run_id = allocation_run_id(plan_scenario())
-    response = rm.get(f"/allocation-runs/{run_id}/sensitivity?fund=INCLE-FY2027&low=70&high=130")
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
+    form = rm.get(f"/allocation-runs/{run_id}/sensitivity").get_data(as_text=True)
+    sent = {"csrf_token": csrf_from(form), "fund": "INCLE-FY2027", "low": "70", "high": "130"}
+    response = rm.post(f"/allocation-runs/{run_id}/sensitivity", data=sent)
+    assert response.status_code == 302
+    job = db.session.scalar(sa.select(Job).order_by(Job.id.desc()))
+    assert (job.state, job.progress) == (JobState.SUCCEEDED, 100), job.error
+    assert response.headers["Location"] == f"/allocation-runs/{run_id}/sensitivity?job={job.id}"
+    html = rm.get(response.headers["Location"]).get_data(as_text=True)
     for level in ("70%", "80%", "90%", "100%", "110%", "120%", "130%"):
         assert f">{level}<" in html
     available = next(
@@ -127,8 +133,13 @@ def test_sensitivity_solves_seven_levels(rm):
     seventy = (Decimal(available) * Decimal("0.7")).to_integral_value(rounding=ROUND_HALF_EVEN)
     assert f"${seventy:,}" in html  # the 70% level, to the nearest whole dollar
     assert html.count("<polyline") == 7 + 4  # a line per region and per priority
-    unknown = rm.get(f"/allocation-runs/{run_id}/sensitivity?fund=NOPE&low=70&high=130")
+    before = db.session.scalar(sa.select(sa.func.count(Job.id)))
+    unknown = rm.post(f"/allocation-runs/{run_id}/sensitivity", data={**sent, "fund": "NOPE"})
     assert unknown.status_code == 422
+    upside_down = rm.post(f"/allocation-runs/{run_id}/sensitivity", data={**sent, "low": "130", "high": "70"})
+    assert upside_down.status_code == 422
+    assert "must not be less than" in upside_down.get_data(as_text=True).lower()
+    assert db.session.scalar(sa.select(sa.func.count(Job.id))) == before  # refused: no job
 
 
 def test_api_runs_from_settings_and_applies(client):

@@ -5,6 +5,7 @@ from views.api import (  # noqa: F401 - modules register their routes on bp
     allocation,
     budget,
     funds,
+    jobs,
     office,
     openapi,
     programs,
