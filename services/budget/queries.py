@@ -111,6 +111,10 @@ SORT_KEYS = (
 @dataclass(frozen=True)
 class LinePage(Page[BudgetLine]):
     total_cents: int
+    # In id order, the seek to the next and previous pages (`after=`, `before=`): the last and first
+    # ids of this page, where there is such a page. Following them reads any page as fast as the first.
+    next_after: int | None = None
+    previous_before: int | None = None
 
 
 def _sort_key(sort: str) -> tuple[str, bool]:
@@ -135,6 +139,17 @@ def _sorted(query: sa.Select, key: str, descending: bool) -> sa.Select:
     if key == "id":
         return query.order_by(order)
     return query.order_by(order, BudgetLine.id.desc() if descending else BudgetLine.id.asc())
+
+
+def _seek_ids(page_ids: sa.Select, descending: bool, per_page: int, after: int | None, before: int | None) -> list[int]:
+    """In id order, the `per_page` ids after the id `after` (or before the id `before`): a seek along
+    (scenario_id, id), however deep the page."""
+    if after is not None:
+        beyond = BudgetLine.id < after if descending else BudgetLine.id > after
+        return list(db.session.scalars(_sorted(page_ids.where(beyond), "id", descending).limit(per_page)))
+    behind = BudgetLine.id > before if descending else BudgetLine.id < before
+    reversed_ids = db.session.scalars(_sorted(page_ids.where(behind), "id", not descending).limit(per_page))
+    return list(reversed(list(reversed_ids)))
 
 
 def _page_ids(page_ids: sa.Select, sort: str, page: int, per_page: int, count: int) -> list[int]:
@@ -182,14 +197,30 @@ def _count_and_total(line_filter: LineFilter) -> tuple[int, int]:
     return int(count), int(total)
 
 
-def list_lines(line_filter: LineFilter, *, sort: str = "id", page: int = 1, per_page: int = 50) -> LinePage:
+def list_lines(
+    line_filter: LineFilter,
+    *,
+    sort: str = "id",
+    page: int = 1,
+    per_page: int = 50,
+    after: int | None = None,
+    before: int | None = None,
+) -> LinePage:
+    """Page `page` of the lines the filter selects, in the order `sort`, with their count and total.
+
+    In id order, `after` (the last id of the page before) or `before` (the first id of the page
+    after) seeks the page instead of counting the rows ahead of it; `page` then only numbers it."""
     conditions = line_filter.conditions()
     count, total = _count_and_total(line_filter)
     page = max(1, page)
+    key, descending = _sort_key(sort)
     # Sort and slice ids alone, then load just those rows with their references:
     # joining every line to eight tables before sorting is what makes deep pages slow.
     page_ids = sa.select(BudgetLine.id).where(*conditions)
-    ids = _page_ids(page_ids, sort, page, per_page, count)
+    if key == "id" and (after is not None or before is not None):
+        ids = _seek_ids(page_ids, descending, per_page, after, before)
+    else:
+        ids = _page_ids(page_ids, sort, page, per_page, count)
     query = (
         sa.select(BudgetLine)
         .where(BudgetLine.id.in_(ids))
@@ -206,7 +237,17 @@ def list_lines(line_filter: LineFilter, *, sort: str = "id", page: int = 1, per_
     )
     by_id = {line.id: line for line in db.session.scalars(query).unique()}
     items = [by_id[i] for i in ids]
-    return LinePage(items=items, page=page, per_page=per_page, total=int(count), total_cents=int(total))
+    pages = max(1, -(-count // per_page))
+    in_id_order = key == "id" and bool(ids)
+    return LinePage(
+        items=items,
+        page=page,
+        per_page=per_page,
+        total=count,
+        total_cents=total,
+        next_after=ids[-1] if in_id_order and page < pages else None,
+        previous_before=ids[0] if in_id_order and page > 1 else None,
+    )
 
 
 def _labels(dimension: Dimension, ids: set) -> dict:

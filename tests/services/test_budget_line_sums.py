@@ -236,3 +236,28 @@ def test_every_page_of_a_sorted_list_holds_the_lines_in_order_once(app):
     assert codes == sorted(codes, reverse=True)
     last = list_lines(LineFilter(plan.id), sort="-country", page=pages, per_page=per_page).items
     assert len(last) == len(lines) - (pages - 1) * per_page
+
+
+def test_following_the_seeks_reads_every_page_in_id_order_both_ways(app):
+    plan = plan_scenario()
+    load_scale_lines(plan.id, 237, seed=7)
+    db.session.commit()
+    ids = sorted(db.session.scalars(sa.select(BudgetLine.id).where(BudgetLine.scenario_id == plan.id)))
+    per_page = 40
+    pages = -(-len(ids) // per_page)
+    for sort, order in (("id", ids), ("-id", ids[::-1])):
+        forward, page = [], list_lines(LineFilter(plan.id), sort=sort, per_page=per_page)
+        for number in range(2, pages + 1):
+            forward.append([line.id for line in page.items])
+            page = list_lines(LineFilter(plan.id), sort=sort, page=number, per_page=per_page, after=page.next_after)
+        forward.append([line.id for line in page.items])
+        assert page.next_after is None
+        assert forward == [order[n : n + per_page] for n in range(0, len(order), per_page)], sort
+        backward = [[line.id for line in page.items]]
+        for number in range(pages - 1, 0, -1):
+            page = list_lines(
+                LineFilter(plan.id), sort=sort, page=number, per_page=per_page, before=page.previous_before
+            )
+            backward.append([line.id for line in page.items])
+        assert page.previous_before is None
+        assert backward[::-1] == forward, sort
