@@ -115,7 +115,7 @@ def throughput(fetch) -> tuple[float, float]:
     return REQUESTS / elapsed, statistics.median(alone) * 1000
 
 
-def bench_under_load(env: dict, tmp: str, plan_id: int, line_count: int) -> None:
+def bench_under_load(env: dict, tmp: str, plan_id: int, seek_after: int, line_count: int) -> None:
     from bench_execution_web import BARE_APP, Server, getter
 
     token = flask(env, "users", "token", "viewer@example.gov").strip()
@@ -147,6 +147,15 @@ def bench_under_load(env: dict, tmp: str, plan_id: int, line_count: int) -> None
             f"API list page {middle} (middle)": getter(
                 plain, f"{base}/api/v1/budget-lines?scenario={plan_id}&per_page={per_page}&page={middle}", api
             ),
+            # The same deep pages as a reader comes to them: by the Next link, or the list's next_after.
+            f"lines page {middle} (Next link)": getter(
+                opener, f"{base}/lines?scenario={plan_id}&page={middle}&after={seek_after}"
+            ),
+            f"API list page {middle} (next_after)": getter(
+                plain,
+                f"{base}/api/v1/budget-lines?scenario={plan_id}&per_page={per_page}&page={middle}&after={seek_after}",
+                api,
+            ),
         }
         measured = {label: throughput(fetch) for label, fetch in pages.items()}
     with Server("bare:app", env, Path(tmp)) as bare:
@@ -165,14 +174,20 @@ def bench_under_load(env: dict, tmp: str, plan_id: int, line_count: int) -> None
         )
 
 
-def plan_scenario_id(env: dict) -> int:
+def plan_and_seek(env: dict, line_count: int, per_page: int = 50) -> tuple[int, int]:
+    """The plan scenario's id, and the last id of the page before its middle page (the Next link's seek)."""
     import sqlalchemy as sa
 
+    middle = max(1, -(-line_count // per_page) // 2)
     engine = sa.create_engine(env["DATABASE_URL"])
     with engine.connect() as connection:
         plan_id = connection.execute(sa.text("SELECT id FROM scenario WHERE name = 'FY2027 plan'")).scalar_one()
+        after = connection.execute(
+            sa.text("SELECT id FROM budget_line WHERE scenario_id = :plan ORDER BY id LIMIT 1 OFFSET :ahead"),
+            {"plan": plan_id, "ahead": max(0, (middle - 1) * per_page - 1)},
+        ).scalar_one()
     engine.dispose()
-    return plan_id
+    return plan_id, after
 
 
 def main() -> None:
@@ -191,7 +206,7 @@ def main() -> None:
             if not arguments.skip_test_client:
                 print(f"Budget lines page with {count:,} extra lines in the plan scenario (SQLite, server time):")
                 bench_lines_page(env)
-            bench_under_load(env, tmp, plan_scenario_id(env), count)
+            bench_under_load(env, tmp, *plan_and_seek(env, count), count)
 
 
 if __name__ == "__main__":

@@ -68,7 +68,7 @@ POSTGRESQL_TRIGGERS = [
       RETURN NULL;
     END $$
     """,
-    f"""
+    """
     CREATE FUNCTION budget_line_sum_remove() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       UPDATE budget_line_sum AS s SET
