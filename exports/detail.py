@@ -146,8 +146,9 @@ class DetailWritten:
 
 def criterion(value: str) -> str:
     """A SUMIFS criterion (a formula string literal) that matches exactly this text, ignoring case as
-    Excel does: wildcards (* ? ~) escaped with ~, an operator-like start made an explicit "="."""
-    escaped = value.replace("~", "~~").replace("*", "~*").replace("?", "~?").replace('"', '""')
+    Excel does: wildcards (* ? ~) escaped with ~, an operator-like start made an explicit "=". The text is
+    first cleaned as its cells are (clean_text), so the criterion matches what Detail holds."""
+    escaped = clean_text(value).replace("~", "~~").replace("*", "~*").replace("?", "~?").replace('"', '""')
     if escaped.startswith(("=", "<", ">")):
         escaped = "=" + escaped
     return f'"{escaped}"'

@@ -8,6 +8,7 @@ from models.base import Base, db
 from models.budget import (
     SCENARIO_MOVES,
     BudgetLine,
+    BudgetLineSum,
     LineSource,
     LineStage,
     Scenario,
@@ -80,6 +81,7 @@ __all__ = [
     "AwardStatus",
     "Base",
     "BudgetLine",
+    "BudgetLineSum",
     "CityPairFare",
     "Country",
     "CountryTier",

@@ -112,6 +112,8 @@ class BudgetLine(db.Model):
         sa.Index("ix_budget_line_matrix", "scenario_id", "region_id", "priority_id", "amount_cents"),
         sa.Index("ix_budget_line_scenario_fiscal_year", "scenario_id", "fiscal_year"),
         sa.Index("ix_budget_line_source", "source", "source_id"),
+        # A page of a scenario's lines in id order reads this, not a sort of the scenario's ids (0010).
+        sa.Index("ix_budget_line_scenario_id", "scenario_id", "id"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -144,3 +146,25 @@ class BudgetLine(db.Model):
     created_by: so.Mapped[User | None] = so.relationship()
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class BudgetLineSum(db.Model):
+    """A scenario's lines counted and summed by appropriation, stage, source, region and priority.
+
+    Kept by triggers on budget_line (migration 0010), so every write of a line (the ORM, a bulk
+    insert, a clone, an import, a cascading delete) moves its group in the same transaction; a
+    group whose last line goes is deleted. The status of funds, the region × priority matrix and
+    the count and total of a page of lines read these few rows instead of every line, so their
+    time does not grow with the budget. Region and priority are keyed 0 where a line has none.
+    """
+
+    __tablename__ = "budget_line_sum"
+
+    scenario_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("scenario.id", ondelete="CASCADE"), primary_key=True)
+    appropriation_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("appropriation.id"), primary_key=True)
+    stage: so.Mapped[str] = so.mapped_column(sa.String(32), primary_key=True)  # a LineStage's value
+    source: so.Mapped[str] = so.mapped_column(sa.String(32), primary_key=True)  # a LineSource's value
+    region_key: so.Mapped[int] = so.mapped_column(primary_key=True)  # the region's id; 0: none
+    priority_key: so.Mapped[int] = so.mapped_column(primary_key=True)  # the priority's id; 0: none
+    line_count: so.Mapped[int] = so.mapped_column(sa.BigInteger)
+    amount_cents: so.Mapped[int] = so.mapped_column(sa.BigInteger)

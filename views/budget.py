@@ -39,14 +39,24 @@ def lines():
     per_page = per_page if per_page in PER_PAGE_CHOICES else 50
     sort = filters.sort.data if not filters.sort.errors else "id"
     number = (filters.page.data or 1) if not filters.page.errors else 1
+    seek = {name: request.args.get(name, type=record_id) for name in ("after", "before")}
+    page = list_lines(filters.to_filter(), sort=sort, page=number, per_page=per_page, **seek)
     return render_template(
         "budget/lines.html",
         filters=filters,
-        page=list_lines(filters.to_filter(), sort=sort, page=number, per_page=per_page),
+        page=page,
         sort=sort,
-        sort_url=lambda key: this_page_with(sort=key, page=1),
-        page_url=lambda number: this_page_with(page=number),
+        sort_url=lambda key: this_page_with(sort=key, page=1, after=None, before=None),
+        page_url=lambda n: this_page_with(page=n, **_seek_to(page, n)),
     )
+
+
+def _seek_to(page, number: int) -> dict:
+    """The seek a link to page `number` carries: from this page to the next or previous one, in id order."""
+    return {
+        "after": page.next_after if number == page.page + 1 else None,
+        "before": page.previous_before if number == page.page - 1 else None,
+    }
 
 
 @bp.route("/lines/new", methods=["GET", "POST"])

@@ -12,6 +12,7 @@ import sqlalchemy.orm as so
 from models import (
     Appropriation,
     BudgetLine,
+    BudgetLineSum,
     Country,
     Division,
     ObjectClass,
@@ -110,13 +111,21 @@ SORT_KEYS = (
 @dataclass(frozen=True)
 class LinePage(Page[BudgetLine]):
     total_cents: int
+    # In id order, the seek to the next and previous pages (`after=`, `before=`): the last and first
+    # ids of this page, where there is such a page. Following them reads any page as fast as the first.
+    next_after: int | None = None
+    previous_before: int | None = None
 
 
-def _sorted(query: sa.Select, sort: str) -> sa.Select:
-    descending = sort.startswith("-")
+def _sort_key(sort: str) -> tuple[str, bool]:
+    """(a sort key, descending) from "key" or "-key"; an unknown key sorts by id."""
     key = sort.lstrip("-")
     if key not in SORT_KEYS:
-        key, descending = "id", False
+        return "id", False
+    return key, sort.startswith("-")
+
+
+def _sorted(query: sa.Select, key: str, descending: bool) -> sa.Select:
     if key == "amount":
         column = BudgetLine.amount_cents
     elif key in ("id", "fiscal_year", "description"):
@@ -127,21 +136,91 @@ def _sorted(query: sa.Select, sort: str) -> sa.Select:
         query = query.outerjoin(alias, dimension.column == alias.id)
         column = dimension.label(alias)
     order = column.desc() if descending else column.asc()
+    if key == "id":
+        return query.order_by(order)
     return query.order_by(order, BudgetLine.id.desc() if descending else BudgetLine.id.asc())
 
 
-def list_lines(line_filter: LineFilter, *, sort: str = "id", page: int = 1, per_page: int = 50) -> LinePage:
-    conditions = line_filter.conditions()
-    count, total = db.session.execute(
-        sa.select(sa.func.count(BudgetLine.id), sa.func.coalesce(sa.func.sum(BudgetLine.amount_cents), 0)).where(
-            *conditions
+def _seek_ids(page_ids: sa.Select, descending: bool, per_page: int, after: int | None, before: int | None) -> list[int]:
+    """In id order, the `per_page` ids after the id `after` (or before the id `before`): a seek along
+    (scenario_id, id), however deep the page."""
+    if after is not None:
+        beyond = BudgetLine.id < after if descending else BudgetLine.id > after
+        return list(db.session.scalars(_sorted(page_ids.where(beyond), "id", descending).limit(per_page)))
+    behind = BudgetLine.id > before if descending else BudgetLine.id < before
+    reversed_ids = db.session.scalars(_sorted(page_ids.where(behind), "id", not descending).limit(per_page))
+    return list(reversed(list(reversed_ids)))
+
+
+def _page_ids(page_ids: sa.Select, sort: str, page: int, per_page: int, count: int) -> list[int]:
+    """The ids on page `page` (from 1) of `count` in the order `sort`.
+
+    A page in the second half is read from the far end, in the opposite order, then turned round:
+    the order is total (ties broken by id), so the same rows come back, and the last pages skip
+    as few index entries as the first ones do."""
+    key, descending = _sort_key(sort)
+    offset = (page - 1) * per_page
+    if count // 2 < offset < count:
+        after_page = count - offset - per_page  # rows after this page (negative: a short last page)
+        reversed_ids = db.session.scalars(
+            _sorted(page_ids, key, not descending).limit(per_page + min(0, after_page)).offset(max(0, after_page))
         )
-    ).one()
+        return list(reversed(list(reversed_ids)))
+    return list(db.session.scalars(_sorted(page_ids, key, descending).limit(per_page).offset(offset)))
+
+
+# The filters the kept sums (BudgetLineSum) can answer, and the column of the sums each reads.
+_SUM_KEYS = {
+    "scenario_id": BudgetLineSum.scenario_id,
+    "appropriation_id": BudgetLineSum.appropriation_id,
+    "source": BudgetLineSum.source,
+    "region_id": BudgetLineSum.region_key,
+    "priority_id": BudgetLineSum.priority_key,
+}
+
+
+def _count_and_total(line_filter: LineFilter) -> tuple[int, int]:
+    """How many lines the filter selects and their total in cents: from the kept sums when the
+    filter names only what they are grouped by (a few rows), else from the lines."""
+    named = {f.name: getattr(line_filter, f.name) for f in fields(line_filter)}
+    named = {name: value for name, value in named.items() if value not in (None, "")}
+    if named.keys() <= _SUM_KEYS.keys():
+        query = sa.select(
+            sa.func.coalesce(sa.func.sum(BudgetLineSum.line_count), 0),
+            sa.func.coalesce(sa.func.sum(BudgetLineSum.amount_cents), 0),
+        ).where(*(_SUM_KEYS[name] == getattr(value, "value", value) for name, value in named.items()))
+    else:
+        query = sa.select(
+            sa.func.count(BudgetLine.id), sa.func.coalesce(sa.func.sum(BudgetLine.amount_cents), 0)
+        ).where(*line_filter.conditions())
+    count, total = db.session.execute(query).one()
+    return int(count), int(total)
+
+
+def list_lines(
+    line_filter: LineFilter,
+    *,
+    sort: str = "id",
+    page: int = 1,
+    per_page: int = 50,
+    after: int | None = None,
+    before: int | None = None,
+) -> LinePage:
+    """Page `page` of the lines the filter selects, in the order `sort`, with their count and total.
+
+    In id order, `after` (the last id of the page before) or `before` (the first id of the page
+    after) seeks the page instead of counting the rows ahead of it; `page` then only numbers it."""
+    conditions = line_filter.conditions()
+    count, total = _count_and_total(line_filter)
     page = max(1, page)
+    key, descending = _sort_key(sort)
     # Sort and slice ids alone, then load just those rows with their references:
     # joining every line to eight tables before sorting is what makes deep pages slow.
     page_ids = sa.select(BudgetLine.id).where(*conditions)
-    ids = list(db.session.scalars(_sorted(page_ids, sort).limit(per_page).offset((page - 1) * per_page)))
+    if key == "id" and (after is not None or before is not None):
+        ids = _seek_ids(page_ids, descending, per_page, after, before)
+    else:
+        ids = _page_ids(page_ids, sort, page, per_page, count)
     query = (
         sa.select(BudgetLine)
         .where(BudgetLine.id.in_(ids))
@@ -158,7 +237,17 @@ def list_lines(line_filter: LineFilter, *, sort: str = "id", page: int = 1, per_
     )
     by_id = {line.id: line for line in db.session.scalars(query).unique()}
     items = [by_id[i] for i in ids]
-    return LinePage(items=items, page=page, per_page=per_page, total=int(count), total_cents=int(total))
+    pages = max(1, -(-count // per_page))
+    in_id_order = key == "id" and bool(ids)
+    return LinePage(
+        items=items,
+        page=page,
+        per_page=per_page,
+        total=count,
+        total_cents=total,
+        next_after=ids[-1] if in_id_order and page < pages else None,
+        previous_before=ids[0] if in_id_order and page > 1 else None,
+    )
 
 
 def _labels(dimension: Dimension, ids: set) -> dict:
@@ -239,16 +328,19 @@ def grand_total_cents(rows: list[dict]) -> int:
 
 
 def region_priority_matrix(scenario_id: int) -> tuple[list[str], list[str], dict[tuple[str, str], int]]:
-    """Program funds (object class 41.0 and all program lines) by region × priority."""
-    rows = totals_by(LineFilter(scenario_id=scenario_id), ["region", "priority"])
-    regions = [r.code for r in db.session.scalars(sa.select(Region).order_by(Region.code))]
-    priorities = [p.code for p in db.session.scalars(sa.select(Priority).order_by(Priority.sort_order))]
-    cells = {
-        (row["region"], row["priority"]): row["amount_cents"]
-        for row in rows
-        if row["region"] is not None and row["priority"] is not None
-    }
-    return regions, priorities, cells
+    """Program funds (object class 41.0 and all program lines) by region × priority, from the kept sums."""
+    grouped = db.session.execute(
+        sa.select(BudgetLineSum.region_key, BudgetLineSum.priority_key, sa.func.sum(BudgetLineSum.amount_cents))
+        .where(BudgetLineSum.scenario_id == scenario_id, BudgetLineSum.region_key != 0, BudgetLineSum.priority_key != 0)
+        .group_by(BudgetLineSum.region_key, BudgetLineSum.priority_key)
+    ).all()
+    region_codes = dict(db.session.execute(sa.select(Region.id, Region.code).order_by(Region.code)).all())
+    priority_codes = dict(db.session.execute(sa.select(Priority.id, Priority.code).order_by(Priority.sort_order)).all())
+    cells: dict[tuple[str, str], int] = {}
+    for region_id, priority_id, total in grouped:
+        key = (region_codes[region_id], priority_codes[priority_id])
+        cells[key] = cells.get(key, 0) + int(total or 0)
+    return list(region_codes.values()), list(priority_codes.values()), cells
 
 
 def scenario_query(
@@ -270,13 +362,13 @@ def list_scenarios() -> list[Scenario]:
 
 
 def line_counts_by_scenario() -> dict[int, tuple[int, int]]:
-    """Each scenario's number of lines and their total in cents."""
+    """Each scenario's number of lines and their total in cents (from the kept sums)."""
     totals = db.session.execute(
-        sa.select(BudgetLine.scenario_id, sa.func.count(BudgetLine.id), sa.func.sum(BudgetLine.amount_cents)).group_by(
-            BudgetLine.scenario_id
-        )
+        sa.select(
+            BudgetLineSum.scenario_id, sa.func.sum(BudgetLineSum.line_count), sa.func.sum(BudgetLineSum.amount_cents)
+        ).group_by(BudgetLineSum.scenario_id)
     )
-    return {scenario_id: (count, int(total or 0)) for scenario_id, count, total in totals}
+    return {scenario_id: (int(count), int(total or 0)) for scenario_id, count, total in totals}
 
 
 def appropriation_query(

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from models import Appropriation, BudgetLine, FundsControl, LineSource, LineStage, Scenario, db
+from models import Appropriation, BudgetLineSum, FundsControl, LineSource, LineStage, Scenario, db
 from models.base import holds_write_lock
 from money import format_dollars
 from services.errors import FundsError
@@ -73,16 +73,21 @@ def appropriation_of(account_code: str, fiscal_year: int) -> Appropriation | Non
 
 
 def _sums_by_appropriation_and_stage(scenario_id: int, appropriation_ids: list[int] | None = None):
-    """{appropriation id: {stage: cents}} and {appropriation id: cents on award lines}."""
+    """{appropriation id: {stage: cents}} and {appropriation id: cents on award lines}.
+
+    Read from the sums the database keeps (BudgetLineSum): a few rows a scenario, however many lines."""
     query = (
         sa.select(
-            BudgetLine.appropriation_id, BudgetLine.stage, BudgetLine.source, sa.func.sum(BudgetLine.amount_cents)
+            BudgetLineSum.appropriation_id,
+            BudgetLineSum.stage,
+            BudgetLineSum.source,
+            sa.func.sum(BudgetLineSum.amount_cents),
         )
-        .where(BudgetLine.scenario_id == scenario_id)
-        .group_by(BudgetLine.appropriation_id, BudgetLine.stage, BudgetLine.source)
+        .where(BudgetLineSum.scenario_id == scenario_id)
+        .group_by(BudgetLineSum.appropriation_id, BudgetLineSum.stage, BudgetLineSum.source)
     )
     if appropriation_ids is not None:
-        query = query.where(BudgetLine.appropriation_id.in_(appropriation_ids))
+        query = query.where(BudgetLineSum.appropriation_id.in_(appropriation_ids))
     sums: dict[int, dict[LineStage, int]] = {}
     awarded: dict[int, int] = {}
     for appropriation_id, stage, source, total in db.session.execute(query):
@@ -120,10 +125,11 @@ def status_of(appropriation: Appropriation, scenario: Scenario | None, today: dt
 
 
 def planned_by_scenario(appropriation: Appropriation) -> list[tuple[Scenario, int]]:
+    """The scenarios with lines on the appropriation, and what they plan on it (from the kept sums)."""
     rows = db.session.execute(
-        sa.select(Scenario, sa.func.sum(BudgetLine.amount_cents))
-        .join(BudgetLine, BudgetLine.scenario_id == Scenario.id)
-        .where(BudgetLine.appropriation_id == appropriation.id)
+        sa.select(Scenario, sa.func.sum(BudgetLineSum.amount_cents))
+        .join(BudgetLineSum, BudgetLineSum.scenario_id == Scenario.id)
+        .where(BudgetLineSum.appropriation_id == appropriation.id)
         .group_by(Scenario.id)
         .order_by(Scenario.budget_year, Scenario.name)
     )

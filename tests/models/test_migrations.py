@@ -12,7 +12,7 @@ from helpers import DEMO_PASSWORD
 
 from app import create_app
 from config import TestConfig
-from models import ActualMonthSum, Division, db
+from models import ActualMonthSum, BudgetLine, BudgetLineSum, Division, Scenario, db
 from seeding import loaders as seeding
 
 
@@ -71,3 +71,36 @@ def test_transactions_loaded_before_the_monthly_sums_are_summed_by_the_migration
         dt.date(2027, 9, 1): (10_000, 10_000),
         dt.date(2027, 10, 1): (-2_000, 3_000),
     }
+
+
+def test_lines_written_before_the_kept_sums_are_summed_by_the_migration(tmp_path):
+    """0010 adds budget_line_sum: an office with lines gets their sums at once, and keeps them after."""
+    config = TestConfig()
+    config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'office.sqlite3'}"
+    config.DEMO_PASSWORD = DEMO_PASSWORD
+    app = create_app(config)
+    directory = str(Path(app.root_path) / "migrations")
+    with app.app_context():
+        upgrade(directory=directory)
+        seeding.load_reference()
+        seeding.load_demo_office(DEMO_PASSWORD)
+        db.session.commit()
+        downgrade(directory=directory, revision="0009_actuals_index")  # as the office was before 0010
+        plan = db.session.scalar(sa.select(Scenario).where(Scenario.name == "FY2027 plan"))
+        seeding.load_scale_lines(plan.id, 300)  # written with no trigger to keep any sum
+        db.session.commit()
+        upgrade(directory=directory)
+        kept: dict[tuple, tuple[int, int]] = {}
+        for row in db.session.scalars(sa.select(BudgetLineSum)):  # by the key below, over sources and priorities
+            key = (row.scenario_id, row.appropriation_id, row.stage, row.region_key)
+            count, cents = kept.get(key, (0, 0))
+            kept[key] = (count + row.line_count, cents + row.amount_cents)
+        summed: dict[tuple, tuple[int, int]] = {}
+        for line in db.session.scalars(sa.select(BudgetLine)):
+            key = (line.scenario_id, line.appropriation_id, line.stage.value, line.region_id or 0)
+            count, cents = summed.get(key, (0, 0))
+            summed[key] = (count + 1, cents + line.amount_cents)
+        db.session.remove()
+        db.engine.dispose()
+    assert kept == summed
+    assert sum(count for count, _ in summed.values()) > 300

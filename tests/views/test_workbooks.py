@@ -26,6 +26,46 @@ def test_viewers_download_the_workbook(client):
     assert "Summary" in "".join(workbook.sheetnames)
 
 
+def test_an_account_code_with_a_character_no_cell_holds_still_exports(client):
+    """Found by the API fuzz: a control character in an account code reached a SUMIFS formula (a 500).
+    The formula's criterion is cleaned as the cell is, so the account's row sums its own lines."""
+    headers = bearer("rm@example.gov")
+    plan = plan_scenario()
+    body = {
+        "account_code": "X\x01Y",
+        "title": "Odd code",
+        "category": "operations",
+        "fiscal_year": 2027,
+        "availability_years": 1,
+        "enacted": "100.00",
+        "apportioned": "100.00",
+        "allotted": "100.00",
+    }
+    made = client.post("/api/v1/appropriations", json=body, headers=headers)
+    assert made.status_code == 201, made.get_json()
+    line = db.session.scalar(sa.select(BudgetLine).where(BudgetLine.scenario_id == plan.id))
+    added = client.post(
+        "/api/v1/budget-lines",
+        json={
+            "scenario": plan.id,
+            "appropriation": made.get_json()["id"],
+            "fiscal_year": 2027,
+            "object_class": line.object_class_id,
+            "division": line.division_id,
+            "description": "On the odd account",
+            "amount": "42.50",
+        },
+        headers=headers,
+    )
+    assert added.status_code == 201, added.get_json()
+    response = client.get(f"/api/v1/scenarios/{plan.id}/export.xlsx", headers=headers)
+    assert response.status_code == 200
+    content = response.get_data()
+    response.close()
+    detail = load_workbook(io.BytesIO(content), read_only=True)["Detail"]
+    assert any("XY FY2027" in row for row in detail.iter_rows(values_only=True))
+
+
 def test_import_round_trip_through_the_api(client):
     plan = plan_scenario()
     headers = bearer("rm@example.gov")

@@ -169,13 +169,26 @@ def _line_filter() -> LineFilter:
 @operation(
     "/budget-lines",
     "GET",
-    ApiDoc("List budget lines", Action.READ, response_schema=BudgetLineSchema, paginated=True, query=LINE_FILTERS),
+    ApiDoc(
+        "List budget lines (in id order, `after=` the answer's `next_after` reads the next page by a seek, "
+        "`before=` its `previous_before` the previous one, however deep)",
+        Action.READ,
+        response_schema=BudgetLineSchema,
+        paginated=True,
+        query={**LINE_FILTERS, "after": "integer", "before": "integer"},
+    ),
 )
 def list_budget_lines():
     page, per_page = page_args()
-    return paginated(
-        list_lines(_line_filter(), sort=request.args.get("sort", "id"), page=page, per_page=per_page), line_schema
+    lines = list_lines(
+        _line_filter(),
+        sort=request.args.get("sort", "id"),
+        page=page,
+        per_page=per_page,
+        after=int_arg("after"),
+        before=int_arg("before"),
     )
+    return paginated(lines, line_schema, next_after=lines.next_after, previous_before=lines.previous_before)
 
 
 @operation(

@@ -195,9 +195,16 @@ def enum_arg(name: str, enum_type: type[enum.Enum]) -> str | None:
     return raw
 
 
-def paginated(page: Page, schema: marshmallow.Schema):
+def paginated(page: Page, schema: marshmallow.Schema, **further):
+    """The list envelope of the contract; `further` fields beside it (a seek to the next page)."""
     return jsonify(
-        {"items": schema.dump(page.items, many=True), "page": page.page, "per_page": page.per_page, "total": page.total}
+        {
+            "items": schema.dump(page.items, many=True),
+            "page": page.page,
+            "per_page": page.per_page,
+            "total": page.total,
+            **further,
+        }
     )
 
 
