@@ -21,12 +21,15 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 setup: $(VENV)/.runtime
 setup-dev: $(VENV)/.dev
 
-## run: set up, create and migrate the SQLite database, seed the demo office if empty, serve on 127.0.0.1:$(PORT)
+## run: set up, create and migrate the SQLite database, seed the demo office if empty, then serve on
+## 127.0.0.1:$(PORT) with one job consumer beside the web server (Ctrl-C stops both)
 run: setup
 	$(FLASK) db upgrade
 	$(FLASK) seed if-empty
+	$(FLASK) jobs work & consumer=$$!; \
+	trap 'kill -INT $$consumer 2>/dev/null; wait $$consumer' EXIT INT TERM; \
 	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --timeout 150 --access-logfile - \
-		--no-control-socket "app:create_app()"  # allocation runs may take up to their 120 s limit
+		--no-control-socket "app:create_app()"  # work that answers at once is small; the rest is a job
 
 ## test: set up and run every test (TEST_DATABASE_URL=postgresql+psycopg://... for PostgreSQL)
 test: setup-dev
@@ -40,4 +43,4 @@ bench: setup-dev
 	for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) instance/apportion.sqlite3*
+	rm -rf $(VENV) instance/apportion.sqlite3* instance/jobs.sqlite3*

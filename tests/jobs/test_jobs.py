@@ -9,18 +9,15 @@ consumer, `flask --app app jobs work`, as a process of its own.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from consumer import start_consumer, stop
 from helpers import allocation_run_id, bearer, csrf_from, plan_scenario, settings_sent, user
+from huey import RedisHuey, SqliteHuey
 
 import jobs
 from bench.bench_planner import synthetic_problem
@@ -28,8 +25,8 @@ from models import AllocationRun, AuditEvent, Job, JobKind, JobState, Scenario, 
 from services.allocation import jobs as allocation_jobs
 from services.allocation import runs as allocation
 from services.allocation.problems import AllocationSettings
+from tests.conftest import IN_CI
 
-ROOT = Path(__file__).resolve().parents[2]
 WAIT_S = 90  # a loaded CI machine; every wait ends as soon as what it waits for is true
 
 
@@ -233,40 +230,6 @@ def test_a_large_allocation_run_is_a_job_and_its_result_is_the_run(app, rm):
 # ---- the real consumer, a process of its own -------------------------------------------------
 
 
-def consumer_environment(app) -> dict[str, str]:
-    environment = {key: value for key, value in os.environ.items() if key not in ("REDIS_URL", "DATABASE_URL")}
-    environment.update(
-        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-        JOBS_DATABASE=app.config["JOBS_DATABASE"],
-        JOBS_QUEUE=app.config["JOBS_QUEUE"],
-        SECRET_KEY="consumer-test-key-" + "x" * 32,
-    )
-    if app.config["REDIS_URL"]:
-        environment["REDIS_URL"] = app.config["REDIS_URL"]
-    return environment
-
-
-def start_consumer(app) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "app", "jobs", "work"],
-        cwd=ROOT,
-        env=consumer_environment(app),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-
-def stop(consumer: subprocess.Popen) -> str:
-    consumer.send_signal(signal.SIGINT)
-    try:
-        output, _ = consumer.communicate(timeout=WAIT_S)
-    except subprocess.TimeoutExpired:
-        consumer.kill()
-        output, _ = consumer.communicate()
-    return output
-
-
 def _all_finished(ids: list[int]) -> bool:
     finished = all(job_row(i).state.is_finished for i in ids)
     db.session.commit()
@@ -296,3 +259,16 @@ def test_the_consumer_process_runs_what_the_web_queued_even_after_the_web_went_a
     assert [job_row(i).state for i in ids] == [JobState.SUCCEEDED, JobState.SUCCEEDED], output
     assert "2 waiting" in output  # both queued jobs handed over again at the start: each runs once
     assert consumer.returncode == 0, output
+
+
+def test_the_queue_is_the_store_configured_and_ci_runs_it_on_redis_beside_postgresql(app):
+    """The embedded store unless REDIS_URL names a server; CI's PostgreSQL run sets it (.ci/run)."""
+    queue = jobs.queue_of(app)
+    if app.config["REDIS_URL"]:
+        assert isinstance(queue, RedisHuey)
+        assert queue.storage.conn.ping()  # a real server answers
+    else:
+        assert isinstance(queue, SqliteHuey)
+        assert queue.storage.filename == app.config["JOBS_DATABASE"]
+    if IN_CI and app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        assert app.config["REDIS_URL"], "CI runs the job tests once more with Redis, beside PostgreSQL"

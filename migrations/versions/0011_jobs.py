@@ -1,7 +1,7 @@
 """background jobs: state, progress and result of long work run by the queue's consumers
 
-Revision ID: 0010_jobs
-Revises: 0009_actuals_index
+Revision ID: 0011_jobs
+Revises: 0010_budget_line_sums
 Create Date: 2026-12-07 05:04:23.951077
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0010_jobs'
-down_revision = '0009_actuals_index'
+revision = '0011_jobs'
+down_revision = '0010_budget_line_sums'
 branch_labels = None
 depends_on = None
 
