@@ -65,26 +65,37 @@
       target.replaceChildren(p);
     }
 
+    var inFlight = null;  // the request whose answer the panel waits for; an older one is dropped
+
     function refresh() {
       var body = collect();
       if (!body) { return; }
+      if (inFlight) { inFlight.abort(); }
+      var mine = inFlight = new AbortController();
       fetch(form.getAttribute("data-estimate-url"), {
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": token ? token.value : "" },
-        body: JSON.stringify(body)
+        body: JSON.stringify(body),
+        signal: mine.signal
       }).then(function (response) {
         return response.json().then(function (json) { return { ok: response.ok, json: json }; });
       }).then(function (result) {
+        if (mine !== inFlight) { return; }  // a later change asked again: its answer is the one to show
+        inFlight = null;
         if (result.ok) { show(target, result.json); } else { problem(result.json); }
-      }).catch(function () { problem(null); });
+      }).catch(function (error) {
+        if (mine === inFlight && error.name !== "AbortError") { problem(null); }
+      });
     }
 
-    form.addEventListener("input", function () {
+    // Typing a date changes it at every digit (year 0002, 0020, ...): ask once the typing pauses.
+    function later() {
       window.clearTimeout(timer);
       timer = window.setTimeout(refresh, 300);
-    });
-    form.addEventListener("change", refresh);
+    }
+    form.addEventListener("input", later);
+    form.addEventListener("change", later);
     refresh();
   }
 

@@ -34,7 +34,8 @@ LONG_PAGE = 400  # Tab presses allowed on pages with big tables of inputs or lin
 
 
 def money(cents: int) -> str:
-    """Cents as the pages show them: '$1,234' or '$1,234.50'."""
+    """Cents as the pages show them: '$1,234' or '$1,234.50' (a SUM is a Decimal on PostgreSQL)."""
+    cents = int(cents)
     whole, rest = divmod(abs(cents), 100)
     return ("-" if cents < 0 else "") + (f"${whole:,}.{rest:02d}" if rest else f"${whole:,}")
 
