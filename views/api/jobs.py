@@ -40,6 +40,10 @@ class JobSchema(Schema):
         answer: dict = {"page": page}
         if job.result_type == "allocation_run" and job.kind == JobKind.ALLOCATION_RUN:
             answer["url"] = url_for("api.get_run", run_id=job.result_id)
+        if job.result_type == "selection_run":
+            answer["url"] = url_for("api.get_selection_run", selection_run_id=job.result_id)
+        if job.kind == JobKind.WORKBOOK_EXPORT:
+            answer["url"] = page  # the download, which an API token opens as a session does
         if job.result is not None:
             answer["data"] = job.result
         return answer

@@ -265,6 +265,13 @@ def _operation(doc: ApiDoc, rule: str, method: str) -> dict:
     else:
         success = {"description": "The record", "content": {"application/json": {"schema": doc.response_schema}}}
     operation["responses"][str(doc.status)] = success
+    if doc.queued_as is not None:
+        operation["responses"]["202"] = {
+            "description": "Accepted: the work is large, so it runs as a background job (the job's resource is in "
+            "Location; poll it until its `result` names what it made)",
+            "content": {"application/json": {"schema": doc.queued_as}},
+            "headers": {"Location": {"description": "The job's resource", "schema": {"type": "string"}}},
+        }
     for status in _error_statuses(doc, rule, method):
         operation["responses"][status] = {
             "description": _ERRORS[status],
