@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from models import AllocationRun, Job, JobKind, JobState, db
 from services.allocation import jobs as allocation_jobs
+from services.inputs import Rule
 from services.jobs import lifecycle
 from services.permissions import Action
 from views.api.core import ApiDoc, actor, json_body, operation
@@ -107,6 +108,10 @@ def cancel_job(job_id: int):
         SweepRequestSchema,
         JobSchema,
         status=202,
+        rules=(
+            Rule(("fund",), "One of the run's appropriations (the `id` of one of its problem's funds)."),
+            Rule(("low", "high"), "`high` must not be below `low`."),
+        ),
     ),
 )
 def start_sweep(run_id: int):

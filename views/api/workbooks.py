@@ -15,6 +15,7 @@ from views.api.jobs import JobSchema, accepted
 from views.api.schemas import utc_text
 from views.exports import workbook_response
 from views.jobs import launch
+from views.routing import MAX_ID
 from views.transactions import reads_until_write
 from views.unit_of_work import perform
 
@@ -61,10 +62,14 @@ def export_workbook(scenario_id: int):
 
 class ExportRequestSchema(Schema):
     actual = fields.Integer(
-        strict=True, validate=validate.Range(1), metadata={"description": "the PY actual scenario (default: latest)"}
+        strict=True,
+        validate=validate.Range(1, MAX_ID),
+        metadata={"description": "the PY actual scenario (default: latest)"},
     )
     enacted = fields.Integer(
-        strict=True, validate=validate.Range(1), metadata={"description": "the CY enacted scenario (default: latest)"}
+        strict=True,
+        validate=validate.Range(1, MAX_ID),
+        metadata={"description": "the CY enacted scenario (default: latest)"},
     )
 
 
