@@ -180,7 +180,7 @@ def test_a_selection_job_stopped_while_the_solver_works_leaves_no_run(app):
         selection_jobs.run_selection_job(user("rm@example.gov"), {"notice_id": notice_id}, progress)
     db.session.rollback()
     assert [percent for percent, _ in heard[:2]] == [2, 10]
-    assert heard[-1][0] in (50, 85) or heard[-1][1].startswith("Seeking")
+    assert heard[-1][1].startswith(("Seeking", "Found"))  # stopped on the solver's own report
     assert runs_of(notice_id) == runs_before
 
 
