@@ -63,6 +63,10 @@ class Config:
     # Work larger than these runs as a job with a progress bar; smaller work answers at once.
     JOBS_SWEEP_SOLVES = _whole_number("JOBS_SWEEP_SOLVES", 2000)  # cells × points of a sensitivity sweep
     JOBS_ALLOCATION_CELLS = _whole_number("JOBS_ALLOCATION_CELLS", 5000)
+    JOBS_SELECTION_PROPOSALS = _whole_number("JOBS_SELECTION_PROPOSALS", 2000)  # proposals of a funding notice
+    JOBS_EXPORT_LINES = _whole_number("JOBS_EXPORT_LINES", 20000)  # budget lines of a scenario's workbook
+    # Where a workbook made by a job waits to be downloaded: a folder the consumers and the web servers share.
+    JOBS_EXPORTS = os.environ.get("JOBS_EXPORTS") or str(BASE_DIR / "instance" / "exports")
 
 
 class ProductionConfig(Config):

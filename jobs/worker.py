@@ -19,6 +19,8 @@ from services.allocation.jobs import run_allocation_job, run_sweep_job
 from services.errors import DomainError
 from services.jobs import lifecycle
 from services.jobs.lifecycle import JobCancelled, Outcome, Progress
+from services.programs.selection_jobs import run_selection_job
+from services.scenarios.export_jobs import run_export_job
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,8 @@ Runner = Callable[[User, dict, Progress], Outcome]
 RUNNERS: dict[JobKind, Runner] = {
     JobKind.ALLOCATION_SWEEP: run_sweep_job,
     JobKind.ALLOCATION_RUN: run_allocation_job,
+    JobKind.SELECTION_RUN: run_selection_job,
+    JobKind.WORKBOOK_EXPORT: run_export_job,
 }
 
 

@@ -172,3 +172,9 @@ def line_description(user: User, source: LineSource | str, division_id: int | No
 def hides_request_line(user: User, source: LineSource | str, division_id: int | None) -> bool:
     """Whether a line names a request (title, traveler, destination) of a division `user` can't see."""
     return LineSource(source) in _REQUEST_LINE_KINDS and not can_see_division(user, division_id)
+
+
+def may_download_made_workbook(user: User, made_by_id: int) -> bool:
+    """A workbook a job made shows what its maker may see (their division's requests, their name as the
+    exporter), as the export answered at once shows its reader: so only its maker downloads it."""
+    return user.id == made_by_id

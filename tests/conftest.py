@@ -43,6 +43,7 @@ def make_config(database_url: str) -> TestConfig:
     name = f"apportion-test-{uuid.uuid4().hex[:12]}"
     config.JOBS_QUEUE = name
     config.JOBS_DATABASE = str(JOBS_DIRECTORY / f"{name}.sqlite3")
+    config.JOBS_EXPORTS = str(JOBS_DIRECTORY / f"{name}-exports")
     return config
 
 

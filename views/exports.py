@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import tempfile
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from exports.submission import write_submission
 from forms.requests import DecisionForm
 from forms.scenarios import WorkbookUploadForm
-from models import ImportBatch, Scenario, db
+from models import ImportBatch, Job, JobState, Scenario, db
 from services.errors import DomainError
-from services.permissions import Action
-from services.scenarios import imports
+from services.permissions import Action, may_download_made_workbook
+from services.scenarios import export_jobs, imports
 from services.scenarios.submission import build_workbook
 from views.access import requires
+from views.jobs import started
 from views.routing import record_id
 from views.transactions import reads_until_write
 from views.unit_of_work import button_action
@@ -36,10 +37,13 @@ def workbook_response(scenario: Scenario):
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - send_file closes it
     write_submission(data, spool)
     spool.seek(0)
-    safe_name = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in scenario.name)
-    return send_file(spool, mimetype=XLSX, as_attachment=True, download_name=f"{safe_name}-submission.xlsx")
+    return send_file(spool, mimetype=XLSX, as_attachment=True, download_name=export_jobs.download_name(scenario.name))
 
 
+# A scenario of more than JOBS_EXPORT_LINES lines: its page offers "Prepare the submission workbook"
+# (a job, `prepare`) instead of this link. This GET still answers at once, whatever the size: it streams
+# from a spooled file in bounded memory, as it always did, so bookmarks and scripts keep working; and a GET
+# is safe, so it must not start a job (a write, with its audit event) behind a link or a crawler.
 @bp.route("/scenarios/<int:scenario_id>/export.xlsx")
 @requires(Action.READ)
 def export(scenario_id: int):
@@ -49,6 +53,40 @@ def export(scenario_id: int):
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("scenarios.show", scenario_id=scenario_id))
+
+
+@bp.route("/scenarios/<int:scenario_id>/exports", methods=["POST"])
+@requires(Action.READ)
+def prepare(scenario_id: int):
+    """Make the workbook as a job: in the background for a large scenario (the job's page shows its
+    progress, then the download), at once for a small one (straight to the download)."""
+    scenario = db.get_or_404(Scenario, scenario_id)
+    at_once = export_jobs.line_count(scenario) <= current_app.config["JOBS_EXPORT_LINES"]
+    job = button_action(
+        url_for("scenarios.show", scenario_id=scenario.id),
+        lambda: export_jobs.start_export(
+            current_user,
+            scenario,
+            actual_id=request.args.get("actual", type=record_id),
+            enacted_id=request.args.get("enacted", type=record_id),
+        ),
+    )
+    return redirect(started(job, at_once=at_once).url)
+
+
+@bp.route("/jobs/<int:job_id>/workbook.xlsx")
+@requires(Action.READ)
+def job_workbook(job_id: int):
+    """The workbook a job made, for the person it was made for (it shows what they may see)."""
+    job = db.get_or_404(Job, job_id)
+    path = export_jobs.workbook_path(job) if job.state == JobState.SUCCEEDED else None
+    if path is None:  # another kind of job, or one not finished: its page says where it is
+        return redirect(url_for("jobs.show", job_id=job.id))
+    if not may_download_made_workbook(current_user, job.created_by_id):
+        abort(403)
+    if not path.is_file():
+        abort(404)
+    return send_file(path, mimetype=XLSX, as_attachment=True, download_name=job.result["download_name"])
 
 
 @bp.route("/scenarios/<int:scenario_id>/imports", methods=["POST"])

@@ -29,6 +29,10 @@ def result_page(job: Job) -> str | None:
         return url_for("allocation.sensitivity_page", run_id=job.result_id, job=job.id)
     if job.result_type == "allocation_run":
         return url_for("allocation.show", run_id=job.result_id)
+    if job.result_type == "selection_run":
+        return url_for("programs.selection_run", selection_run_id=job.result_id)
+    if job.kind == JobKind.WORKBOOK_EXPORT:
+        return url_for("exports.job_workbook", job_id=job.id)
     return None
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from forms.budget import DeleteForm
+from forms.jobs import PrepareWorkbookForm
 from forms.scenarios import CloneForm, ScenarioForm, StatusForm, WorkbookUploadForm
 from models import SCENARIO_MOVES, Scenario, db
 from services.audit.events import history
@@ -19,6 +20,7 @@ from services.budget.queries import (
 )
 from services.errors import DomainError
 from services.permissions import Action
+from services.scenarios import export_jobs
 from services.scenarios import records as scenario_service
 from services.scenarios.compare import (
     DEFAULT_DIMENSION,
@@ -70,6 +72,8 @@ def show(scenario_id: int):
         clone_form=CloneForm(data={"name": f"{scenario.name} (copy)"}),
         status_form=StatusForm(data={"version": scenario.version}),
         upload_form=WorkbookUploadForm(),
+        workbook_as_job=export_jobs.line_count(scenario) > current_app.config["JOBS_EXPORT_LINES"],
+        prepare_form=PrepareWorkbookForm(),
     )
 
 

@@ -18,28 +18,38 @@ computed exactly from the relaxed selection, not read from the solver's floats.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from decimal import Decimal
 
 from planner.deadline import Deadline
 from planner.money import dollars
 from planner.selection.explain import Selection, binding, conflicts, input_notes, relaxation_message, unfunded
-from planner.selection.model import make_spec
+from planner.selection.model import Event, make_spec
 from planner.selection.problem import SelectionProblem
 from planner.selection.result import SelectionResult, Status
 from planner.selection.worker import Progress, run_stages
 from planner.solvers import Backend, HighsBackend, Outcome, choose_backend
 
 
-def select(problem: SelectionProblem, solver: str | None = None, *, time_limit: float | None = None) -> SelectionResult:
+def select(
+    problem: SelectionProblem,
+    solver: str | None = None,
+    *,
+    time_limit: float | None = None,
+    on_event: Callable[[Event], None] | None = None,
+) -> SelectionResult:
     """Choose the proposals to fund with ``solver`` ("highs", "cbc", or None for the best available).
 
     ``time_limit`` (seconds) overrides ``problem.options.time_limit_s`` and covers the whole
     call. Returns a SelectionResult whose status is optimal, infeasible or time_limit;
-    raises SolverError only when the solver itself fails.
+    raises SolverError only when the solver itself fails. ``on_event`` hears each stage's end
+    and each improving solution as the solver reports them (a progress bar); what it raises
+    stops the solve and goes on to the caller.
     """
     deadline = Deadline(time_limit if time_limit is not None else problem.options.time_limit_s)
     backend = choose_backend(solver)
-    progress = run_stages(make_spec(problem), "highs" if isinstance(backend, HighsBackend) else "cbc", deadline)
+    solver_name = "highs" if isinstance(backend, HighsBackend) else "cbc"
+    progress = run_stages(make_spec(problem), solver_name, deadline, on_event=on_event)
     timings = {stage: event.seconds for stage, event in progress.ended.items()}
     if progress.outcome("score") is Outcome.INFEASIBLE:
         return _infeasible(problem, progress, backend, deadline, timings)

@@ -58,8 +58,17 @@ class Progress:
         return None if event is None else event.outcome
 
 
-def run_stages(spec: Spec, solver: str, deadline: Deadline, stages: Callable[..., None] = solve_stages) -> Progress:
+def run_stages(
+    spec: Spec,
+    solver: str,
+    deadline: Deadline,
+    stages: Callable[..., None] = solve_stages,
+    on_event: Callable[[Event], None] | None = None,
+) -> Progress:
     """Solve in a worker; return what it reported by the end or by the deadline plus GRACE.
+
+    ``on_event`` hears each event as it arrives (a progress bar); whatever it raises stops the
+    worker (its process is killed, as at the deadline) and goes on to the caller.
 
     ``stages`` (``solve_stages``'s signature, importable by the worker) lets a test put a
     solve there that provably never ends, so stopping at the deadline is tested whatever
@@ -75,14 +84,16 @@ def run_stages(spec: Spec, solver: str, deadline: Deadline, stages: Callable[...
         process.start()
         sender.close()  # the worker holds the only writing end: its exit ends the stream
         try:
-            _listen(receiver, progress, deadline)
+            _listen(receiver, progress, deadline, on_event)
         finally:
             receiver.close()
             _stop(process, progress)
     return progress
 
 
-def _listen(receiver: Connection, progress: Progress, deadline: Deadline) -> None:
+def _listen(
+    receiver: Connection, progress: Progress, deadline: Deadline, on_event: Callable[[Event], None] | None = None
+) -> None:
     while True:
         # Read from the deadline, not the wall clock, so that a test can say when it has passed.
         timeout = None if deadline.seconds is None else max(deadline.seconds + GRACE - deadline.elapsed(), 0.0)
@@ -95,6 +106,8 @@ def _listen(receiver: Connection, progress: Progress, deadline: Deadline) -> Non
             raise SolverError("the solver's process ended without an answer") from None
         if kind == "event":
             progress.record(payload)
+            if on_event is not None:
+                on_event(payload)
         elif kind == "error":
             raise SolverError(payload)
         else:  # "done"

@@ -4,6 +4,7 @@ save the run, and turn its selection into awards with their funding schedules.""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -29,6 +30,7 @@ from models import (
 from models.base import utcnow
 from money import format_dollars, from_cents, quantize
 from planner.money import json_amount
+from planner.selection.model import Event
 from services.audit.events import record_event
 from services.errors import ConflictError, SolverFailed, ValidationError, WorkflowError
 from services.funds.control import appropriation_of, lock_appropriations, status_of
@@ -122,10 +124,28 @@ def build_selection_problem(notice: FundingNotice, time_limit_s: float = DEFAULT
     }
 
 
-def run_selection(actor: User, notice: FundingNotice, time_limit_s: float = DEFAULT_TIME_LIMIT_S) -> SelectionRun:
-    """Solve and save a run, whatever its status: an infeasible run names its conflicts."""
+def check_open(notice: FundingNotice) -> None:
     if not notice.is_open:
         raise WorkflowError(f"Notice {notice.number} is {notice.status.value}; its selection is settled.")
+
+
+def _quiet(percent: int, message: str) -> None:
+    """No one watches a selection that answers at once."""
+
+
+def run_selection(
+    actor: User,
+    notice: FundingNotice,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    *,
+    progress: Callable[[int, str], None] = _quiet,
+) -> SelectionRun:
+    """Solve and save a run, whatever its status: an infeasible run names its conflicts.
+
+    `progress` (a job's, services.jobs.lifecycle.Progress) hears how far it is: before building,
+    as the solver reports its stages and better selections, and before the one write."""
+    check_open(notice)
+    progress(2, f"Building the problem from notice {notice.number}'s proposals")
     problem_json = build_selection_problem(notice, time_limit_s)
     try:
         problem = planner.parse_selection(problem_json)
@@ -133,10 +153,12 @@ def run_selection(actor: User, notice: FundingNotice, time_limit_s: float = DEFA
         raise ValidationError(
             f"The notice can't be turned into a selection problem: {exc}", fields={"rules": str(exc)}
         ) from exc
+    progress(10, f"Solving: choosing among {len(problem.proposals):,} proposals")
     try:
-        result = planner.select(problem)
+        result = planner.select(problem, on_event=_solver_progress(progress, len(problem.proposals)))
     except planner.SolverError as exc:
         raise SolverFailed(f"The solver failed ({exc}); nothing was saved. Try again in a moment.") from exc
+    progress(90, "Saving the run")
     result_json = result.to_json()
     left_out = candidates(notice).left_out
     if left_out:
@@ -168,6 +190,29 @@ def run_selection(actor: User, notice: FundingNotice, time_limit_s: float = DEFA
         },
     )
     return run
+
+
+# How far a solve is, by the stage the solver reports on: the most score, then the least cost with it
+# (or, when the rules can't all hold, the least relaxation in dollars, then in proposals).
+_STAGE_PERCENT = {"score": (10, 50), "cost": (50, 85), "relax_dollars": (10, 50), "relax_count": (50, 85)}
+_STAGE_WORDS = {
+    "score": "the most total score",
+    "cost": "the least cost with that score",
+    "relax_dollars": "the least relaxation in dollars",
+    "relax_count": "the least relaxation in proposals",
+}
+
+
+def _solver_progress(progress: Callable[[int, str], None], proposals: int) -> Callable[[Event], None]:
+    def heard(event: Event) -> None:
+        start, end = _STAGE_PERCENT.get(event.stage, (10, 85))
+        words = _STAGE_WORDS.get(event.stage, event.stage)
+        if event.outcome is not None:
+            progress(end, f"Found {words}")
+        elif event.chosen is not None:
+            progress(start, f"Seeking {words}: a selection of {len(event.chosen):,} of {proposals:,} proposals so far")
+
+    return heard
 
 
 def latest_run(notice: FundingNotice) -> SelectionRun | None:

@@ -141,10 +141,32 @@ class _Parser:
         args = self.arguments()
         if name == "SUM":
             return sum((v for arg in args for v in arg if isinstance(v, Decimal)), Decimal(0))
+        if name == "SUMIFS":  # exact-text criteria, as exports.detail.criterion writes them
+            amounts, *pairs = args
+            ranges, criteria = pairs[0::2], [_criterion(arg[0]) for arg in pairs[1::2]]
+            return sum(
+                (
+                    amount
+                    for i, amount in enumerate(amounts)
+                    if isinstance(amount, Decimal) and all(c(r[i]) for r, c in zip(ranges, criteria, strict=True))
+                ),
+                Decimal(0),
+            )
         if name == "IF":
             condition, yes, no = (arg[0] for arg in args)
             return yes if condition == "TRUE" else no
         raise AssertionError(f"unexpected function {name}")
+
+
+def _criterion(text: Decimal | str | None):
+    """A SUMIFS criterion as a test of a cell: "<>" (not empty), else exact text, ignoring case, ~ escaping."""
+    text = "" if text is None else str(text)
+    if text == "<>":
+        return lambda value: value not in (None, "")
+    if text.startswith("="):
+        text = text[1:]
+    wanted = re.sub(r"~(.)", r"\1", text).lower()
+    return lambda value: ("" if value is None else str(value)).lower() == wanted
 
 
 def _num(value: Decimal | str | None) -> Decimal:

@@ -122,6 +122,9 @@ EXPECTED: dict[str, frozenset[Role] | str] = {
     "api.clone_scenario": RM,
     "api.compare_scenarios": EVERYONE,
     "api.export_workbook": EVERYONE,
+    "api.start_export": EVERYONE,  # the workbook as a job (issue 16): a reader may export
+    "exports.prepare": EVERYONE,
+    "exports.job_workbook": EVERYONE,  # then only for the person the job made it for (tests/jobs)
     "api.create_import": RM,
     "api.get_import": RM,
     "api.commit_import": RM,
@@ -185,6 +188,7 @@ EXPECTED |= {
     "api.create_funding_notice": PROGRAMS_API,
     "api.patch_funding_notice": PROGRAMS_API,
     "api.run_notice_selection": PROGRAMS_API,
+    "api.get_selection_run": EVERYONE,
     "api.list_proposals": EVERYONE,
     "api.get_proposal": EVERYONE,
     "api.create_proposal": PROGRAMS_API,

@@ -44,6 +44,8 @@ class ApiDoc:
     body_required: bool = True  # False where every field of the body has a default
     upload: str | None = None  # the multipart field a file is sent in, where the body is one
     rules: tuple[Rule, ...] = ()  # what the request must meet beyond its schema, besides the body's own RULES
+    # Where large work becomes a background job: 202 with this schema (the job), its resource in Location.
+    queued_as: type[marshmallow.Schema] | None = None
 
 
 class BadRequest(Exception):

@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from models import AllocationRun, Job, JobKind, JobState, db
 from services.allocation import jobs as allocation_jobs
+from services.inputs import Rule
 from services.jobs import lifecycle
 from services.permissions import Action
 from views.api.core import ApiDoc, actor, json_body, operation
@@ -40,6 +41,10 @@ class JobSchema(Schema):
         answer: dict = {"page": page}
         if job.result_type == "allocation_run" and job.kind == JobKind.ALLOCATION_RUN:
             answer["url"] = url_for("api.get_run", run_id=job.result_id)
+        if job.result_type == "selection_run":
+            answer["url"] = url_for("api.get_selection_run", selection_run_id=job.result_id)
+        if job.kind == JobKind.WORKBOOK_EXPORT:
+            answer["url"] = page  # the download, which an API token opens as a session does
         if job.result is not None:
             answer["data"] = job.result
         return answer
@@ -103,6 +108,10 @@ def cancel_job(job_id: int):
         SweepRequestSchema,
         JobSchema,
         status=202,
+        rules=(
+            Rule(("fund",), "One of the run's appropriations (the `id` of one of its problem's funds)."),
+            Rule(("low", "high"), "`high` must not be below `low`."),
+        ),
     ),
 )
 def start_sweep(run_id: int):

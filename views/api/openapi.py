@@ -265,6 +265,13 @@ def _operation(doc: ApiDoc, rule: str, method: str) -> dict:
     else:
         success = {"description": "The record", "content": {"application/json": {"schema": doc.response_schema}}}
     operation["responses"][str(doc.status)] = success
+    if doc.queued_as is not None:
+        operation["responses"]["202"] = {
+            "description": "Accepted: the work is large, so it runs as a background job (the job's resource is in "
+            "Location; poll it until its `result` names what it made)",
+            "content": {"application/json": {"schema": doc.queued_as}},
+            "headers": {"Location": {"description": "The job's resource", "schema": {"type": "string"}}},
+        }
     for status in _error_statuses(doc, rule, method):
         operation["responses"][status] = {
             "description": _ERRORS[status],
@@ -285,12 +292,19 @@ def _without_nul(node):
     return node
 
 
+_LIMITS = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"})
+
+
 def _numbers(node):
-    """Limits written from Decimal (validate.Range(0, Decimal(1))) as JSON numbers, not the strings Flask makes."""
+    """Limits written from Decimal (validate.Range(0, Decimal(1))) as JSON numbers, not the strings Flask makes;
+    and the limits of a Decimal field dumped as a string (as_string=True), which apispec writes as strings."""
     if isinstance(node, Decimal):
         return int(node) if node == node.to_integral_value() else float(node)
     if isinstance(node, dict):
-        return {key: _numbers(value) for key, value in node.items()}
+        return {
+            key: _numbers(Decimal(value) if key in _LIMITS and isinstance(value, str) else value)
+            for key, value in node.items()
+        }
     if isinstance(node, list):
         return [_numbers(value) for value in node]
     return node

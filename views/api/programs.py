@@ -6,18 +6,20 @@ heads and staff hold only in a division that manages programs (services.permissi
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 
 from models import (
     Award,
     AwardStatus,
     FundingNotice,
+    Job,
     NoticeStatus,
     Priority,
     ProgramType,
     Proposal,
     ProposalDecision,
     Region,
+    SelectionRun,
     db,
 )
 from services import inputs
@@ -27,7 +29,7 @@ from services.paging import Page, paginate
 from services.permissions import Action
 from services.programs import awards as award_service
 from services.programs import notices as notice_service
-from services.programs import selection as selection_service
+from services.programs import selection_jobs
 from services.programs.award_queries import AwardFilter
 from services.programs.award_queries import list_awards as query_awards
 from services.programs.awards import AwardInput
@@ -50,6 +52,7 @@ from views.api.core import (
     patch_record,
     year_arg,
 )
+from views.api.jobs import JobSchema, accepted
 from views.api.program_schemas import (
     AwardSchema,
     FundingNoticeSchema,
@@ -57,6 +60,7 @@ from views.api.program_schemas import (
     SelectionRequestSchema,
     SelectionRunSchema,
 )
+from views.jobs import launch
 from views.transactions import reads_until_write
 from views.unit_of_work import perform
 
@@ -237,20 +241,38 @@ def patch_funding_notice(notice_id: int):
     "POST",
     ApiDoc(
         "Run proposal selection on the notice as it stands (selection-problem/1 built from it); "
-        "an infeasible rule set is a run too, with its conflicts. The body is optional.",
+        "an infeasible rule set is a run too, with its conflicts. The body is optional. A notice of more "
+        "proposals than the office's threshold (JOBS_SELECTION_PROPOSALS) is solved as a background job: "
+        "202 with the job in Location, whose result links to the run.",
         Action.MANAGE_PROGRAMS,
         SelectionRequestSchema,
         SelectionRunSchema,
         status=201,
         body_required=False,
+        queued_as=JobSchema,
     ),
 )
 @reads_until_write  # a long solve or parse before one write: no lock held meanwhile
 def run_notice_selection(notice_id: int):
     notice = db.get_or_404(FundingNotice, notice_id)
     options = SelectionRequestSchema().load(json_body() if request.get_data() else {})
-    run = perform(selection_service.run_selection, actor(), notice, options["time_limit_s"])
-    return created(run_schema, run)
+    most = current_app.config["JOBS_SELECTION_PROPOSALS"]
+    made = perform(selection_jobs.run_or_queue, actor(), notice, most, options["time_limit_s"])
+    if isinstance(made, Job):
+        launch(made, at_once=False)
+        return accepted(made)
+    return created(run_schema, made)
+
+
+@operation(
+    "/selection-runs/<int:selection_run_id>",
+    "GET",
+    ApiDoc(
+        "A proposal selection run: its status, selection and conflicts", Action.READ, response_schema=SelectionRunSchema
+    ),
+)
+def get_selection_run(selection_run_id: int):
+    return jsonify(run_schema.dump(db.get_or_404(SelectionRun, selection_run_id)))
 
 
 # --------------------------------------------------------------------------- proposals

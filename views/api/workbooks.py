@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from flask import jsonify, request
+from marshmallow import Schema, fields, validate
 
 from models import ImportBatch, Scenario, db
 from services.errors import ValidationError
 from services.inputs import Rule
 from services.permissions import Action
-from services.scenarios import imports
-from views.api.core import ApiDoc, actor, int_arg, operation
+from services.scenarios import export_jobs, imports
+from views.api.core import ApiDoc, actor, int_arg, json_body, operation
+from views.api.jobs import JobSchema, accepted
 from views.api.schemas import utc_text
 from views.exports import workbook_response
+from views.jobs import launch
+from views.routing import MAX_ID
 from views.transactions import reads_until_write
 from views.unit_of_work import perform
 
@@ -47,10 +51,54 @@ def _batch_json(batch: ImportBatch) -> dict:
     ),
 )
 def export_workbook(scenario_id: int):
+    # Answers at once whatever the scenario's size (streamed in bounded memory, as it always did), so that
+    # scripts written against it keep working; a script that would rather not wait on a large one POSTs
+    # to /exports below, and a GET never starts a job (a write) of its own.
     scenario = db.get_or_404(Scenario, scenario_id)
     for name in ("actual", "enacted"):  # a script hears of a malformed id (400); a page reads it as no choice
         int_arg(name)
     return workbook_response(scenario)
+
+
+class ExportRequestSchema(Schema):
+    actual = fields.Integer(
+        strict=True,
+        validate=validate.Range(1, MAX_ID),
+        metadata={"description": "the PY actual scenario (default: latest)"},
+    )
+    enacted = fields.Integer(
+        strict=True,
+        validate=validate.Range(1, MAX_ID),
+        metadata={"description": "the CY enacted scenario (default: latest)"},
+    )
+
+
+@operation(
+    "/scenarios/<int:scenario_id>/exports",
+    "POST",
+    ApiDoc(
+        "Make the budget submission workbook as a background job: 202 with the job in Location; once it has "
+        "succeeded, its `result.url` downloads the workbook (for the caller who started it). The body is optional.",
+        Action.READ,
+        ExportRequestSchema,
+        JobSchema,
+        status=202,
+        body_required=False,
+        rules=(
+            Rule(
+                ("actual", "enacted"),
+                "Without a choice, the latest actual and enacted scenarios before the plan's year; "
+                "choose them where there are none.",
+            ),
+        ),
+    ),
+)
+def start_export(scenario_id: int):
+    scenario = db.get_or_404(Scenario, scenario_id)
+    body = ExportRequestSchema().load(json_body() if request.get_data() else {})
+    job = perform(export_jobs.start_export, actor(), scenario, body.get("actual"), body.get("enacted"))
+    launch(job, at_once=False)
+    return accepted(job)
 
 
 @operation(

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from forms.programs import ActionForm, MakeAwardsForm
-from models import FundingNotice, SelectionRun, db
+from models import FundingNotice, Job, SelectionRun, db
 from services.permissions import Action
-from services.programs import selection
+from services.programs import selection, selection_jobs
 from services.programs.selection_results import run_summary
 from views.access import requires
+from views.jobs import started
 from views.programs.core import bp
 from views.transactions import reads_until_write
 from views.unit_of_work import button_action
@@ -23,10 +24,14 @@ from views.unit_of_work import button_action
 @reads_until_write  # a long solve or parse before one write: no lock held meanwhile
 def run_selection(notice_id: int):
     notice = db.get_or_404(FundingNotice, notice_id)
-    run = button_action(
-        url_for("programs.notice", notice_id=notice.id), lambda: selection.run_selection(current_user, notice)
+    most = current_app.config["JOBS_SELECTION_PROPOSALS"]
+    made = button_action(
+        url_for("programs.notice", notice_id=notice.id),
+        lambda: selection_jobs.run_or_queue(current_user, notice, most),
     )
-    return redirect(url_for("programs.selection_run", selection_run_id=run.id))
+    if isinstance(made, Job):  # a notice of many proposals: solved by a consumer, its progress on the job's page
+        return redirect(started(made, at_once=False).url)
+    return redirect(url_for("programs.selection_run", selection_run_id=made.id))
 
 
 @bp.route("/selection-runs/<int:selection_run_id>")

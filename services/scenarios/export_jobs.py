@@ -1,0 +1,83 @@
+"""The submission workbook as a background job, for a scenario with many lines.
+
+The runner builds the workbook as the download does (services.scenarios.submission, shown to the
+job's maker) and writes it to the exports folder (`JOBS_EXPORTS`, shared by the web servers and the
+consumers) as `<job id>.xlsx`: first to a temporary file beside it, renamed into place only at the
+end, so a job that fails or is cancelled leaves no file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+
+from exports.submission import write_submission
+from models import BudgetLine, Job, JobKind, Scenario, User, db
+from services.errors import ValidationError
+from services.jobs.lifecycle import Outcome, Progress, start_job
+from services.scenarios.submission import build_workbook, comparison_scenarios
+
+
+def line_count(scenario: Scenario) -> int:
+    return db.session.scalar(sa.select(sa.func.count(BudgetLine.id)).where(BudgetLine.scenario_id == scenario.id)) or 0
+
+
+def exports_folder() -> Path:
+    return Path(current_app.config["JOBS_EXPORTS"])
+
+
+def workbook_path(job: Job) -> Path | None:
+    """Where a finished export job's workbook is (None for any other job)."""
+    if job.kind != JobKind.WORKBOOK_EXPORT or not job.result or "file" not in job.result:
+        return None
+    return exports_folder() / Path(job.result["file"]).name
+
+
+def download_name(scenario_name: str) -> str:
+    safe_name = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in scenario_name)
+    return f"{safe_name}-submission.xlsx"
+
+
+def start_export(actor: User, scenario: Scenario, actual_id: int | None = None, enacted_id: int | None = None) -> Job:
+    comparison_scenarios(scenario, actual_id, enacted_id)  # refused now (no PY or CY to compare), not after a wait
+    params = {"scenario_id": scenario.id, "actual_id": actual_id, "enacted_id": enacted_id}
+    job = start_job(actor, JobKind.WORKBOOK_EXPORT, f"Submission workbook of {scenario.name}", params)
+    job.params = {**params, "file": f"{job.id}.xlsx"}
+    db.session.flush()
+    return job
+
+
+def run_export_job(actor: User, params: dict, progress: Progress) -> Outcome:
+    scenario = db.session.get(Scenario, params["scenario_id"])
+    if scenario is None:
+        raise ValidationError("The scenario is gone.")
+    lines = line_count(scenario)
+    progress(5, f"Reading {lines:,} budget lines")
+    data = build_workbook(
+        scenario,
+        actor,
+        current_app.config["APP_VERSION"],
+        actual_id=params.get("actual_id"),
+        enacted_id=params.get("enacted_id"),
+    )
+    folder = exports_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / Path(params["file"]).name
+    progress(20, f"Writing the workbook's {lines:,} lines")
+    descriptor, partial = tempfile.mkstemp(dir=folder, prefix=f".{target.stem}-", suffix=".xlsx.part")
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            write_submission(data, out)
+        progress(95, "Saving the file")  # the last chance to stop: nothing is kept after it
+        os.replace(partial, target)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
+    return Outcome(
+        f"The workbook of {scenario.name} is ready ({lines:,} lines).",
+        result={"file": target.name, "download_name": download_name(scenario.name), "scenario_id": scenario.id},
+    )
