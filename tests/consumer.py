@@ -1,4 +1,5 @@
-"""The real job consumer, `flask --app app jobs work`, as a process of its own beside a test's app."""
+"""Running a test's jobs: in this process as a consumer does (`drain`), or with the real consumer,
+`flask --app app jobs work`, as a process of its own beside the test's app."""
 
 from __future__ import annotations
 
@@ -8,8 +9,34 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jobs
+from models import Job, db
+
 ROOT = Path(__file__).resolve().parents[1]
 STOP_WAIT_S = 90
+
+
+def drain(app) -> int:
+    """Run every task the queue holds, as a consumer would; how many there were. (The test's own
+    transaction ends first: on SQLite it would hold the write lock the job needs.)"""
+    db.session.commit()
+    return consume(app)
+
+
+def consume(app) -> int:
+    """Run every task the queue holds (from any thread: each job makes its own app context)."""
+    queue = jobs.queue_of(app)
+    count = 0
+    while (task := queue.dequeue()) is not None:
+        queue.execute(task)
+        count += 1
+    return count
+
+
+def job_row(job_id: int) -> Job:
+    """The job as it is now in the database."""
+    db.session.expire_all()
+    return db.session.get(Job, job_id)
 
 
 def consumer_environment(app) -> dict[str, str]:

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from consumer import start_consumer, stop
+from consumer import consume, drain, job_row, start_consumer, stop
 from helpers import allocation_run_id, bearer, csrf_from, plan_scenario, settings_sent, user
 from huey import RedisHuey, SqliteHuey
 
@@ -28,27 +28,6 @@ from services.allocation.problems import AllocationSettings
 from tests.conftest import IN_CI
 
 WAIT_S = 90  # a loaded CI machine; every wait ends as soon as what it waits for is true
-
-
-def drain(app) -> int:
-    """Run every task the queue holds, as a consumer would; how many there were. (The test's own
-    transaction ends first: on SQLite it would hold the write lock the job needs.)"""
-    db.session.commit()
-    return consume(app)
-
-
-def consume(app) -> int:
-    queue = jobs.queue_of(app)
-    count = 0
-    while (task := queue.dequeue()) is not None:
-        queue.execute(task)
-        count += 1
-    return count
-
-
-def job_row(job_id: int) -> Job:
-    db.session.expire_all()
-    return db.session.get(Job, job_id)
 
 
 def wait_for(condition, what: str, seconds: float = WAIT_S):

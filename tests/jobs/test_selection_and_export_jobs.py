@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from consumer import drain, job_row
 from helpers import bearer, csrf_from, demo_notice_id, plan_scenario, user
 from openpyxl import load_workbook
 
@@ -24,22 +25,6 @@ from services.jobs.lifecycle import JobCancelled
 from services.programs import selection, selection_jobs
 from services.scenarios import export_jobs
 from tests.exports.formulas import Evaluator
-
-
-def drain(app) -> int:
-    """Run every task the queue holds, as a consumer would (the test's transaction ends first)."""
-    db.session.commit()
-    queue = jobs.queue_of(app)
-    count = 0
-    while (task := queue.dequeue()) is not None:
-        queue.execute(task)
-        count += 1
-    return count
-
-
-def job_row(job_id: int) -> Job:
-    db.session.expire_all()
-    return db.session.get(Job, job_id)
 
 
 def latest_job() -> Job:
