@@ -27,6 +27,7 @@ _RECORD_PAGES: dict[str, tuple[str, str, dict]] = {
     "actuals_load": ("actuals.preview", "load_id", {}),
     "travel_request": ("requests.show", "request_id", {"kind": "travel"}),
     "staffing_request": ("requests.show", "request_id", {"kind": "staffing"}),
+    "job": ("jobs.show", "job_id", {}),
 }
 
 

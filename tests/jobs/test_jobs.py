@@ -77,6 +77,9 @@ def test_a_large_sweep_waits_in_the_queue_and_a_consumer_runs_it(app, rm):
         assert f">{level}<" in curves
     events = db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.entity == "job")).all()
     assert events == ["job.create", "job.succeeded"]
+    trail = rm.get("/audit/").get_data(as_text=True)  # in words, each event linked to the job's page
+    assert "Job succeeded" in trail
+    assert f'href="/jobs/{job.id}"' in trail
 
 
 def test_the_api_answers_202_with_the_job_then_its_progress_and_result(app, client):
