@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from consumer import start_consumer, stop
+from helpers import allocation_run_id, plan_scenario
 from playwright.sync_api import Page, expect
 from test_accessibility import _FOCUSED, press_and_load, sign_in_by_keyboard, tab_to
 
@@ -22,9 +24,11 @@ from models import (
     AwardStatus,
     BudgetLine,
     LineSource,
+    Role,
     Scenario,
     SelectionRun,
     StaffingRequest,
+    User,
     db,
 )
 
@@ -336,3 +340,51 @@ def test_actuals_loaded_and_execution_seen_by_keyboard(page: Page, live_server, 
     december = page.locator("#execution-months tbody tr").filter(has=page.get_by_role("rowheader", name="2026-12"))
     expect(december.locator("td").nth(1)).to_have_text("$250,000")
     expect(december.locator("td").nth(2)).to_have_text("$42,000.50")
+
+
+# ---- a background job ------------------------------------------------------------
+
+
+def test_a_sweep_started_watched_and_opened_by_keyboard(page: Page, live_server):
+    """The job journey (issue 16): a sweep queued from the run's page, its progress page, and, once the
+    consumer has run it, the result link, which takes the focus so that Enter opens it."""
+    run_id = live_server.read(lambda: allocation_run_id(plan_scenario()))
+    live_server.app.config["JOBS_SWEEP_SOLVES"] = 0  # queued, not answered at once
+    sign_in_by_keyboard(page, "rm@example.gov")
+    page.goto(f"/allocation-runs/{run_id}")  # (as a bookmark: the run page is the journey's start)
+    choose(page, "Appropriation", "ESF FY2027")
+    tab_to(page, "button", "Show how totals move", LONG_PAGE)
+    press_and_load(page)
+    expect(page.get_by_test_id("job-state")).to_have_text("Queued")
+    consumer = start_consumer(live_server.app)
+    try:
+        result = page.get_by_test_id("job-result")
+        expect(result).to_be_focused(timeout=120_000)
+    finally:
+        stop(consumer)
+    press_and_load(page)
+    expect(page).to_have_url(re.compile(rf"/allocation-runs/{run_id}/sensitivity\?job=\d+$"))
+    expect(page.get_by_test_id("sweep-table")).to_contain_text("ESF-FY2027")
+
+
+# ---- administration --------------------------------------------------------------
+
+
+def test_admin_adds_a_person_by_keyboard(page: Page, live_server):
+    sign_in_by_keyboard(page, "admin@example.gov")
+    go_to(page, "Users")
+    go_to(page, "Add a user")
+    tab_to(page, "input", "Email")
+    page.keyboard.type("keyboard.analyst@example.gov")
+    tab_to(page, "input", "Name")
+    page.keyboard.type("Keyboard Analyst")
+    choose(page, "Role", "Viewer")
+    tab_to(page, "input", "Initial password", LONG_PAGE)
+    page.keyboard.type("a long enough passphrase 42")
+    tab_to(page, "button", "Save", LONG_PAGE)
+    press_and_load(page)
+    expect(flash(page)).to_contain_text("Keyboard Analyst can now sign in as keyboard.analyst@example.gov.")
+    role = live_server.read(
+        lambda: db.session.scalar(sa.select(User.role).where(User.email == "keyboard.analyst@example.gov"))
+    )
+    assert role == Role.VIEWER
