@@ -5,6 +5,8 @@ from __future__ import annotations
 from helpers import DEMO_PASSWORD
 from playwright.sync_api import Page
 
+LAPTOP = {"width": 1366, "height": 900}  # the office's laptop screen (issue 15): what must fit without scrolling
+
 
 def navigate(page: Page, action) -> None:
     """Do what loads another page and wait for its load event: app.js (the autosubmit

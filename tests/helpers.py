@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import socket
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -112,6 +113,13 @@ def database_fingerprint() -> dict[str, tuple]:
         fingerprint[table.name] = tuple(db.session.execute(sa.select(*columns).select_from(table)).one())
     db.session.rollback()
     return fingerprint
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nothing listens on now (for a server a test starts)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def url_values(rm_token_id: int) -> dict[str, object]:

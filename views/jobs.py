@@ -1,7 +1,7 @@
 """Background jobs: a job's page (a progress bar that moves), cancelling it, and where its result is.
 
 Starting a job belongs to the page of the work (an allocation's sweep, ...): it commits the job,
-then either hands it to the queue or, when the work is small, runs it at once (`start`).
+then either hands it to the queue or, when the work is small, runs it at once (`launch`, `started`).
 """
 
 from __future__ import annotations

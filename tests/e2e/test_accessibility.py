@@ -22,6 +22,7 @@ from importlib.resources import files
 
 import pytest
 import sqlalchemy as sa
+from browser import LAPTOP
 from helpers import DEMO_PASSWORD, DEMO_USER, concrete_requests, url_values, user
 from playwright.sync_api import Page, expect
 
@@ -55,8 +56,6 @@ def axe_violations(page: Page, label: str) -> list[str]:
         if v["impact"] in BLOCKING
     ]
 
-
-VIEWPORT = {"width": 1366, "height": 900}
 
 _OFF_SCREEN = """() => {
   const width = document.documentElement.clientWidth;
@@ -145,7 +144,7 @@ def test_every_page_of_every_role_passes_axe_and_fits_a_laptop_screen(browser, l
     errored_forms: dict[str, list[str]] = {}
 
     def new_page():
-        context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT)
+        context = browser.new_context(base_url=live_server.url, viewport=LAPTOP)
         page = context.new_page()
         page.on("console", console.on_console)
         page.on("pageerror", console.on_page_error)

@@ -8,12 +8,10 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
-from browser import navigate, sign_in
+from browser import LAPTOP, navigate, sign_in
 from playwright.sync_api import Locator, Page, expect
 
 from models import RequestStatus, StaffingRequest, TravelRequest, User, db
-
-VIEWPORT = {"width": 1366, "height": 900}
 
 
 def at_a_glance(page: Page, *next_steps: Locator) -> None:
@@ -25,7 +23,7 @@ def at_a_glance(page: Page, *next_steps: Locator) -> None:
 
 
 def start(page: Page, live_server, email: str) -> None:
-    page.set_viewport_size(VIEWPORT)
+    page.set_viewport_size(LAPTOP)
     sign_in(page, live_server.url, email)
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from helpers import DEMO_PASSWORD, DEMO_USER
+from browser import LAPTOP, sign_in
+from helpers import DEMO_USER
 from playwright.sync_api import Page, expect
 
 from models import Role, db
-
-VIEWPORT = {"width": 1366, "height": 900}
 
 
 def _count(where: str, **params) -> int:
@@ -37,19 +36,11 @@ def _expected_item(role: Role):
     return "none", 0, "Nothing needs you now."
 
 
-def _sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/login", wait_until="load")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    with page.expect_navigation(wait_until="load"):
-        page.get_by_role("button", name="Sign in").click()
-
-
 @pytest.mark.parametrize("role", list(Role), ids=str)
 def test_each_role_sees_its_next_step_on_the_dashboard(page: Page, live_server, role):
     kind, count, words = live_server.read(lambda: _expected_item(role))
-    page.set_viewport_size(VIEWPORT)
-    _sign_in(page, live_server.url, DEMO_USER[role])
+    page.set_viewport_size(LAPTOP)
+    sign_in(page, live_server.url, DEMO_USER[role])
     assert page.url.rstrip("/") == live_server.url
 
     todo = page.get_by_role("region", name="What needs you")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from execution_data import execution_example
+from flask import Flask
 from flask_migrate import downgrade, upgrade
 from helpers import DEMO_PASSWORD
 
@@ -16,12 +17,26 @@ from models import ActualMonthSum, BudgetLine, BudgetLineSum, Division, Scenario
 from seeding import loaders as seeding
 
 
-def test_an_upgraded_office_keeps_international_programs_managing_programs(tmp_path):
-    """Before 0006 the code gave the right to the division coded IP; after it, the flag does."""
+def _office_app(tmp_path: Path) -> tuple[Flask, str]:
+    """An office's app on a SQLite file of its own, and its migrations folder."""
     config = TestConfig()
     config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'office.sqlite3'}"
+    config.DEMO_PASSWORD = DEMO_PASSWORD
     app = create_app(config)
-    directory = str(Path(app.root_path) / "migrations")
+    return app, str(Path(app.root_path) / "migrations")
+
+
+def _migrated_demo_office(directory: str) -> None:
+    """The demo office, on a schema migrated to the head (in the app's context)."""
+    upgrade(directory=directory)
+    seeding.load_reference()
+    seeding.load_demo_office(DEMO_PASSWORD)
+    db.session.commit()
+
+
+def test_an_upgraded_office_keeps_international_programs_managing_programs(tmp_path):
+    """Before 0006 the code gave the right to the division coded IP; after it, the flag does."""
+    app, directory = _office_app(tmp_path)
     with app.app_context():
         upgrade(directory=directory, revision="0005_programs")
         division = sa.table("division", sa.column("code"), sa.column("name"), sa.column("active"))
@@ -42,16 +57,9 @@ def test_an_upgraded_office_keeps_international_programs_managing_programs(tmp_p
 
 def test_transactions_loaded_before_the_monthly_sums_are_summed_by_the_migration(tmp_path):
     """0009 adds actual_month_sum: an office that had loaded actuals gets their sums at once."""
-    config = TestConfig()
-    config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'office.sqlite3'}"
-    config.DEMO_PASSWORD = DEMO_PASSWORD
-    app = create_app(config)
-    directory = str(Path(app.root_path) / "migrations")
+    app, directory = _office_app(tmp_path)
     with app.app_context():
-        upgrade(directory=directory)
-        seeding.load_reference()
-        seeding.load_demo_office(DEMO_PASSWORD)
-        db.session.commit()
+        _migrated_demo_office(directory)
         execution_example()
         downgrade(directory=directory, revision="0008_spending_profiles")  # as the office was before 0009
         upgrade(directory=directory)
@@ -75,16 +83,9 @@ def test_transactions_loaded_before_the_monthly_sums_are_summed_by_the_migration
 
 def test_lines_written_before_the_kept_sums_are_summed_by_the_migration(tmp_path):
     """0010 adds budget_line_sum: an office with lines gets their sums at once, and keeps them after."""
-    config = TestConfig()
-    config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'office.sqlite3'}"
-    config.DEMO_PASSWORD = DEMO_PASSWORD
-    app = create_app(config)
-    directory = str(Path(app.root_path) / "migrations")
+    app, directory = _office_app(tmp_path)
     with app.app_context():
-        upgrade(directory=directory)
-        seeding.load_reference()
-        seeding.load_demo_office(DEMO_PASSWORD)
-        db.session.commit()
+        _migrated_demo_office(directory)
         downgrade(directory=directory, revision="0009_actuals_index")  # as the office was before 0010
         plan = db.session.scalar(sa.select(Scenario).where(Scenario.name == "FY2027 plan"))
         seeding.load_scale_lines(plan.id, 300)  # written with no trigger to keep any sum

@@ -13,7 +13,6 @@ import datetime as dt
 import http.client
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -26,7 +25,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import sqlalchemy as sa
-from helpers import appropriation, database_fingerprint, plan_scenario, user
+from helpers import appropriation, database_fingerprint, free_port, plan_scenario, user
 
 from models import Appropriation, BudgetLine, Division, ObjectClass, TravelPurpose, TravelRequest, db
 from models.base import transactions_write_locked
@@ -44,15 +43,9 @@ ROUNDS = 20
 START_ATTEMPTS = 600  # 0.1 s apart: how long the server may take to answer /healthz
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def server(database_url, tmp_path):
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "gunicorn.log"
     env = {
         **os.environ,

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -15,17 +14,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from helpers import free_port
 
 from tests.conftest import IN_CI
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT_S = 180  # migrating and seeding a new database, on a loaded machine
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _environment(tmp_path: Path) -> dict[str, str]:
@@ -69,7 +63,7 @@ def test_make_run_serves_with_a_consumer_and_ctrl_c_stops_both(tmp_path):
         if IN_CI:
             pytest.fail("make test creates .venv before this test runs")
         pytest.skip("no .venv: run through make test")
-    port = _free_port()
+    port = free_port()
     environment = _environment(tmp_path)
     log = (tmp_path / "make-run.log").open("w")
     server = subprocess.Popen(
