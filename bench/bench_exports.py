@@ -209,7 +209,7 @@ def measure(task: str, path: Path, count: int, trace: bool) -> dict:
     after = resource.getrusage(resource.RUSAGE_SELF)
     result = {
         "seconds": round(seconds, 1),
-        "cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1),
+        "cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 2),
         "peak_rss_mib": round(after.ru_maxrss / 1024, 1),
         "rss_growth_mib": round((after.ru_maxrss - before.ru_maxrss) / 1024, 1),
         **extra,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC
 from decimal import Decimal
 
 from xlsxwriter.utility import xl_col_to_name
@@ -90,7 +89,7 @@ def sum_cells(column: str, rows: Sequence[int]) -> str:
 
 
 def write_comparison(
-    workbook: Book,
+    book: Book,
     title: str,
     heading: str,
     note: str,
@@ -112,7 +111,7 @@ def write_comparison(
     years = [f"FY {budget_year - 2} Actual", f"FY {budget_year - 1} Enacted", f"FY {budget_year} Request"]
     columns += [Column(header, 17) for header in [*years, f"Change from FY {budget_year - 1}"]]
     columns.append(Column("% Change", 10))
-    ws = workbook.sheet(title, columns, header_row=HEADER_ROW, freeze_columns=width)
+    ws = book.sheet(title, columns, header_row=HEADER_ROW, freeze_columns=width)
     write_title_block(ws, heading, note)
     write_header(ws, [column.header for column in columns])
     py, cy, by, change = (letter(width + n) for n in (1, 2, 3, 4))
@@ -160,7 +159,7 @@ def _ordered(known: Iterable[str], seen: Iterable[str]) -> list[str]:
     return order + sorted(set(seen) - set(order))
 
 
-def write_program(workbook: Book, data: SubmissionWorkbook, detail: DetailWritten) -> None:
+def write_program(book: Book, data: SubmissionWorkbook, detail: DetailWritten) -> None:
     """With lists, every cell is a SUMIFS over Detail (lines with a region and a priority); else values."""
     by_region: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     by_type: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
@@ -173,7 +172,7 @@ def write_program(workbook: Book, data: SubmissionWorkbook, detail: DetailWritte
     columns = [Column("Region", fit_width(["Program type", "Total", *regions, *types]))]
     columns += [Column(priority, fit_width([priority], minimum=15)) for priority in priorities]
     columns.append(Column("Total", 17))
-    ws = workbook.sheet("Program", columns, header_row=HEADER_ROW, freeze_columns=1)
+    ws = book.sheet("Program", columns, header_row=HEADER_ROW, freeze_columns=1)
     write_title_block(
         ws,
         f"Program funds by region and priority, FY {data.budget_year} Request",
@@ -236,7 +235,7 @@ def _amount(value: Decimal | str, style: Style) -> Cell:
 # Staffing and travel -------------------------------------------------------------------
 
 
-def write_staffing(workbook: Book, data: SubmissionWorkbook, detail: DetailWritten) -> None:
+def write_staffing(book: Book, data: SubmissionWorkbook, detail: DetailWritten) -> None:
     """The whole workforce in the budget (pay and benefits of every line, by division), then, of which,
     the positions requested (staffing requests: FTE and cost by position kind)."""
     budget_year = data.budget_year
@@ -246,7 +245,7 @@ def write_staffing(workbook: Book, data: SubmissionWorkbook, detail: DetailWritt
     columns = [Column("Position kind", fit_width(["Position kind", "Division", *kinds]))]
     columns += [*(Column(f"{year} FTE", 12) for year in years), Column("FTE change", 12)]
     columns += [*(Column(f"{year} Cost", 16) for year in years), Column("Cost change", 16)]
-    ws = workbook.sheet("Staffing", columns, header_row=HEADER_ROW, freeze_columns=1)
+    ws = book.sheet("Staffing", columns, header_row=HEADER_ROW, freeze_columns=1)
     cost_headers = [column.header for column in columns[5:]]
     if data.payroll:
         write_title_block(
@@ -322,8 +321,8 @@ TRAVEL_COLUMNS = (
 )
 
 
-def write_travel(workbook: Book, trips: Sequence[TripRow], budget_year: int) -> None:
-    ws = workbook.sheet("Travel", TRAVEL_COLUMNS, header_row=HEADER_ROW)
+def write_travel(book: Book, trips: Sequence[TripRow], budget_year: int) -> None:
+    ws = book.sheet("Travel", TRAVEL_COLUMNS, header_row=HEADER_ROW)
     write_title_block(ws, f"Travel plan, FY {budget_year} Request", "Dollars: airfare, lodging and M&IE per trip.")
     write_header(ws, [column.header for column in TRAVEL_COLUMNS])
     for trip in trips:
@@ -343,13 +342,13 @@ def write_travel(workbook: Book, trips: Sequence[TripRow], budget_year: int) -> 
 SPEND_PLAN_SHEET = "Spend plan"
 
 
-def write_spend_plan(workbook: Book, plan: SpendPlanTable, scenario: str) -> None:
+def write_spend_plan(book: Book, plan: SpendPlanTable, scenario: str) -> None:
     """Months down, one column per appropriation, a Total column (SUM across) and a Total row (SUM down)."""
     labels = [label for label, _ in plan.columns]
     columns = [Column("Month", 10)]
     columns += [Column(label, fit_width([label], minimum=16)) for label in labels]
     columns.append(Column("Total", 17))
-    ws = workbook.sheet(SPEND_PLAN_SHEET, columns, header_row=HEADER_ROW, freeze_columns=1)
+    ws = book.sheet(SPEND_PLAN_SHEET, columns, header_row=HEADER_ROW, freeze_columns=1)
     write_title_block(
         ws,
         f"Spend plan: planned obligations by month and appropriation, scenario {scenario}",
@@ -377,12 +376,10 @@ def write_spend_plan(workbook: Book, plan: SpendPlanTable, scenario: str) -> Non
 ABOUT_COLUMNS = (Column("Item", 30), Column("Value", 100))
 
 
-def write_about(workbook: Book, data: SubmissionWorkbook, detail: DetailWritten) -> None:
+def write_about(book: Book, data: SubmissionWorkbook, detail: DetailWritten) -> None:
     """What this file is, for the reviewer and for the importer (which reads the scenario and checksum back)."""
-    ws = workbook.sheet(ABOUT_SHEET, ABOUT_COLUMNS, header_row=1)
-    exported_at = data.exported_at
-    if exported_at.tzinfo is not None:
-        exported_at = exported_at.astimezone(UTC).replace(tzinfo=None)
+    ws = book.sheet(ABOUT_SHEET, ABOUT_COLUMNS, header_row=1)
+    exported_at = data.exported_at_utc
     items: list[tuple[str, Cell | str | int | None]] = [
         (ABOUT_SCENARIO, text(data.scenario)),
         ("Budget year", text(f"FY {data.budget_year}")),

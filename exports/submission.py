@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-from datetime import UTC
 from pathlib import Path
 from typing import BinaryIO
 
@@ -83,15 +82,12 @@ def _write_sheets(book: Book, data: SubmissionWorkbook) -> str:
             *([LISTS_SHEET] if data.lists is not None else []),
         ]
     )
-    exported_at = data.exported_at
-    if exported_at.tzinfo is not None:
-        exported_at = exported_at.astimezone(UTC).replace(tzinfo=None)
     book.workbook.set_properties(
         {
             "title": f"FY {data.budget_year} budget submission: {data.scenario}",
             "author": "Apportion",
             "comments": f"Apportion {data.app_version}",
-            "created": exported_at,
+            "created": data.exported_at_utc,
         }
     )
     detail = write_detail(book, data.detail, data.lists)

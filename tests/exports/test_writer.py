@@ -324,6 +324,13 @@ def test_about_sheet_says_what_the_file_is(exported):
     assert "preview" in notes
 
 
+def test_document_properties_name_the_scenario_and_the_export_time(exported):
+    properties = exported.wb.properties
+    assert properties.title == f"FY {BUDGET_YEAR} budget submission: FY2027 request"
+    assert properties.creator == "Apportion"
+    assert properties.created == datetime(2026, 5, 9, 14, 3, 7)  # UTC, as About says
+
+
 def test_a_timezone_aware_export_time_is_shown_in_utc(tmp_path):
     eastern = timezone(timedelta(hours=-4))
     data = sample_workbook(detail=[], exported_at=datetime(2026, 5, 9, 10, 3, 7, tzinfo=eastern))
