@@ -11,6 +11,7 @@ import enum
 import hashlib
 import itertools
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
@@ -20,14 +21,13 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from exports.cells import (
-    ERROR_CODES,
-    FORMULA_TRIGGERS,
     MONEY_CENTS,
     QUOTED,
     Style,
     clean_text,
     exact_money,
     is_clean,
+    needs_quoting,
     text_cell,
 )
 from exports.rows import LIST_FIELDS, DetailRow
@@ -117,20 +117,30 @@ _OTHER_INDEXES = tuple((i, store) for i, store in enumerate(_STORERS) if store i
 
 def _stored(row: DetailRow) -> list[Any]:
     """The row as the file holds it: cleaned text or None, whole numbers, money to the cent."""
+    return _stored_row(row)[0]
+
+
+# A text of the row (joined by \n) may start like a formula or an error code: needs_quoting decides which.
+_MAY_NEED_QUOTING = re.compile("(?:^|\n)[-=+@\t#]")
+
+
+def _stored_row(row: DetailRow) -> tuple[list[Any], bool]:
+    """`_stored`, and whether any of its text may need quoting (False: none does)."""
     values = list(_FIELDS(row))
     for index, store in _OTHER_INDEXES:
         if values[index] is not None:
             values[index] = store(values[index])
     texts = [values[index] for index in _TEXT_INDEXES]
     try:  # most rows' text is clean already: check it all at once
-        clean = "" not in texts and is_clean("\n".join(filter(None, texts)))
+        joined = "\n".join(filter(None, texts))
+        if "" not in texts and is_clean(joined):
+            return values, _MAY_NEED_QUOTING.search(joined) is not None
     except TypeError:  # text that isn't a str yet
-        clean = False
-    if not clean:
-        for index in _TEXT_INDEXES:
-            if values[index] is not None:
-                values[index] = _text(values[index])
-    return values
+        pass
+    for index in _TEXT_INDEXES:
+        if values[index] is not None:
+            values[index] = _text(values[index])
+    return values, True
 
 
 _CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # made once, not per row
@@ -207,16 +217,13 @@ def write_detail(
     digest = hashlib.sha256()
     row_number = sheet.next_row
     for row in rows:
-        values = _stored(row)
+        values, may_need_quoting = _stored_row(row)
         digest.update(_canonical_line(values))
         for col, value in enumerate(values):
             if value is None:
                 continue
             if value.__class__ is str:
-                if value.startswith(FORMULA_TRIGGERS) or value in ERROR_CODES:
-                    write_string(row_number, col, value, quoted)
-                else:
-                    write_string(row_number, col, value)
+                write_string(row_number, col, value, quoted if may_need_quoting and needs_quoting(value) else None)
             elif col == money_column:
                 write_number(row_number, col, value, amount_format)
             else:
