@@ -189,11 +189,18 @@ class DetailWritten:
 def criterion(value: str) -> str:
     """A SUMIFS criterion (a formula string literal) that matches exactly this text, ignoring case as
     Excel does: wildcards (* ? ~) escaped with ~, an operator-like start made an explicit "=". The text is
-    first cleaned as its cells are (clean_text), so the criterion matches what Detail holds."""
+    first cleaned as its cells are (clean_text), so the criterion matches what Detail holds. A string
+    literal, or literals joined with & (see _CALL_LIKE)."""
     escaped = clean_text(value).replace("~", "~~").replace("*", "~*").replace("?", "~?").replace('"', '""')
     if escaped.startswith(("=", "<", ">")):
         escaped = "=" + escaped
-    return f'"{escaped}"'
+    return _CALL_LIKE.sub('"&"(', f'"{escaped}"')
+
+
+# XlsxWriter rewrites a name followed by "(" anywhere in a formula, string literals included ("FILTER(" becomes
+# "_xlfn._xlws.FILTER(" and the cell a dynamic array): criterion() splits the literal there with &, as in
+# "FILTER"&"(1)", which Excel and LibreOffice join back into the same text.
+_CALL_LIKE = re.compile(r"(?<=\w)\(")
 
 
 def write_detail(

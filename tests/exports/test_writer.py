@@ -421,6 +421,21 @@ def test_a_failed_write_leaves_no_file_and_no_temporary_files(tmp_path, monkeypa
     assert not (tmp_path / "refused.xlsx").exists()
 
 
+def test_a_name_like_an_excel_function_call_stays_text_in_the_sumifs(tmp_path):
+    # XlsxWriter rewrites FILTER( and MAP( anywhere in a formula, as newer Excel functions.
+    odd = "FILTER(1) MAP(x) *"
+    rows = [replace(row, appropriation=odd) if n % 2 else row for n, row in enumerate(detail_rows(10, hostile=False))]
+    summary = [SUMMARY[0].__class__(("ODD", "Odd"), D(0), D(0), D(0), {"appropriation": [odd]})]
+    path, _ = write_file(sample_workbook(detail=rows, summary=summary), tmp_path)
+    with zipfile.ZipFile(path) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml")
+    assert b"_xlfn" not in sheet
+    assert b'cm="1"' not in sheet  # not made a dynamic array formula
+    workbook = openpyxl.load_workbook(path)
+    assert workbook["Summary"]["E5"].value.startswith("=SUMIFS(")
+    assert Evaluator(workbook).value("Summary", "E5") == total([row.amount for row in rows[1::2]])
+
+
 def test_text_that_looks_like_an_excel_escape_is_stored_escaped_so_excel_shows_it_as_typed(tmp_path):
     row = replace(detail_rows(1, hostile=False)[0], description="code _x0041_ here")
     path, _ = write_file(sample_workbook(detail=[row]), tmp_path)
