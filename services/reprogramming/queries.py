@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from models import Appropriation, Reprogramming, ReprogrammingStatus, Scenario, db
+from models import Appropriation, Reprogramming, ReprogrammingMove, ReprogrammingStatus, Scenario, db
 from services.office.settings import office_settings
 from services.reprogramming.groups import group_base, group_label
 from services.reprogramming.law import NoticeLaw, judge_net
@@ -126,3 +126,31 @@ def cumulative_moves(year: int) -> list[CumulativeMoves]:
         reasons = judge_net(moved_in - moved_out, base_now - (moved_in - moved_out), label, law)
         found.append(CumulativeMoves(reprogramming.appropriation, label, moved_in, moved_out, base_now, reasons))
     return sorted(found, key=lambda row: (row.appropriation.label, not row.flagged, row.label))
+
+
+def cumulative_reasons(move: ReprogrammingMove) -> list[str]:
+    """Before it is executed: where this move and the year's executed moves of the same groups together
+    would have needed a notification (each alone may not), in words."""
+    reprogramming = move.reprogramming
+    if not reprogramming.is_open:
+        return []
+    law = NoticeLaw.of(office_settings())
+    earlier = _executed_moves(reprogramming.scenario_id, reprogramming.appropriation_id)
+    reasons: list[str] = []
+    for group, sign, base in ((move.to_group, 1, move.to_base_cents), (move.from_group, -1, move.from_base_cents)):
+        moved = earlier.get(tuple(sorted(group.items())), 0)
+        if moved:  # nothing earlier: the move's own reasons say it all
+            reasons += judge_net(moved + sign * move.amount_cents, base - moved, group_label(group), law)
+    return reasons
+
+
+def _executed_moves(scenario_id: int, appropriation_id: int) -> dict[tuple, int]:
+    """By group: the net of the executed moves into (+) and out of (−) it in this scenario and appropriation."""
+    found = ReprogrammingFilter(ReprogrammingStatus.EXECUTED, scenario_id, appropriation_id)
+    net: dict[tuple, int] = {}
+    for reprogramming in list_reprogrammings(found):
+        for move in reprogramming.moves:
+            for group, sign in ((move.to_group, 1), (move.from_group, -1)):
+                key = tuple(sorted(group.items()))
+                net[key] = net.get(key, 0) + sign * move.amount_cents
+    return net

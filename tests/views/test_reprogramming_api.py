@@ -192,6 +192,9 @@ def test_small_moves_add_up_in_the_base_and_together_are_flagged(client, office)
     (move,) = second["moves"]
     assert api_cents(move["to_base"]) == BASES["ARG"] + 60_000_000  # the executed move is in the base
     assert move["notification_required"] is False  # $600,000 is not more than $1,000,000
+    assert move["cumulative_reasons"] == [
+        "augments Argentina by $1,200,000, more than $1,000,000 (the year's moves together)"
+    ]
     assert step(client, office, second, "execute").status_code == 200
 
     year = {row.label: row for row in cumulative_moves(2027)}

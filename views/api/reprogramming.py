@@ -11,7 +11,7 @@ from services.paging import paginate
 from services.permissions import Action
 from services.reprogramming import drafts, workflow
 from services.reprogramming.drafts import MoveInput, ReprogrammingInput
-from services.reprogramming.queries import ReprogrammingFilter, reprogrammings_query
+from services.reprogramming.queries import ReprogrammingFilter, cumulative_reasons, reprogrammings_query
 from services.reprogramming.workflow import StepInput
 from views.api.core import (
     ApiDoc,
@@ -40,6 +40,16 @@ class MoveSchema(derived_schema(MoveInput, RecordSchema)):
     notification_required = fields.Boolean(dump_only=True)
     reasons = fields.List(
         fields.String(), dump_only=True, metadata={"description": "Why it needs a notification, in words."}
+    )
+    cumulative_reasons = fields.Function(
+        cumulative_reasons,
+        dump_only=True,
+        metadata={
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Until executed: where it and the year's executed moves of its groups together cross "
+            "the threshold, in words.",
+        },
     )
 
 
