@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
 
+from sqlalchemy.orm.exc import StaleDataError
+
 from models import (
     Appropriation,
     Country,
@@ -119,9 +121,11 @@ def update_reprogramming(
     reprogramming.kind = data.kind
     reprogramming.justification = data.justification.strip()
     reprogramming.moves = [_move(position, move) for position, move in enumerate(data.moves)]
-    db.session.flush()
     judge(reprogramming)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except StaleDataError as exc:  # another person saved it first
+        raise ConflictError("This reprogramming changed since you opened it. Reload it and try again.") from exc
     record_event(
         actor, "reprogramming.update", "reprogramming", reprogramming.id, before=before, after=summary(reprogramming)
     )
@@ -217,23 +221,24 @@ def movable_lines(lines):
 def judge(reprogramming: Reprogramming) -> None:
     """Each move's bases, whether it needs a notification and why, and the lines it takes from (with their
     versions, so executing refuses once one of them has changed)."""
-    law = NoticeLaw.of(office_settings())
     scenario_id, appropriation_id = reprogramming.scenario_id, reprogramming.appropriation_id
-    for move in reprogramming.moves:
-        move.from_base_cents = group_base(scenario_id, appropriation_id, move.from_group)
-        move.to_base_cents = group_base(scenario_id, appropriation_id, move.to_group)
-        judged = judge_move(
-            move.amount_cents,
-            move.from_base_cents,
-            move.to_base_cents,
-            group_label(move.from_group),
-            group_label(move.to_group),
-            law,
-        )
-        move.notification_required = judged.notification_required
-        move.reasons = list(judged.reasons)
-        lines = movable_lines(group_lines(scenario_id, appropriation_id, move.from_group))
-        move.from_lines = [[line.id, line.version] for line in lines]
+    with db.session.no_autoflush:  # the reprogramming's own changes are flushed by its caller, with their check
+        law = NoticeLaw.of(office_settings())
+        for move in reprogramming.moves:
+            move.from_base_cents = group_base(scenario_id, appropriation_id, move.from_group)
+            move.to_base_cents = group_base(scenario_id, appropriation_id, move.to_group)
+            judged = judge_move(
+                move.amount_cents,
+                move.from_base_cents,
+                move.to_base_cents,
+                group_label(move.from_group),
+                group_label(move.to_group),
+                law,
+            )
+            move.notification_required = judged.notification_required
+            move.reasons = list(judged.reasons)
+            lines = movable_lines(group_lines(scenario_id, appropriation_id, move.from_group))
+            move.from_lines = [[line.id, line.version] for line in lines]
     reorganizes = reprogramming.kind == ReprogrammingKind.REORGANIZE
     reprogramming.notification_required = reorganizes or any(move.notification_required for move in reprogramming.moves)
 

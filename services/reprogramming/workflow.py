@@ -130,9 +130,7 @@ def take_step(
         raise ConflictError("This reprogramming changed since you opened it. Reload it and try again.")
     today = dt.date.today()
     values: dict = {}
-    if name == "submit":
-        judge(reprogramming)  # the lines may have moved since it was drafted
-    elif name == "notify":
+    if name == "notify":
         if data.notified_on is None:
             raise ValidationError("Give the day the notice was sent.", fields={"notified_on": "Required."})
         if data.notified_on > today:
@@ -146,7 +144,9 @@ def take_step(
         values |= _executable(reprogramming, data, today)
     before = summary(reprogramming)
     _claim(reprogramming, step, values)
-    if name == "execute":
+    if name == "submit":
+        judge(reprogramming)  # the lines may have moved since it was drafted
+    elif name == "execute":
         _execute(actor, reprogramming)
     record_event(
         actor,
