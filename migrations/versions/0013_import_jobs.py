@@ -1,7 +1,7 @@
 """two more kinds of background job: a large workbook import and a large actuals load
 
-Revision ID: 0012_import_jobs
-Revises: 0011_jobs
+Revision ID: 0013_import_jobs
+Revises: 0012_reprogramming
 Create Date: 2026-12-07 07:40:00.000000
 
 job.kind is a string with a CHECK constraint (native_enum=False) on every database: the
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0012_import_jobs'
-down_revision = '0011_jobs'
+revision = '0013_import_jobs'
+down_revision = '0012_reprogramming'
 branch_labels = None
 depends_on = None
 
