@@ -107,8 +107,13 @@ def _read_object_class(column: DetailColumn, value: int | float | str, max_text:
     return _read_code(column, value, max_text)
 
 
+# How a cell's "_x" is escaped where it would read as a character (_x0041_ is "A"): openpyxl undoes it in
+# the shared strings an edited file holds, not in the inline strings our export writes, so it is undone here.
+EXCEL_ESCAPE = "x005F_"
+
+
 def _read_text(column: DetailColumn, value: int | float | str, max_text: int) -> str:
-    return _capped(column, _as_text(value), max_text)
+    return _capped(column, _as_text(value).replace(EXCEL_ESCAPE, ""), max_text)
 
 
 def _read_money(column: DetailColumn, value: int | float | str, _: int) -> Decimal:
@@ -168,7 +173,7 @@ def quick_reader(column: DetailColumn) -> QuickReader:
             if type(value) is str:
                 if not value:
                     return empty
-                return value if len(value) <= max_text else FULL_CHECK
+                return value if len(value) <= max_text and EXCEL_ESCAPE not in value else FULL_CHECK
             return empty if value is None else FULL_CHECK
 
         return text

@@ -41,7 +41,7 @@ from export_samples import (
 )
 from formulas import Evaluator
 
-from exports import DetailRow, detail_checksum, write_submission
+from exports import DetailRow, detail_checksum, parse_submission, write_submission
 from exports.tables import safe_sheet_title
 
 D = Decimal
@@ -442,6 +442,8 @@ def test_text_that_looks_like_an_excel_escape_is_stored_escaped_so_excel_shows_i
     with zipfile.ZipFile(path) as archive:
         detail = archive.read("xl/worksheets/sheet7.xml")
     assert b"code _x005F_x0041_ here" in detail  # Excel reads _x0041_ as "A"; the escaped form as typed
+    (imported,) = parse_submission(path.read_bytes()).rows
+    assert imported.description == "code _x0041_ here"  # and it comes back as typed
 
 
 @pytest.mark.parametrize(
