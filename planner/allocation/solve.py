@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from planner.allocation.constraints import Constraint, all_constraints
-from planner.allocation.elastic import least_relaxation
 from planner.allocation.explain import binding, breach_message, input_notes, is_binding, unallocated_messages
 from planner.allocation.grid import Grid
 from planner.allocation.model import Model, build_model, choose_scale
@@ -22,6 +21,7 @@ from planner.allocation.problem import Problem
 from planner.allocation.result import Allocation, CellTotal, FundTotal, Result
 from planner.allocation.rounding import round_to_dollars
 from planner.deadline import Deadline, OutOfTime
+from planner.lp import Solution
 from planner.money import dollars
 from planner.solvers import Backend, Outcome, choose_backend, run
 
@@ -51,20 +51,21 @@ def solve(problem: Problem, solver: str | None = None, *, time_limit: float | No
         return _stopped(deadline, backend, timings)
     if solved.outcome is Outcome.INFEASIBLE:
         return _infeasible(grid, constraints, model.scale, backend, deadline, timings)
-    return _optimal(grid, constraints, model, backend, deadline, timings)
+    return _optimal(grid, constraints, model, solved.solution, backend, deadline, timings)
 
 
 def _optimal(
     grid: Grid,
     constraints: Sequence[Constraint],
     model: Model,
+    solution: Solution,
     backend: Backend,
     deadline: Deadline,
     timings: dict[str, float],
 ) -> Result:
     started = deadline.elapsed()
     problem = grid.problem
-    values = model.pair_values()
+    values = model.pair_values(solution)
     amounts, breaches = round_to_dollars(grid, constraints, values)
     binding_rows = [c for c in constraints if is_binding(c, values, backend.precision, model.scale)]
     messages = (
@@ -75,7 +76,7 @@ def _optimal(
     timings["finish"] = deadline.elapsed() - started
     return Result(
         status="optimal",
-        objective=model.objective_value(),
+        objective=model.objective_value(solution),
         allocations=tuple(
             Allocation(problem.cells[pair.cell].key, problem.funds[pair.fund].id, amount)
             for pair, amount in zip(grid.pairs, amounts, strict=True)
@@ -85,7 +86,7 @@ def _optimal(
         funds=tuple(
             FundTotal(fund.id, fund.available, grid.funds[f].of(amounts)) for f, fund in enumerate(problem.funds)
         ),
-        binding=tuple(binding(binding_rows, model, backend, problem.objective, values)),
+        binding=tuple(binding(binding_rows, model, solution, backend, problem.objective, values)),
         messages=tuple(messages),
         solver=backend.name,
         seconds=deadline.elapsed(),
@@ -101,6 +102,8 @@ def _infeasible(
     deadline: Deadline,
     timings: dict[str, float],
 ) -> Result:
+    from planner.allocation.elastic import least_relaxation  # only an infeasible problem needs it
+
     messages = ["No allocation satisfies every constraint."]
     try:
         conflicts = least_relaxation(grid, constraints, scale, backend, deadline)
