@@ -1,6 +1,7 @@
 """The reference for bench_planner.py: the planner's LP written straight in highspy.
 
     python bench/raw_highspy_allocation.py problem.json result.json
+    python -c "...; import raw_highspy_allocation; raw_highspy_allocation.main()" problem.json result.json
 
 Reads an allocation-problem/1 file with the json module (floats), builds the same LP as
 planner/allocation/model.py (the same columns, rows and objective: one variable per
@@ -241,7 +242,7 @@ def solve(problem: dict) -> dict:
 
 
 def main() -> None:
-    source, target = sys.argv[1], sys.argv[2]
+    source, target = sys.argv[-2], sys.argv[-1]
     with open(source, encoding="utf-8") as file:
         problem = json.load(file)
     result = solve(problem)

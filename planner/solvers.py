@@ -103,6 +103,9 @@ class HighsBackend(Backend):
     def solve_lp(self, lp: LinearProgram, deadline: Deadline, interior_point: bool) -> Answer:
         # The columns in PuLP's order (by name) and "minimise -objective" for a maximisation,
         # as PuLP handed them over: the same model, so the same vertex and the same duals.
+        # (The order the columns were made in is faster, each group's pieces side by side: at
+        # 203,040 cells HiGHS took 3.3 s of CPU on it against 8.6 s on this one; but where
+        # optima tie it picks another one, so allocations and conflicts would change.)
         order = np.array(sorted(range(lp.num_columns), key=lp.column_names.__getitem__), dtype=np.int32)
         position = np.empty_like(order)
         position[order] = np.arange(len(order), dtype=np.int32)

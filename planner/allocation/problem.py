@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 from planner.errors import InvalidProblem
@@ -43,7 +42,7 @@ class Cell:
     target: Decimal | None = None
     penalty: Decimal = Decimal(1)
 
-    @cached_property
+    @property  # not cached: a join costs less than functools' cached_property (a lock) the first time
     def id(self) -> str:
         return "/".join(value for _, value in self.key)
 
@@ -223,8 +222,8 @@ def _quick_cell(data: Any) -> Cell | None:
             return None
     low, high = _quick_amount(data.get("min")), _quick_amount(data.get("max"))
     target, penalty = _quick_amount(data.get("target")), _quick_amount(data.get("penalty"))
-    if _NOT_QUICK in (low, high, target, penalty):
-        return None
+    if low is _NOT_QUICK or high is _NOT_QUICK or target is _NOT_QUICK or penalty is _NOT_QUICK:
+        return None  # by identity: ``in`` would ask each Decimal, which asks the numbers ABCs
     low = Decimal(0) if low is None else low
     if high is not None and high < low:
         return None
