@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
+from planner.collector import collector_paused
 from planner.errors import InvalidProblem
 from planner.fields import REQUIRED, TOO_LARGE, Obj, as_text, read_json_file
 
@@ -167,6 +168,11 @@ def load_problem(path: str | Path) -> Problem:
 
 
 def parse_problem(data: Any) -> Problem:
+    with collector_paused():
+        return _parse_problem(data)
+
+
+def _parse_problem(data: Any) -> Problem:
     top = Obj(data, "", frozenset({"format", "name", "objective", "cells", "funds", "rules", "options"}))
     if top.raw("format") != FORMAT:
         raise InvalidProblem("format", f"must be '{FORMAT}'")

@@ -20,6 +20,7 @@ from planner.allocation.model import Model, build_model, choose_scale
 from planner.allocation.problem import Problem
 from planner.allocation.result import Allocation, CellTotal, FundTotal, Result
 from planner.allocation.rounding import round_to_dollars
+from planner.collector import collector_paused
 from planner.deadline import Deadline, OutOfTime
 from planner.lp import Solution
 from planner.money import dollars
@@ -33,6 +34,11 @@ def solve(problem: Problem, solver: str | None = None, *, time_limit: float | No
     whose status is optimal, infeasible or time_limit; raises SolverError only when the
     solver itself fails.
     """
+    with collector_paused():
+        return _solve(problem, solver, time_limit)
+
+
+def _solve(problem: Problem, solver: str | None, time_limit: float | None) -> Result:
     deadline = Deadline(time_limit if time_limit is not None else problem.options.time_limit_s)
     backend = choose_backend(solver)
     timings: dict[str, float] = {}
