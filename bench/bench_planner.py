@@ -195,7 +195,7 @@ def cold_run(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
-def against_raw_highspy(size: int, repeat: int, solver: str | None, objective: str) -> dict[str, Any]:
+def against_raw_highspy(size: int, repeat: int, objective: str) -> dict[str, Any]:
     """Best (wall, CPU) of ``repeat`` cold runs of ours and of the reference, taken in turn.
 
     Both read their modules' bytecode from a cache (in a temporary folder, filled by one
@@ -207,9 +207,8 @@ def against_raw_highspy(size: int, repeat: int, solver: str | None, objective: s
         env["PYTHONPYCACHEPREFIX"] = str(Path(folder) / "pycache")
         problem, ours, raw = (Path(folder) / name for name in ("problem.json", "ours.json", "raw.json"))
         problem.write_text(json.dumps(synthetic_problem(size, objective=objective)), encoding="utf-8")
-        planner = [sys.executable, "-m", "planner", "solve", str(problem), "-o", str(ours)]
-        if solver:
-            planner += ["--solver", solver]
+        # HiGHS, as the reference: the same solver on the same LP.
+        planner = [sys.executable, "-m", "planner", "solve", str(problem), "-o", str(ours), "--solver", "highs"]
         # Imported rather than run as a script, so that its bytecode is cached as ours is.
         reference = [sys.executable, "-c", RUN_REFERENCE, str(problem), str(raw)]
         runs: dict[str, list[tuple[float, float]]] = {"ours": [], "raw": []}
@@ -226,8 +225,8 @@ def against_raw_highspy(size: int, repeat: int, solver: str | None, objective: s
     return {"cells": 3_760 * size, "objective": found, **best}
 
 
-def print_cold(size: int, repeat: int, solver: str | None, objective: str, target: str) -> None:
-    figures = against_raw_highspy(size, repeat, solver, objective)
+def print_cold(size: int, repeat: int, objective: str, target: str) -> None:
+    figures = against_raw_highspy(size, repeat, objective)
     (ours_wall, ours_cpu), (raw_wall, raw_cpu) = figures["ours"], figures["raw"]
     print(
         f"{figures['cells']:>9,} cells, cold process, best of {repeat}: "
@@ -256,12 +255,12 @@ def main() -> None:
         figures = [f"{best['cells']:>7,}"] + [f"{best[name]:>7.2f}" for name in columns[1:]]
         print(" ".join(figures), f" {best['build'] / best['total']:.0%}")
     print(f"seconds (wall; cpu = this process's CPU time), best of {args.repeat}.")
-    print("build = problem to PuLP model; solve = PuLP's solve call; solver = inside the solver alone;")
+    print("build = problem to the LP (planner/lp.py); solve = hand-over and solve; solver = inside the solver alone;")
     print("finish = rounding, checks, explanations; json = result.to_json() and json.dumps")
     if args.cold_repeat:
-        print_cold(1, args.cold_repeat, args.solver, args.objective, "target ratio <= 1.0")
+        print_cold(1, args.cold_repeat, args.objective, "target ratio <= 1.0")
     if args.large:
-        figures = against_raw_highspy(args.large, 1, args.solver, args.objective)
+        figures = against_raw_highspy(args.large, 1, args.objective)
         (ours_wall, ours_cpu), (raw_wall, _) = figures["ours"], figures["raw"]
         print(
             f"{figures['cells']:>9,} cells, cold process: python -m planner solve {ours_wall:.2f} s "
