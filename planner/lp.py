@@ -55,11 +55,10 @@ class LinearProgram:
         self.cost += [0.0] * len(names)
         return range(first, len(self.lower))
 
-    def row(self, name: str, terms: Iterable[tuple[int, float]], sense: str, rhs: float) -> int:
+    def row(self, name: str, terms: list[tuple[int, float]], sense: str, rhs: float) -> int:
         """``sum(value * column) <sense> rhs`` with sense ``>=``, ``<=`` or ``==``."""
-        for j, value in terms:
-            self.indices.append(j)
-            self.values.append(value)
+        self.indices += [j for j, _ in terms]
+        self.values += [value for _, value in terms]
         self.starts.append(len(self.indices))
         self.row_names.append(name)
         self.row_lower.append(-INF if sense == "<=" else rhs)

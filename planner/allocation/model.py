@@ -58,7 +58,7 @@ class Model:
     prob: LinearProgram
     grid: Grid
     gifts: dict[tuple[int, int], int]  # (group, fund) -> the column of what the fund gives the group
-    pieces: dict[int, list[int]]  # cell -> its pieces' columns, in order
+    pieces: dict[int, range]  # cell -> its pieces' columns, in order
     rows: dict[str, int]  # constraint name -> its row
     caps: dict[str, int]  # cell_max constraint name -> the column of the piece its cap bounds
     objective: list[tuple[int, float]]  # the objective as stated, without the tie-break
@@ -111,7 +111,7 @@ def build_model(grid: Grid, constraints: Sequence[Constraint], scale: int, deadl
     tie_break = TIE_BREAK if problem.objective == "targets" else -TIE_BREAK
     objective: list[tuple[int, float]] = []
     idle: list[tuple[int, float]] = []  # pieces that earn nothing
-    piece_columns: dict[int, list[int]] = {}
+    piece_columns: dict[int, range] = {}
     caps: dict[str, int] = {}
     for g, group in enumerate(grid.groups):
         row: list[tuple[int, float]] = [(gifts[g, f], -1.0) for f in group.funds]
@@ -124,9 +124,9 @@ def build_model(grid: Grid, constraints: Sequence[Constraint], scale: int, deadl
                 [f"piece_{c}_{k}" for k in range(len(pieces))],
                 [INF if width is None else float(width) / scale for width, _ in pieces],
             )
-            piece_columns[c] = list(columns)
+            piece_columns[c] = columns
+            row += [(j, 1.0) for j in columns]
             for j, (_, weight) in zip(columns, pieces, strict=True):
-                row.append((j, 1.0))
                 if weight:
                     objective.append((j, weight / weight_scale))
                 else:
