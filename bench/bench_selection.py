@@ -11,7 +11,9 @@ decimal; a budget of 30% of the total asked; 20 rules (a floor and a cap per reg
 floor per priority, a cap per program type, five narrower counts and amounts); two
 must_fund and one exclude.
 Prints the time to a proven optimum, or the gap at the time limit.
-Target: 2,000 proposals proven optimal in under 10 s.
+Targets: 2,000 proposals proven optimal in under 10 s; 20,000 too (issue 16). The issue's
+reference, scipy's milp on the same model, took 35.8 s on 20,000; scipy is not among this
+project's dependencies, so it is not run here.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from planner.fields import load_json
 REGIONS = {"AF": 48, "EAP": 27, "EUR": 49, "NEA": 18, "SCA": 13, "WHA": 33}
 PRIORITIES = ["prosecution", "protection", "prevention", "partnership"]
 PROGRAM_TYPES = ["bilateral", "regional", "cpc", "ttaa", "eva"]
+TARGET_SECONDS = 10.0  # proven optimal, at 2,000 and at 20,000 proposals
 
 
 def synthetic_selection(n: int, seed: int = 2027) -> dict[str, Any]:
@@ -134,6 +137,7 @@ def main() -> None:
     select(parse_selection(synthetic_selection(20)), args.solver)
     print(f"first call: {time.perf_counter() - warm:.2f} s (starts the fork server the workers come from)")
     columns = ["proposals", "rules", "status", "gap", "total", "parse", "select", "score", "cost", "to_json"]
+    targets = []
     print(f"{columns[0]:>9} {columns[1]:>5} {columns[2]:>10} {columns[3]:>9}", *(f"{c:>7}" for c in columns[4:]))
     for size in [int(s) for s in args.sizes.split(",")]:
         text = json.dumps(synthetic_selection(size, args.seed))
@@ -144,9 +148,17 @@ def main() -> None:
             f"{best['proposals']:>9,} {best['rules']:>5} {best['status']:>10} {gap:>9}",
             *(_seconds(best[name]) for name in columns[4:]),
         )
+        if size >= 2_000:
+            met = best["status"] == "optimal" and best["total"] < TARGET_SECONDS
+            targets.append(
+                f"{size:,} proposals: {best['status']} in {best['total']:.2f} s "
+                f"(target: optimal in under {TARGET_SECONDS:g} s: {'met' if met else 'NOT met'})"
+            )
     print(f"seconds (wall), best of {args.repeat}; time limit {args.limit:g} s per selection.")
     print("select = the whole select() call; score, cost = its two stages (the most score, then the")
     print("least cost among those), worker side; gap = on the total score, against the solver's bound.")
+    for line in targets:
+        print(line)
 
 
 if __name__ == "__main__":

@@ -10,13 +10,15 @@ import json
 import re
 from collections.abc import Mapping
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from planner.errors import InvalidProblem
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
 _DECIMAL_TEXT = re.compile(r"-?\d+(\.\d+)?")
-_TOO_LARGE = Decimal(10) ** 15  # beyond this, floats inside the solver lose whole dollars
+TOO_LARGE = Decimal(10) ** 15  # beyond this, floats inside the solver lose whole dollars
 REQUIRED: Any = object()  # a default that means "the field must be there"
 
 
@@ -41,8 +43,10 @@ def load_json(text: str, source: str) -> Any:
 
 
 def read_json_file(path: str | Path) -> Any:
+    # open, not pathlib: the CLI's cold start does without pathlib's imports
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as file:
+            text = file.read()
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or str(error)
         raise InvalidProblem(str(path), f"cannot be read ({reason})") from None
@@ -136,7 +140,7 @@ def as_decimal(value: Any, field: str, what: str = "a number") -> Decimal:
         raise InvalidProblem(field, f"must be {what}")
     if not number.is_finite():
         raise InvalidProblem(field, f"must be {what}")
-    if abs(number) >= _TOO_LARGE:
+    if abs(number) >= TOO_LARGE:
         raise InvalidProblem(field, "is too large (the limit is 10^15)")
     return number
 

@@ -16,12 +16,12 @@ def floor_dollars(amount: Decimal) -> int:
 
 def dollars(amount: Decimal | int | float) -> str:
     """``$1,234,567`` (cents only when there are some: ``$1,234.50``)."""
-    exact = Decimal(amount) if not isinstance(amount, float) else Decimal(repr(amount))
+    exact = Decimal(repr(amount)) if isinstance(amount, float) else amount
+    whole = int(exact)
+    if whole == exact:  # the common case, without Decimal arithmetic
+        return f"-${-whole:,}" if whole < 0 else f"${whole:,}"
     sign = "-" if exact < 0 else ""
-    exact = abs(exact)
-    if exact == exact.to_integral_value():
-        return f"{sign}${int(exact):,}"
-    return f"{sign}${exact.quantize(Decimal('0.01')):,}"
+    return f"{sign}${abs(Decimal(exact)).quantize(Decimal('0.01')):,}"
 
 
 def json_amount(amount: Decimal | int) -> int | float:

@@ -1,28 +1,36 @@
-"""The two solvers the planner drives through PuLP, and how to read what they say.
+"""The two solvers the planner drives, and how to read what they say.
 
 HiGHS (in-process, through highspy) is the default; CBC is the fallback. CBC runs as
 ``COIN_CMD`` on the binary bundled with PuLP: ``PULP_CBC_CMD`` itself is deprecated in
 PuLP 3.3 and warns on every use, and its own message says to use ``COIN_CMD``.
+
+The allocation's linear programs (planner.lp) go to HiGHS in one ``passModel`` call and to
+CBC as the PuLP model made from them; the selection's MIPs are PuLP models (``solver``).
 """
 
 from __future__ import annotations
 
 import abc
 import enum
-import shutil
 import time
 from dataclasses import dataclass
-from typing import Any
-
-import pulp
+from typing import TYPE_CHECKING
 
 from planner.deadline import Deadline
 from planner.errors import SolverError
+from planner.lp import INF, LinearProgram, Solution
 
 try:
     import highspy
+    import numpy as np  # highspy's own dependency: its arrays
 except ImportError:  # HiGHS is optional: CBC takes over
     highspy = None
+
+if TYPE_CHECKING:
+    import pulp
+
+# PuLP is imported where it is used (CBC, and the selection's MIPs through ``solver``):
+# an allocation solved with HiGHS never needs it, and a cold process saves its import.
 
 # Variables above which HiGHS's interior point beats its simplex on `targets` models
 # (measured at 37,600 cells: 0.3 s against 1.1 s); on `value` models simplex stays ahead.
@@ -38,8 +46,20 @@ class Outcome(enum.Enum):
 @dataclass(frozen=True)
 class Run:
     outcome: Outcome
-    seconds: float  # wall time of prob.solve, including PuLP's hand-over to the solver
+    seconds: float  # wall time of the solve, including the hand-over to the solver
     solver_seconds: float  # time inside the solver alone, where it says
+    solution: Solution | None = None  # when optimal
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a solver said of a linear program, before ``run`` classifies it."""
+
+    outcome: Outcome | None  # OPTIMAL or INFEASIBLE; None otherwise
+    stopped_on_time: bool
+    status: str  # the solver's own word, for an error message
+    solution: Solution | None
+    solver_seconds: float | None = None
 
 
 class Backend(abc.ABC):
@@ -53,7 +73,10 @@ class Backend(abc.ABC):
     def solver(self, deadline: Deadline, interior_point: bool) -> pulp.LpSolver: ...
 
     @abc.abstractmethod
-    def dual_sign(self, sense: int) -> int:
+    def solve_lp(self, lp: LinearProgram, deadline: Deadline, interior_point: bool) -> Answer: ...
+
+    @abc.abstractmethod
+    def dual_sign(self, maximise: bool) -> int:
         """The factor that turns the solver's duals into d(objective)/d(bound)."""
 
     @abc.abstractmethod
@@ -63,78 +86,80 @@ class Backend(abc.ABC):
         return wall
 
 
-if highspy is not None:
-
-    class BulkHiGHS(pulp.HiGHS):
-        """PuLP's HiGHS, handing the model over in one ``passModel`` call.
-
-        PuLP's own ``buildSolverModel`` makes one Python call per column and per row;
-        on the 37,600-cell benchmark (114,000 columns) that took 0.9-1.5 s of CPU
-        against 0.35 s for this (measured).
-        Solving and reading the answer back are PuLP's own. The time limit is what is
-        left of the deadline when HiGHS starts, so the hand-over counts against it.
-        """
-
-        def __init__(self, deadline: Deadline, **options: Any) -> None:
-            super().__init__(msg=False, **options)
-            self.deadline = deadline
-
-        def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802 - PuLP's name
-            remaining = self.deadline.remaining()
-            if remaining is not None:
-                lp.solverModel.setOptionValue("time_limit", remaining)
-            lp.solverModel.run()
-
-        def buildSolverModel(self, lp: pulp.LpProblem) -> None:  # noqa: N802 - PuLP's name
-            infinity = highspy.kHighsInf
-            direction = -1 if lp.sense == pulp.LpMaximize else 1  # HiGHS minimises, as in PuLP
-            variables = lp.variables()
-            for i, var in enumerate(variables):
-                var.index = i
-            objective = lp.objective or {}
-            model = highspy.HighsLp()
-            model.num_col_ = len(variables)
-            model.col_cost_ = [direction * objective.get(var, 0.0) for var in variables]
-            model.col_lower_ = [-infinity if var.lowBound is None else var.lowBound for var in variables]
-            model.col_upper_ = [infinity if var.upBound is None else var.upBound for var in variables]
-            starts, indices, values, lower, upper = [0], [], [], [], []
-            for i, row in enumerate(lp.constraints()):
-                if i % 1024 == 0:
-                    self.deadline.check()
-                row.index = i
-                indices += [var.index for var in row]
-                values += row.values()
-                starts.append(len(indices))
-                lower.append(-infinity if row.getLb() is None else row.getLb())
-                upper.append(infinity if row.getUb() is None else row.getUb())
-            model.num_row_ = len(lower)
-            model.row_lower_, model.row_upper_ = lower, upper
-            model.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-            model.a_matrix_.start_, model.a_matrix_.index_, model.a_matrix_.value_ = starts, indices, values
-            if self.mip and any(var.cat == pulp.LpInteger for var in variables):
-                model.integrality_ = [
-                    highspy.HighsVarType.kInteger if var.cat == pulp.LpInteger else highspy.HighsVarType.kContinuous
-                    for var in variables
-                ]
-            lp.solverModel.passModel(model)
-
-
 class HighsBackend(Backend):
     name = "HiGHS"
     precision = 1e-9  # in-process: full doubles
 
     def available(self) -> bool:
-        return highspy is not None and bool(pulp.HiGHS(msg=False).available())
+        return highspy is not None
 
     def solver(self, deadline: Deadline, interior_point: bool) -> pulp.LpSolver:
+        from planner.pulp_highs import BulkHiGHS
+
         # Presolve finds little to remove in these models and costs more than it saves.
         options = {"solver": "ipm"} if interior_point else {"presolve": "off"}
         return BulkHiGHS(deadline, **options)
 
-    def dual_sign(self, sense: int) -> int:
-        # PuLP hands HiGHS a maximisation as "minimise -objective", so HiGHS's duals
-        # are for that negated objective.
-        return -1 if sense == pulp.LpMaximize else 1
+    def solve_lp(self, lp: LinearProgram, deadline: Deadline, interior_point: bool) -> Answer:
+        # The columns in PuLP's order (by name) and "minimise -objective" for a maximisation,
+        # as PuLP handed them over: the same model, so the same vertex and the same duals.
+        # (The order the columns were made in is faster, each group's pieces side by side: at
+        # 203,040 cells HiGHS took 3.3 s of CPU on it against 8.6 s on this one; but where
+        # optima tie it picks another one, so allocations and conflicts would change.)
+        order = np.array(sorted(range(lp.num_columns), key=lp.column_names.__getitem__), dtype=np.int32)
+        position = np.empty_like(order)
+        position[order] = np.arange(len(order), dtype=np.int32)
+        direction = -1.0 if lp.maximise else 1.0
+        highs = highspy.Highs()
+        highs.setOptionValue("output_flag", False)
+        if interior_point:
+            highs.setOptionValue("solver", "ipm")
+        else:  # presolve finds little to remove in these models and costs more than it saves
+            highs.setOptionValue("presolve", "off")
+        deadline.check()
+        highs.passModel(
+            lp.num_columns,
+            len(lp.row_names),
+            len(lp.indices),
+            int(highspy.MatrixFormat.kRowwise),
+            int(highspy.ObjSense.kMinimize),
+            0.0,
+            np.array(lp.cost)[order] * direction,
+            np.array(lp.lower)[order],
+            np.array(lp.upper)[order],
+            np.array(lp.row_lower),
+            np.array(lp.row_upper),
+            np.array(lp.starts, dtype=np.int32),
+            position[np.array(lp.indices, dtype=np.int32)],
+            np.array(lp.values),
+            np.zeros(lp.num_columns, dtype=np.int32),  # every column continuous
+        )
+        remaining = deadline.remaining()
+        if remaining is not None:
+            highs.setOptionValue("time_limit", remaining)
+        highs.run()
+        status = highs.getModelStatus()
+        seconds = float(highs.getRunTime())
+        if status == highspy.HighsModelStatus.kTimeLimit:
+            return Answer(None, True, str(status), None, seconds)
+        if status != highspy.HighsModelStatus.kOptimal:
+            infeasible = status in (
+                highspy.HighsModelStatus.kInfeasible,
+                highspy.HighsModelStatus.kUnboundedOrInfeasible,
+            )
+            return Answer(Outcome.INFEASIBLE if infeasible else None, False, str(status), None, seconds)
+        solved = highs.getSolution()
+        solution = Solution(
+            values=np.asarray(solved.col_value)[position].tolist(),
+            row_duals=list(solved.row_dual),
+            reduced_costs=np.asarray(solved.col_dual)[position].tolist(),
+        )
+        return Answer(Outcome.OPTIMAL, False, str(status), solution, seconds)
+
+    def dual_sign(self, maximise: bool) -> int:
+        # A maximisation goes to HiGHS as "minimise -objective" (solve_lp, as PuLP does),
+        # so HiGHS's duals are for that negated objective.
+        return -1 if maximise else 1
 
     def stopped_on_time(self, prob: pulp.LpProblem) -> bool:
         return prob.solverModel.getModelStatus() == highspy.HighsModelStatus.kTimeLimit
@@ -148,20 +173,50 @@ class CbcBackend(Backend):
     precision = 1e-7  # its solution file keeps 8 significant digits
 
     def _path(self) -> str:
+        import shutil
+
+        import pulp
+
         # A cbc on PATH wins; otherwise the binary PuLP ships (reading the class
         # attribute does not instantiate the deprecated class).
         return shutil.which("cbc") or pulp.PULP_CBC_CMD.pulp_cbc_path
 
     def available(self) -> bool:
+        import pulp
+
         return bool(pulp.COIN_CMD(msg=False, path=self._path()).available())
 
     def solver(self, deadline: Deadline, interior_point: bool) -> pulp.LpSolver:
+        import pulp
+
         return pulp.COIN_CMD(msg=False, path=self._path(), timeLimit=deadline.remaining())
 
-    def dual_sign(self, sense: int) -> int:
+    def solve_lp(self, lp: LinearProgram, deadline: Deadline, interior_point: bool) -> Answer:
+        import pulp
+
+        prob, variables = pulp_model(lp)
+        try:
+            prob.solve(self.solver(deadline, interior_point))
+        except pulp.PulpSolverError as error:
+            raise SolverError(f"{self.name} failed: {error}") from None
+        status = pulp.LpStatus[prob.status]
+        if prob.sol_status == pulp.LpSolutionOptimal:
+            solution = Solution(
+                values=[var.varValue or 0.0 for var in variables],
+                row_duals=[row.pi for row in prob.constraints()],
+                reduced_costs=[var.dj for var in variables],
+            )
+            return Answer(Outcome.OPTIMAL, False, status, solution)
+        if prob.status == pulp.LpStatusInfeasible:
+            return Answer(Outcome.INFEASIBLE, False, status, None)
+        return Answer(None, self.stopped_on_time(prob), status, None)
+
+    def dual_sign(self, maximise: bool) -> int:
         return 1  # CBC reports d(objective)/d(rhs) in the problem's own sense
 
     def stopped_on_time(self, prob: pulp.LpProblem) -> bool:
+        import pulp
+
         # CBC's "Stopped on time" reads as not solved, or as a solution without proof.
         return prob.status == pulp.LpStatusNotSolved or prob.sol_status == pulp.LpSolutionIntegerFeasible
 
@@ -182,21 +237,37 @@ def choose_backend(name: str | None = None) -> Backend:
     return backend
 
 
-def run(prob: pulp.LpProblem, backend: Backend, deadline: Deadline) -> Run:
-    """Solve and classify the answer by PuLP's named statuses: only a proven optimum is optimal."""
+def pulp_model(lp: LinearProgram) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
+    """The PuLP model of ``lp``, with its names (what CBC is given), and its columns' variables."""
+    import pulp
+
+    prob = pulp.LpProblem(lp.name, pulp.LpMaximize if lp.maximise else pulp.LpMinimize)
+    columns = [
+        prob.add_variable(name, lowBound=lower, upBound=None if upper == INF else upper)
+        for name, lower, upper in zip(lp.column_names, lp.lower, lp.upper, strict=True)
+    ]
+    senses = {">=": pulp.LpConstraintGE, "<=": pulp.LpConstraintLE, "==": pulp.LpConstraintEQ}
+    for i, name in enumerate(lp.row_names):
+        sense = lp.sense_of(i)
+        expression = pulp.LpAffineExpression([(columns[j], value) for j, value in lp.row_terms(i)])
+        rhs = lp.row_upper[i] if sense == "<=" else lp.row_lower[i]
+        prob.addConstraint(pulp.LpConstraint(expression, senses[sense], name, rhs))
+    prob.setObjective(pulp.LpAffineExpression([(columns[j], cost) for j, cost in enumerate(lp.cost) if cost]))
+    return prob, columns
+
+
+def run(lp: LinearProgram, backend: Backend, deadline: Deadline) -> Run:
+    """Solve and classify the answer: only a proven optimum is optimal."""
     deadline.check()
-    interior_point = prob.sense == pulp.LpMinimize and prob.numVariables() > IPM_ABOVE
+    if not any(lp.cost):  # an objective with no column in it: PuLP adds this one, and so do we
+        lp.cost[lp.column("__dummy", 0.0, 0.0)] = 1.0
+    interior_point = not lp.maximise and lp.num_columns > IPM_ABOVE
     started = time.perf_counter()
-    try:
-        prob.solve(backend.solver(deadline, interior_point))
-    except pulp.PulpSolverError as error:
-        raise SolverError(f"{backend.name} failed: {error}") from None
+    answer = backend.solve_lp(lp, deadline, interior_point)
     wall = time.perf_counter() - started
-    seconds = backend.solver_seconds(prob, wall)
-    if prob.sol_status == pulp.LpSolutionOptimal:
-        return Run(Outcome.OPTIMAL, wall, seconds)
-    if prob.status == pulp.LpStatusInfeasible:
-        return Run(Outcome.INFEASIBLE, wall, seconds)
-    if deadline.seconds is not None and backend.stopped_on_time(prob):
+    seconds = wall if answer.solver_seconds is None else answer.solver_seconds
+    if answer.outcome is not None:
+        return Run(answer.outcome, wall, seconds, answer.solution)
+    if deadline.seconds is not None and answer.stopped_on_time:
         return Run(Outcome.TIME_LIMIT, wall, seconds)
-    raise SolverError(f"{backend.name} stopped without an answer: {pulp.LpStatus[prob.status]}")
+    raise SolverError(f"{backend.name} stopped without an answer: {answer.status}")

@@ -49,7 +49,11 @@ class Constraint:
 
     def activity(self, amounts: Sequence[int]) -> Decimal:
         """The exact left-hand side for whole-dollar amounts."""
-        return sum((part.coefficient * part.total.of(amounts) for part in self.parts), Decimal(0))
+        total = Decimal(0)
+        for part in self.parts:
+            amount = part.total.of(amounts)
+            total += amount if part.coefficient is ONE else part.coefficient * amount  # most parts count once
+        return total
 
     def shortfall(self, activity: Decimal) -> Decimal:
         """How far ``activity`` is from satisfying the row (0 when it holds)."""

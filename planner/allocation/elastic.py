@@ -16,13 +16,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import pulp
-
 from planner.allocation.constraints import Constraint
 from planner.allocation.grid import Grid
-from planner.allocation.model import SENSES, SumVariables, add_gift_variables
+from planner.allocation.model import SumVariables, add_gift_variables
 from planner.allocation.result import Conflict
 from planner.deadline import Deadline
+from planner.lp import LinearProgram
 from planner.solvers import Backend, Outcome, run
 
 # The slack moves the row's left-hand side the way the relaxation allows.
@@ -34,39 +33,36 @@ def least_relaxation(
     grid: Grid, constraints: Sequence[Constraint], scale: int, backend: Backend, deadline: Deadline
 ) -> list[Conflict] | None:
     """The rows to relax and by how much; None when the time ran out first."""
-    prob = pulp.LpProblem("elastic", pulp.LpMinimize)
-    gifts = add_gift_variables(prob, grid)
-    sums = SumVariables(prob, grid, gifts)
+    lp = LinearProgram("elastic", maximise=False)
+    gifts = add_gift_variables(lp, grid)
+    sums = SumVariables(lp, grid, gifts)
     caps = {c.name: c for c in constraints if c.kind == "cell_max"}
-    slacks: dict[str, pulp.LpVariable] = {}  # constraint name -> its slack
+    slacks: dict[str, int] = {}  # constraint name -> its slack's column
     for constraint in constraints:
         if constraint.kind == "cell_max":
             continue  # by group, below
-        expr = sums.expression(constraint)
+        terms = sums.expression(constraint)
         if constraint.relaxable:
-            slacks[constraint.name] = prob.add_variable(f"relax_{constraint.name}", lowBound=0)
-            expr.addterm(slacks[constraint.name], _SLACK_SIGN[constraint.sense])
-        prob.addConstraint(
-            pulp.LpConstraint(expr, SENSES[constraint.sense], constraint.name, float(constraint.rhs) / scale)
-        )
+            slacks[constraint.name] = lp.column(f"relax_{constraint.name}")
+            terms.append((slacks[constraint.name], _SLACK_SIGN[constraint.sense]))
+        lp.row(constraint.name, terms, constraint.sense, float(constraint.rhs) / scale)
     for g, group in enumerate(grid.groups):
         group_caps = [caps[f"cell_max_{c}"] for c in group.cells if f"cell_max_{c}" in caps]
         if len(group_caps) < len(group.cells):
             continue  # a cell without a cap takes whatever the group gets
         first = group_caps[0]
-        slacks[first.name] = prob.add_variable(f"relax_group_{g}", lowBound=0)
+        slacks[first.name] = lp.column(f"relax_group_{g}")
         row = [(gifts[g, f], 1.0) for f in group.funds] + [(slacks[first.name], -1.0)]
         room = sum(cap.rhs for cap in group_caps)
-        prob.addConstraint(
-            pulp.LpConstraint(pulp.LpAffineExpression(row), pulp.LpConstraintLE, f"caps_{g}", float(room) / scale)
-        )
-    prob.setObjective(pulp.LpAffineExpression([(slack, 1.0) for slack in slacks.values()]))
-    if run(prob, backend, deadline).outcome is not Outcome.OPTIMAL:
+        lp.row(f"caps_{g}", row, "<=", float(room) / scale)
+    lp.set_objective((slack, 1.0) for slack in slacks.values())
+    solved = run(lp, backend, deadline)
+    if solved.outcome is not Outcome.OPTIMAL:
         return None  # the elastic model is always feasible: only the time can stop it
     conflicts = []
     for constraint in constraints:
         slack = slacks.get(constraint.name)
-        relaxed = _whole((slack.varValue or 0.0) * scale) if slack is not None else 0
+        relaxed = _whole(solved.solution.values[slack] * scale) if slack is not None else 0
         if relaxed > 0:
             conflicts.append(Conflict(constraint.id, constraint.kind, constraint.label, constraint.side, relaxed))
     return conflicts

@@ -16,6 +16,7 @@ from planner.allocation.model import Model
 from planner.allocation.problem import Cell
 from planner.allocation.result import Binding
 from planner.allocation.rounding import Breach
+from planner.lp import Solution
 from planner.money import dollars
 from planner.solvers import Backend
 
@@ -44,12 +45,17 @@ def is_binding(constraint: Constraint, values: Sequence[float], precision: float
 
 
 def binding(
-    rows: Sequence[Constraint], model: Model, backend: Backend, objective: str, values: Sequence[float]
+    rows: Sequence[Constraint],
+    model: Model,
+    solution: Solution,
+    backend: Backend,
+    objective: str,
+    values: Sequence[float],
 ) -> list[Binding]:
     """The binding ``rows`` with their normalised shadow prices and a sentence each."""
     found = []
     for constraint in rows:
-        price = shadow_price(constraint, model, backend)
+        price = shadow_price(constraint, model, solution, backend)
         found.append(
             Binding(
                 constraint.id,
@@ -63,18 +69,18 @@ def binding(
     return found
 
 
-def shadow_price(constraint: Constraint, model: Model, backend: Backend) -> float | None:
+def shadow_price(constraint: Constraint, model: Model, solution: Solution, backend: Backend) -> float | None:
     """d(objective)/d(bound) per dollar: a row's dual, or for a cell's cap the reduced
     cost of the piece it bounds. None when the solver gave none."""
     if constraint.name in model.rows:
-        raw = model.rows[constraint.name].pi
+        raw = solution.row_duals[model.rows[constraint.name]]
     elif constraint.name in model.caps:
-        raw = model.caps[constraint.name].dj
+        raw = solution.reduced_costs[model.caps[constraint.name]]
     else:
         raw = None
     if raw is None:
         return None
-    price = raw * backend.dual_sign(model.prob.sense) * model.weight_scale
+    price = raw * backend.dual_sign(model.prob.maximise) * model.weight_scale
     # Digits finer than 1e-5 of the largest weight are the tie-break's and the solver's noise.
     decimals = 5 - math.floor(math.log10(model.weight_scale))
     return round(price, decimals) + 0.0  # + 0.0 turns -0.0 into 0.0

@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from planner.allocation.problem import Filter, Problem, Rule
 
 
-@dataclass(frozen=True)
-class Pair:
+class Pair(NamedTuple):
     """What fund ``fund`` (an index into problem.funds) gives cell ``cell``."""
 
     cell: int
@@ -123,11 +123,14 @@ def _groups(
 ) -> tuple[Group, ...]:
     """Cells by what the constraints see of them: their funds and rules. A cell with a
     floor keeps a group of its own, as its floor is a row of its own."""
+    rules_of: list[list[int]] = [[] for _ in problem.cells]  # each cell's rules, in order
+    for r, cells_matched in enumerate(matched):
+        for c in cells_matched:
+            rules_of[c].append(r)
     members: dict[tuple, list[int]] = defaultdict(list)
     for c, cell in enumerate(problem.cells):
         if not cells[c].pairs:
             continue
         funds = tuple(pairs[p].fund for p in cells[c].pairs)
-        rules = tuple(r for r, cells_matched in enumerate(matched) if c in cells_matched)
-        members[(funds, rules, c if cell.min > 0 else None)].append(c)
+        members[(funds, tuple(rules_of[c]), c if cell.min > 0 else None)].append(c)
     return tuple(Group(tuple(group), signature[0]) for signature, group in members.items())

@@ -26,14 +26,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-import pulp
-
 from planner.allocation.constraints import Constraint
 from planner.allocation.grid import Grid, Total
 from planner.allocation.problem import Cell, Problem
 from planner.deadline import Deadline
-
-SENSES = {">=": pulp.LpConstraintGE, "<=": pulp.LpConstraintLE, "==": pulp.LpConstraintEQ}
+from planner.lp import INF, LinearProgram, Solution
 
 # A dollar that earns nothing costs this much (weights scaled to at most 1), so that
 # among equally good allocations the solver leaves idle money unallocated rather
@@ -58,28 +55,30 @@ def choose_scale(problem: Problem) -> int:
 
 @dataclass(frozen=True)
 class Model:
-    prob: pulp.LpProblem
+    prob: LinearProgram
     grid: Grid
-    gifts: dict[tuple[int, int], pulp.LpVariable]  # (group, fund) -> what the fund gives the group
-    pieces: dict[int, list[pulp.LpVariable]]  # cell -> its pieces, in order
-    rows: dict[str, pulp.LpConstraint]  # constraint name -> its row
-    caps: dict[str, pulp.LpVariable]  # cell_max constraint name -> the piece its cap bounds
-    objective: pulp.LpAffineExpression  # the objective as stated, without the tie-break
+    gifts: dict[tuple[int, int], int]  # (group, fund) -> the column of what the fund gives the group
+    pieces: dict[int, range]  # cell -> its pieces' columns, in order
+    rows: dict[str, int]  # constraint name -> its row
+    caps: dict[str, int]  # cell_max constraint name -> the column of the piece its cap bounds
+    objective: list[tuple[int, float]]  # the objective as stated, without the tie-break
+    constant: float  # and its constant
     scale: int  # dollars per model unit
     weight_scale: float  # objective per model weight unit: the largest weight or penalty
 
-    def pair_values(self) -> list[float]:
+    def pair_values(self, solution: Solution) -> list[float]:
         """The solution per (cell, fund) pair, in dollars (the solver's floats, not rounded)."""
+        solved = solution.values
         values = [0.0] * len(self.grid.pairs)
         for g, group in enumerate(self.grid.groups):
-            needs = [sum(var.varValue or 0.0 for var in self.pieces[c]) * self.scale for c in group.cells]
-            gifts = [(self.gifts[g, f].varValue or 0.0) * self.scale for f in group.funds]
+            needs = [sum(solved[j] for j in self.pieces[c]) * self.scale for c in group.cells]
+            gifts = [solved[self.gifts[g, f]] * self.scale for f in group.funds]
             for i, j, amount in spread(needs, gifts):
                 values[self.grid.cells[group.cells[i]].pairs[j]] = amount  # a cell's pairs are in fund order
         return values
 
-    def objective_value(self) -> float:
-        return (pulp.value(self.objective) or 0.0) * self.scale * self.weight_scale
+    def objective_value(self, solution: Solution) -> float:
+        return solution.value(self.objective, self.constant) * self.scale * self.weight_scale
 
 
 def spread(needs: Sequence[float], gifts: Sequence[float]) -> Iterator[tuple[int, int, float]]:
@@ -102,98 +101,98 @@ def spread(needs: Sequence[float], gifts: Sequence[float]) -> Iterator[tuple[int
 
 def build_model(grid: Grid, constraints: Sequence[Constraint], scale: int, deadline: Deadline | None = None) -> Model:
     problem = grid.problem
-    sense = pulp.LpMaximize if problem.objective == "value" else pulp.LpMinimize
-    prob = pulp.LpProblem("allocation", sense)
-    gifts = add_gift_variables(prob, grid)
+    lp = LinearProgram("allocation", maximise=problem.objective == "value")
+    gifts = add_gift_variables(lp, grid)
     pieces_of = value_pieces if problem.objective == "value" else target_pieces
     cell_pieces = [pieces_of(cell) for cell in problem.cells]
     # Weights are divided by the largest so that the tie-break below means the same
     # thing in every problem and stays above the solvers' tolerance (1e-7).
     weight_scale = max((abs(w) for pieces, _ in cell_pieces for _, w in pieces), default=0.0) or 1.0
     tie_break = TIE_BREAK if problem.objective == "targets" else -TIE_BREAK
-    objective: list[tuple[pulp.LpVariable, float]] = []
-    idle: list[tuple[pulp.LpVariable, float]] = []  # pieces that earn nothing
-    piece_vars: dict[int, list[pulp.LpVariable]] = {}
-    caps: dict[str, pulp.LpVariable] = {}
+    objective: list[tuple[int, float]] = []
+    idle: list[tuple[int, float]] = []  # pieces that earn nothing
+    piece_columns: dict[int, range] = {}
+    caps: dict[str, int] = {}
     for g, group in enumerate(grid.groups):
-        row: list[tuple[pulp.LpVariable, float]] = [(gifts[g, f], -1.0) for f in group.funds]
+        row: list[tuple[int, float]] = [(gifts[g, f], -1.0) for f in group.funds]
         for c in group.cells:
             if deadline is not None and c % 1024 == 0:
                 deadline.check()
             cell = problem.cells[c]
             pieces = capped(cell_pieces[c][0], cell.max)
-            piece_vars[c] = [
-                prob.add_variable(f"piece_{c}_{k}", lowBound=0, upBound=None if width is None else float(width) / scale)
-                for k, (width, _) in enumerate(pieces)
-            ]
-            for var, (_, weight) in zip(piece_vars[c], pieces, strict=True):
-                row.append((var, 1.0))
+            columns = lp.columns(
+                [f"piece_{c}_{k}" for k in range(len(pieces))],
+                [INF if width is None else float(width) / scale for width, _ in pieces],
+            )
+            piece_columns[c] = columns
+            row += [(j, 1.0) for j in columns]
+            for j, (_, weight) in zip(columns, pieces, strict=True):
                 if weight:
-                    objective.append((var, weight / weight_scale))
+                    objective.append((j, weight / weight_scale))
                 else:
-                    idle.append((var, tie_break))
+                    idle.append((j, tie_break))
             if cell.max is not None:
-                caps[f"cell_max_{c}"] = piece_vars[c][-1]
+                caps[f"cell_max_{c}"] = columns[-1]
         # The group's cells' pieces add up to what its funds give it.
-        prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(row), pulp.LpConstraintEQ, f"group_{g}", 0.0))
-    sums = SumVariables(prob, grid, gifts)
+        lp.row(f"group_{g}", row, "==", 0.0)
+    sums = SumVariables(lp, grid, gifts)
     rows = {}
     for constraint in constraints:
         if constraint.kind == "cell_max":
             continue  # a bound on the cell's last piece
-        rows[constraint.name] = pulp.LpConstraint(
-            sums.expression(constraint), SENSES[constraint.sense], constraint.name, float(constraint.rhs) / scale
-        )
-        prob.addConstraint(rows[constraint.name])
+        terms = sums.expression(constraint)
+        rows[constraint.name] = lp.row(constraint.name, terms, constraint.sense, float(constraint.rhs) / scale)
     # penalty * target for every cell with a target, those no fund may pay for included.
     constant = sum(offset for _, offset in cell_pieces) / scale / weight_scale
-    stated = pulp.LpAffineExpression(objective, constant=constant)
-    prob.setObjective(pulp.LpAffineExpression(objective + idle, constant=constant))
-    return Model(prob, grid, gifts, piece_vars, rows, caps, stated, scale, weight_scale)
+    lp.set_objective(objective + idle)
+    return Model(lp, grid, gifts, piece_columns, rows, caps, objective, constant, scale, weight_scale)
 
 
-def add_gift_variables(prob: pulp.LpProblem, grid: Grid) -> dict[tuple[int, int], pulp.LpVariable]:
-    """One variable per (group, fund): what the fund gives the group's cells together."""
-    return {
-        (g, f): prob.add_variable(f"gift_{g}_{f}", lowBound=0)
-        for g, group in enumerate(grid.groups)
-        for f in group.funds
-    }
+def add_gift_variables(lp: LinearProgram, grid: Grid) -> dict[tuple[int, int], int]:
+    """One column per (group, fund): what the fund gives the group's cells together."""
+    return {(g, f): lp.column(f"gift_{g}_{f}") for g, group in enumerate(grid.groups) for f in group.funds}
 
 
 class SumVariables:
-    """Rows over sums of pairs, written over the (group, fund) variables.
+    """Rows over sums of pairs, written over the (group, fund) columns.
 
     A sum that rules share (what a rule matches, the base of a share) becomes one
-    variable, defined by a row the first time a constraint asks for it.
+    column, defined by a row the first time a constraint asks for it.
     """
 
-    def __init__(self, prob: pulp.LpProblem, grid: Grid, gifts: dict[tuple[int, int], pulp.LpVariable]) -> None:
+    def __init__(self, lp: LinearProgram, grid: Grid, gifts: dict[tuple[int, int], int]) -> None:
         group_of = {c: g for g, group in enumerate(grid.groups) for c in group.cells}
-        self.prob = prob
+        self.lp = lp
         self.gift_of_pair = [gifts[group_of[pair.cell], pair.fund] for pair in grid.pairs]
-        self.made: dict[str, pulp.LpVariable] = {}
+        self.made: dict[str, int] = {}
 
-    def terms(self, total: Total) -> list[pulp.LpVariable]:
-        """The (group, fund) variables a sum of pairs adds up: each sums a whole group or none of it."""
-        return list(dict.fromkeys(self.gift_of_pair[p] for p in total.pairs))
+    def terms(self, total: Total) -> list[int]:
+        """The (group, fund) columns a sum of pairs adds up: each sums a whole group or none of it."""
+        return list(dict.fromkeys(map(self.gift_of_pair.__getitem__, total.pairs)))
 
-    def expression(self, constraint: Constraint) -> pulp.LpAffineExpression:
-        """The constraint's left-hand side: a rule's over sum variables, a fund's or a floor's directly."""
+    def expression(self, constraint: Constraint) -> list[tuple[int, float]]:
+        """The constraint's left-hand side: a rule's over sum columns, a fund's or a floor's directly."""
         if constraint.kind == "rule":
-            return pulp.LpAffineExpression([(self[part.total], float(part.coefficient)) for part in constraint.parts])
+            return _merged([(self[part.total], float(part.coefficient)) for part in constraint.parts])
         (part,) = constraint.parts
-        return pulp.LpAffineExpression([(var, float(part.coefficient)) for var in self.terms(part.total)])
+        coefficient = float(part.coefficient)
+        return [(j, coefficient) for j in self.terms(part.total)]
 
-    def __getitem__(self, total: Total) -> pulp.LpVariable:
+    def __getitem__(self, total: Total) -> int:
         if total.name not in self.made:
-            var = self.prob.add_variable(f"sum_{total.name}", lowBound=0)
-            row = [(var, 1.0)] + [(gift, -1.0) for gift in self.terms(total)]
-            self.prob.addConstraint(
-                pulp.LpConstraint(pulp.LpAffineExpression(row), pulp.LpConstraintEQ, f"sum_{total.name}", 0.0)
-            )
-            self.made[total.name] = var
+            j = self.lp.column(f"sum_{total.name}")
+            row = [(j, 1.0)] + [(gift, -1.0) for gift in self.terms(total)]
+            self.lp.row(f"sum_{total.name}", row, "==", 0.0)
+            self.made[total.name] = j
         return self.made[total.name]
+
+
+def _merged(terms: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """Terms on the same column added up, in first-seen order (as an expression keeps them)."""
+    merged: dict[int, float] = {}
+    for j, value in terms:
+        merged[j] = merged.get(j, 0.0) + value
+    return list(merged.items())
 
 
 def value_pieces(cell: Cell) -> tuple[list[Piece], float]:

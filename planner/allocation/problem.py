@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from functools import cached_property
-from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+from planner.collector import collector_paused
 from planner.errors import InvalidProblem
-from planner.fields import REQUIRED, Obj, as_text, read_json_file
+from planner.fields import REQUIRED, TOO_LARGE, Obj, as_text, read_json_file
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 FORMAT = "allocation-problem/1"
 
@@ -41,7 +43,7 @@ class Cell:
     target: Decimal | None = None
     penalty: Decimal = Decimal(1)
 
-    @cached_property
+    @property  # not cached: a join costs less than functools' cached_property (a lock) the first time
     def id(self) -> str:
         return "/".join(value for _, value in self.key)
 
@@ -166,6 +168,11 @@ def load_problem(path: str | Path) -> Problem:
 
 
 def parse_problem(data: Any) -> Problem:
+    with collector_paused():
+        return _parse_problem(data)
+
+
+def _parse_problem(data: Any) -> Problem:
     top = Obj(data, "", frozenset({"format", "name", "objective", "cells", "funds", "rules", "options"}))
     if top.raw("format") != FORMAT:
         raise InvalidProblem("format", f"must be '{FORMAT}'")
@@ -188,7 +195,66 @@ def parse_problem(data: Any) -> Problem:
     return Problem(objective, cells, funds, rules, options, name)
 
 
+_CELL_FIELDS = frozenset({"key", "min", "max", "value", "target", "penalty"})
+_NOT_QUICK: Any = object()
+
+
 def _parse_cell(data: Any, path: str) -> Cell:
+    # Most cells are plain: read them quickly, and leave anything else to the careful
+    # reader below, which names what is wrong. Both give the same Cell for a valid one.
+    cell = _quick_cell(data)
+    return cell if cell is not None else _checked_cell(data, path)
+
+
+def _quick_amount(value: Any) -> Any:
+    """A non-negative number as Decimal, as ``as_decimal`` reads it; None stays None;
+    _NOT_QUICK for anything that needs a closer look."""
+    kind = type(value)
+    if kind is int:
+        return Decimal(value) if 0 <= value < TOO_LARGE else _NOT_QUICK
+    if kind is Decimal:
+        return value if value.is_finite() and 0 <= value < TOO_LARGE else _NOT_QUICK
+    return None if value is None else _NOT_QUICK
+
+
+def _quick_cell(data: Any) -> Cell | None:
+    if type(data) is not dict or not _CELL_FIELDS.issuperset(data):
+        return None
+    key = data.get("key")
+    if type(key) is not dict or not key or "fund" in key:
+        return None
+    for value in key.values():
+        if type(value) is not str or not value.strip():
+            return None
+    low, high = _quick_amount(data.get("min")), _quick_amount(data.get("max"))
+    target, penalty = _quick_amount(data.get("target")), _quick_amount(data.get("penalty"))
+    if low is _NOT_QUICK or high is _NOT_QUICK or target is _NOT_QUICK or penalty is _NOT_QUICK:
+        return None  # by identity: ``in`` would ask each Decimal, which asks the numbers ABCs
+    low = Decimal(0) if low is None else low
+    if high is not None and high < low:
+        return None
+    segments = data.get("value")
+    value: tuple[Segment, ...] = ()
+    if segments is not None:
+        if type(segments) is not list:
+            return None
+        read: list[Segment] = []
+        previous: Decimal | None = Decimal(0)
+        for item in segments:
+            if type(item) is not dict or not _SEGMENT_FIELDS.issuperset(item) or previous is None:
+                return None
+            upto, weight = _quick_amount(item.get("upto")), _quick_amount(item.get("weight"))
+            if upto is _NOT_QUICK or weight is _NOT_QUICK or weight is None:
+                return None
+            if (upto is not None and upto <= previous) or (read and weight > read[-1].weight):
+                return None
+            read.append(Segment(upto, weight))
+            previous = upto
+        value = tuple(read)
+    return Cell(tuple(key.items()), low, high, value, target, Decimal(1) if penalty is None else penalty)
+
+
+def _checked_cell(data: Any, path: str) -> Cell:
     obj = Obj(data, path, frozenset({"key", "min", "max", "value", "target", "penalty"}))
     key = _parse_key(obj.raw("key", REQUIRED), obj.field("key"))
     low = obj.money("min", Decimal(0))

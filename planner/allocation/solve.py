@@ -14,14 +14,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from planner.allocation.constraints import Constraint, all_constraints
-from planner.allocation.elastic import least_relaxation
 from planner.allocation.explain import binding, breach_message, input_notes, is_binding, unallocated_messages
 from planner.allocation.grid import Grid
 from planner.allocation.model import Model, build_model, choose_scale
 from planner.allocation.problem import Problem
 from planner.allocation.result import Allocation, CellTotal, FundTotal, Result
 from planner.allocation.rounding import round_to_dollars
+from planner.collector import collector_paused
 from planner.deadline import Deadline, OutOfTime
+from planner.lp import Solution
 from planner.money import dollars
 from planner.solvers import Backend, Outcome, choose_backend, run
 
@@ -33,6 +34,11 @@ def solve(problem: Problem, solver: str | None = None, *, time_limit: float | No
     whose status is optimal, infeasible or time_limit; raises SolverError only when the
     solver itself fails.
     """
+    with collector_paused():
+        return _solve(problem, solver, time_limit)
+
+
+def _solve(problem: Problem, solver: str | None, time_limit: float | None) -> Result:
     deadline = Deadline(time_limit if time_limit is not None else problem.options.time_limit_s)
     backend = choose_backend(solver)
     timings: dict[str, float] = {}
@@ -51,20 +57,21 @@ def solve(problem: Problem, solver: str | None = None, *, time_limit: float | No
         return _stopped(deadline, backend, timings)
     if solved.outcome is Outcome.INFEASIBLE:
         return _infeasible(grid, constraints, model.scale, backend, deadline, timings)
-    return _optimal(grid, constraints, model, backend, deadline, timings)
+    return _optimal(grid, constraints, model, solved.solution, backend, deadline, timings)
 
 
 def _optimal(
     grid: Grid,
     constraints: Sequence[Constraint],
     model: Model,
+    solution: Solution,
     backend: Backend,
     deadline: Deadline,
     timings: dict[str, float],
 ) -> Result:
     started = deadline.elapsed()
     problem = grid.problem
-    values = model.pair_values()
+    values = model.pair_values(solution)
     amounts, breaches = round_to_dollars(grid, constraints, values)
     binding_rows = [c for c in constraints if is_binding(c, values, backend.precision, model.scale)]
     messages = (
@@ -75,7 +82,7 @@ def _optimal(
     timings["finish"] = deadline.elapsed() - started
     return Result(
         status="optimal",
-        objective=model.objective_value(),
+        objective=model.objective_value(solution),
         allocations=tuple(
             Allocation(problem.cells[pair.cell].key, problem.funds[pair.fund].id, amount)
             for pair, amount in zip(grid.pairs, amounts, strict=True)
@@ -85,7 +92,7 @@ def _optimal(
         funds=tuple(
             FundTotal(fund.id, fund.available, grid.funds[f].of(amounts)) for f, fund in enumerate(problem.funds)
         ),
-        binding=tuple(binding(binding_rows, model, backend, problem.objective, values)),
+        binding=tuple(binding(binding_rows, model, solution, backend, problem.objective, values)),
         messages=tuple(messages),
         solver=backend.name,
         seconds=deadline.elapsed(),
@@ -101,6 +108,8 @@ def _infeasible(
     deadline: Deadline,
     timings: dict[str, float],
 ) -> Result:
+    from planner.allocation.elastic import least_relaxation  # only an infeasible problem needs it
+
     messages = ["No allocation satisfies every constraint."]
     try:
         conflicts = least_relaxation(grid, constraints, scale, backend, deadline)

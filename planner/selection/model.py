@@ -48,7 +48,7 @@ from planner.selection.problem import SelectionProblem
 from planner.solvers import Backend, HighsBackend, Outcome, choose_backend, highspy
 
 if highspy is not None:
-    from planner.solvers import BulkHiGHS
+    from planner.pulp_highs import BulkHiGHS
 
 Stage = Literal["score", "cost", "relax_dollars", "relax_count"]
 SCORE_GAP = 0.99  # within this of the bound, the score stage's incumbent has the best (integer) score
