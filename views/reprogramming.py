@@ -98,6 +98,7 @@ def show(reprogramming_id: int):
         record=record,
         moves=[(move, group_label(move.from_group), group_label(move.to_group)) for move in record.moves],
         reasons=drafts.reasons_of(record),
+        together=[reason for move in record.moves for reason in queries.cumulative_reasons(move)],
         timing=workflow.timing(record) if record.is_open else None,
         effect=queries.effect(record),
         steps=workflow.available_steps(current_user, record),

@@ -321,6 +321,14 @@ def test_small_moves_that_together_cross_the_threshold_are_flagged(rm):
     assert rows["Protection in EAP"][5] == "Within the threshold"
     assert re.search(r'<tr class="is-off-plan"><td>INCLE FY2027</td><td>Protection in WHA</td>', listed)
 
+    # A third, drafted: alone it needs no notice; its review page says where the year's moves together cross.
+    third = _draft("300000", source=("EAP", "protection"), target=("WHA", "protection"))
+    assert not third.notification_required
+    page = rm.get(f"/reprogrammings/{third.id}").get_data(as_text=True)
+    assert "No notification is needed" in page
+    together = _text(re.search(r'data-testid="together">(.*?)</div></div>', page, re.S).group(1))
+    assert "augments Protection in WHA by $1,100,000, more than 10% of its base of $5,778,684.61" in together
+
 
 # ---- who sees what ---------------------------------------------------------------------------
 
