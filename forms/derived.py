@@ -60,7 +60,7 @@ def _field(spec: Spec, default, required: bool, row_form: type | None, rows: tup
     if spec.kind == Kind.CODES:  # the subclass gives the choices
         return wtforms.SelectMultipleField(spec.label, **common)
     if spec.kind == Kind.GROUP:  # a select a dimension, left at "" where the group is not narrowed by it
-        selects = {name: OptionalIdSelect(_words(name), choices=[("", "Any")]) for name in spec.options}
+        selects = {name: OptionalIdSelect(_words(name), choices=options([("", "Any")])) for name in spec.options}
         return wtforms.FormField(type(f"{spec.label}Group", (wtforms.Form,), selects), spec.label, **common)
     if spec.kind != Kind.ROWS:
         raise TypeError(f"A page asks for {spec.kind} its own way: exclude {spec.label!r} and add a field.")

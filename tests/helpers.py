@@ -162,7 +162,7 @@ def draft_reprogramming_id() -> int:
     existing = db.session.scalar(sa.select(Reprogramming.id).order_by(Reprogramming.id).limit(1))
     if existing is not None:
         return existing
-    return create_reprogramming(
+    draft = create_reprogramming(
         user("rm@example.gov"),
         ReprogrammingInput(
             scenario_id=plan_scenario().id,
@@ -176,7 +176,9 @@ def draft_reprogramming_id() -> int:
                 ),
             ),
         ),
-    ).id
+    )
+    db.session.commit()  # a page's database fingerprint rolls back what is not committed
+    return draft.id
 
 
 def region_id(code: str) -> int:

@@ -227,6 +227,13 @@ EXPECTED |= {
     "api.create_reprogramming": RM,
     "api.patch_reprogramming": RM,
     "api.step_reprogramming": RM,
+    "reprogramming.index": EVERYONE,
+    "reprogramming.show": EVERYONE,
+    "reprogramming.notification": EVERYONE,
+    "reprogramming.notification_workbook": EVERYONE,
+    "reprogramming.new": RM,
+    "reprogramming.edit": RM,
+    "reprogramming.act": RM,
 }
 
 IDENTITIES = [*Role, "anonymous", "deactivated"]
