@@ -9,7 +9,7 @@ import io
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from exports.notification import NotificationPackage, PackageRow, download_name, write_notification
+from exports.notification import download_name, write_notification
 from forms.reprogramming import ReprogrammingForm, StepForm
 from models import Reprogramming, ReprogrammingStatus, db
 from services.budget.dashboard import working_scenario
@@ -19,6 +19,7 @@ from services.permissions import Action
 from services.reprogramming import drafts, queries, workflow
 from services.reprogramming.groups import group_label
 from services.reprogramming.law import day
+from services.reprogramming.package import notification_package
 from views.access import requires
 from views.exports import XLSX
 from views.routing import whole_number
@@ -126,37 +127,17 @@ def act(reprogramming_id: int, action: str):
     return redirect(back)
 
 
-def _package(record: Reprogramming) -> NotificationPackage:
-    """The package's figures: each move's from program (its base, less the amount) and to program."""
-    return NotificationPackage(
-        reference=f"Reprogramming {record.id}",
-        appropriation=record.appropriation.label,
-        scenario=record.scenario.name,
-        kind=record.kind.label,
-        citation=office_settings().reprogramming_citation,
-        justification=record.justification,
-        reasons=tuple(drafts.reasons_of(record)),
-        from_rows=tuple(
-            PackageRow(group_label(move.from_group), move.from_base_cents, -move.amount_cents) for move in record.moves
-        ),
-        to_rows=tuple(
-            PackageRow(group_label(move.to_group), move.to_base_cents, move.amount_cents) for move in record.moves
-        ),
-        prepared_on=day(dt.date.today()),
-    )
-
-
 @bp.route("/<int:reprogramming_id>/notification")
 @requires(Action.READ)
 def notification(reprogramming_id: int):
     record = _load(reprogramming_id)
-    return render_template("reprogramming/notification.html", record=record, package=_package(record))
+    return render_template("reprogramming/notification.html", record=record, package=notification_package(record))
 
 
 @bp.route("/<int:reprogramming_id>/notification.xlsx")
 @requires(Action.READ)
 def notification_workbook(reprogramming_id: int):
-    package = _package(_load(reprogramming_id))
+    package = notification_package(_load(reprogramming_id))
     out = io.BytesIO()  # a page of rows: small
     write_notification(package, out)
     out.seek(0)
