@@ -43,4 +43,4 @@ bench: setup-dev
 	for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) instance/apportion.sqlite3* instance/jobs.sqlite3* instance/exports
+	rm -rf $(VENV) instance/apportion.sqlite3* instance/jobs.sqlite3* instance/exports instance/uploads

@@ -65,8 +65,12 @@ class Config:
     JOBS_ALLOCATION_CELLS = _whole_number("JOBS_ALLOCATION_CELLS", 5000)
     JOBS_SELECTION_PROPOSALS = _whole_number("JOBS_SELECTION_PROPOSALS", 2000)  # proposals of a funding notice
     JOBS_EXPORT_LINES = _whole_number("JOBS_EXPORT_LINES", 20000)  # budget lines of a scenario's workbook
+    JOBS_IMPORT_BYTES = _whole_number("JOBS_IMPORT_BYTES", 2 * 1024 * 1024)  # an uploaded workbook (~30,000 lines)
+    JOBS_ACTUALS_BYTES = _whole_number("JOBS_ACTUALS_BYTES", 4 * 1024 * 1024)  # an actuals extract (~30,000 rows)
     # Where a workbook made by a job waits to be downloaded: a folder the consumers and the web servers share.
     JOBS_EXPORTS = os.environ.get("JOBS_EXPORTS") or str(BASE_DIR / "instance" / "exports")
+    # Where an upload waits for the job that reads it (removed when the job ends): shared the same way.
+    JOBS_UPLOADS = os.environ.get("JOBS_UPLOADS") or str(BASE_DIR / "instance" / "uploads")
 
 
 class ProductionConfig(Config):

@@ -101,6 +101,30 @@ class _BadCell(Exception):
 def parse_extract(data: bytes, filename: str = "", limits: Limits = ACTUALS_LIMITS) -> ParsedExtract:
     """Parse an uploaded extract; raise ImportRejected if the file cannot be used."""
     data = bytes(data)
+    _check_size(data, limits)
+    if _is_workbook(data, filename):
+        return _parse_workbook(data, limits)
+    return _parse_csv(data, limits)
+
+
+def check_extract(data: bytes, filename: str = "", limits: Limits = ACTUALS_LIMITS) -> None:
+    """Raise ImportRejected for what can be refused without reading the rows (a job checks this before its
+    file waits in the queue): the size; for a workbook, its package; for a CSV, its encoding and header row."""
+    data = bytes(data)
+    _check_size(data, limits)
+    if _is_workbook(data, filename):
+        check_package(data, replace(limits, max_rows=limits.max_rows + 1))
+        return
+    _check_text(data)
+    reader = csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline=""), strict=True)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise ImportRejected(f"The file is not a well-formed CSV (line {reader.line_num:,}: {exc}).") from None
+    _header_positions(header, "s")
+
+
+def _check_size(data: bytes, limits: Limits) -> None:
     if not data:
         raise ImportRejected("The file is empty.")
     if len(data) > limits.max_bytes:
@@ -108,15 +132,27 @@ def parse_extract(data: bytes, filename: str = "", limits: Limits = ACTUALS_LIMI
             f"The file is {len(data) / (1024 * 1024):,.1f} MB; the limit is "
             f"{limits.max_bytes / (1024 * 1024):,.1f} MB. Split the extract into smaller files."
         )
-    if data.startswith(_XLSX_SIGNATURE) or filename.lower().endswith((".xlsx", ".xlsm")):
-        return _parse_workbook(data, limits)
-    return _parse_csv(data, limits)
+
+
+def _is_workbook(data: bytes, filename: str) -> bool:
+    return data.startswith(_XLSX_SIGNATURE) or filename.lower().endswith((".xlsx", ".xlsm"))
 
 
 # --------------------------------------------------------------------------- the two formats
 
 
 def _parse_csv(data: bytes, limits: Limits) -> ParsedExtract:
+    _check_text(data)
+    # Lines decoded as they are read, split as StringIO(newline="") would (\n, \r\n or \r, kept in the
+    # line): a StringIO of the whole text held four bytes a character, some 70 MB for 200,000 rows.
+    reader = csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline=""), strict=True)
+    try:
+        return _read_table(((row, "s") for row in reader), limits)
+    except csv.Error as exc:
+        raise ImportRejected(f"The file is not a well-formed CSV (line {reader.line_num:,}: {exc}).") from None
+
+
+def _check_text(data: bytes) -> None:
     try:
         data.decode("utf-8-sig")  # checked whole, up front; the text is then read a chunk at a time
     except UnicodeDecodeError as exc:
@@ -126,13 +162,6 @@ def _parse_csv(data: bytes, limits: Limits) -> ParsedExtract:
         ) from None
     if b"\x00" in data:  # in UTF-8 only NUL itself has a zero byte
         raise ImportRejected("The file holds NUL characters: it is not a CSV extract.")
-    # Lines decoded as they are read, split as StringIO(newline="") would (\n, \r\n or \r, kept in the
-    # line): a StringIO of the whole text held four bytes a character, some 70 MB for 200,000 rows.
-    reader = csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline=""), strict=True)
-    try:
-        return _read_table(((row, "s") for row in reader), limits)
-    except csv.Error as exc:
-        raise ImportRejected(f"The file is not a well-formed CSV (line {reader.line_num:,}: {exc}).") from None
 
 
 def _parse_workbook(data: bytes, limits: Limits) -> ParsedExtract:
@@ -164,26 +193,7 @@ def _header_name(value: Any) -> str:
 def _read_table(lines: Iterable[tuple[list, str]], limits: Limits) -> ParsedExtract:
     lines = iter(lines)
     header_row, kind = next(lines, (None, "s"))
-    if header_row is None:
-        raise ImportRejected("The file is empty: the first row must name the columns (transaction_id, ...).")
-    names = [_header_name(value[0] if kind == "x" else value) for value in header_row]
-    positions: dict[str, int] = {}
-    unknown: list[str] = []
-    for index, name in enumerate(names):
-        if not name:
-            continue
-        if name in positions:
-            raise ImportRejected(f"The header names the column {shorten(name)} twice.")
-        if name in COLUMNS:
-            positions[name] = index
-        else:
-            positions[name] = index
-            unknown.append(name[:100])
-    missing = [name for name in COLUMNS if name not in OPTIONAL and name not in positions]
-    if missing:
-        raise ImportRejected(
-            f"Row 1 must name the extract's columns; missing: {', '.join(missing)}. See the actuals-extract/1 format."
-        )
+    positions, unknown = _header_positions(header_row, kind)
     known = [(name, positions.get(name)) for name in COLUMNS]
     rows: list[ExtractRow] = []
     errors: list[RowProblem] = []
@@ -210,6 +220,31 @@ def _read_table(lines: Iterable[tuple[list, str]], limits: Limits) -> ParsedExtr
                 errors.append(RowProblem(number, "", f"Stopped listing after {limits.max_errors:,} problems."))
                 truncated = True
     return ParsedExtract(tuple(rows), tuple(errors), tuple(unknown), read, truncated)
+
+
+def _header_positions(header_row: list | None, kind: str) -> tuple[dict[str, int], list[str]]:
+    """Where each named column is, and the names the format does not know; refuses a header it cannot use."""
+    if header_row is None:
+        raise ImportRejected("The file is empty: the first row must name the columns (transaction_id, ...).")
+    names = [_header_name(value[0] if kind == "x" else value) for value in header_row]
+    positions: dict[str, int] = {}
+    unknown: list[str] = []
+    for index, name in enumerate(names):
+        if not name:
+            continue
+        if name in positions:
+            raise ImportRejected(f"The header names the column {shorten(name)} twice.")
+        if name in COLUMNS:
+            positions[name] = index
+        else:
+            positions[name] = index
+            unknown.append(name[:100])
+    missing = [name for name in COLUMNS if name not in OPTIONAL and name not in positions]
+    if missing:
+        raise ImportRejected(
+            f"Row 1 must name the extract's columns; missing: {', '.join(missing)}. See the actuals-extract/1 format."
+        )
+    return positions, unknown
 
 
 def _blank(values: Iterable[Any], kind: str) -> bool:

@@ -107,8 +107,13 @@ def _read_object_class(column: DetailColumn, value: int | float | str, max_text:
     return _read_code(column, value, max_text)
 
 
+# How a cell's "_x" is escaped where it would read as a character (_x0041_ is "A"): openpyxl undoes it in
+# the shared strings an edited file holds, not in the inline strings our export writes, so it is undone here.
+EXCEL_ESCAPE = "x005F_"
+
+
 def _read_text(column: DetailColumn, value: int | float | str, max_text: int) -> str:
-    return _capped(column, _as_text(value), max_text)
+    return _capped(column, _as_text(value).replace(EXCEL_ESCAPE, ""), max_text)
 
 
 def _read_money(column: DetailColumn, value: int | float | str, _: int) -> Decimal:
@@ -130,6 +135,60 @@ def _read_money(column: DetailColumn, value: int | float | str, _: int) -> Decim
     if amount != amount.quantize(CENT):
         raise BadCell(f"{column.header} {amount} has more than two decimal places: round it to the cent.")
     return quantize(amount)
+
+
+# The quick reading: the common cells of a good row, read without the checks that cannot apply to them.
+# A reader answers FULL_CHECK for anything else, and read_cell then reads that row and says what is wrong;
+# neither may accept what the other refuses. The caller has already set formulas and errors aside.
+FULL_CHECK: Any = object()
+QuickReader = Callable[[Any, int], Any]
+
+
+def quick_reader(column: DetailColumn) -> QuickReader:
+    """(value, max_text) → the field, as read_cell would return it, or FULL_CHECK."""
+    empty = FULL_CHECK if column.required else ("" if column.kind is Kind.TEXT else None)
+    if column.kind in (Kind.ID, Kind.YEAR):
+        low, high = (1, 2**63 - 1) if column.kind is Kind.ID else (FIRST_YEAR, LAST_YEAR)
+
+        def whole(value: Any, _: int) -> Any:
+            if type(value) is int:  # not bool, which read_cell refuses
+                return value if low <= value <= high else FULL_CHECK
+            return empty if value is None else FULL_CHECK
+
+        return whole
+    if column.kind in (Kind.CODE, Kind.OBJECT_CLASS):
+
+        def code(value: Any, max_text: int) -> Any:
+            if type(value) is str:
+                text = value.strip()
+                if not text:
+                    return empty
+                return text if len(text) <= max_text else FULL_CHECK
+            return empty if value is None else FULL_CHECK
+
+        return code
+    if column.kind is Kind.TEXT:
+
+        def text(value: Any, max_text: int) -> Any:
+            if type(value) is str:
+                if not value:
+                    return empty
+                return value if len(value) <= max_text and EXCEL_ESCAPE not in value else FULL_CHECK
+            return empty if value is None else FULL_CHECK
+
+        return text
+    if column.kind is Kind.MONEY:
+
+        def money(value: Any, _: int) -> Any:
+            if type(value) is float or type(value) is int:
+                try:
+                    return _read_money(column, value, 0)
+                except BadCell:
+                    return FULL_CHECK
+            return empty if value is None else FULL_CHECK
+
+        return money
+    raise ValueError(f"{column.header} is not read from the file")
 
 
 _READERS: dict[Kind, Callable[[DetailColumn, Any, int], Any]] = {

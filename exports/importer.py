@@ -13,7 +13,8 @@ loading; a cap on rows, text and errors while reading.
 
 from __future__ import annotations
 
-import io
+import dataclasses
+import gc
 import logging
 import re
 import warnings
@@ -25,10 +26,7 @@ from typing import Any
 
 import defusedxml
 import openpyxl.xml
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
-from openpyxl.workbook import Workbook
-from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from exports.archive import check_package
 from exports.detail import (
@@ -42,8 +40,9 @@ from exports.detail import (
     Kind,
 )
 from exports.errors import ImportRejected
-from exports.fields import BadCell, is_blank, read_cell, shorten
+from exports.fields import FULL_CHECK, BadCell, is_blank, quick_reader, read_cell, shorten
 from exports.limits import LIMITS, Limits
+from exports.sheet_reader import Cells, UploadedWorkbook
 
 __all__ = ["LIMITS", "CellError", "ImportRejected", "ImportedRow", "Limits", "ParsedWorkbook", "parse_submission"]
 
@@ -97,6 +96,18 @@ class ParsedWorkbook:
     scenario_in_file: str | None
 
 
+# The cells a data row is read from, and the fast reader of each column that is imported, in ImportedRow's order.
+_WIDTH = len(DETAIL_COLUMNS)
+_YEAR_INDEX = next(index for index, column in enumerate(DETAIL_COLUMNS) if column.kind is Kind.YEAR)
+_IMPORTED = [(index, column) for index, column in enumerate(DETAIL_COLUMNS) if column.kind is not Kind.INFO]
+_QUICK_READERS = tuple((index, quick_reader(column)) for index, column in _IMPORTED)
+_CODE_POSITIONS = tuple(n for n, (_, column) in enumerate(_IMPORTED) if column.field in _CODE_FIELDS)
+if [field.name for field in dataclasses.fields(ImportedRow)] != ["sheet_row", *(c.field for _, c in _IMPORTED)]:
+    raise ImportError("ImportedRow's fields must follow DETAIL_COLUMNS' order: rows are built by position")
+if [column.field for _, column in _IMPORTED[:2]] != ["line_id", "version"]:
+    raise ImportError("the quick reading expects Line id and Version first")
+
+
 def parse_submission(data: bytes, limits: Limits = LIMITS) -> ParsedWorkbook:
     """Parse the Detail sheet of an uploaded workbook; raise ImportRejected if the file cannot be used."""
     check_package(bytes(data), limits)
@@ -104,12 +115,9 @@ def parse_submission(data: bytes, limits: Limits = LIMITS) -> ParsedWorkbook:
         # openpyxl warns about parts it drops (extensions, data validation): not the uploader's concern.
         # catch_warnings swaps the process-wide filters for the moment; at worst it hides another thread's warning.
         warnings.simplefilter("ignore")
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
-        try:
-            rows, errors = _read_detail(_detail_sheet(workbook), limits)
+        with UploadedWorkbook(data) as workbook, _no_cycle_collection():
+            rows, errors = _read_detail(_detail_rows(workbook), limits)
             scenario, checksum = _read_about(workbook, limits)
-        finally:
-            workbook.close()
     return ParsedWorkbook(rows=rows, errors=errors, checksum_in_file=checksum, scenario_in_file=scenario)
 
 
@@ -123,6 +131,20 @@ def _rejecting_unreadable() -> Iterator[None]:
     except Exception as exc:  # the boundary: a bad upload must never become a server error
         log.info("workbook rejected as unreadable", exc_info=True)
         raise ImportRejected(_explain(exc)) from None
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """The cycle collector paused while reading: every row read is kept (no garbage to find), yet each
+    collection would walk all of them again, a tenth of the parse at 100,000 rows. Reference counting
+    still frees all the rest; the collector runs again as soon as the reading ends."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _explain(exc: BaseException) -> str:
@@ -139,21 +161,39 @@ def _explain(exc: BaseException) -> str:
     return _UNREADABLE
 
 
-def _detail_sheet(workbook: Workbook) -> ReadOnlyWorksheet:
-    sheet = workbook[DETAIL_SHEET] if DETAIL_SHEET in workbook.sheetnames else None
-    if not isinstance(sheet, ReadOnlyWorksheet):
-        found = ", ".join(shorten(name, 31) for name in workbook.sheetnames[:10]) or "none"
+def _detail_rows(workbook: UploadedWorkbook) -> Iterator[tuple[int, Cells]]:
+    if not workbook.has_worksheet(DETAIL_SHEET):
+        found = ", ".join(shorten(name, 31) for name in workbook.sheet_names[:10]) or "none"
         raise ImportRejected(
             f"The workbook has no {DETAIL_SHEET} sheet (it has: {found}). Upload the workbook Apportion "
             f"exported, with your changes in its {DETAIL_SHEET} sheet."
         )
-    sheet.reset_dimensions()  # don't trust the file's stated size: read what is there
-    return sheet
+    return workbook.rows(DETAIL_SHEET)  # the rows the file holds, whatever size it states
 
 
-def _check_header(sheet: ReadOnlyWorksheet) -> None:
-    found = next(sheet.iter_rows(min_row=HEADER_ROW, max_row=HEADER_ROW, max_col=_HEADER_SCAN, values_only=True), ())
-    found = tuple(found) + (None,) * (_HEADER_SCAN - len(found))
+def _in_order(rows: Iterator[tuple[int, Cells]], first: int, last: int | None = None) -> Iterator[tuple[int, Cells]]:
+    """Rows from `first` (to `last`), each once and in order, as openpyxl's iter_rows reads them: a row
+    number that repeats or goes back is skipped, and reading stops at the first row past `last`."""
+    expected = first
+    for number, cells in rows:
+        if last is not None and number > last:
+            return
+        if number >= expected:
+            expected = number + 1
+            yield number, cells
+
+
+def _values(cells: Cells, width: int) -> list[Any]:
+    """The values of columns 1..width (None where the file has no cell)."""
+    values: list[Any] = [None] * width
+    for cell in cells:
+        column = cell["column"]
+        if 0 < column <= width:
+            values[column - 1] = cell["value"]
+    return values
+
+
+def _check_header(found: Sequence[Any]) -> None:
     problems = []
     for index, expected in enumerate(DETAIL_HEADERS, start=1):
         value = found[index - 1]
@@ -173,24 +213,37 @@ def _check_header(sheet: ReadOnlyWorksheet) -> None:
         )
 
 
-def _read_detail(sheet: ReadOnlyWorksheet, limits: Limits) -> tuple[tuple[ImportedRow, ...], tuple[CellError, ...]]:
-    _check_header(sheet)
-    rows: list[ImportedRow] = []
+def _read_detail(
+    rows: Iterator[tuple[int, Cells]], limits: Limits
+) -> tuple[tuple[ImportedRow, ...], tuple[CellError, ...]]:
+    ordered = _in_order(rows, first=HEADER_ROW)
+    number, cells = next(ordered, (0, []))
+    _check_header(_values(cells if number == HEADER_ROW else [], _HEADER_SCAN))
+    result: list[ImportedRow] = []
     errors: list[CellError] = []
     codes: dict[str, str] = {}
-    cells_by_row = sheet.iter_rows(min_row=HEADER_ROW + 1, max_col=len(DETAIL_COLUMNS))
-    for sheet_row, cells in enumerate(cells_by_row, start=HEADER_ROW + 1):
+    for sheet_row, cells in ordered:
         if sheet_row - HEADER_ROW > limits.max_rows:
             raise ImportRejected(
                 f"The {DETAIL_SHEET} sheet has more than {limits.max_rows:,} rows; split the changes into "
                 "smaller files."
             )
-        values = [(cell.value, cell.data_type) for cell in cells]
-        if _is_blank_row(values) or _is_totals_row(values):
+        values: list[Any] = [None] * _WIDTH
+        types = ["n"] * _WIDTH  # openpyxl's type of a missing cell
+        for cell in cells:
+            column = cell["column"]
+            if 0 < column <= _WIDTH:
+                values[column - 1] = cell["value"]
+                types[column - 1] = cell["data_type"]
+        year = values[_YEAR_INDEX]
+        # A fiscal year typed as a number is neither a blank row nor a label: skip both scans.
+        if (type(year) is not int or types[_YEAR_INDEX] != "n") and (
+            _is_blank_row(values, types) or _is_totals_row(values, types)
+        ):
             continue
-        row, row_errors = _read_row(sheet_row, values, limits, codes)
+        row, row_errors = _read_row(sheet_row, values, types, limits, codes)
         if row is not None:
-            rows.append(row)
+            result.append(row)
         errors.extend(row_errors)
         if len(errors) >= limits.max_errors:
             errors = errors[: limits.max_errors]
@@ -200,21 +253,22 @@ def _read_detail(sheet: ReadOnlyWorksheet, limits: Limits) -> tuple[tuple[Import
                 )
             )
             break
-    return tuple(rows), tuple(errors)
+    return tuple(result), tuple(errors)
 
 
-def _is_blank_row(values: Sequence[tuple[Any, str]]) -> bool:
+def _is_blank_row(values: Sequence[Any], types: Sequence[str]) -> bool:
     """Only empty cells and spaces (even in Description, which otherwise keeps its spaces)."""
     return all(
-        kind != "f" and (value is None or (isinstance(value, str) and not value.strip())) for value, kind in values
+        kind != "f" and (value is None or (isinstance(value, str) and not value.strip()))
+        for value, kind in zip(values, types, strict=True)
     )
 
 
-def _is_totals_row(values: Sequence[tuple[Any, str]]) -> bool:
+def _is_totals_row(values: Sequence[Any], types: Sequence[str]) -> bool:
     """A row someone added under the data to total it: only a label such as "Total" and the amount."""
     labels = [
         value
-        for column, (value, kind) in zip(DETAIL_COLUMNS, values, strict=True)
+        for column, value, kind in zip(DETAIL_COLUMNS, values, types, strict=True)
         if column.kind is not Kind.MONEY and (kind == "f" or not is_blank(column, value))
     ]
     return bool(labels) and all(
@@ -223,12 +277,40 @@ def _is_totals_row(values: Sequence[tuple[Any, str]]) -> bool:
 
 
 def _read_row(
-    sheet_row: int, values: Sequence[tuple[Any, str]], limits: Limits, codes: dict[str, str]
+    sheet_row: int, values: Sequence[Any], types: Sequence[str], limits: Limits, codes: dict[str, str]
 ) -> tuple[ImportedRow | None, list[CellError]]:
     """One row's fields, or its problems; `codes` shares one string per distinct code across rows."""
+    if "f" not in types and "e" not in types:
+        fields = _quick_fields(values, limits.max_text)
+        if fields is not None:
+            for index in _CODE_POSITIONS:
+                code = fields[index]
+                if code:
+                    fields[index] = codes.setdefault(code, code)
+            return ImportedRow(sheet_row, *fields), []
+    return _read_row_in_full(sheet_row, values, types, limits, codes)
+
+
+def _quick_fields(values: Sequence[Any], max_text: int) -> list[Any] | None:
+    """The row's fields in ImportedRow's order when every cell is of a common, valid kind; else None."""
+    fields = []
+    for index, quick in _QUICK_READERS:
+        field = quick(values[index], max_text)
+        if field is FULL_CHECK:
+            return None
+        fields.append(field)
+    if (fields[0] is None) != (fields[1] is None):  # line id and version: said by the full reading
+        return None
+    return fields
+
+
+def _read_row_in_full(
+    sheet_row: int, values: Sequence[Any], types: Sequence[str], limits: Limits, codes: dict[str, str]
+) -> tuple[ImportedRow | None, list[CellError]]:
+    """Every cell through read_cell, each problem with its message."""
     fields: dict[str, Any] = {}
     errors: list[CellError] = []
-    for column, (value, kind) in zip(DETAIL_COLUMNS, values, strict=True):
+    for column, value, kind in zip(DETAIL_COLUMNS, values, types, strict=True):
         if column.kind is Kind.INFO:
             continue  # shown for reading only
         try:
@@ -252,14 +334,13 @@ def _read_row(
     return ImportedRow(sheet_row=sheet_row, **fields), []
 
 
-def _read_about(workbook: Workbook, limits: Limits) -> tuple[str | None, str | None]:
+def _read_about(workbook: UploadedWorkbook, limits: Limits) -> tuple[str | None, str | None]:
     """The scenario name and detail checksum the About sheet recorded at export, if it is still there."""
-    if ABOUT_SHEET not in workbook.sheetnames or not isinstance(workbook[ABOUT_SHEET], ReadOnlyWorksheet):
+    if not workbook.has_worksheet(ABOUT_SHEET):
         return None, None
-    sheet = workbook[ABOUT_SHEET]
-    sheet.reset_dimensions()
     found: dict[str, str] = {}
-    for label, value in sheet.iter_rows(max_row=_ABOUT_SCAN_ROWS, max_col=2, values_only=True):
+    for _, cells in _in_order(workbook.rows(ABOUT_SHEET), first=1, last=_ABOUT_SCAN_ROWS):
+        label, value = _values(cells, 2)
         if isinstance(label, str) and isinstance(value, str) and label in (ABOUT_SCENARIO, ABOUT_CHECKSUM):
             found.setdefault(label, value)
     scenario = found.get(ABOUT_SCENARIO)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 
@@ -105,3 +105,10 @@ class SubmissionWorkbook:
     # types are then names too); without, they are the values of `program`.
     lists: Mapping[str, Sequence[str]] | None = None
     payroll: Sequence[ColumnsRow] = ()  # pay and benefits in the budget, by division (whole workforce)
+
+    @property
+    def exported_at_utc(self) -> datetime:
+        """The export time as naive UTC."""
+        if self.exported_at.tzinfo is None:
+            return self.exported_at
+        return self.exported_at.astimezone(UTC).replace(tzinfo=None)

@@ -12,15 +12,26 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.cell import Cell
-from openpyxl.utils import get_column_letter as letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from xlsxwriter.utility import xl_col_to_name
 
-from exports.cells import FTE, MONEY, NOTE, PERCENT, TITLE, TOTAL, Style, day, formula, money, number, text, with_format
+from exports.cells import (
+    FTE,
+    MONEY,
+    NOTE,
+    PERCENT,
+    TITLE,
+    TOTAL,
+    Cell,
+    Style,
+    day,
+    formula,
+    money,
+    number,
+    text,
+    with_format,
+)
 from exports.detail import (
     ABOUT_CHECKSUM,
     ABOUT_SCENARIO,
@@ -31,7 +42,7 @@ from exports.detail import (
     DetailWritten,
 )
 from exports.rows import ColumnsRow, SpendPlanTable, SubmissionWorkbook, TripRow
-from exports.tables import TITLE_BLOCK_ROWS, Column, fit_width, new_sheet, write_header, write_title_block
+from exports.tables import TITLE_BLOCK_ROWS, Book, Column, Sheet, fit_width, write_header, write_title_block
 
 HEADER_ROW = TITLE_BLOCK_ROWS + 1
 FIRST_ROW = HEADER_ROW + 1
@@ -56,6 +67,11 @@ ROUND_TRIP_NOTES = (
 )
 
 
+def letter(number: int) -> str:
+    """A column's letters from its 1-based number: 1 is A."""
+    return xl_col_to_name(number - 1)
+
+
 def sum_range(column: str, first: int, last: int) -> str:
     return f"=SUM({column}{first}:{column}{last})" if last >= first else "=0"
 
@@ -73,7 +89,7 @@ def sum_cells(column: str, rows: Sequence[int]) -> str:
 
 
 def write_comparison(
-    workbook: Workbook,
+    book: Book,
     title: str,
     heading: str,
     note: str,
@@ -95,7 +111,7 @@ def write_comparison(
     years = [f"FY {budget_year - 2} Actual", f"FY {budget_year - 1} Enacted", f"FY {budget_year} Request"]
     columns += [Column(header, 17) for header in [*years, f"Change from FY {budget_year - 1}"]]
     columns.append(Column("% Change", 10))
-    ws = new_sheet(workbook, title, columns, header_row=HEADER_ROW, freeze_columns=width)
+    ws = book.sheet(title, columns, header_row=HEADER_ROW, freeze_columns=width)
     write_title_block(ws, heading, note)
     write_header(ws, [column.header for column in columns])
     py, cy, by, change = (letter(width + n) for n in (1, 2, 3, 4))
@@ -104,11 +120,11 @@ def write_comparison(
         money_style, percent_style = (_TOTAL_MONEY, _TOTAL_PERCENT) if total else (_MONEY, _PERCENT)
         ws.append(
             [
-                *(text(ws, part, TOTAL if total else None) for part in label),
+                *(text(part, TOTAL if total else None) for part in label),
                 *[None] * (width - len(label)),
-                *(formula(ws, v, money_style) if isinstance(v, str) else money(ws, v, money_style) for v in values),
-                formula(ws, f"={by}{row}-{cy}{row}", money_style),
-                formula(ws, f'=IF({cy}{row}=0,"",{change}{row}/{cy}{row})', percent_style),
+                *(formula(v, money_style) if isinstance(v, str) else money(v, money_style) for v in values),
+                formula(f"={by}{row}-{cy}{row}", money_style),
+                formula(f'=IF({cy}{row}=0,"",{change}{row}/{cy}{row})', percent_style),
             ]
         )
 
@@ -143,7 +159,7 @@ def _ordered(known: Iterable[str], seen: Iterable[str]) -> list[str]:
     return order + sorted(set(seen) - set(order))
 
 
-def write_program(workbook: Workbook, data: SubmissionWorkbook, detail: DetailWritten) -> None:
+def write_program(book: Book, data: SubmissionWorkbook, detail: DetailWritten) -> None:
     """With lists, every cell is a SUMIFS over Detail (lines with a region and a priority); else values."""
     by_region: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     by_type: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
@@ -156,7 +172,7 @@ def write_program(workbook: Workbook, data: SubmissionWorkbook, detail: DetailWr
     columns = [Column("Region", fit_width(["Program type", "Total", *regions, *types]))]
     columns += [Column(priority, fit_width([priority], minimum=15)) for priority in priorities]
     columns.append(Column("Total", 17))
-    ws = new_sheet(workbook, "Program", columns, header_row=HEADER_ROW, freeze_columns=1)
+    ws = book.sheet("Program", columns, header_row=HEADER_ROW, freeze_columns=1)
     write_title_block(
         ws,
         f"Program funds by region and priority, FY {data.budget_year} Request",
@@ -189,7 +205,7 @@ def _values(amounts: dict[tuple[str, str], Decimal]) -> Callable[[str, str], Dec
 
 
 def _write_matrix(
-    ws: WriteOnlyWorksheet,
+    ws: Sheet,
     first: int,
     names: Sequence[str],
     priorities: Sequence[str],
@@ -201,25 +217,25 @@ def _write_matrix(
     for row, name in enumerate(names, start=first):
         ws.append(
             [
-                text(ws, name),
-                *(_amount(ws, amount(name, priority), _MONEY) for priority in priorities),
-                formula(ws, f"=SUM(B{row}:{last}{row})" if priorities else "=0", _TOTAL_MONEY),
+                text(name),
+                *(_amount(amount(name, priority), _MONEY) for priority in priorities),
+                formula(f"=SUM(B{row}:{last}{row})" if priorities else "=0", _TOTAL_MONEY),
             ]
         )
     totals = first + len(names)
-    sums = (formula(ws, sum_range(letter(c), first, totals - 1), _TOTAL_MONEY) for c in range(2, len(priorities) + 3))
-    ws.append([text(ws, "Total", TOTAL), *sums])
+    sums = (formula(sum_range(letter(c), first, totals - 1), _TOTAL_MONEY) for c in range(2, len(priorities) + 3))
+    ws.append([text("Total", TOTAL), *sums])
     return totals
 
 
-def _amount(ws: WriteOnlyWorksheet, value: Decimal | str, style: Style) -> Cell:
-    return formula(ws, value, style) if isinstance(value, str) else money(ws, value, style)
+def _amount(value: Decimal | str, style: Style) -> Cell:
+    return formula(value, style) if isinstance(value, str) else money(value, style)
 
 
 # Staffing and travel -------------------------------------------------------------------
 
 
-def write_staffing(workbook: Workbook, data: SubmissionWorkbook, detail: DetailWritten) -> None:
+def write_staffing(book: Book, data: SubmissionWorkbook, detail: DetailWritten) -> None:
     """The whole workforce in the budget (pay and benefits of every line, by division), then, of which,
     the positions requested (staffing requests: FTE and cost by position kind)."""
     budget_year = data.budget_year
@@ -229,7 +245,7 @@ def write_staffing(workbook: Workbook, data: SubmissionWorkbook, detail: DetailW
     columns = [Column("Position kind", fit_width(["Position kind", "Division", *kinds]))]
     columns += [*(Column(f"{year} FTE", 12) for year in years), Column("FTE change", 12)]
     columns += [*(Column(f"{year} Cost", 16) for year in years), Column("Cost change", 16)]
-    ws = new_sheet(workbook, "Staffing", columns, header_row=HEADER_ROW, freeze_columns=1)
+    ws = book.sheet("Staffing", columns, header_row=HEADER_ROW, freeze_columns=1)
     cost_headers = [column.header for column in columns[5:]]
     if data.payroll:
         write_title_block(
@@ -246,23 +262,23 @@ def write_staffing(workbook: Workbook, data: SubmissionWorkbook, detail: DetailW
             by_value = detail.sumifs(item.match) if item.match is not None else item.by
             ws.append(
                 [
-                    text(ws, item.label[0]),
+                    text(item.label[0]),
                     *[None] * 4,
-                    *(_amount(ws, value, _MONEY) for value in (item.py, item.cy, by_value)),
-                    formula(ws, f"=H{row}-G{row}", _MONEY),
+                    *(_amount(value, _MONEY) for value in (item.py, item.cy, by_value)),
+                    formula(f"=H{row}-G{row}", _MONEY),
                 ]
             )
             row += 1
         ws.append(
             [
-                text(ws, "Total, workforce in the budget", TOTAL),
+                text("Total, workforce in the budget", TOTAL),
                 *[None] * 4,
-                *(formula(ws, sum_range(c, FIRST_ROW, row - 1), _TOTAL_MONEY) for c in "FGH"),
-                formula(ws, f"=H{row}-G{row}", _TOTAL_MONEY),
+                *(formula(sum_range(c, FIRST_ROW, row - 1), _TOTAL_MONEY) for c in "FGH"),
+                formula(f"=H{row}-G{row}", _TOTAL_MONEY),
             ]
         )
         ws.append([])
-        ws.append([text(ws, "Of which, new positions requested (staffing requests)", TITLE)])
+        ws.append([text("Of which, new positions requested (staffing requests)", TITLE)])
         first = row + 4
     else:
         write_title_block(
@@ -275,21 +291,21 @@ def write_staffing(workbook: Workbook, data: SubmissionWorkbook, detail: DetailW
     for row, item in enumerate(rows, start=first):
         ws.append(
             [
-                text(ws, item.kind),
-                *(number(ws, value, _FTE) for value in (item.fte_py, item.fte_cy, item.fte_by)),
-                formula(ws, f"=D{row}-C{row}", _FTE),
-                *(money(ws, value, _MONEY) for value in (item.cost_py, item.cost_cy, item.cost_by)),
-                formula(ws, f"=H{row}-G{row}", _MONEY),
+                text(item.kind),
+                *(number(value, _FTE) for value in (item.fte_py, item.fte_cy, item.fte_by)),
+                formula(f"=D{row}-C{row}", _FTE),
+                *(money(value, _MONEY) for value in (item.cost_py, item.cost_cy, item.cost_by)),
+                formula(f"=H{row}-G{row}", _MONEY),
             ]
         )
     total = first + len(rows)
     ws.append(
         [
-            text(ws, "Total, positions requested" if data.payroll else "Total", TOTAL),
-            *(formula(ws, sum_range(c, first, total - 1), _TOTAL_FTE) for c in "BCD"),
-            formula(ws, f"=D{total}-C{total}", _TOTAL_FTE),
-            *(formula(ws, sum_range(c, first, total - 1), _TOTAL_MONEY) for c in "FGH"),
-            formula(ws, f"=H{total}-G{total}", _TOTAL_MONEY),
+            text("Total, positions requested" if data.payroll else "Total", TOTAL),
+            *(formula(sum_range(c, first, total - 1), _TOTAL_FTE) for c in "BCD"),
+            formula(f"=D{total}-C{total}", _TOTAL_FTE),
+            *(formula(sum_range(c, first, total - 1), _TOTAL_MONEY) for c in "FGH"),
+            formula(f"=H{total}-G{total}", _TOTAL_MONEY),
         ]
     )
 
@@ -305,23 +321,20 @@ TRAVEL_COLUMNS = (
 )
 
 
-def write_travel(workbook: Workbook, trips: Sequence[TripRow], budget_year: int) -> None:
-    ws = new_sheet(workbook, "Travel", TRAVEL_COLUMNS, header_row=HEADER_ROW)
+def write_travel(book: Book, trips: Sequence[TripRow], budget_year: int) -> None:
+    ws = book.sheet("Travel", TRAVEL_COLUMNS, header_row=HEADER_ROW)
     write_title_block(ws, f"Travel plan, FY {budget_year} Request", "Dollars: airfare, lodging and M&IE per trip.")
     write_header(ws, [column.header for column in TRAVEL_COLUMNS])
     for trip in trips:
         ws.append(
             [
-                day(ws, trip.departs),
-                *(
-                    text(ws, value)
-                    for value in (trip.division, trip.traveler, trip.title, trip.destinations, trip.status)
-                ),
-                money(ws, trip.amount, _MONEY),
+                day(trip.departs),
+                *(text(value) for value in (trip.division, trip.traveler, trip.title, trip.destinations, trip.status)),
+                money(trip.amount, _MONEY),
             ]
         )
     total = FIRST_ROW + len(trips)
-    ws.append([text(ws, "Total", TOTAL), *[None] * 5, formula(ws, sum_range("G", FIRST_ROW, total - 1), _TOTAL_MONEY)])
+    ws.append([text("Total", TOTAL), *[None] * 5, formula(sum_range("G", FIRST_ROW, total - 1), _TOTAL_MONEY)])
 
 
 # Spend plan ----------------------------------------------------------------------------
@@ -329,13 +342,13 @@ def write_travel(workbook: Workbook, trips: Sequence[TripRow], budget_year: int)
 SPEND_PLAN_SHEET = "Spend plan"
 
 
-def write_spend_plan(workbook: Workbook, plan: SpendPlanTable, scenario: str) -> None:
+def write_spend_plan(book: Book, plan: SpendPlanTable, scenario: str) -> None:
     """Months down, one column per appropriation, a Total column (SUM across) and a Total row (SUM down)."""
     labels = [label for label, _ in plan.columns]
     columns = [Column("Month", 10)]
     columns += [Column(label, fit_width([label], minimum=16)) for label in labels]
     columns.append(Column("Total", 17))
-    ws = new_sheet(workbook, SPEND_PLAN_SHEET, columns, header_row=HEADER_ROW, freeze_columns=1)
+    ws = book.sheet(SPEND_PLAN_SHEET, columns, header_row=HEADER_ROW, freeze_columns=1)
     write_title_block(
         ws,
         f"Spend plan: planned obligations by month and appropriation, scenario {scenario}",
@@ -348,14 +361,14 @@ def write_spend_plan(workbook: Workbook, plan: SpendPlanTable, scenario: str) ->
         row = FIRST_ROW + index
         ws.append(
             [
-                text(ws, month),
-                *(money(ws, amounts[index], _MONEY) for _, amounts in plan.columns),
-                formula(ws, f"=SUM(B{row}:{last}{row})" if labels else "=0", _TOTAL_MONEY),
+                text(month),
+                *(money(amounts[index], _MONEY) for _, amounts in plan.columns),
+                formula(f"=SUM(B{row}:{last}{row})" if labels else "=0", _TOTAL_MONEY),
             ]
         )
     total = FIRST_ROW + len(plan.months)
-    sums = (formula(ws, sum_range(letter(c), FIRST_ROW, total - 1), _TOTAL_MONEY) for c in range(2, len(labels) + 3))
-    ws.append([text(ws, "Total", TOTAL), *sums])
+    sums = (formula(sum_range(letter(c), FIRST_ROW, total - 1), _TOTAL_MONEY) for c in range(2, len(labels) + 3))
+    ws.append([text("Total", TOTAL), *sums])
 
 
 # About --------------------------------------------------------------------------------
@@ -363,28 +376,26 @@ def write_spend_plan(workbook: Workbook, plan: SpendPlanTable, scenario: str) ->
 ABOUT_COLUMNS = (Column("Item", 30), Column("Value", 100))
 
 
-def write_about(workbook: Workbook, data: SubmissionWorkbook, detail: DetailWritten) -> None:
+def write_about(book: Book, data: SubmissionWorkbook, detail: DetailWritten) -> None:
     """What this file is, for the reviewer and for the importer (which reads the scenario and checksum back)."""
-    ws = new_sheet(workbook, ABOUT_SHEET, ABOUT_COLUMNS, header_row=1)
-    exported_at = data.exported_at
-    if exported_at.tzinfo is not None:
-        exported_at = exported_at.astimezone(UTC).replace(tzinfo=None)
+    ws = book.sheet(ABOUT_SHEET, ABOUT_COLUMNS, header_row=1)
+    exported_at = data.exported_at_utc
     items: list[tuple[str, Cell | str | int | None]] = [
-        (ABOUT_SCENARIO, text(ws, data.scenario)),
-        ("Budget year", text(ws, f"FY {data.budget_year}")),
-        ("PY actual scenario", text(ws, data.py_scenario)),
-        ("CY enacted scenario", text(ws, data.cy_scenario)),
-        ("Exported by", text(ws, data.exported_by)),
-        ("Exported at", text(ws, f"{exported_at:%Y-%m-%d %H:%M:%S} UTC")),
-        ("App version", text(ws, f"Apportion {data.app_version}")),
-        *((f"Filter: {name}", text(ws, value)) for name, value in data.filters.items()),
+        (ABOUT_SCENARIO, text(data.scenario)),
+        ("Budget year", text(f"FY {data.budget_year}")),
+        ("PY actual scenario", text(data.py_scenario)),
+        ("CY enacted scenario", text(data.cy_scenario)),
+        ("Exported by", text(data.exported_by)),
+        ("Exported at", text(f"{exported_at:%Y-%m-%d %H:%M:%S} UTC")),
+        ("App version", text(f"Apportion {data.app_version}")),
+        *((f"Filter: {name}", text(value)) for name, value in data.filters.items()),
         ("Detail rows", detail.rows),
-        ("Detail total", formula(ws, f"=SUM({DETAIL_SHEET}!{AMOUNT_LETTER}:{AMOUNT_LETTER})", _MONEY)),
-        (ABOUT_CHECKSUM, text(ws, detail.checksum)),
+        ("Detail total", formula(f"=SUM({DETAIL_SHEET}!{AMOUNT_LETTER}:{AMOUNT_LETTER})", _MONEY)),
+        (ABOUT_CHECKSUM, text(detail.checksum)),
     ]
     write_header(ws, [column.header for column in ABOUT_COLUMNS])
     for label, value in items:
-        ws.append([text(ws, label), value])
+        ws.append([text(label), value])
     ws.append([])
     for line in ROUND_TRIP_NOTES:
-        ws.append([None, text(ws, line, NOTE)])
+        ws.append([None, text(line, NOTE)])

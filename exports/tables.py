@@ -1,20 +1,23 @@
-"""Sheet scaffolding: a declarative column list becomes widths, a styled header, frozen panes and print setup.
+"""Sheet scaffolding over XlsxWriter: a declarative column list becomes widths, a styled header, frozen panes
+and print setup; a `Sheet` takes rows in order, as constant_memory mode requires.
 
-Write-only sheets take column and page settings only before the first row,
-so `new_sheet` applies them all up front.
+The workbook adds every sheet up front, in reading order (XlsxWriter keeps sheets in the order they were
+added), and fills them afterwards in any order: Detail first, so the other sheets' SUMIFS know its size.
+Only cells stream; columns, panes, filters and validations may be set at any time before closing.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from xlsxwriter.format import Format
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
 
-from exports.cells import HEADER, NOTE, TITLE, text
+from exports.cells import HEADER, NOTE, TITLE, Cell, Style, text
 
 _TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 TITLE_BLOCK_ROWS = 3  # title, note, blank: table headers sit on row 4
@@ -41,36 +44,81 @@ def fit_width(values: Sequence[str], minimum: float = 8, maximum: float = 60) ->
     return min(max(minimum, longest + 2), maximum)
 
 
-def new_sheet(
-    workbook: Workbook,
-    title: str,
-    columns: Sequence[Column],
-    *,
-    header_row: int,
-    freeze_columns: int = 0,
-) -> WriteOnlyWorksheet:
-    """A sheet with its columns sized (and hidden), the header frozen and repeated on every printed page."""
-    ws = workbook.create_sheet(safe_sheet_title(title))
-    for index, column in enumerate(columns, start=1):
-        dimension = ws.column_dimensions[get_column_letter(index)]
-        dimension.width = column.width
-        dimension.hidden = column.hidden
-    ws.freeze_panes = f"{get_column_letter(freeze_columns + 1)}{header_row + 1}"
-    ws.print_title_rows = f"{header_row}:{header_row}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0  # as many pages down as it takes
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.HeaderFooter.oddFooter.center.text = "&A, page &P of &N"  # sheet name, page numbers
-    return ws
+class Book:
+    """An XlsxWriter workbook with one Format per Style, made when first used."""
+
+    def __init__(self, workbook: Workbook) -> None:
+        self.workbook = workbook
+        self._formats: dict[Style, Format] = {}
+
+    def add_sheets(self, titles: Iterable[str]) -> None:
+        for title in titles:
+            self.workbook.add_worksheet(safe_sheet_title(title))
+
+    def format(self, style: Style | None) -> Format | None:
+        if style is None:
+            return None
+        found = self._formats.get(style)
+        if found is None:
+            found = self._formats[style] = self.workbook.add_format(style.options())
+        return found
+
+    def sheet(self, title: str, columns: Sequence[Column], *, header_row: int, freeze_columns: int = 0) -> Sheet:
+        """The sheet (added now unless `add_sheets` did) with its columns sized (and hidden), the header
+        frozen and repeated on every printed page, landscape, one page wide."""
+        name = safe_sheet_title(title)
+        ws = self.workbook.get_worksheet_by_name(name) or self.workbook.add_worksheet(name)
+        for index, column in enumerate(columns):
+            ws.set_column(index, index, column.width, None, {"hidden": True} if column.hidden else None)
+        ws.freeze_panes(header_row, freeze_columns)  # zero-based: the row and column after them
+        ws.repeat_rows(header_row - 1)
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)  # as many pages down as it takes
+        ws.set_footer("&C&A, page &P of &N")  # sheet name, page numbers
+        return Sheet(self, ws)
 
 
-def write_title_block(ws: WriteOnlyWorksheet, title: str, note: str) -> None:
+class Sheet:
+    """Rows appended in order (row 1 first), each a sequence of cells (see exports.cells)."""
+
+    def __init__(self, book: Book, worksheet: Worksheet) -> None:
+        self.book = book
+        self.worksheet = worksheet
+        self.next_row = 0  # zero-based, as XlsxWriter counts
+
+    def append(self, cells: Iterable[Cell | str | int | None]) -> None:
+        row = self.next_row
+        for col, cell in enumerate(cells):
+            if cell is not None:
+                self.write(row, col, cell)
+        self.next_row = row + 1
+
+    def write(self, row: int, col: int, cell: Cell | str | int) -> None:
+        ws = self.worksheet
+        if isinstance(cell, str):
+            ws.write_string(row, col, cell)  # cleaned, and needs no quoting (exports.cells.text_cell)
+        elif isinstance(cell, int):
+            ws.write_number(row, col, cell)
+        elif cell.kind == "text":
+            assert isinstance(cell.value, str)
+            ws.write_string(row, col, cell.value, self.book.format(cell.style))
+        elif cell.kind == "formula":
+            assert isinstance(cell.value, str)
+            # An empty cached value, as openpyxl wrote: nothing stale is shown where formulas aren't recalculated.
+            ws.write_formula(row, col, cell.value, self.book.format(cell.style), "")
+        elif cell.kind == "date":
+            assert isinstance(cell.value, date)
+            ws.write_datetime(row, col, cell.value, self.book.format(cell.style))
+        else:
+            ws.write_number(row, col, cell.value, self.book.format(cell.style))
+
+
+def write_title_block(ws: Sheet, title: str, note: str) -> None:
     """Rows 1-3: what the sheet shows, the units and sources, a blank line."""
-    ws.append([text(ws, title, TITLE)])
-    ws.append([text(ws, note, NOTE)])
+    ws.append([text(title, TITLE)])
+    ws.append([text(note, NOTE)])
     ws.append([])
 
 
-def write_header(ws: WriteOnlyWorksheet, headers: Sequence[str]) -> None:
-    ws.append([text(ws, header, HEADER) for header in headers])
+def write_header(ws: Sheet, headers: Sequence[str]) -> None:
+    ws.append([text(header, HEADER) for header in headers])

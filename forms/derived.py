@@ -59,6 +59,9 @@ def _field(spec: Spec, default, required: bool, row_form: type | None, rows: tup
         return FiniteDecimalField(spec.label, [*validators, limits], places=spec.places, default=default, **common)
     if spec.kind == Kind.CODES:  # the subclass gives the choices
         return wtforms.SelectMultipleField(spec.label, **common)
+    if spec.kind == Kind.GROUP:  # a select a dimension, left at "" where the group is not narrowed by it
+        selects = {name: OptionalIdSelect(_words(name), choices=[("", "Any")]) for name in spec.options}
+        return wtforms.FormField(type(f"{spec.label}Group", (wtforms.Form,), selects), spec.label, **common)
     if spec.kind != Kind.ROWS:
         raise TypeError(f"A page asks for {spec.kind} its own way: exclude {spec.label!r} and add a field.")
     row = row_form or derived_form(spec.rows, wtforms.Form, row=True)
@@ -150,6 +153,9 @@ class _DerivedForm:
             elif spec.kind == Kind.AMOUNTS:
                 for kind, amount in value.items():
                     self[kind.value].process_data(amount)
+            elif spec.kind == Kind.GROUP:
+                for dimension, record_id in value.items():
+                    self[spec.edge_name(name)][dimension].process_data(record_id)
             else:
                 self[spec.edge_name(name)].process_data(_show(spec, value))
 
@@ -169,7 +175,11 @@ class _DerivedForm:
 
 def _label(member) -> str:
     """An enum member's label, or its value in words: "foreign_assistance" → "Foreign assistance"."""
-    return getattr(member, "label", member.value.replace("_", " ").capitalize())
+    return getattr(member, "label", _words(member.value))
+
+
+def _words(name: str) -> str:
+    return name.replace("_", " ").capitalize()
 
 
 def _asks(form, name: str, spec: Spec) -> bool:
@@ -214,6 +224,8 @@ def _read(form, name: str, spec: Spec, default):
         return spec.choices(field.data)
     if spec.kind == Kind.CODES:
         return tuple(field.data or ())
+    if spec.kind == Kind.GROUP:
+        return {dimension: record_id for dimension, record_id in field.data.items() if record_id is not None}
     if spec.kind == Kind.FRACTION and spec.percent:
         return field.data / 100
     return field.data

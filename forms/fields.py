@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import DecimalField, FieldList, HiddenField, SelectChoice, SelectField, StringField
+from wtforms import DecimalField, FieldList, FormField, HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import ValidationError
 from wtforms.widgets import Select
 
@@ -83,7 +83,8 @@ class OptionalIdSelect(SelectField):
         super().__init__(label, validators, **kwargs)
 
 
-_KEY = re.compile(r"^(?P<name>\w+)(?:\[(?P<index>\d+)\])?(?:\.(?P<sub>\w+))?")  # "scores[0].reviewer"
+# "scores[0].reviewer"; "moves[0].from.region" (a row's group of selects)
+_KEY = re.compile(r"^(?P<name>\w+)(?:\[(?P<index>\d+)\])?(?:\.(?P<sub>\w+))?(?:\.(?P<part>\w+))?")
 
 
 def _int_or_none(value):
@@ -106,6 +107,8 @@ class VersionedForm(FlaskForm):
 
 
 def _blank(value) -> bool:
+    if isinstance(value, dict):  # a group of selects
+        return all(_blank(part) for part in value.values())
     return value is None or (isinstance(value, str) and not value.strip())
 
 
@@ -136,6 +139,10 @@ class RowsForm(VersionedForm):
                 continue
             for sub in required:
                 field = entry.form[sub]
+                if isinstance(field, FormField):  # a group's error shows on its first select
+                    field = next(iter(field.form))
+                    if not _blank(entry.form[sub].data):
+                        continue
                 if _blank(field.data) and not field.errors:
                     field.errors = [*field.errors, "Fill this in, or clear the whole row."]
                     valid = False
@@ -157,7 +164,10 @@ class RowsForm(VersionedForm):
                 sent = self.sent_rows.get(match["name"], [])
                 index = int(match["index"])
                 row = field.entries[sent[index] if index < len(sent) else index]
-                target = row.form[match["sub"] or self.ROW_ERROR_FIELD[match["name"]]]
+                sub = match["sub"] or self.ROW_ERROR_FIELD[match["name"]]
+                target = row.form[sub if sub in row.form else f"{sub}_"]  # JSON's "from" is the row's from_
+                if isinstance(target, FormField):  # a group: the error goes on its select, or its first
+                    target = target.form[match["part"]] if match["part"] in target.form else next(iter(target.form))
                 target.errors = [*target.errors, message]
         return rest
 

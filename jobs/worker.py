@@ -17,10 +17,12 @@ from models import Job, JobKind, User, db
 from models.base import transactions_write_locked
 from services.allocation.jobs import run_allocation_job, run_sweep_job
 from services.errors import DomainError
+from services.execution.actuals_jobs import run_load_job
 from services.jobs import lifecycle
 from services.jobs.lifecycle import JobCancelled, Outcome, Progress
 from services.programs.selection_jobs import run_selection_job
 from services.scenarios.export_jobs import run_export_job
+from services.scenarios.import_jobs import run_import_job
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,8 @@ RUNNERS: dict[JobKind, Runner] = {
     JobKind.ALLOCATION_RUN: run_allocation_job,
     JobKind.SELECTION_RUN: run_selection_job,
     JobKind.WORKBOOK_EXPORT: run_export_job,
+    JobKind.WORKBOOK_IMPORT: run_import_job,
+    JobKind.ACTUALS_LOAD: run_load_job,
 }
 
 

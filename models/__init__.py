@@ -52,6 +52,14 @@ from models.reference import (
     TravelPurpose,
     fiscal_year_of,
 )
+from models.reprogramming import (
+    REPROGRAMMING_STEPS,
+    Reprogramming,
+    ReprogrammingKind,
+    ReprogrammingMove,
+    ReprogrammingStatus,
+    ReprogrammingStep,
+)
 from models.requests import (
     EDITABLE_STATUSES,
     RequestComment,
@@ -67,6 +75,7 @@ from models.spending import ProfileKind, SpendingProfile
 
 __all__ = [
     "EDITABLE_STATUSES",
+    "REPROGRAMMING_STEPS",
     "SCENARIO_MOVES",
     "SCORE_SCALE",
     "ActualMonthSum",
@@ -113,6 +122,11 @@ __all__ = [
     "ProposalDecision",
     "ProposalScore",
     "Region",
+    "Reprogramming",
+    "ReprogrammingKind",
+    "ReprogrammingMove",
+    "ReprogrammingStatus",
+    "ReprogrammingStep",
     "RequestComment",
     "RequestStatus",
     "Role",

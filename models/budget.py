@@ -60,6 +60,7 @@ class LineSource(enum.StrEnum):
     ALLOCATION = "allocation"
     AWARD = "award"
     IMPORT = "import"
+    REPROGRAMMING = "reprogramming"  # a move executed by a reprogramming (source_id: the reprogramming)
 
 
 class LineStage(enum.StrEnum):

@@ -23,6 +23,8 @@ class JobKind(enum.StrEnum):
     ALLOCATION_SWEEP = "allocation_sweep"
     SELECTION_RUN = "selection_run"
     WORKBOOK_EXPORT = "workbook_export"
+    WORKBOOK_IMPORT = "workbook_import"
+    ACTUALS_LOAD = "actuals_load"
 
     @property
     def label(self) -> str:
@@ -31,6 +33,8 @@ class JobKind(enum.StrEnum):
             "allocation_sweep": "Sensitivity sweep",
             "selection_run": "Proposal selection",
             "workbook_export": "Submission workbook",
+            "workbook_import": "Workbook import",
+            "actuals_load": "Actuals load",
         }[self.value]
 
 

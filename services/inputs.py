@@ -49,6 +49,7 @@ class Kind(enum.StrEnum):
     CODES = "codes"  # reference codes: ("WHA", "EAP")
     CODES_BY = "codes_by"  # reference codes by the kind they name: {"region": ["WHA"], "priority": [...]}
     ROWS = "rows"
+    GROUP = "group"  # records named by some of several dimensions, each by id: {"region": 3, "priority": 2}
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ class Spec:
     to: type | None = None  # a reference's model
     usable: Any = None  # then: a criterion (a function giving a WHERE clause) a referenced record must meet
     listed: Any = None  # a text's: a function giving the only texts the service accepts now (codes in a table)
+    dimensions: tuple[tuple[str, type], ...] = ()  # a group's: each dimension's name and the model its id names
 
     def edge_name(self, name: str) -> str:
         """The form field's and the error's name; JSON keys also drop a trailing "_" (`return_` → "return")."""
@@ -155,6 +157,11 @@ def missing_references(data, message: str = "No such record.") -> dict[str, str]
         named = spec.kind == Kind.REFERENCE and value is not None
         if named and db.session.scalar(_usable(spec).where(spec.to.id == value)) is None:
             missing[spec.edge_name(name)] = message
+        if spec.kind == Kind.GROUP and not _problem(spec, value):
+            models = dict(spec.dimensions)
+            for dimension, record_id in value.items():
+                if db.session.get(models[dimension], record_id) is None:
+                    missing[f"{spec.edge_name(name).rstrip('_')}.{dimension}"] = message
     return missing
 
 
@@ -216,6 +223,12 @@ def amounts(label: str, kinds: type[enum.Enum], *, minimum: Decimal, **kw):
     `amount_cents`."""
     spec = Spec(Kind.AMOUNTS, label, False, choices=kinds, minimum=minimum, **kw)
     return _field(spec, default_factory=dict)
+
+
+def group(label: str, *, dimensions: dict[str, type], **kw):
+    """A group named by at least one of `dimensions` (name → model), each by a record's id; a dict."""
+    spec = Spec(Kind.GROUP, label, options=tuple(dimensions), dimensions=tuple(dimensions.items()), **kw)
+    return _field(spec)
 
 
 def rows(label: str, row: type, *, maximum: int, required: bool = False, **kw):
@@ -282,6 +295,8 @@ def current(declaration: type, record) -> Any:
             value = tuple(value)
         elif spec.kind == Kind.CODES_BY:
             value = {kind: list(codes) for kind, codes in value.items()}
+        elif spec.kind == Kind.GROUP:
+            value = dict(value)
         elif spec.kind == Kind.ROWS:
             value = tuple(current(spec.rows, item) for item in value)
         elif spec.kind == Kind.AMOUNTS:
@@ -332,6 +347,14 @@ def _problem(spec: Spec, value) -> str:
         return spec.message or f"Enter a number from {spec.minimum} to {spec.maximum}, to {spec.places} places at most."
     if spec.kind == Kind.CODES:
         return _codes_problem(value, spec.max_length)
+    if spec.kind == Kind.GROUP:
+        unknown = [str(dimension) for dimension in value if dimension not in spec.options]
+        if unknown:
+            return f"Name only {', '.join(spec.options)}; not {', '.join(unknown)}."
+        if not value:
+            return f"Name at least one of {', '.join(spec.options)}."
+        if not all(isinstance(record_id, int) and not isinstance(record_id, bool) for record_id in value.values()):
+            return "Give each dimension named a record's id."
     if spec.kind == Kind.CODES_BY:
         unknown = [str(kind) for kind in value if kind not in spec.options]
         if unknown:

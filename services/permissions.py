@@ -35,6 +35,7 @@ class Action(enum.StrEnum):
     COMMENT_ON_REQUESTS = "comment_on_requests"  # within the requests the user may see (can_see_division)
     MANAGE_PROGRAMS = "manage_programs"  # awards, funding notices, proposals, scores, running selection
     AWARD_SELECTION = "award_selection"  # turn a selection into awards (commits the money)
+    REPROGRAM = "reprogram"  # draft reprogrammings and take them through notice to execution
     LOAD_ACTUALS = "load_actuals"  # load the financial system's extract of obligations and expenditures
     READ_AUDIT = "read_audit"
     MANAGE_USERS = "manage_users"
@@ -63,6 +64,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # other divisions' people read programs.
     Action.MANAGE_PROGRAMS: frozenset({Role.RESOURCE_MANAGER, Role.DIVISION_HEAD, Role.STAFF}),
     Action.AWARD_SELECTION: frozenset({Role.RESOURCE_MANAGER, Role.DIVISION_HEAD}),
+    Action.REPROGRAM: frozenset({Role.RESOURCE_MANAGER}),
     Action.LOAD_ACTUALS: frozenset({Role.RESOURCE_MANAGER}),
     Action.READ_AUDIT: frozenset({Role.ADMIN, Role.RESOURCE_MANAGER, Role.VIEWER}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),

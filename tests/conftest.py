@@ -44,6 +44,7 @@ def make_config(database_url: str) -> TestConfig:
     config.JOBS_QUEUE = name
     config.JOBS_DATABASE = str(JOBS_DIRECTORY / f"{name}.sqlite3")
     config.JOBS_EXPORTS = str(JOBS_DIRECTORY / f"{name}-exports")
+    config.JOBS_UPLOADS = str(JOBS_DIRECTORY / f"{name}-uploads")
     return config
 
 

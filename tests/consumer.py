@@ -46,6 +46,8 @@ def consumer_environment(app) -> dict[str, str]:
         DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
         JOBS_DATABASE=app.config["JOBS_DATABASE"],
         JOBS_QUEUE=app.config["JOBS_QUEUE"],
+        JOBS_EXPORTS=app.config["JOBS_EXPORTS"],
+        JOBS_UPLOADS=app.config["JOBS_UPLOADS"],
         SECRET_KEY="consumer-test-key-" + "x" * 32,
     )
     if app.config["REDIS_URL"]:

@@ -27,6 +27,7 @@ from models import (
     Priority,
     Proposal,
     Region,
+    Reprogramming,
     RequestStatus,
     Role,
     Scenario,
@@ -44,6 +45,7 @@ from services.execution import actuals
 from services.funds.control import status_of
 from services.office import accounts
 from services.programs import selection
+from services.reprogramming.drafts import MoveInput, ReprogrammingInput, create_reprogramming
 from services.scenarios import imports
 from services.scenarios.submission import build_workbook
 
@@ -150,7 +152,39 @@ def url_values(rm_token_id: int) -> dict[str, object]:
         "filename": "app.css",
         "load_id": actuals_load_id(),
         "job_id": finished_sweep_id(allocation_run_id(plan)),
+        "reprogramming_id": draft_reprogramming_id(),
     }
+
+
+def draft_reprogramming_id() -> int:
+    """A draft reprogramming in the FY2027 plan: $250,000 of INCLE FY2027 from Prosecution in AF to Protection
+    in WHA (the demo plans both)."""
+    existing = db.session.scalar(sa.select(Reprogramming.id).order_by(Reprogramming.id).limit(1))
+    if existing is not None:
+        return existing
+    return create_reprogramming(
+        user("rm@example.gov"),
+        ReprogrammingInput(
+            scenario_id=plan_scenario().id,
+            appropriation_id=appropriation("INCLE", 2027).id,
+            justification="A shelter network in Central America needs a second year of support.",
+            moves=(
+                MoveInput(
+                    from_={"region": region_id("AF"), "priority": priority_id("prosecution")},
+                    to={"region": region_id("WHA"), "priority": priority_id("protection")},
+                    amount=Decimal("250000"),
+                ),
+            ),
+        ),
+    ).id
+
+
+def region_id(code: str) -> int:
+    return db.session.scalar(sa.select(Region.id).where(Region.code == code))
+
+
+def priority_id(code: str) -> int:
+    return db.session.scalar(sa.select(Priority.id).where(Priority.code == code))
 
 
 def finished_sweep_id(run_id: int) -> int:

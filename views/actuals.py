@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from exports.limits import ACTUALS_LIMITS
@@ -10,9 +10,10 @@ from forms.actuals import ActualsUploadForm
 from forms.requests import DecisionForm
 from models import db
 from models.actuals import ActualsLoad
-from services.execution import actuals, actuals_queries
+from services.execution import actuals, actuals_jobs, actuals_queries
 from services.permissions import Action
 from views.access import requires
+from views.jobs import started
 from views.routing import this_page_with, whole_number
 from views.transactions import accepts_uploads_of, reads_until_write
 from views.unit_of_work import button_action
@@ -45,9 +46,11 @@ def upload():
         flash(" ".join(form.file.errors) or "Choose the extract to upload.", "error")
         return redirect(back)
     upload = form.file.data
-    load = button_action(
-        back, lambda: actuals.preview_load(current_user, upload.filename or "extract.csv", upload.read())
-    )
+    filename, content = upload.filename or "extract.csv", upload.read()
+    if len(content) > current_app.config["JOBS_ACTUALS_BYTES"]:  # a large extract: read by a job
+        job = button_action(back, lambda: actuals_jobs.start_load(current_user, filename, content))
+        return redirect(started(job, at_once=False).url)
+    load = button_action(back, lambda: actuals.preview_load(current_user, filename, content))
     return redirect(url_for("actuals.preview", load_id=load.id))
 
 

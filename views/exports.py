@@ -13,7 +13,7 @@ from forms.scenarios import WorkbookUploadForm
 from models import ImportBatch, Job, JobState, Scenario, db
 from services.errors import DomainError
 from services.permissions import Action, may_download_made_workbook
-from services.scenarios import export_jobs, imports
+from services.scenarios import export_jobs, import_jobs, imports
 from services.scenarios.submission import build_workbook
 from views.access import requires
 from views.jobs import started
@@ -100,9 +100,11 @@ def upload(scenario_id: int):
         flash(" ".join(form.file.errors) or "Choose the workbook to upload.", "error")
         return redirect(back)
     upload = form.file.data
-    batch = button_action(
-        back, lambda: imports.preview_import(current_user, scenario, upload.filename or "upload.xlsx", upload.read())
-    )
+    filename, content = upload.filename or "upload.xlsx", upload.read()
+    if len(content) > current_app.config["JOBS_IMPORT_BYTES"]:  # a large workbook: previewed by a job
+        job = button_action(back, lambda: import_jobs.start_import(current_user, scenario, filename, content))
+        return redirect(started(job, at_once=False).url)
+    batch = button_action(back, lambda: imports.preview_import(current_user, scenario, filename, content))
     return redirect(url_for("exports.preview", batch_id=batch.id))
 
 

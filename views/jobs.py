@@ -33,6 +33,10 @@ def result_page(job: Job) -> str | None:
         return url_for("programs.selection_run", selection_run_id=job.result_id)
     if job.kind == JobKind.WORKBOOK_EXPORT:
         return url_for("exports.job_workbook", job_id=job.id)
+    if job.result_type == "import_batch":
+        return url_for("exports.preview", batch_id=job.result_id)
+    if job.result_type == "actuals_load":
+        return url_for("actuals.preview", load_id=job.result_id)
     return None
 
 

@@ -28,7 +28,7 @@ from money import to_cents
 from services import inputs
 from services.audit.events import record_event, snapshot
 from services.errors import ConflictError, ValidationError, WorkflowError
-from services.funds.control import check_funds
+from services.funds.control import check_funds, lock_appropriations
 from services.office.settings import funds_control
 
 
@@ -142,6 +142,9 @@ def update_line(actor: User, line: BudgetLine, data: LineInput, expected_version
     _ensure_editable(line.scenario)
     scenario = _validated(data)
     _ensure_editable(scenario)
+    # Any change of a line takes its appropriation's lock (not only an increase): a reprogramming changes
+    # many of its lines at once, and two writers that met on the lines and their kept sums could deadlock.
+    lock_appropriations([line.appropriation_id, data.appropriation_id])
     before = snapshot(line)
     new_cents = to_cents(data.amount)
     same_pot = line.scenario_id == data.scenario_id and line.appropriation_id == data.appropriation_id
@@ -161,6 +164,7 @@ def delete_line(actor: User, line: BudgetLine, expected_version: int) -> None:
     if line.version != expected_version:
         raise ConflictError(_stale_message(line.id))
     _ensure_editable(line.scenario)
+    lock_appropriations([line.appropriation_id])
     before = snapshot(line)
     line_id = line.id
     db.session.delete(line)

@@ -33,6 +33,7 @@ from money import to_cents
 from services.audit.events import record_event
 from services.errors import ConflictError, ValidationError
 from services.funds.control import lock_appropriations
+from services.jobs.lifecycle import Progress
 
 _CHUNK = 5_000  # ids per IN (...) and rows per INSERT
 
@@ -256,14 +257,16 @@ def last_committed_id() -> int | None:
     return db.session.scalar(sa.select(sa.func.max(ActualsLoad.id)).where(ActualsLoad.status == LoadStatus.COMMITTED))
 
 
-def preview_load(actor: User, filename: str, content: bytes) -> ActualsLoad:
+def preview_load(actor: User, filename: str, content: bytes, progress: Progress | None = None) -> ActualsLoad:
     """Read and check the extract; store the preview (errors included). Raises ValidationError for a
-    file that cannot be used at all."""
+    file that cannot be used at all. A job passes its `progress`, told before anything is written."""
     with small_page_cache(db.session):
-        return _preview_load(actor, filename, content)
+        return _preview_load(actor, filename, content, progress)
 
 
-def _preview_load(actor: User, filename: str, content: bytes) -> ActualsLoad:
+def _preview_load(actor: User, filename: str, content: bytes, progress: Progress | None) -> ActualsLoad:
+    if progress is not None:
+        progress(5, f"Reading the extract ({len(content) / 2**20:.1f} MB)")
     parsed = _parsed(filename, content)
     after_load_id = last_committed_id()  # read before the comparison: a later commit makes this stale
     outcome = _classify(parsed)
@@ -276,6 +279,8 @@ def _preview_load(actor: User, filename: str, content: bytes) -> ActualsLoad:
         "unknown_columns": list(parsed.unknown_columns),
     }
     del parsed, outcome  # the rows are counted: let them go before the preview is stored
+    if progress is not None:
+        progress(90, "Saving the preview")  # the last chance to stop: nothing is written before it
     load = ActualsLoad(
         filename=(filename or "extract.csv")[:255],
         file_sha256=hashlib.sha256(content).hexdigest(),

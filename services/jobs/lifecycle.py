@@ -17,6 +17,7 @@ from models import Job, JobKind, JobState, User, db
 from models.base import utcnow
 from services.audit.events import record_event
 from services.errors import ConflictError, PermissionDenied
+from services.jobs.uploads import discard_upload
 from services.permissions import Action, can
 
 Progress = Callable[[int, str], None]  # (percent 0–100, what is happening) → None, or JobCancelled
@@ -27,6 +28,8 @@ STARTED_WITH: dict[JobKind, Action] = {
     JobKind.ALLOCATION_SWEEP: Action.RUN_ALLOCATION,
     JobKind.SELECTION_RUN: Action.MANAGE_PROGRAMS,
     JobKind.WORKBOOK_EXPORT: Action.READ,
+    JobKind.WORKBOOK_IMPORT: Action.EDIT_BUDGET,
+    JobKind.ACTUALS_LOAD: Action.LOAD_ACTUALS,
 }
 
 
@@ -105,6 +108,7 @@ def cancelled(job: Job) -> None:
 
 
 def _finish(job: Job, state: JobState, message: str) -> None:
+    discard_upload(job)  # read or not, an upload is not kept past its job
     job.state = state
     job.message = message[:200]
     job.finished_at = utcnow()

@@ -7,6 +7,7 @@ from the configuration, so a deployment can choose it).
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -18,6 +19,17 @@ from money import from_cents, to_cents
 from services import inputs
 from services.audit.events import record_event
 from services.errors import ConflictError
+
+
+class NoticeThreshold(enum.StrEnum):
+    """How the amount and the percent of a reprogramming's notice threshold combine."""
+
+    LESSER = "lesser"
+    GREATER = "greater"
+
+    @property
+    def label(self) -> str:
+        return {"lesser": "Whichever is less", "greater": "Whichever is greater"}[self.value]
 
 
 @dataclass(frozen=True)
@@ -54,6 +66,52 @@ class OfficeSettings:
         "months. Forward-funding guidance is commonly 12 months.",
     )
 
+    # The law on reprogramming as data (22 U.S.C. 2706 by default), so another bureau's act is a setting.
+    reprogramming_citation: str = inputs.text(
+        "Reprogramming notice: the law",
+        max_length=200,
+        required=False,
+        default="22 U.S.C. 2706",
+        help="Quoted where a notification is said to be needed, and on the notification package.",
+    )
+    reprogramming_notice_amount: Decimal = inputs.money(
+        "Notify a move of more than (dollars)",
+        minimum=Decimal(0),
+        default=Decimal(1_000_000),
+        help="A move that augments a program by more than this needs a notification (with the percent below).",
+    )
+    reprogramming_notice_percent: Decimal = inputs.decimal(
+        "... or more than (percent of the program's base)",
+        minimum=Decimal(0),
+        maximum=Decimal(100),
+        places=1,
+        default=Decimal(10),
+        help="Also the share of its base whose reduction (this much or more) needs a notification.",
+    )
+    reprogramming_notice_threshold: NoticeThreshold = inputs.choice(
+        "Of the amount and the percent, notify above",
+        NoticeThreshold,
+        default=NoticeThreshold.LESSER,
+        help="22 U.S.C. 2706: $1,000,000 or 10 percent, whichever is less.",
+    )
+    reprogramming_hold_days: int = inputs.integer(
+        "Days a notification is held before the money may be obligated",
+        minimum=0,
+        maximum=365,
+        default=15,
+    )
+    reprogramming_last_days: int = inputs.integer(
+        "Last days of the funds' availability in which no notified reprogramming may happen unless notified "
+        "before them",
+        minimum=0,
+        maximum=365,
+        default=15,
+    )
+    reprogramming_waiver: bool = inputs.boolean(
+        "Notice may be waived (with a reason) where failing to act risks human health or welfare",
+        default=True,
+    )
+
     @property
     def lapse_threshold_cents(self) -> int:
         return to_cents(self.lapse_threshold)
@@ -65,6 +123,8 @@ def _stored(spec: inputs.Spec, value) -> str:
         return str(to_cents(value))
     if spec.kind == inputs.Kind.CHOICE:
         return value.value
+    if spec.kind == inputs.Kind.BOOLEAN:
+        return "true" if value else "false"
     return str(value)
 
 
@@ -73,6 +133,12 @@ def _loaded(spec: inputs.Spec, text: str):
         return from_cents(int(text))
     if spec.kind == inputs.Kind.CHOICE:
         return spec.choices(text)
+    if spec.kind == inputs.Kind.INTEGER:
+        return int(text)
+    if spec.kind == inputs.Kind.BOOLEAN:
+        return text == "true"
+    if spec.kind == inputs.Kind.TEXT:
+        return text
     return Decimal(text)
 
 

@@ -41,6 +41,7 @@ from money import from_cents, to_cents
 from services.audit.events import record_event
 from services.errors import ConflictError, DomainError, ValidationError, WorkflowError
 from services.funds.control import ensure_not_overdrawn, lock_appropriations
+from services.jobs.lifecycle import Progress
 from services.office.settings import funds_control
 from services.scenarios.submission import object_class_name
 
@@ -171,8 +172,13 @@ def _current(line: BudgetLine) -> dict:
     return values
 
 
-def preview_import(actor: User, scenario: Scenario, filename: str, content: bytes) -> ImportBatch:
-    """Parse and compare; store the preview (errors included). Raises ValidationError for an unreadable file."""
+def preview_import(
+    actor: User, scenario: Scenario, filename: str, content: bytes, progress: Progress | None = None
+) -> ImportBatch:
+    """Parse and compare; store the preview (errors included). Raises ValidationError for an unreadable file.
+    A job passes its `progress`, told before anything is written (where a cancelled job stops)."""
+    if progress is not None:
+        progress(5, f"Reading the workbook ({len(content) / 2**20:.1f} MB)")
     try:
         parsed = parse_submission(content)
     except ImportRejected as exc:
@@ -205,6 +211,8 @@ def preview_import(actor: User, scenario: Scenario, filename: str, content: byte
         )
     else:
         _compare(scenario, parsed.rows, preview)
+    if progress is not None:
+        progress(90, "Saving the preview")  # the last chance to stop: nothing is written before it
     batch = ImportBatch(
         scenario_id=scenario.id,
         filename=filename[:255],

@@ -14,7 +14,7 @@ from openpyxl.workbook import Workbook
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<ref>(?:'[^']+'!|[A-Za-z]+!)?\$?[A-Z]+\$?\d*(?::\$?[A-Z]+\$?\d*)?)(?![A-Za-z(])"
-    r"|(?P<func>[A-Z]+)\(|(?P<num>\d+(?:\.\d+)?)|(?P<str>\"[^\"]*\")|(?P<op>[-+*/(),=]))"
+    r"|(?P<func>[A-Z]+)\(|(?P<num>\d+(?:\.\d+)?)|(?P<str>\"[^\"]*\")|(?P<op>[-+*/(),=&]))"
 )
 
 
@@ -87,14 +87,21 @@ class _Parser:
         return token
 
     def expression(self) -> Decimal | str | None:
+        left = self.additive()
+        while self.peek() == ("op", "&"):  # joins text, after + and -
+            self.take()
+            left = _str(left) + _str(self.additive())
+        if self.peek() == ("op", "="):
+            self.take()
+            return "TRUE" if _num(left) == _num(self.expression()) else "FALSE"
+        return left
+
+    def additive(self) -> Decimal | str | None:
         left = self.term()
         while self.peek() in (("op", "+"), ("op", "-")):
             _, op = self.take()
             right = self.term()
             left = _num(left) + _num(right) if op == "+" else _num(left) - _num(right)
-        if self.peek() == ("op", "="):
-            self.take()
-            return "TRUE" if _num(left) == _num(self.expression()) else "FALSE"
         return left
 
     def term(self) -> Decimal | str | None:
@@ -167,6 +174,11 @@ def _criterion(text: Decimal | str | None):
         text = text[1:]
     wanted = re.sub(r"~(.)", r"\1", text).lower()
     return lambda value: ("" if value is None else str(value)).lower() == wanted
+
+
+def _str(value: Decimal | str | None) -> str:
+    assert not isinstance(value, Decimal), f"not text: {value!r}"
+    return "" if value is None else value
 
 
 def _num(value: Decimal | str | None) -> Decimal:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import exports.importer
 from exports import ImportRejected, Limits, ParsedWorkbook, parse_submission
 from exports.detail import DETAIL_COLUMNS
-from exports.fields import BadCell, read_cell
+from exports.fields import FULL_CHECK, BadCell, quick_reader, read_cell
 
 CASES = corpus()
 
@@ -125,3 +125,18 @@ def test_any_cell_value_is_read_or_explained(column, value, data_type):
         return
     assert data_type not in ("f", "e")
     assert not isinstance(result, bool | date | datetime)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    column=st.sampled_from([column for column in DETAIL_COLUMNS if column.kind.value != "info"]),
+    value=st.one_of(cell_values, st.integers(1990, 2110), st.sampled_from(["", "  ", "41.0", " INCLE FY2027 "])),
+    max_text=st.sampled_from([4, 500]),
+)
+def test_the_quick_reading_accepts_only_what_read_cell_accepts_and_reads_it_alike(column, value, max_text):
+    """The importer reads common cells the quick way; what it accepts so must read the same in full."""
+    quick = quick_reader(column)(value, max_text)
+    if quick is FULL_CHECK:
+        return  # read_cell reads it, or says what is wrong
+    full = read_cell(column, value, "n", max_text)  # raises BadCell if the quick reading accepted too much
+    assert (type(quick), quick) == (type(full), full)

@@ -36,7 +36,7 @@ def test_a_300000_row_workbook_is_refused_before_openpyxl_opens_it(too_many_rows
     def never(*args, **kwargs):
         raise AssertionError("openpyxl was asked to open the workbook")
 
-    monkeypatch.setattr(exports.importer, "load_workbook", never)
+    monkeypatch.setattr(exports.importer, "UploadedWorkbook", never)
     with pytest.raises(ImportRejected) as refused:
         parse_submission(too_many_rows)
     assert refused.value.message.startswith(REFUSAL)

@@ -76,7 +76,7 @@ def with_stale_cached_values(source: Path, target: Path) -> None:
         for info in archive.infolist():
             data = archive.read(info)
             if info.filename.startswith("xl/worksheets/"):
-                data = re.sub(rb"(</f>)<v\s*/>", rb"\1" + STALE, data)
+                data = re.sub(rb"(</f>)(?:<v\s*/>|<v></v>)", rb"\1" + STALE, data)  # no cached value
             out.writestr(info, data)
 
 

@@ -41,7 +41,7 @@ from export_samples import (
 )
 from formulas import Evaluator
 
-from exports import DetailRow, detail_checksum, write_submission
+from exports import DetailRow, detail_checksum, parse_submission, write_submission
 from exports.tables import safe_sheet_title
 
 D = Decimal
@@ -110,23 +110,35 @@ def test_frozen_header_print_titles_and_page_setup(exported, sheet, freeze, titl
     assert ws.print_title_rows.replace("$", "") == titles
     assert ws.page_setup.orientation == "landscape"
     assert ws.sheet_properties.pageSetUpPr.fitToPage
-    assert ws.page_setup.fitToWidth == 1
+    assert ws.page_setup.fitToWidth in (None, 1)  # absent is 1, the schema's default
     assert ws.oddFooter.center.text == "&A, page &P of &N"
+
+
+def column_layout(ws) -> dict[str, tuple[float, bool]]:
+    """Column letter → (width, hidden), as the file's <col> ranges give them (one range may span columns that
+    look alike; openpyxl files such a range under its first letter only)."""
+    get_letter = openpyxl.utils.get_column_letter
+    return {
+        get_letter(number): (dimension.width, bool(dimension.hidden))
+        for dimension in ws.column_dimensions.values()
+        for number in range(dimension.min, dimension.max + 1)
+    }
 
 
 @pytest.mark.parametrize("sheet", SHEETS)
 def test_every_used_column_has_a_width(exported, sheet):
     ws = exported.wb[sheet]
+    layout = column_layout(ws)
     for column in range(1, ws.max_column + 1):
         letter = openpyxl.utils.get_column_letter(column)
-        assert ws.column_dimensions[letter].width >= 8, (sheet, letter)
+        assert layout[letter][0] >= 8, (sheet, letter)
 
 
 def test_line_id_and_version_columns_are_hidden(exported):
-    dimensions = exported.wb["Detail"].column_dimensions
-    assert dimensions["A"].hidden
-    assert dimensions["B"].hidden
-    assert not any(dimensions[letter].hidden for letter in "CDEFGHIJKLMN")
+    layout = column_layout(exported.wb["Detail"])
+    assert layout["A"][1]
+    assert layout["B"][1]
+    assert not any(layout[letter][1] for letter in "CDEFGHIJKLMN")
 
 
 def test_detail_has_an_autofilter_over_its_rows(exported):
@@ -312,6 +324,13 @@ def test_about_sheet_says_what_the_file_is(exported):
     assert "preview" in notes
 
 
+def test_document_properties_name_the_scenario_and_the_export_time(exported):
+    properties = exported.wb.properties
+    assert properties.title == f"FY {BUDGET_YEAR} budget submission: FY2027 request"
+    assert properties.creator == "Apportion"
+    assert properties.created == datetime(2026, 5, 9, 14, 3, 7)  # UTC, as About says
+
+
 def test_a_timezone_aware_export_time_is_shown_in_utc(tmp_path):
     eastern = timezone(timedelta(hours=-4))
     data = sample_workbook(detail=[], exported_at=datetime(2026, 5, 9, 10, 3, 7, tzinfo=eastern))
@@ -386,6 +405,45 @@ def test_an_amount_excel_cannot_hold_to_the_cent_is_refused(amount):
     row = replace(detail_rows(1, hostile=False)[0], amount=amount)
     with pytest.raises(ValueError, match="to the cent"):
         write_bytes(sample_workbook(detail=[row]))
+
+
+def test_a_failed_write_leaves_no_file_and_no_temporary_files(tmp_path, monkeypatch):
+    scratch = tmp_path / "scratch"  # where the writer streams each sheet's rows before zipping them
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    rows = detail_rows(3, hostile=False)
+    too_large = [*rows[:2], replace(rows[2], amount=D("10000000000000.00"))]
+    with pytest.raises(ValueError, match="to the cent"):
+        write_submission(sample_workbook(detail=too_large), tmp_path / "refused.xlsx")
+    with pytest.raises(FileNotFoundError):  # an OSError, as the export command expects for --out
+        write_submission(sample_workbook(detail=rows), tmp_path / "no such folder" / "out.xlsx")
+    assert list(scratch.iterdir()) == []
+    assert not (tmp_path / "refused.xlsx").exists()
+
+
+def test_a_name_like_an_excel_function_call_stays_text_in_the_sumifs(tmp_path):
+    # XlsxWriter rewrites FILTER( and MAP( anywhere in a formula, as newer Excel functions.
+    odd = "FILTER(1) MAP(x) *"
+    rows = [replace(row, appropriation=odd) if n % 2 else row for n, row in enumerate(detail_rows(10, hostile=False))]
+    summary = [SUMMARY[0].__class__(("ODD", "Odd"), D(0), D(0), D(0), {"appropriation": [odd]})]
+    path, _ = write_file(sample_workbook(detail=rows, summary=summary), tmp_path)
+    with zipfile.ZipFile(path) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml")
+    assert b"_xlfn" not in sheet
+    assert b'cm="1"' not in sheet  # not made a dynamic array formula
+    workbook = openpyxl.load_workbook(path)
+    assert workbook["Summary"]["E5"].value.startswith("=SUMIFS(")
+    assert Evaluator(workbook).value("Summary", "E5") == total([row.amount for row in rows[1::2]])
+
+
+def test_text_that_looks_like_an_excel_escape_is_stored_escaped_so_excel_shows_it_as_typed(tmp_path):
+    row = replace(detail_rows(1, hostile=False)[0], description="code _x0041_ here")
+    path, _ = write_file(sample_workbook(detail=[row]), tmp_path)
+    with zipfile.ZipFile(path) as archive:
+        detail = archive.read("xl/worksheets/sheet7.xml")
+    assert b"code _x005F_x0041_ here" in detail  # Excel reads _x0041_ as "A"; the escaped form as typed
+    (imported,) = parse_submission(path.read_bytes()).rows
+    assert imported.description == "code _x0041_ here"  # and it comes back as typed
 
 
 @pytest.mark.parametrize(

@@ -220,6 +220,15 @@ EXPECTED |= {
     "programs.award_selection": PROGRAM_AWARDERS,
 }
 
+# Reprogramming (issue 17): everyone reads; resource managers draft and take every step.
+EXPECTED |= {
+    "api.list_reprogramming": EVERYONE,
+    "api.get_reprogramming": EVERYONE,
+    "api.create_reprogramming": RM,
+    "api.patch_reprogramming": RM,
+    "api.step_reprogramming": RM,
+}
+
 IDENTITIES = [*Role, "anonymous", "deactivated"]
 
 

@@ -25,13 +25,25 @@ from pathlib import Path
 import psycopg
 import pytest
 import sqlalchemy as sa
-from helpers import appropriation, database_fingerprint, free_port, plan_scenario, user
+from helpers import appropriation, database_fingerprint, free_port, plan_scenario, priority_id, region_id, user
 
-from models import Appropriation, BudgetLine, Division, ObjectClass, TravelPurpose, TravelRequest, db
+from models import (
+    Appropriation,
+    BudgetLine,
+    Division,
+    LineSource,
+    ObjectClass,
+    Reprogramming,
+    ReprogrammingStatus,
+    TravelPurpose,
+    TravelRequest,
+    db,
+)
 from models.base import transactions_write_locked
 from money import from_cents
 from services.funds.control import status_of
 from services.office.accounts import issue_token
+from services.reprogramming import drafts as reprogramming
 from services.requests import drafts as requests
 from services.requests import workflow as request_workflow
 from services.requests.workflow import Transition
@@ -239,3 +251,90 @@ def test_a_claim_that_cannot_get_the_lock_in_time_is_a_503_not_a_500(app, client
     assert answer.status_code == 503
     assert answer.get_json()["error"]["code"] == "busy"
     assert database_fingerprint() == before
+
+
+def _draft_reprogramming(amount: str) -> Reprogramming:
+    """A draft moving `amount` of INCLE FY2027 from Prosecution in AF to Protection in WHA: no notice needed,
+    so it may be executed at once."""
+    record = reprogramming.create_reprogramming(
+        user("rm@example.gov"),
+        reprogramming.ReprogrammingInput(
+            scenario_id=plan_scenario().id,
+            appropriation_id=appropriation("INCLE", 2027).id,
+            justification="Concurrency test",
+            moves=(
+                reprogramming.MoveInput(
+                    from_={"region": region_id("AF"), "priority": priority_id("prosecution")},
+                    to={"region": region_id("WHA"), "priority": priority_id("protection")},
+                    amount=Decimal(amount),
+                ),
+            ),
+        ),
+    )
+    db.session.commit()
+    assert not record.notification_required
+    return record
+
+
+def _reprogrammed_cents(record_id: int) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(BudgetLine.amount_cents), 0)).where(
+            BudgetLine.source == LineSource.REPROGRAMMING, BudgetLine.source_id == record_id
+        )
+    )
+
+
+def test_two_people_executing_one_reprogramming_at_once_execute_it_once(server, office):
+    tally = Counter()
+    for round_number in range(5):
+        record = _draft_reprogramming("10000.00")
+        planned = available_cents(appropriation("INCLE", 2027).id)
+        statuses = fire(server, office, [(f"/reprogrammings/{record.id}/execute", {"version": 1})] * 4)
+        tally.update(statuses)
+        assert sorted(statuses) == [200, 409, 409, 409], f"round {round_number}: {statuses}"
+        db.session.expire_all()
+        assert _reprogrammed_cents(record.id) == 1_000_000  # written once
+        assert available_cents(appropriation("INCLE", 2027).id) == planned  # a move within the appropriation
+    print(f"\n{db.engine.dialect.name}: 5 rounds of 4 executions of one reprogramming: {dict(tally)}")
+
+
+def test_executing_while_a_line_it_moves_is_edited_refuses_one_as_stale(server, office):
+    tally = Counter()
+    for round_number in range(6):
+        record = _draft_reprogramming("10000.00")
+        line = max(
+            (db.session.get(BudgetLine, line_id) for line_id, _ in record.moves[0].from_lines),
+            key=lambda line: line.amount_cents,
+        )
+        version, description = line.version, line.description
+        edit = {"version": version, "description": f"Edited in round {round_number}"}
+        calls = [
+            ("POST", f"/reprogrammings/{record.id}/execute", {"version": 1}),
+            ("PATCH", f"/budget-lines/{line.id}", edit),
+        ]
+        statuses = dict(zip(("execute", "edit"), fire_requests(server, office, calls), strict=True))
+        tally.update(f"{name} {status}" for name, status in statuses.items())
+        assert sorted(statuses.values()) == [200, 409], f"round {round_number}: {statuses}"
+        db.session.expire_all()
+        edited = db.session.get(BudgetLine, line.id).description != description
+        executed = db.session.get(Reprogramming, record.id).status == ReprogrammingStatus.EXECUTED
+        assert edited != executed  # exactly one of them happened
+        assert _reprogrammed_cents(record.id) == (1_000_000 if executed else 0)
+    print(f"\n{db.engine.dialect.name}: an execution and an edit of one of its lines, 6 rounds: {dict(tally)}")
+
+
+def fire_requests(port: int, token: str, calls: list[tuple[str, str, dict]]) -> list[int]:
+    """Send every call at the same moment, each on its own connection; their status codes, in order."""
+    barrier = threading.Barrier(len(calls), timeout=60)
+    statuses: list[int] = [0] * len(calls)
+
+    def send(index: int, method: str, path: str, body: dict) -> None:
+        barrier.wait()
+        statuses[index] = _request(port, method, "/api/v1" + path, body, token)[0]
+
+    threads = [threading.Thread(target=send, args=(i, *call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses

@@ -16,6 +16,13 @@ def _form(page: str, **changes) -> dict:
         "variance_threshold_percent": "10",
         "lapse_threshold": "100000",
         "pipeline_months_threshold": "12",
+        "reprogramming_citation": "22 U.S.C. 2706",
+        "reprogramming_notice_amount": "1,000,000.00",
+        "reprogramming_notice_percent": "10",
+        "reprogramming_notice_threshold": "lesser",
+        "reprogramming_hold_days": "15",
+        "reprogramming_last_days": "15",
+        "reprogramming_waiver": "y",
     } | changes
 
 

@@ -9,6 +9,7 @@ from views.api import (  # noqa: F401 - modules register their routes on bp
     office,
     openapi,
     programs,
+    reprogramming,
     requests,
     workbooks,
 )

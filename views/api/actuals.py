@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from marshmallow import Schema, fields
 
 from exports.limits import ACTUALS_LIMITS
@@ -12,11 +12,13 @@ from models import db
 from models.actuals import ActualsLoad
 from money import money_str
 from services.errors import ValidationError
-from services.execution import actuals, actuals_queries
+from services.execution import actuals, actuals_jobs, actuals_queries
 from services.inputs import Rule
 from services.permissions import Action
 from views.api.core import ApiDoc, BadRequest, actor, int_arg, operation, page_args, paginated
+from views.api.jobs import JobSchema, accepted
 from views.api.schemas import UtcDateTime
+from views.jobs import launch
 from views.transactions import accepts_uploads_of, reads_until_write
 from views.unit_of_work import perform
 
@@ -107,11 +109,13 @@ def _date_arg(name: str) -> dt.date | None:
     "POST",
     ApiDoc(
         "Upload the financial system's actuals extract (multipart field `file`): answers the preview; "
-        "nothing else is written",
+        "nothing else is written. An extract larger than the office's threshold (JOBS_ACTUALS_BYTES) is read by "
+        "a background job: 202 with the job in Location, whose result links to the load.",
         Action.LOAD_ACTUALS,
         response_schema=ActualsLoadSchema,
         status=201,
         upload="file",
+        queued_as=JobSchema,
         rules=(
             Rule(
                 ("file",),
@@ -131,7 +135,12 @@ def create_actuals_import():
     content = upload.read(MAX_UPLOAD_BYTES + 1)
     if len(content) > MAX_UPLOAD_BYTES:
         raise ValidationError(f"The extract is larger than {_MB} MB.", fields={"file": "Too large."})
-    load = perform(actuals.preview_load, actor(), upload.filename or "extract.csv", content)
+    filename = upload.filename or "extract.csv"
+    if len(content) > current_app.config["JOBS_ACTUALS_BYTES"]:
+        job = perform(actuals_jobs.start_load, actor(), filename, content)
+        launch(job, at_once=False)
+        return accepted(job)
+    load = perform(actuals.preview_load, actor(), filename, content)
     return jsonify(load_schema.dump(load)), 201
 
 

@@ -198,6 +198,19 @@ def _field(name: str, spec: Spec, default) -> fields.Field:
             fields.String(validate=validate.Length(min=1, max=spec.max_length)), validate=validate.Length(min=1)
         )
         return fields.Dict(keys=fields.String(), values=codes, **(common | {"load_default": dict}))
+    if spec.kind == Kind.GROUP:
+        common["metadata"] |= {
+            "type": "object",
+            "properties": {
+                dimension: {"type": "integer", "minimum": 1, "maximum": MAX_ID, "description": f"a {dimension}'s id"}
+                for dimension in spec.options
+            },
+            "additionalProperties": False,
+            "minProperties": 1,
+        }
+        ids = fields.Integer(strict=True, validate=validate.Range(1, MAX_ID))
+        keys = fields.String(validate=validate.OneOf(spec.options))
+        return fields.Dict(keys=keys, values=ids, validate=validate.Length(min=1), **common)
     if spec.kind == Kind.AMOUNTS:
         common["metadata"] |= {
             "type": "object",

@@ -43,6 +43,10 @@ class JobSchema(Schema):
             answer["url"] = url_for("api.get_run", run_id=job.result_id)
         if job.result_type == "selection_run":
             answer["url"] = url_for("api.get_selection_run", selection_run_id=job.result_id)
+        if job.result_type == "import_batch":
+            answer["url"] = url_for("api.get_import", batch_id=job.result_id)
+        if job.result_type == "actuals_load":
+            answer["url"] = url_for("api.get_actuals_import", load_id=job.result_id)
         if job.kind == JobKind.WORKBOOK_EXPORT:
             answer["url"] = page  # the download, which an API token opens as a session does
         if job.result is not None:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from marshmallow import Schema, fields, validate
 
 from models import ImportBatch, Scenario, db
 from services.errors import ValidationError
 from services.inputs import Rule
 from services.permissions import Action
-from services.scenarios import export_jobs, imports
+from services.scenarios import export_jobs, import_jobs, imports
 from views.api.core import ApiDoc, actor, int_arg, json_body, operation
 from views.api.jobs import JobSchema, accepted
 from views.api.schemas import utc_text
@@ -105,10 +105,13 @@ def start_export(scenario_id: int):
     "/scenarios/<int:scenario_id>/imports",
     "POST",
     ApiDoc(
-        "Upload an edited workbook (multipart field `file`): answers the preview; nothing is written yet",
+        "Upload an edited workbook (multipart field `file`): answers the preview; nothing is written yet. "
+        "A workbook larger than the office's threshold (JOBS_IMPORT_BYTES) is previewed by a background "
+        "job: 202 with the job in Location, whose result links to the preview.",
         Action.EDIT_BUDGET,
         status=201,
         upload="file",
+        queued_as=JobSchema,
         rules=(Rule(("file",), "An .xlsx workbook of at most 20 MB, as the export writes it."),),
     ),
 )
@@ -121,7 +124,12 @@ def create_import(scenario_id: int):
     content = upload.read(MAX_UPLOAD_BYTES + 1)
     if len(content) > MAX_UPLOAD_BYTES:
         raise ValidationError("The workbook is larger than 20 MB.", fields={"file": "Too large."})
-    batch = perform(imports.preview_import, actor(), scenario, upload.filename or "upload.xlsx", content)
+    filename = upload.filename or "upload.xlsx"
+    if len(content) > current_app.config["JOBS_IMPORT_BYTES"]:
+        job = perform(import_jobs.start_import, actor(), scenario, filename, content)
+        launch(job, at_once=False)
+        return accepted(job)
+    batch = perform(imports.preview_import, actor(), scenario, filename, content)
     return jsonify(_batch_json(batch)), 201
 
 
