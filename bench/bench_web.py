@@ -9,6 +9,12 @@ seeded with the demo office, then `flask seed scale --lines N` into the plan sce
    run: the dashboard, the status of funds (page and API), the budget lines page and the API list
    (first page and a deep page: the middle one, the deepest an offset goes). Issue 16's target: each
    at least half the bare page's req/s (ratio >= 0.5), and the same at 1,000,000 lines as at 100,000.
+   The bare page is served beside the app and measured just before each page, and each ratio is to
+   that figure, so both are taken under the same load from whatever else shares the machine. The
+   load generator (this process's threads) shares the two cores with the server, so beside each rate
+   are the CPU milliseconds per request spent by the server (gunicorn and its workers) and by the
+   client, and the server-CPU ratio (the bare page's server CPU per request over the page's): what
+   the page costs the server, whatever the client and other work on the machine cost.
 
 Everything runs against temporary SQLite files and stops by itself.
 """
@@ -28,6 +34,7 @@ import time
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from http.cookiejar import CookieJar
 from pathlib import Path
 
@@ -95,8 +102,32 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def throughput(fetch) -> tuple[float, float]:
-    """(req/s under REQUESTS requests CONCURRENCY at a time, median ms of 20 sent one at a time)."""
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children so far (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(entry.name) == pid or int(fields[1]) == pid:  # fields[1]: the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
+@dataclass(frozen=True)
+class Load:
+    rate: float  # requests a second, CONCURRENCY at a time
+    alone_ms: float  # median of 20 sent one at a time
+    server_cpu_ms: float  # per request, gunicorn's master and workers
+    client_cpu_ms: float  # per request, this process (the load generator)
+
+
+def throughput(fetch, server_pid: int) -> Load:
+    """The page under REQUESTS requests CONCURRENCY at a time, and one at a time."""
 
     def one(_: int) -> None:
         fetch()
@@ -109,10 +140,14 @@ def throughput(fetch) -> tuple[float, float]:
         one(0)
         alone.append(time.perf_counter() - start)
     with ThreadPoolExecutor(CONCURRENCY) as pool:
+        server_before, client_before = cpu_seconds(server_pid), time.process_time()
         start = time.perf_counter()
         list(pool.map(one, range(REQUESTS)))
         elapsed = time.perf_counter() - start
-    return REQUESTS / elapsed, statistics.median(alone) * 1000
+        server_cpu, client_cpu = cpu_seconds(server_pid) - server_before, time.process_time() - client_before
+    return Load(
+        REQUESTS / elapsed, statistics.median(alone) * 1000, server_cpu / REQUESTS * 1000, client_cpu / REQUESTS * 1000
+    )
 
 
 def bench_under_load(env: dict, tmp: str, plan_id: int, seek_after: int, line_count: int) -> None:
@@ -123,7 +158,10 @@ def bench_under_load(env: dict, tmp: str, plan_id: int, seek_after: int, line_co
     plain = urllib.request.build_opener()
     per_page = 50
     middle = max(1, -(-line_count // per_page) // 2)
-    with Server("app:create_app()", env, ROOT) as server:
+    # Both servers run together, and the bare page is measured just before each page, so that a
+    # ratio compares two figures taken under the same load from whatever else shares the machine.
+    with Server("app:create_app()", env, ROOT) as server, Server("bare:app", env, Path(tmp)) as bare_server:
+        bare_fetch = getter(plain, f"{bare_server.base}/")
         jar = CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
         login_page = opener.open(f"{server.base}/login").read().decode()
@@ -157,20 +195,30 @@ def bench_under_load(env: dict, tmp: str, plan_id: int, seek_after: int, line_co
                 api,
             ),
         }
-        measured = {label: throughput(fetch) for label, fetch in pages.items()}
-    with Server("bare:app", env, Path(tmp)) as bare:
-        bare_rate, bare_alone = throughput(getter(plain, f"{bare.base}/"))
+        measured = {
+            label: (throughput(bare_fetch, bare_server.process.pid), throughput(fetch, server.process.pid))
+            for label, fetch in pages.items()
+        }
+    bares = [bare for bare, _ in measured.values()]
     print(
         f"Under bounded local load (gunicorn, 2 workers, SQLite; {REQUESTS} requests, {CONCURRENCY} concurrent), "
-        f"{line_count:,} scale lines:"
+        f"{line_count:,} scale lines; CPU ms per request of the server and of the client (the load generator):"
     )
-    print(f"  {'bare Flask page (reference)':<32} {bare_rate:7.1f} req/s  alone {bare_alone:6.1f} ms")
-    for label, (rate, alone) in measured.items():
-        ratio = rate / bare_rate
+    print(
+        f"  {'bare Flask page (reference)':<32} {statistics.median(b.rate for b in bares):7.1f} req/s  "
+        f"(median of {len(bares)}: {min(b.rate for b in bares):.0f} to {max(b.rate for b in bares):.0f})  "
+        f"alone {statistics.median(b.alone_ms for b in bares):6.1f} ms  "
+        f"CPU server {statistics.median(b.server_cpu_ms for b in bares):5.2f} "
+        f"client {statistics.median(b.client_cpu_ms for b in bares):5.2f}"
+    )
+    for label, (bare, load) in measured.items():
+        ratio = load.rate / bare.rate
         verdict = "meets" if ratio >= TARGET_RATIO else "below"
         print(
-            f"  {label:<32} {rate:7.1f} req/s  alone {alone:6.1f} ms  ratio {ratio:4.2f} "
-            f"(target {TARGET_RATIO}: {verdict})"
+            f"  {label:<32} {load.rate:7.1f} req/s  alone {load.alone_ms:6.1f} ms  "
+            f"CPU server {load.server_cpu_ms:5.2f} client {load.client_cpu_ms:5.2f}  "
+            f"ratio {ratio:4.2f} to the bare page's {bare.rate:.0f} req/s measured just before "
+            f"(target {TARGET_RATIO}: {verdict}); server-CPU ratio {bare.server_cpu_ms / load.server_cpu_ms:4.2f}"
         )
 
 

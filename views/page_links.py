@@ -27,15 +27,15 @@ def page_links(page: int, per_page: int, total: int) -> PageLinks:
     the current page is near it."""
     pages = max(1, -(-max(total, 0) // max(per_page, 1)))
     page = min(max(int(page), 1), pages)
-    numbers = [
-        n
-        for n in range(1, pages + 1)
-        if pages <= ALL_SHOWN_UP_TO
-        or n in (1, pages)
-        or abs(n - page) <= 1
-        or (page <= 4 and n <= 5)
-        or (page >= pages - 3 and n >= pages - 4)
-    ]
+    if pages <= ALL_SHOWN_UP_TO:
+        candidates = set(range(1, pages + 1))
+    else:  # built from the few numbers shown, never by walking every page (there may be 20,000)
+        candidates = {1, pages, page - 1, page, page + 1}
+        if page <= 4:
+            candidates.update(range(1, 6))
+        if page >= pages - 3:
+            candidates.update(range(pages - 4, pages + 1))
+    numbers = sorted(n for n in candidates if 1 <= n <= pages)
     shown: list[int | None] = []
     for n in numbers:
         if shown and n - shown[-1] > 1:

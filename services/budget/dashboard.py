@@ -68,17 +68,19 @@ def working_scenario() -> Scenario | None:
 def build_dashboard(scenario: Scenario | None, today: dt.date) -> Dashboard:
     if scenario is None:
         return Dashboard(None, [], [], [], {}, [])
-    appropriations = list(
+    # Every appropriation, read once: the status of funds shows those up to the scenario's year,
+    # the lapse flags pick those expiring this fiscal year.
+    every = list(
         db.session.scalars(
-            sa.select(Appropriation)
-            .where(Appropriation.fiscal_year <= scenario.budget_year)
-            .order_by(Appropriation.fiscal_year.desc(), Appropriation.account_code)
+            sa.select(Appropriation).order_by(Appropriation.fiscal_year.desc(), Appropriation.account_code)
         )
     )
+    appropriations = [a for a in every if a.fiscal_year <= scenario.budget_year]
     funds = [
         s
         for s in status_table(scenario, today, appropriations)
         if s.planned_cents or s.appropriation.fiscal_year == scenario.budget_year
     ]
     regions, priorities, matrix = region_priority_matrix(scenario.id)
-    return Dashboard(scenario, funds, regions, priorities, matrix, lapse_risks(today, office_settings()))
+    risks = lapse_risks(today, office_settings(), among=every)
+    return Dashboard(scenario, funds, regions, priorities, matrix, risks)

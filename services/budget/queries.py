@@ -205,11 +205,14 @@ def list_lines(
     per_page: int = 50,
     after: int | None = None,
     before: int | None = None,
+    with_references: bool = True,
 ) -> LinePage:
     """Page `page` of the lines the filter selects, in the order `sort`, with their count and total.
 
     In id order, `after` (the last id of the page before) or `before` (the first id of the page
-    after) seeks the page instead of counting the rows ahead of it; `page` then only numbers it."""
+    after) seeks the page instead of counting the rows ahead of it; `page` then only numbers it.
+    `with_references`: load the records the lines name with them (what the page shows); the API
+    names them by id, so it reads the lines alone."""
     conditions = line_filter.conditions()
     count, total = _count_and_total(line_filter)
     page = max(1, page)
@@ -221,11 +224,9 @@ def list_lines(
         ids = _seek_ids(page_ids, descending, per_page, after, before)
     else:
         ids = _page_ids(page_ids, sort, page, per_page, count)
-    query = (
-        sa.select(BudgetLine)
-        .where(BudgetLine.id.in_(ids))
-        .options(
-            so.joinedload(BudgetLine.scenario),
+    query = sa.select(BudgetLine).where(BudgetLine.id.in_(ids))
+    if with_references:
+        query = query.options(
             so.joinedload(BudgetLine.appropriation),
             so.joinedload(BudgetLine.division),
             so.joinedload(BudgetLine.object_class),
@@ -234,7 +235,6 @@ def list_lines(
             so.joinedload(BudgetLine.priority),
             so.joinedload(BudgetLine.program_type),
         )
-    )
     by_id = {line.id: line for line in db.session.scalars(query).unique()}
     items = [by_id[i] for i in ids]
     pages = max(1, -(-count // per_page))

@@ -29,7 +29,7 @@ from services.execution.figures import (
     whole_months_between,
 )
 from services.execution.posted import posted
-from services.execution.spend_plan import fiscal_year_months, scenario_spend_plan
+from services.execution.spend_plan import Month, fiscal_year_months, scenario_spend_plan
 from services.office.settings import OfficeSettings
 
 
@@ -120,13 +120,13 @@ def _planned_by_appropriation(scenario: Scenario | None) -> dict[int, int]:
 def _accounts(
     appropriations: list[Appropriation], scenario: Scenario | None, as_of: dt.date, settings: OfficeSettings
 ) -> list[AccountExecution]:
-    ids = [appropriation.id for appropriation in appropriations]
     planned = _planned_by_appropriation(scenario)
-    to_date = _posted_by_appropriation(ids, as_of)
-    recent = _recent_obligations([a for a in appropriations if expires_this_year(a, as_of)], as_of)
+    to_date, recent = _obligations_to_date_and_recent(appropriations, as_of)
     threshold = settings.lapse_threshold_cents
-    # Before the office's first load every account would look unobligated: no flag until then.
-    loaded = db.session.scalar(sa.select(ActualTransaction.id).limit(1)) is not None
+    # Before the office's first load every account would look unobligated: no flag until then. A sum
+    # that is not zero already says a transaction was loaded (the sums are kept from the transactions).
+    loaded = any(obligated or expended for obligated, expended in to_date.values())
+    loaded = loaded or db.session.scalar(sa.select(ActualTransaction.id).limit(1)) is not None
     accounts = []
     for appropriation in appropriations:
         obligated, expended = to_date.get(appropriation.id, (0, 0))
@@ -145,16 +145,44 @@ def _accounts(
     return accounts
 
 
-def _recent_obligations(appropriations: list[Appropriation], as_of: dt.date) -> dict[int, int]:
-    """Obligations in each one's pace window, one query per window start (there are at most two)."""
+def _obligations_to_date_and_recent(
+    appropriations: list[Appropriation], as_of: dt.date
+) -> tuple[dict[int, tuple[int, int]], dict[int, int]]:
+    """(obligated, expended) to date by appropriation; and for those expiring this year, what was
+    obligated in their pace window (after `pace_window_start` through `as_of`).
+
+    The expiring ones are read by month, so that their window is the months after the one it starts
+    in (already read) and the days of that month after it starts: one more query per window start
+    (there are at most two), none when a window starts on a month's last day."""
+    expiring = [appropriation for appropriation in appropriations if expires_this_year(appropriation, as_of)]
+    others = [appropriation.id for appropriation in appropriations if not expires_this_year(appropriation, as_of)]
+    to_date = _posted_by_appropriation(others, as_of) if others else {}
+    by_month: dict[tuple, tuple[int, int]] = {}
+    if expiring:
+        by_month = posted(as_of, appropriation_ids=[a.id for a in expiring], by=["appropriation_id", "month"])
+    for (appropriation_id, _), (obligated, expended) in by_month.items():
+        was_obligated, was_expended = to_date.get(appropriation_id, (0, 0))
+        to_date[appropriation_id] = (was_obligated + obligated, was_expended + expended)
     by_start: dict[dt.date, list[int]] = {}
-    for appropriation in appropriations:
+    for appropriation in expiring:
         by_start.setdefault(pace_window_start(appropriation, as_of), []).append(appropriation.id)
-    return {
-        appropriation_id: obligated
-        for after, ids in by_start.items()
-        for appropriation_id, (obligated, _) in _posted_by_appropriation(ids, as_of, after).items()
-    }
+    recent: dict[int, int] = {}
+    for start, ids in by_start.items():
+        first_month = Month.of(start)
+        first_month_end = min(as_of, first_month.next().first_day - dt.timedelta(days=1))
+        in_first_month = _posted_by_appropriation(ids, first_month_end, start) if start < first_month_end else {}
+        for appropriation_id in ids:
+            recent[appropriation_id] = in_first_month.get(appropriation_id, (0, 0))[0] + sum(
+                obligated
+                for (month_of, month), (obligated, _) in by_month.items()
+                if month_of == appropriation_id and month > first_month
+            )
+    return to_date, recent
+
+
+def _last_year(appropriation: Appropriation) -> int:
+    """The last fiscal year of a fixed-year appropriation's availability."""
+    return appropriation.fiscal_year + appropriation.availability_years - 1
 
 
 def _not_cancelled(as_of: dt.date):
@@ -186,16 +214,19 @@ def office_execution(scenario: Scenario | None, as_of: dt.date, settings: Office
     )
 
 
-def lapse_risks(as_of: dt.date, settings: OfficeSettings) -> list[AccountExecution]:
-    """The dashboard's flags: accounts expiring this fiscal year forecast to lapse above the threshold."""
-    last_year = Appropriation.fiscal_year + Appropriation.availability_years - 1
-    expiring = list(
-        db.session.scalars(
-            sa.select(Appropriation)
-            .where(last_year == fiscal_year_of(as_of))
-            .order_by(Appropriation.fiscal_year.desc(), Appropriation.account_code)
+def lapse_risks(
+    as_of: dt.date, settings: OfficeSettings, among: list[Appropriation] | None = None
+) -> list[AccountExecution]:
+    """The dashboard's flags: accounts expiring this fiscal year forecast to lapse above the threshold.
+
+    `among`: the appropriations the caller has already read, to pick them from; else every one."""
+    if among is None:
+        among = list(
+            db.session.scalars(
+                sa.select(Appropriation).order_by(Appropriation.fiscal_year.desc(), Appropriation.account_code)
+            )
         )
-    )
+    expiring = [a for a in among if a.availability_years is not None and _last_year(a) == fiscal_year_of(as_of)]
     return [account for account in _accounts(expiring, None, as_of, settings) if account.at_risk_of_lapsing]
 
 

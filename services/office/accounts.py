@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -275,7 +276,9 @@ def _tokens_revoked(count: int) -> str:
 
 
 def user_for_token(token: str) -> User | None:
-    record = db.session.scalar(sa.select(ApiToken).where(ApiToken.digest == _digest(token)))
+    # The user with the token, in one query: every API request reads both.
+    query = sa.select(ApiToken).where(ApiToken.digest == _digest(token)).options(so.joinedload(ApiToken.user))
+    record = db.session.scalar(query)
     if record is None or record.revoked_at is not None or not record.user.active:
         return None
     return record.user

@@ -27,8 +27,14 @@ def _choices(query: sa.Select, label) -> list[Choice]:
     return [(record.id, label(record)) for record in db.session.scalars(query)]
 
 
+def _pairs(query: sa.Select) -> list[Choice]:
+    """(id, name) rows read as columns: the filters of every list page read these, and loading whole
+    records to show two of their fields cost more than the rest of the page."""
+    return list(db.session.execute(query).tuples())
+
+
 def scenario_choices() -> list[Choice]:
-    return _choices(sa.select(Scenario).order_by(Scenario.budget_year.desc(), Scenario.name), lambda s: s.name)
+    return _pairs(sa.select(Scenario.id, Scenario.name).order_by(Scenario.budget_year.desc(), Scenario.name))
 
 
 def fiscal_year_choices() -> list[Choice]:
@@ -41,7 +47,7 @@ def appropriation_choices() -> list[Choice]:
 
 
 def division_choices() -> list[Choice]:
-    return _choices(sa.select(Division).order_by(Division.name), lambda d: d.name)
+    return _pairs(sa.select(Division.id, Division.name).order_by(Division.name))
 
 
 def programs_division_id() -> int | None:
@@ -52,23 +58,24 @@ def programs_division_id() -> int | None:
 
 
 def object_class_choices() -> list[Choice]:
-    return _choices(sa.select(ObjectClass).order_by(ObjectClass.code), lambda o: o.label)
+    rows = db.session.execute(sa.select(ObjectClass.id, ObjectClass.code, ObjectClass.title).order_by(ObjectClass.code))
+    return [(record_id, f"{code} {title}") for record_id, code, title in rows]  # ObjectClass.label
 
 
 def region_choices() -> list[Choice]:
-    return _choices(sa.select(Region).order_by(Region.name), lambda r: r.name)
+    return _pairs(sa.select(Region.id, Region.name).order_by(Region.name))
 
 
 def country_choices() -> list[Choice]:
-    return _choices(sa.select(Country).order_by(Country.name), lambda c: c.name)
+    return _pairs(sa.select(Country.id, Country.name).order_by(Country.name))
 
 
 def priority_choices() -> list[Choice]:
-    return _choices(sa.select(Priority).order_by(Priority.sort_order), lambda p: p.name)
+    return _pairs(sa.select(Priority.id, Priority.name).order_by(Priority.sort_order))
 
 
 def program_type_choices() -> list[Choice]:
-    return _choices(sa.select(ProgramType).order_by(ProgramType.name), lambda p: p.name)
+    return _pairs(sa.select(ProgramType.id, ProgramType.name).order_by(ProgramType.name))
 
 
 # The API's /reference/{kind}: model, order and how each record is shown.

@@ -17,6 +17,9 @@ from views.page_links import page_links
         (20, 1000, (1, None, 16, 17, 18, 19, 20)),
         (99, 1000, (1, None, 16, 17, 18, 19, 20)),  # past the end: the last page
         (0, 0, (1,)),  # nothing: one empty page
+        (10_000, 1_000_000, (1, None, 9_999, 10_000, 10_001, None, 20_000)),  # a million lines, mid-list
+        (4, 1_000_000, (1, 2, 3, 4, 5, None, 20_000)),
+        (19_997, 1_000_000, (1, None, 19_996, 19_997, 19_998, 19_999, 20_000)),
     ],
 )
 def test_the_pages_shown(page, total, shown):

@@ -187,6 +187,7 @@ def list_budget_lines():
         per_page=per_page,
         after=int_arg("after"),
         before=int_arg("before"),
+        with_references=False,  # the schema names them by id
     )
     return paginated(lines, line_schema, next_after=lines.next_after, previous_before=lines.previous_before)
 
