@@ -1,27 +1,14 @@
 """The workbook recalculated by LibreOffice: every total, change and percentage equals the app's own figures.
 
-How the recalculation is forced: LibreOffice trusts the values cached in an
-.xlsx by default ("never recalculate" Excel 2007+ files). soffice runs here
-with a throwaway profile (-env:UserInstallation) whose registrymodifications.xcu
-sets Calc's OOXMLRecalcMode to 0, "always recalculate"; it converts xlsx to
-xlsx, which stores the values it computed, and openpyxl reads those
-(data_only=True). To prove the recalculation happened, every formula's cached
-value is first overwritten with a wrong one.
-
-CI (CI=true) must have soffice: there the test fails instead of skipping.
+How the recalculation is forced, and proved: tests/libreoffice.py.
 """
 
 from __future__ import annotations
 
 import io
-import os
-import re
-import shutil
-import subprocess
 import zipfile
 from collections import defaultdict
 from decimal import Decimal
-from pathlib import Path
 from types import SimpleNamespace
 
 import openpyxl
@@ -42,58 +29,10 @@ from export_samples import (
 )
 from formulas import Evaluator
 from helpers import own_export, plan_scenario
+from libreoffice import recalculate, recalculated, soffice, with_stale_cached_values
 
 from exports import Limits, parse_submission
 from models import Appropriation, BudgetLine, Division, ObjectClass, Priority, ProgramType, Region, db
-
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
-TIMEOUT = 180
-STALE = b"<v>-999999</v>"
-ALWAYS_RECALCULATE = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
-           xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-  <item oor:path="/org.openoffice.Office.Calc/Formula/Load">
-    <prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop>
-  </item>
-  <item oor:path="/org.openoffice.Office.Calc/Formula/Load">
-    <prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop>
-  </item>
-</oor:items>
-"""
-
-
-def soffice() -> str:
-    if SOFFICE:
-        return SOFFICE
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail("soffice not found: CI must install libreoffice-calc (see .ci/run)", pytrace=False)
-    pytest.skip("LibreOffice is not installed (apt-get install libreoffice-calc) to recalculate the workbook")
-
-
-def with_stale_cached_values(source: Path, target: Path) -> None:
-    """Copy the workbook with a wrong cached value in every formula cell."""
-    with zipfile.ZipFile(source) as archive, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
-        for info in archive.infolist():
-            data = archive.read(info)
-            if info.filename.startswith("xl/worksheets/"):
-                data = re.sub(rb"(</f>)(?:<v\s*/>|<v></v>)", rb"\1" + STALE, data)  # no cached value
-            out.writestr(info, data)
-
-
-def recalculate(source: Path, workdir: Path) -> Path:
-    profile = workdir / "profile"
-    (profile / "user").mkdir(parents=True)
-    (profile / "user" / "registrymodifications.xcu").write_text(ALWAYS_RECALCULATE)
-    outdir = workdir / "out"
-    result = subprocess.run(
-        [soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore", "--nologo",
-         "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(outdir), str(source)],
-        capture_output=True, text=True, timeout=TIMEOUT, env={**os.environ, "HOME": str(workdir)}, check=False,
-    )  # fmt: skip
-    converted = outdir / source.name
-    assert result.returncode == 0, result.stderr
-    assert converted.exists(), f"LibreOffice wrote nothing: {result.stdout} {result.stderr}"
-    return converted
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +57,7 @@ def cents(value: object) -> Decimal:
     return Decimal(repr(value)).quantize(Decimal("0.01"))
 
 
-def test_stale_cached_values_were_recalculated(calc):
+def test_stale_cached_values_wererecalculated(calc):
     assert b"-999999" in zipfile.ZipFile(calc.path.parent.parent / "submission.xlsx").read("xl/worksheets/sheet1.xml")
     for ws in calc.values:
         for row in ws.iter_rows(values_only=True):
@@ -247,15 +186,6 @@ def test_the_apps_spend_plan_recalculated_totals_each_appropriation_and_the_scen
 EDIT = Decimal("1234.56")
 
 
-def _recalculated(content: bytes, workdir: Path) -> openpyxl.Workbook:
-    workdir.mkdir()
-    written = workdir / "written.xlsx"
-    written.write_bytes(content)
-    stale = workdir / "submission.xlsx"
-    with_stale_cached_values(written, stale)
-    return openpyxl.load_workbook(recalculate(stale, workdir), data_only=True)
-
-
 def _column(ws, header: str, header_row: int = 4) -> int:
     return next(cell.column for cell in ws[header_row] if cell.value == header)
 
@@ -300,8 +230,8 @@ def demo(app, tmp_path):
     return SimpleNamespace(
         plan=plan,
         line=line,
-        before=_recalculated(content, tmp_path / "before"),
-        after=_recalculated(own_export(plan, raise_amount), tmp_path / "after"),
+        before=recalculated(content, tmp_path / "before"),
+        after=recalculated(own_export(plan, raise_amount), tmp_path / "after"),
     )
 
 
