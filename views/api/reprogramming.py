@@ -14,6 +14,7 @@ from services.reprogramming.drafts import MoveInput, ReprogrammingInput
 from services.reprogramming.queries import ReprogrammingFilter, cumulative_reasons, reprogrammings_query
 from services.reprogramming.workflow import StepInput
 from views.api.core import (
+    YEAR_ARG,
     ApiDoc,
     actor,
     create_record,
@@ -24,6 +25,7 @@ from views.api.core import (
     page_args,
     paginated,
     patch_record,
+    year_arg,
 )
 from views.api.derived import derived_schema
 from views.api.schemas import RecordSchema, UtcDateTime, _enum
@@ -97,7 +99,7 @@ class StepSchema(derived_schema(StepInput)):
 
 SCHEMA = ReprogrammingSchema()
 STEPS = "<any(submit, notify, clear, execute, withdraw):action>"
-LIST_QUERY = {"status": ReprogrammingStatus, "scenario": "integer", "appropriation": "integer", "year": "integer"}
+LIST_QUERY = {"status": ReprogrammingStatus, "scenario": "integer", "appropriation": "integer", "year": YEAR_ARG}
 
 
 def _load(reprogramming_id: int) -> Reprogramming:
@@ -123,7 +125,7 @@ def list_reprogramming():
             status=ReprogrammingStatus(status) if status else None,
             scenario_id=int_arg("scenario"),
             appropriation_id=int_arg("appropriation"),
-            year=int_arg("year"),
+            year=year_arg("year"),
         )
     )
     return paginated(paginate(found, page, per_page), SCHEMA)
