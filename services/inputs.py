@@ -154,14 +154,18 @@ def missing_references(data, message: str = "No such record.") -> dict[str, str]
     missing = {}
     for name, spec in specs(type(data)).items():
         value = getattr(data, name)
+        key = spec.edge_name(name).rstrip("_")
         named = spec.kind == Kind.REFERENCE and value is not None
         if named and db.session.scalar(_usable(spec).where(spec.to.id == value)) is None:
-            missing[spec.edge_name(name)] = message
+            missing[key] = message
         if spec.kind == Kind.GROUP and not _problem(spec, value):
             models = dict(spec.dimensions)
             for dimension, record_id in value.items():
                 if db.session.get(models[dimension], record_id) is None:
-                    missing[f"{spec.edge_name(name).rstrip('_')}.{dimension}"] = message
+                    missing[f"{key}.{dimension}"] = message
+        if spec.kind == Kind.ROWS:
+            for index, row in enumerate(value):
+                missing |= {f"{key}[{index}].{field}": why for field, why in missing_references(row, message).items()}
     return missing
 
 
@@ -309,7 +313,7 @@ def check(data) -> dict[str, str]:
     """Errors against the declared limits, by edge name ("funding[2]" for a row)."""
     errors: dict[str, str] = {}
     for name, spec in specs(type(data)).items():
-        key = spec.edge_name(name)
+        key = spec.edge_name(name).rstrip("_")  # named as the JSON names it: a move's `from_` is "from"
         problem = _problem(spec, getattr(data, name))
         if problem:
             errors[key] = problem

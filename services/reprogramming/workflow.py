@@ -36,8 +36,8 @@ from services.audit.events import record_event
 from services.errors import ConflictError, PermissionDenied, ValidationError, WorkflowError
 from services.funds.control import ensure_not_overdrawn, lock_appropriations
 from services.office.settings import funds_control, office_settings
-from services.permissions import Action, Need, can
-from services.reprogramming.drafts import judge, movable_lines, summary
+from services.permissions import Action, Need
+from services.reprogramming.drafts import judge, may_draft, movable_lines, summary
 from services.reprogramming.groups import group_label, group_lines
 from services.reprogramming.law import NoticeLaw, day, earliest_obligation, execution_refusal
 
@@ -64,21 +64,17 @@ class StepInput:
     )
 
 
-def may(user: User) -> bool:
-    return can(user, Action.REPROGRAM)
-
-
 def available_steps(user: User, reprogramming: Reprogramming) -> list[ReprogrammingStep]:
-    if not may(user):
+    if not may_draft(user):
         return []
     return [step for step in REPROGRAMMING_STEPS.values() if reprogramming.status in step.sources]
 
 
-def timing(reprogramming: Reprogramming, today: dt.date | None = None):
+def timing(reprogramming: Reprogramming):
     """When its money may first be obligated (without a waiver), and why."""
     law = NoticeLaw.of(office_settings())
     return earliest_obligation(
-        today or dt.date.today(),
+        dt.date.today(),
         reprogramming.notification_required,
         reprogramming.notified_on,
         reprogramming.appropriation.expires_on,
@@ -115,7 +111,7 @@ def take_step(
     actor: User, reprogramming: Reprogramming, name: str, data: StepInput, expected_version: int | None = None
 ) -> Reprogramming:
     """Take the step named `name` ("submit", "notify", "clear", "execute", "withdraw"), or raise."""
-    if not may(actor):
+    if not may_draft(actor):
         raise PermissionDenied("Only a resource manager moves a reprogramming along.")
     step = REPROGRAMMING_STEPS[name]
     errors = inputs.check(data)
@@ -194,19 +190,17 @@ def _executable(reprogramming: Reprogramming, data: StepInput, today: dt.date) -
 
 def _claim(reprogramming: Reprogramming, step: ReprogrammingStep, values: dict) -> None:
     """The conditional UPDATE: of several people taking a step at once, one finds it where it was."""
-    try:
-        result = db.session.execute(
-            sa.update(Reprogramming)
-            .where(
-                Reprogramming.id == reprogramming.id,
-                Reprogramming.status.in_(step.sources),
-                Reprogramming.version == reprogramming.version,
-            )
-            .values(status=step.target, version=Reprogramming.version + 1, **values)
-            .execution_options(synchronize_session=False)
+    # No SQLite "busy" to catch here: a step's unit of work took the write lock when it began.
+    result = db.session.execute(
+        sa.update(Reprogramming)
+        .where(
+            Reprogramming.id == reprogramming.id,
+            Reprogramming.status.in_(step.sources),
+            Reprogramming.version == reprogramming.version,
         )
-    except sa.exc.OperationalError as exc:  # SQLite: a writer got there first and holds the database
-        raise ConflictError("Someone else was acting on this reprogramming at the same moment. Reload it.") from exc
+        .values(status=step.target, version=Reprogramming.version + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
     if result.rowcount != 1:
         db.session.expire(reprogramming)
         raise ConflictError("Someone else acted on this reprogramming meanwhile. Reload it to see what they did.")
@@ -220,15 +214,16 @@ def _execute(actor: User, reprogramming: Reprogramming) -> None:
     lock_appropriations([reprogramming.appropriation_id])
     scenario_id, appropriation_id = reprogramming.scenario_id, reprogramming.appropriation_id
     for move in reprogramming.moves:
+        source, target = group_label(move.from_group), group_label(move.to_group)
         lines = movable_lines(group_lines(scenario_id, appropriation_id, move.from_group))
         if [[line.id, line.version] for line in lines] != move.from_lines:
             raise ConflictError(
-                f"A line of {group_label(move.from_group)} changed since this reprogramming was judged, so its "
+                f"A line of {source} changed since this reprogramming was judged, so its "
                 "base and its notice may be wrong. Nothing was executed: withdraw it and draft it again."
             )
         held = sum(line.amount_cents for line in lines)
         if held < move.amount_cents:
-            raise ConflictError(f"{group_label(move.from_group)} no longer holds the money this move takes.")
+            raise ConflictError(f"{source} no longer holds the money this move takes.")
         shares = largest_remainder(
             move.amount_cents, [Fraction(move.amount_cents * line.amount_cents, held) for line in lines]
         )
@@ -250,7 +245,7 @@ def _execute(actor: User, reprogramming: Reprogramming) -> None:
                     country_id=country_id,
                     priority_id=priority_id,
                     program_type_id=program_type_id,
-                    description=f"Reprogramming {reprogramming.id}: to {group_label(move.to_group)}"[:500],
+                    description=f"Reprogramming {reprogramming.id}: to {target}"[:500],
                     amount_cents=cents,
                     stage=LineStage.PLANNED,
                     source=LineSource.REPROGRAMMING,
