@@ -157,7 +157,11 @@ def clone_scenario(actor: User, source: Scenario, name: str) -> Scenario:
     db.session.execute(
         sa.insert(BudgetLine.__table__).from_select(
             ["scenario_id", "version", *[c.key for c in columns]],
-            sa.select(sa.literal(copy.id), sa.literal(1), *columns).where(BudgetLine.scenario_id == source.id),
+            # In the source's order: the copy's lines are listed as the source's were (without it the
+            # database scans by whichever index it picks, and the copy's first line changes from run to run).
+            sa.select(sa.literal(copy.id), sa.literal(1), *columns)
+            .where(BudgetLine.scenario_id == source.id)
+            .order_by(BudgetLine.id),
         )
     )
     write_scenario_award_lines(copy)  # the source may be a snapshot from before some awards
