@@ -55,6 +55,9 @@ class Config:
     TRUSTED_PROXIES = _whole_number("TRUSTED_PROXIES", 0)
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     APP_VERSION = "0.1.0"
+    # Whole answers of the busiest read pages kept per web process, under the data's version (never
+    # stale: views/page_cache.py); 0 keeps none.
+    PAGE_CACHE_BYTES = _whole_number("PAGE_CACHE_BYTES", 32 * 1024 * 1024)
     # Background jobs (jobs/): the queue is Huey on its own SQLite file by default (nothing to install),
     # or on Redis when REDIS_URL is set, so that consumers on other machines share it.
     REDIS_URL = os.environ.get("REDIS_URL") or None

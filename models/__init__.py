@@ -16,6 +16,7 @@ from models.budget import (
     ScenarioStatus,
     StatusMove,
 )
+from models.data_version import DataVersion, current_data_version
 from models.funds import Appropriation, Directive, FundsCategory
 from models.imports import ImportBatch, ImportStatus
 from models.jobs import Job, JobKind, JobState
@@ -94,6 +95,7 @@ __all__ = [
     "CityPairFare",
     "Country",
     "CountryTier",
+    "DataVersion",
     "Directive",
     "Division",
     "FiscalYear",
@@ -145,6 +147,7 @@ __all__ = [
     "TravelPurpose",
     "TravelRequest",
     "User",
+    "current_data_version",
     "db",
     "fiscal_year_of",
 ]

@@ -29,6 +29,7 @@ from views import (
 )
 from views.errors import init_error_handlers
 from views.history import event_changes
+from views.page_cache import init_page_cache
 from views.page_links import page_links
 from views.routing import IdConverter, refuse_nul_text
 from views.security import init_security
@@ -95,6 +96,7 @@ def _nav_items() -> list[NavItem]:
 
 def register_views(app: Flask) -> None:
     init_transactions(app)  # first: the other hooks read the database
+    init_page_cache(app)  # next: the data's version is read before anything a kept page shows
     init_security(app)
     init_error_handlers(app)
     # Every <int:...> in a route is a record id: bound it before the blueprints' rules are built.

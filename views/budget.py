@@ -19,6 +19,7 @@ from services.funds import appropriations as appropriation_service
 from services.funds.control import default_scenario_for, planned_and_available, status_of, status_table
 from services.permissions import Action
 from views.access import requires
+from views.page_cache import kept_whole
 from views.routing import as_of_arg, record_id, scenario_arg, this_page_with
 from views.unit_of_work import Saved, button_action, form_page
 
@@ -28,6 +29,7 @@ PER_PAGE_CHOICES = (25, 50, 100, 200)
 
 @bp.route("/lines")
 @requires(Action.READ)
+@kept_whole
 def lines():
     filters = LineFilterForm(request.args)
     # One scenario's lines by default: a total across scenarios would add plans to actuals.
@@ -130,6 +132,7 @@ def delete_line(line_id: int):
 
 @bp.route("/appropriations")
 @requires(Action.READ)
+@kept_whole
 def appropriations():
     scenario_id = request.args.get("scenario", type=record_id)
     scenario = db.session.get(Scenario, scenario_id) if scenario_id else None

@@ -13,6 +13,7 @@ from services.budget.todo import todo_for
 from services.office.reference import scenario_choices
 from services.permissions import Action
 from views.access import requires
+from views.page_cache import kept_whole
 from views.routing import record_id
 
 bp = Blueprint("dashboard", __name__)
@@ -20,6 +21,7 @@ bp = Blueprint("dashboard", __name__)
 
 @bp.route("/")
 @requires(Action.READ)
+@kept_whole
 def index():
     scenario_id = request.args.get("scenario", type=record_id)
     working = working_scenario()

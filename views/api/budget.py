@@ -33,6 +33,7 @@ from views.api.core import (
 )
 from views.api.record_schemas import BudgetLineSchema, ScenarioSchema
 from views.api.schemas import CloneSchema, TotalsSchema
+from views.page_cache import kept_whole
 from views.unit_of_work import perform
 
 scenario_schema = ScenarioSchema()
@@ -178,6 +179,7 @@ def _line_filter() -> LineFilter:
         query={**LINE_FILTERS, "after": "integer", "before": "integer"},
     ),
 )
+@kept_whole
 def list_budget_lines():
     page, per_page = page_args()
     lines = list_lines(

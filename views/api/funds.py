@@ -33,6 +33,7 @@ from views.api.core import (
 )
 from views.api.record_schemas import AppropriationSchema
 from views.api.schemas import ExecutionSchema, StatusSchema
+from views.page_cache import kept_whole
 
 schema = AppropriationSchema()
 
@@ -92,6 +93,7 @@ def patch_appropriation(appropriation_id: int):
     "GET",
     ApiDoc("Status of funds", Action.READ, response_schema=StatusSchema, query={"scenario": "integer"}),
 )
+@kept_whole
 def appropriation_status(appropriation_id: int):
     record = db.get_or_404(Appropriation, appropriation_id)
     scenario_id = int_arg("scenario")
