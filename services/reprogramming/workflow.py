@@ -39,7 +39,7 @@ from services.office.settings import funds_control, office_settings
 from services.permissions import Action, Need
 from services.reprogramming.drafts import judge, may_draft, movable_lines, summary
 from services.reprogramming.groups import group_label, group_lines
-from services.reprogramming.law import NoticeLaw, day, earliest_obligation, execution_refusal
+from services.reprogramming.law import NoticeLaw, Timing, day, earliest_obligation, execution_refusal
 
 STEP_NEED = Need(Action.REPROGRAM)
 DONE = {"submit": "submitted", "notify": "notified", "clear": "cleared", "execute": "executed", "withdraw": "withdrawn"}
@@ -70,15 +70,14 @@ def available_steps(user: User, reprogramming: Reprogramming) -> list[Reprogramm
     return [step for step in REPROGRAMMING_STEPS.values() if reprogramming.status in step.sources]
 
 
-def timing(reprogramming: Reprogramming):
-    """When its money may first be obligated (without a waiver), and why."""
-    law = NoticeLaw.of(office_settings())
+def timing(reprogramming: Reprogramming, law: NoticeLaw | None = None) -> Timing:
+    """When its money may first be obligated (without a waiver), and why (under `law`, else the office's)."""
     return earliest_obligation(
         dt.date.today(),
         reprogramming.notification_required,
         reprogramming.notified_on,
         reprogramming.appropriation.expires_on,
-        law,
+        law or NoticeLaw.of(office_settings()),
     )
 
 
