@@ -2,17 +2,15 @@
 
 The runner builds the workbook as the download does (services.scenarios.submission, shown to the
 job's maker) and writes it to the exports folder (`JOBS_EXPORTS`, shared by the web servers and the
-consumers) as `<job id>.xlsx`: first to a temporary file beside it, renamed into place only at the
-end, so a job that fails or is cancelled leaves no file. A workbook is kept `JOBS_EXPORTS_KEEP_HOURS`: each
-export job that ends well removes the older ones, so the folder holds about a day's exports.
+consumers) as `<job id>.xlsx`, whole or not at all (services.jobs.files), so a job that fails or is
+cancelled leaves no file. A workbook is kept `JOBS_EXPORTS_KEEP_HOURS`: each export job that ends well
+removes the older ones, so the folder holds about a day's exports.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import re
-import tempfile
 import time
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from flask import current_app
 from exports.submission import write_submission
 from models import BudgetLine, Job, JobKind, JobState, Scenario, User, db
 from services.errors import ValidationError
+from services.jobs.files import written_whole
 from services.jobs.lifecycle import Outcome, Progress, start_job
 from services.scenarios.submission import build_workbook, comparison_scenarios
 
@@ -111,19 +110,11 @@ def run_export_job(actor: User, params: dict, progress: Progress) -> Outcome:
         actual_id=params.get("actual_id"),
         enacted_id=params.get("enacted_id"),
     )
-    folder = exports_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / Path(params["file"]).name
+    target = exports_folder() / Path(params["file"]).name
     progress(20, f"Writing the workbook's {lines:,} lines")
-    descriptor, partial = tempfile.mkstemp(dir=folder, prefix=f".{target.stem}-", suffix=".xlsx.part")
-    try:
-        with os.fdopen(descriptor, "wb") as out:
-            write_submission(data, out)
+    with written_whole(target) as out:
+        write_submission(data, out)
         progress(95, "Saving the file")  # the last chance to stop: nothing is kept after it
-        os.replace(partial, target)
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise
     remove_old_workbooks()
     return Outcome(
         f"The workbook of {scenario.name} is ready ({lines:,} lines).",
