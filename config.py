@@ -72,6 +72,8 @@ class Config:
     JOBS_ACTUALS_BYTES = _whole_number("JOBS_ACTUALS_BYTES", 4 * 1024 * 1024)  # an actuals extract (~30,000 rows)
     # Where a workbook made by a job waits to be downloaded: a folder the consumers and the web servers share.
     JOBS_EXPORTS = os.environ.get("JOBS_EXPORTS") or str(BASE_DIR / "instance" / "exports")
+    # How long such a workbook is kept: older ones are removed when the next export job ends (0 keeps them all).
+    JOBS_EXPORTS_KEEP_HOURS = _whole_number("JOBS_EXPORTS_KEEP_HOURS", 24)
     # Where an upload waits for the job that reads it (removed when the job ends): shared the same way.
     JOBS_UPLOADS = os.environ.get("JOBS_UPLOADS") or str(BASE_DIR / "instance" / "uploads")
 

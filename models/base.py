@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar, Token
 from datetime import UTC, datetime
@@ -153,3 +153,22 @@ def touch(record: object) -> None:
         if not attr.columns[0].primary_key and attr.columns[0] is not mapper.version_id_col
     )
     flag_modified(record, column)
+
+
+def claim(record, sources: Collection, **values) -> bool:
+    """The conditional UPDATE of a versioned record's state: of several people acting on it at once, one
+    finds it still in one of `sources` at the version they read, and sets `values` (a new `status`, ...)
+    with the next version. True for that one (the fields set are read again when next used); False for the
+    others, whose copy is then read again whole, so that their refusal can say what the record is now."""
+    model = type(record)
+    result = db.session.execute(
+        sa.update(model)
+        .where(model.id == record.id, model.status.in_(sources), model.version == record.version)
+        .values(version=model.version + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.expire(record)
+        return False
+    db.session.expire(record, ["version", *values])
+    return True

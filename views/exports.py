@@ -16,8 +16,10 @@ from services.permissions import Action, may_download_made_workbook
 from services.scenarios import export_jobs, import_jobs, imports
 from services.scenarios.submission import build_workbook
 from views.access import requires
+from views.errors import error_body
 from views.jobs import started
 from views.routing import record_id
+from views.security import bearer_token
 from views.transactions import reads_until_write
 from views.unit_of_work import button_action
 
@@ -84,8 +86,12 @@ def job_workbook(job_id: int):
         return redirect(url_for("jobs.show", job_id=job.id))
     if not may_download_made_workbook(current_user, job.created_by_id):
         abort(403)
-    if not path.is_file():
-        abort(404)
+    removed = export_jobs.removed_workbook(job)
+    if removed is not None:  # older than JOBS_EXPORTS_KEEP_HOURS: a script is told as JSON, a person on a page
+        if bearer_token() is not None:
+            return error_body(410, removed)
+        scenario_page = url_for("scenarios.show", scenario_id=job.result["scenario_id"])
+        return render_template("errors/410.html", message=removed, back=scenario_page), 410
     return send_file(path, mimetype=XLSX, as_attachment=True, download_name=job.result["download_name"])
 
 

@@ -15,6 +15,7 @@ from jobs.worker import perform
 from models import Job, JobKind, JobState, db
 from services.jobs import lifecycle
 from services.permissions import Action
+from services.scenarios import export_jobs
 from views.access import requires
 from views.unit_of_work import Saved, button_action
 
@@ -65,10 +66,12 @@ def index():
 @requires(Action.READ)
 def show(job_id: int):
     job = db.get_or_404(Job, job_id)
+    removed = export_jobs.removed_workbook(job)
     return render_template(
         "jobs/show.html",
         job=job,
-        result_url=result_page(job),
+        result_url=None if removed else result_page(job),
+        removed=removed,
         may_cancel=lifecycle.may_cancel(current_user, job),
         cancel_form=CancelJobForm(),
         poll_every_ms=current_app.config.get("JOBS_POLL_MS", 1000),

@@ -94,13 +94,14 @@ def edit(reprogramming_id: int):
 @requires(Action.READ)
 def show(reprogramming_id: int):
     record = _load(reprogramming_id)
+    standing = queries.standing([record])[record.id]
     return render_template(
         "reprogramming/show.html",
         record=record,
         moves=[(move, group_label(move.from_group), group_label(move.to_group)) for move in record.moves],
         reasons=drafts.reasons_of(record),
-        together=[reason for move in record.moves for reason in queries.cumulative_reasons(move)],
-        timing=workflow.timing(record) if record.is_open else None,
+        together=[reason for move in record.moves for reason in standing.cumulative_reasons[move.id]],
+        timing=standing.timing if record.is_open else None,
         effect=queries.effect(record),
         steps=workflow.available_steps(current_user, record),
         next_step=workflow.next_step(current_user, record),

@@ -7,14 +7,13 @@ place), so a consumer never reads half an upload.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from flask import current_app
 
 from models import Job
 from services.errors import ValidationError
+from services.jobs.files import written_whole
 
 
 def uploads_folder() -> Path:
@@ -27,17 +26,9 @@ def _path(name: str) -> Path:
 
 def keep_upload(job: Job, content: bytes) -> None:
     """Write the upload for `job` and name it in the job's params (the caller flushes)."""
-    folder = uploads_folder()
-    folder.mkdir(parents=True, exist_ok=True)
     name = f"{job.id}.upload"
-    descriptor, partial = tempfile.mkstemp(dir=folder, prefix=f".{job.id}-", suffix=".part")
-    try:
-        with os.fdopen(descriptor, "wb") as out:
-            out.write(content)
-        os.replace(partial, folder / name)
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise
+    with written_whole(uploads_folder() / name) as out:
+        out.write(content)
     job.params = {**job.params, "upload": name}
 
 

@@ -3,6 +3,7 @@ and the year's cumulative moves per group (several small moves that together cro
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -10,8 +11,9 @@ import sqlalchemy.orm as so
 
 from models import Appropriation, Reprogramming, ReprogrammingMove, ReprogrammingStatus, Scenario, db
 from services.office.settings import office_settings
+from services.reprogramming import workflow
 from services.reprogramming.groups import group_base, group_label
-from services.reprogramming.law import NoticeLaw, judge_net
+from services.reprogramming.law import NoticeLaw, Timing, judge_net
 
 
 @dataclass(frozen=True)
@@ -128,14 +130,36 @@ def cumulative_moves(year: int) -> list[CumulativeMoves]:
     return sorted(found, key=lambda row: (row.appropriation.label, not row.flagged, row.label))
 
 
-def cumulative_reasons(move: ReprogrammingMove) -> list[str]:
+@dataclass(frozen=True)
+class Standing:
+    """What a reprogramming's page and JSON say of it as of today, under the office's settings: when its money
+    may first be obligated and why, and, while it is open, where each move and the year's executed moves of
+    its groups together would need a notification (by move id)."""
+
+    timing: Timing
+    cumulative_reasons: dict[int, list[str]]
+
+
+def standing(reprogrammings: Sequence[Reprogramming]) -> dict[int, Standing]:
+    """By reprogramming id: the settings read once, and the executed moves once per scenario and appropriation
+    (a page of the list reads them once, not once a move)."""
+    law = NoticeLaw.of(office_settings())
+    executed: dict[tuple[int, int], dict[tuple, int]] = {}
+    found = {}
+    for reprogramming in reprogrammings:
+        reasons: dict[int, list[str]] = {move.id: [] for move in reprogramming.moves}
+        if reprogramming.is_open:
+            where = (reprogramming.scenario_id, reprogramming.appropriation_id)
+            if where not in executed:
+                executed[where] = _executed_moves(*where)
+            reasons = {move.id: _cumulative_reasons(move, executed[where], law) for move in reprogramming.moves}
+        found[reprogramming.id] = Standing(workflow.timing(reprogramming, law), reasons)
+    return found
+
+
+def _cumulative_reasons(move: ReprogrammingMove, earlier: dict[tuple, int], law: NoticeLaw) -> list[str]:
     """Before it is executed: where this move and the year's executed moves of the same groups together
     would have needed a notification (each alone may not), in words."""
-    reprogramming = move.reprogramming
-    if not reprogramming.is_open:
-        return []
-    law = NoticeLaw.of(office_settings())
-    earlier = _executed_moves(reprogramming.scenario_id, reprogramming.appropriation_id)
     reasons: list[str] = []
     for group, sign, base in ((move.to_group, 1, move.to_base_cents), (move.from_group, -1, move.from_base_cents)):
         moved = earlier.get(tuple(sorted(group.items())), 0)

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import ClassVar
 
-import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import (
@@ -30,6 +29,7 @@ from models import (
     User,
     db,
 )
+from models.base import claim
 from money import largest_remainder
 from services import inputs
 from services.audit.events import record_event
@@ -39,7 +39,7 @@ from services.office.settings import funds_control, office_settings
 from services.permissions import Action, Need
 from services.reprogramming.drafts import judge, may_draft, movable_lines, summary
 from services.reprogramming.groups import group_label, group_lines
-from services.reprogramming.law import NoticeLaw, day, earliest_obligation, execution_refusal
+from services.reprogramming.law import NoticeLaw, Timing, day, earliest_obligation, execution_refusal
 
 STEP_NEED = Need(Action.REPROGRAM)
 DONE = {"submit": "submitted", "notify": "notified", "clear": "cleared", "execute": "executed", "withdraw": "withdrawn"}
@@ -70,15 +70,14 @@ def available_steps(user: User, reprogramming: Reprogramming) -> list[Reprogramm
     return [step for step in REPROGRAMMING_STEPS.values() if reprogramming.status in step.sources]
 
 
-def timing(reprogramming: Reprogramming):
-    """When its money may first be obligated (without a waiver), and why."""
-    law = NoticeLaw.of(office_settings())
+def timing(reprogramming: Reprogramming, law: NoticeLaw | None = None) -> Timing:
+    """When its money may first be obligated (without a waiver), and why (under `law`, else the office's)."""
     return earliest_obligation(
         dt.date.today(),
         reprogramming.notification_required,
         reprogramming.notified_on,
         reprogramming.appropriation.expires_on,
-        law,
+        law or NoticeLaw.of(office_settings()),
     )
 
 
@@ -191,20 +190,8 @@ def _executable(reprogramming: Reprogramming, data: StepInput, today: dt.date) -
 def _claim(reprogramming: Reprogramming, step: ReprogrammingStep, values: dict) -> None:
     """The conditional UPDATE: of several people taking a step at once, one finds it where it was."""
     # No SQLite "busy" to catch here: a step's unit of work took the write lock when it began.
-    result = db.session.execute(
-        sa.update(Reprogramming)
-        .where(
-            Reprogramming.id == reprogramming.id,
-            Reprogramming.status.in_(step.sources),
-            Reprogramming.version == reprogramming.version,
-        )
-        .values(status=step.target, version=Reprogramming.version + 1, **values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        db.session.expire(reprogramming)
+    if not claim(reprogramming, step.sources, status=step.target, **values):
         raise ConflictError("Someone else acted on this reprogramming meanwhile. Reload it to see what they did.")
-    db.session.expire(reprogramming, ["status", "version", *values])
 
 
 def _execute(actor: User, reprogramming: Reprogramming) -> None:

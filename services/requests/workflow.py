@@ -26,7 +26,7 @@ from models import (
     User,
     db,
 )
-from models.base import utcnow
+from models.base import claim, utcnow
 from services import inputs
 from services.audit.events import record_event
 from services.errors import ConflictError, FundsError, PermissionDenied, ValidationError, WorkflowError
@@ -250,27 +250,19 @@ def _check_funds(request: Request, lines: list[PlannedLine]) -> str | None:
 
 def _claim(request: Request, rule: Rule, actor: User) -> None:
     """The conditional UPDATE: only one of several simultaneous transitions finds the request in its state."""
-    model = type(request)
-    values: dict = {"status": rule.target, "version": model.version + 1}
+    values: dict = {"status": rule.target}
     if rule.target == RequestStatus.SUBMITTED:
         values["submitted_at"] = utcnow()
     elif rule.target in (RequestStatus.APPROVED, RequestStatus.RETURNED, RequestStatus.REJECTED):
         values |= {"decided_at": utcnow(), "decided_by_id": actor.id}
     try:
-        result = db.session.execute(
-            sa.update(model)
-            .where(model.id == request.id, model.status.in_(rule.sources), model.version == request.version)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
+        claimed = claim(request, rule.sources, **values)
     except sa.exc.OperationalError as exc:  # SQLite: a writer got there first and holds the database
         raise ConflictError(
             "Someone else was acting on this request at the same moment. Reload to see what they did."
         ) from exc
-    if result.rowcount != 1:
-        db.session.expire(request)
+    if not claimed:
         raise ConflictError(_already(request))
-    db.session.expire(request, ["status", "version", "submitted_at", "decided_at", "decided_by_id"])
 
 
 def comments_of(request: Request) -> list[RequestComment]:

@@ -2,24 +2,29 @@
 
 The runner builds the workbook as the download does (services.scenarios.submission, shown to the
 job's maker) and writes it to the exports folder (`JOBS_EXPORTS`, shared by the web servers and the
-consumers) as `<job id>.xlsx`: first to a temporary file beside it, renamed into place only at the
-end, so a job that fails or is cancelled leaves no file.
+consumers) as `<job id>.xlsx`, whole or not at all (services.jobs.files), so a job that fails or is
+cancelled leaves no file. A workbook is kept `JOBS_EXPORTS_KEEP_HOURS`: each export job that ends well
+removes the older ones, so the folder holds about a day's exports.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
+import logging
+import re
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
 
 from exports.submission import write_submission
-from models import BudgetLine, Job, JobKind, Scenario, User, db
+from models import BudgetLine, Job, JobKind, JobState, Scenario, User, db
 from services.errors import ValidationError
+from services.jobs.files import written_whole
 from services.jobs.lifecycle import Outcome, Progress, start_job
 from services.scenarios.submission import build_workbook, comparison_scenarios
+
+log = logging.getLogger(__name__)
 
 
 def line_count(scenario: Scenario) -> int:
@@ -35,6 +40,47 @@ def workbook_path(job: Job) -> Path | None:
     if job.kind != JobKind.WORKBOOK_EXPORT or not job.result or "file" not in job.result:
         return None
     return exports_folder() / Path(job.result["file"]).name
+
+
+# What an export job leaves in the folder: its workbook, or the piece of one a stopped consumer left.
+_EXPORT_FILE = re.compile(r"\d+\.xlsx|\.\d+-.*\.xlsx\.part")
+
+
+def keep_hours() -> int:
+    return current_app.config["JOBS_EXPORTS_KEEP_HOURS"]
+
+
+def removed_workbook(job: Job) -> str | None:
+    """Why a finished export job's workbook can no longer be downloaded (None while it is there, or for any
+    other job)."""
+    path = workbook_path(job) if job.state == JobState.SUCCEEDED else None
+    if path is None or path.is_file():
+        return None
+    return (
+        f"Prepared workbooks are kept for {keep_hours()} hours, and this one has been removed. "
+        "Prepare it again from the scenario's page."
+    )
+
+
+def remove_old_workbooks() -> int:
+    """Remove the export jobs' files older than `JOBS_EXPORTS_KEEP_HOURS` (none when it is 0); how many."""
+    hours, folder = keep_hours(), exports_folder()
+    if hours == 0 or not folder.is_dir():
+        return 0
+    cutoff = time.time() - hours * 3600
+    removed = 0
+    for path in folder.iterdir():
+        if not _EXPORT_FILE.fullmatch(path.name):
+            continue
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # another consumer removed it first
+            continue
+        except OSError as error:  # not this job's failure: its own workbook is in place
+            log.warning("Could not remove the old workbook %s: %s", path, error)
+    return removed
 
 
 def download_name(scenario_name: str) -> str:
@@ -64,19 +110,12 @@ def run_export_job(actor: User, params: dict, progress: Progress) -> Outcome:
         actual_id=params.get("actual_id"),
         enacted_id=params.get("enacted_id"),
     )
-    folder = exports_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / Path(params["file"]).name
+    target = exports_folder() / Path(params["file"]).name
     progress(20, f"Writing the workbook's {lines:,} lines")
-    descriptor, partial = tempfile.mkstemp(dir=folder, prefix=f".{target.stem}-", suffix=".xlsx.part")
-    try:
-        with os.fdopen(descriptor, "wb") as out:
-            write_submission(data, out)
+    with written_whole(target) as out:
+        write_submission(data, out)
         progress(95, "Saving the file")  # the last chance to stop: nothing is kept after it
-        os.replace(partial, target)
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise
+    remove_old_workbooks()
     return Outcome(
         f"The workbook of {scenario.name} is ready ({lines:,} lines).",
         result={"file": target.name, "download_name": download_name(scenario.name), "scenario_id": scenario.id},

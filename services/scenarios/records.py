@@ -20,6 +20,7 @@ from models import (
     User,
     db,
 )
+from models.base import claim
 from services import inputs
 from services.audit.events import record_event, snapshot
 from services.errors import ConflictError, ValidationError, WorkflowError
@@ -186,15 +187,8 @@ def set_status(actor: User, scenario: Scenario, target: ScenarioStatus, expected
     if expected_version is not None and expected_version != scenario.version:
         raise _stale(scenario.name)
     previous = scenario.status
-    result = db.session.execute(
-        sa.update(Scenario)
-        .where(Scenario.id == scenario.id, Scenario.status.in_(allowed), Scenario.version == scenario.version)
-        .values(status=target, version=Scenario.version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    if not claim(scenario, allowed, status=target):
         raise _stale(scenario.name)
-    db.session.expire(scenario, ["status", "version"])
     if target == ScenarioStatus.DRAFT:
         write_scenario_award_lines(scenario)  # awards made or changed while it was locked
     record_event(

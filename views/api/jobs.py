@@ -12,6 +12,7 @@ from services.allocation import jobs as allocation_jobs
 from services.inputs import Rule
 from services.jobs import lifecycle
 from services.permissions import Action
+from services.scenarios import export_jobs
 from views.api.core import ApiDoc, actor, json_body, operation
 from views.api.schemas import UtcDateTime
 from views.jobs import launch, result_page
@@ -49,6 +50,8 @@ class JobSchema(Schema):
             answer["url"] = url_for("api.get_actuals_import", load_id=job.result_id)
         if job.kind == JobKind.WORKBOOK_EXPORT:
             answer["url"] = page  # the download, which an API token opens as a session does
+            if removed := export_jobs.removed_workbook(job):
+                answer["removed"] = removed  # kept JOBS_EXPORTS_KEEP_HOURS: the download now answers 410
         if job.result is not None:
             answer["data"] = job.result
         return answer

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from flask import jsonify
-from marshmallow import fields, validate
+from marshmallow import fields, post_dump, pre_dump, validate
 
 from models import Reprogramming, ReprogrammingStatus, db
 from money import money_str
 from services.paging import paginate
 from services.permissions import Action
-from services.reprogramming import drafts, workflow
+from services.reprogramming import drafts, queries, workflow
 from services.reprogramming.drafts import MoveInput, ReprogrammingInput
-from services.reprogramming.queries import ReprogrammingFilter, cumulative_reasons, reprogrammings_query
+from services.reprogramming.queries import ReprogrammingFilter, Standing, reprogrammings_query
 from services.reprogramming.workflow import StepInput
 from views.api.core import (
     YEAR_ARG,
@@ -32,6 +34,14 @@ from views.api.schemas import RecordSchema, UtcDateTime, _enum
 from views.unit_of_work import perform
 
 _MONEY = {"type": "string", "example": "1400000.00"}
+# What the answer's reprogrammings stand at today (their timing, their moves' cumulative reasons): read once
+# per answer by ReprogrammingSchema's pre_dump, then by each of the fields that show it.
+_STANDING: ContextVar[dict[int, Standing] | None] = ContextVar("reprogramming_standing", default=None)
+
+
+def _standing(record: Reprogramming) -> Standing:
+    found = (_STANDING.get() or {}).get(record.id)
+    return found if found is not None else queries.standing([record])[record.id]
 
 
 class MoveSchema(derived_schema(MoveInput, RecordSchema)):
@@ -44,7 +54,7 @@ class MoveSchema(derived_schema(MoveInput, RecordSchema)):
         fields.String(), dump_only=True, metadata={"description": "Why it needs a notification, in words."}
     )
     cumulative_reasons = fields.Function(
-        cumulative_reasons,
+        lambda move: _standing(move.reprogramming).cumulative_reasons[move.id],
         dump_only=True,
         metadata={
             "type": "array",
@@ -74,7 +84,7 @@ class ReprogrammingSchema(derived_schema(ReprogrammingInput)):
         metadata={"type": "string", "format": "date", "nullable": True},
     )
     earliest_obligation_reason = fields.Function(
-        lambda record: workflow.timing(record).why, dump_only=True, metadata={"type": "string"}
+        lambda record: _standing(record).timing.why, dump_only=True, metadata={"type": "string"}
     )
     notified_on = fields.Date(dump_only=True, allow_none=True)
     cleared_on = fields.Date(dump_only=True, allow_none=True)
@@ -82,11 +92,22 @@ class ReprogrammingSchema(derived_schema(ReprogrammingInput)):
     waiver_reason = fields.String(dump_only=True)
     created_at = UtcDateTime(dump_only=True)
 
+    @pre_dump(pass_collection=True)
+    def _read_standing(self, data, many: bool, **_kwargs):
+        """The settings and the year's executed moves, read once for every reprogramming in the answer."""
+        _STANDING.set(queries.standing(data if many else [data]))
+        return data
+
+    @post_dump(pass_collection=True)
+    def _forget_standing(self, data, many: bool, **_kwargs):
+        _STANDING.set(None)  # as of this answer only
+        return data
+
 
 def _earliest(record: Reprogramming) -> str | None:
     if not record.is_open:
         return None
-    earliest = workflow.timing(record).earliest
+    earliest = _standing(record).timing.earliest
     return None if earliest is None else earliest.isoformat()
 
 
