@@ -29,9 +29,13 @@ class DataVersion(db.Model):
     token: so.Mapped[str] = so.mapped_column(sa.String(32))
 
 
+_READ_TOKEN = sa.select(DataVersion.token).where(DataVersion.id == THE_ROW)
+
+
 def current_data_version(session: so.Session) -> str | None:
     """The token now: read before anything a kept answer shows, so that answer is at least this new."""
-    return session.execute(sa.select(DataVersion.token).where(DataVersion.id == THE_ROW)).scalar()
+    # On the session's connection, past the ORM: this runs on every read of a kept page.
+    return session.connection().execute(_READ_TOKEN).scalar()
 
 
 # Whether the session's transaction wrote: a flush that did work, or a statement other than a

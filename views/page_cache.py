@@ -3,17 +3,23 @@
 The dashboard, the status of funds and the budget lines (pages and API) are read far more often
 than the data behind them changes. An answer is kept under:
 - the data's version (models.data_version), read before anything the answer shows: every commit
-  replaces it in its own transaction, so once anything changes no older answer is served again;
-- who asks: the user (with their session's version) and, for a cookie session, the CSRF token
-  the page's forms carry;
+  that writes replaces it in its own transaction, so once anything changes no older answer is
+  served again;
+- who asked, as their credentials say: the API token, or the session's user (with its session
+  version) and the CSRF token the page's forms carry;
 - the address with its query, and today's date (figures are as of today).
-A page with flashed messages to show is neither served from nor kept. Each process keeps at most
-PAGE_CACHE_BYTES of answers, least recently used first out (0 keeps none).
+An answer is kept only after the route's guard let its caller in and the view answered 200. While
+the data's version stays the same, nothing that guard read has changed either (a role, a
+deactivation, a revoked token, a signed-out session are all commits), so the same credentials
+are answered from the store before the user is even loaded. A page with flashed messages to show,
+or a request with a body, is computed afresh. Each process keeps at most PAGE_CACHE_BYTES of
+answers, least recently used first out (0 keeps none).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -21,7 +27,6 @@ from functools import wraps
 
 from cachetools import LRUCache
 from flask import Flask, current_app, g, make_response, request, session
-from flask_login import current_user
 
 from models import current_data_version, db
 from views.security import bearer_token
@@ -55,50 +60,60 @@ class KeptAnswers:
 
 
 def kept_whole(view: Callable) -> Callable:
-    """Serve a read page's whole answer from the process's store while nothing has changed.
+    """Keep a read page's whole answer for the same credentials while nothing changes.
 
-    Put it under the route's guard (`requires`, `operation`): the caller is checked every time."""
+    Put it under the route's guard (`requires`, `operation`): only an answer its caller was let
+    in for is kept. Kept answers are served by the hook below, before the guard runs again."""
 
     @wraps(view)
     def answer(*args, **kwargs):
-        key = _key()
-        if key is None:
-            return view(*args, **kwargs)
-        answers: KeptAnswers = current_app.extensions["page_cache"]
-        kept = answers.get(key)
-        if kept is not None:
-            return current_app.response_class(kept.body, headers=list(kept.headers))
+        key = _key()  # before the view, which takes any flashed messages out of the session
         response = make_response(view(*args, **kwargs))
-        if response.status_code == 200 and not response.is_streamed:
+        if key is not None and response.status_code == 200 and not response.is_streamed:
             headers = tuple(
                 (name, value) for name, value in response.headers.items() if name.lower() not in NOT_KEPT_HEADERS
             )
-            answers.keep(key, KeptAnswer(response.get_data(), headers))
+            current_app.extensions["page_cache"].keep(key, KeptAnswer(response.get_data(), headers))
         return response
 
     answer.kept_whole = True
     return answer
 
 
+def _credentials() -> tuple | None:
+    token = bearer_token()
+    if token is not None:  # a script: the token alone says who it is (a cookie sent too is ignored)
+        return ("token", hashlib.sha256(token.encode()).hexdigest())
+    user_id = session.get("_user_id")  # Flask-Login's "<user id>:<session version>"
+    form_token = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    if user_id is None or form_token is None:
+        return None  # not signed in; or this render makes the CSRF token, and the next one is kept
+    return ("session", user_id, form_token)
+
+
 def _key() -> tuple | None:
     version = g.get("data_version")
     if version is None or "_flashes" in session:
         return None
-    form_token = None
-    if bearer_token() is None:  # a cookie session: its pages carry its CSRF token
-        form_token = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
-        if form_token is None:
-            return None  # this render makes the token; the next one is kept
-    return (version, dt.date.today(), current_user.get_id(), form_token, request.full_path)
+    credentials = _credentials()
+    if credentials is None:
+        return None
+    return (version, dt.date.today(), credentials, request.full_path)
 
 
 def init_page_cache(app: Flask) -> None:
-    """Registered right after the transactions' hook: the version is read before the user is."""
-    app.extensions["page_cache"] = KeptAnswers(app.config["PAGE_CACHE_BYTES"])
+    """Registered right after the transactions' hook, before the user is loaded."""
+    answers = app.extensions["page_cache"] = KeptAnswers(app.config["PAGE_CACHE_BYTES"])
 
     @app.before_request
-    def read_data_version():
-        if request.method != "GET" or not app.config["PAGE_CACHE_BYTES"]:
-            return
-        if getattr(app.view_functions.get(request.endpoint or ""), "kept_whole", False):
-            g.data_version = current_data_version(db.session)
+    def answer_if_kept():
+        if request.method != "GET" or not app.config["PAGE_CACHE_BYTES"] or request.content_length:
+            return None
+        if not getattr(app.view_functions.get(request.endpoint or ""), "kept_whole", False):
+            return None
+        g.data_version = current_data_version(db.session)
+        key = _key()
+        kept = answers.get(key) if key is not None else None
+        if kept is None:
+            return None
+        return app.response_class(kept.body, headers=list(kept.headers))

@@ -19,6 +19,7 @@ from app import create_app
 from models import BudgetLine, Division, LineSource, db
 from money import format_dollars
 from services.budget import lines as budget_lines
+from services.office import accounts
 
 TOTAL = re.compile(r'data-testid="lines-total">([^<]+)<')
 
@@ -168,6 +169,7 @@ def test_a_script_reads_only_what_its_own_token_may(app, client):
 
 def test_a_second_session_of_the_same_person_gets_forms_it_can_send(app, client, auth):
     second = _signed_in(app, "rm@example.gov")
+    second.get("/profile")  # a page with a form gives the session its CSRF token
     auth.login("rm@example.gov")  # signing in writes; nothing is written from here on
     client.get("/")
     client.get("/")
@@ -186,6 +188,28 @@ def test_a_message_waiting_to_be_shown_is_shown_on_a_kept_page(app, rm):
         session["_flashes"] = [("warning", "Budget line 7 was changed by someone else.")]
     assert "Budget line 7 was changed by someone else." in rm.get(path).get_data(as_text=True)
     assert "Budget line 7 was changed by someone else." not in rm.get(path).get_data(as_text=True)
+
+
+def test_a_person_deactivated_meanwhile_is_not_shown_their_kept_page(app, rm, database_url):
+    path = f"/lines?scenario={plan_scenario().id}"
+    assert _lines_total(rm, path) == _lines_total(rm, path)
+    assert _kept(app) == 1
+    manager = user("rm@example.gov")
+    manager_id, version = manager.id, manager.version
+    db.session.commit()
+    other = create_app(make_config(database_url))  # an administrator, on another web server
+    with other.app_context():
+        target = db.session.get(type(manager), manager_id)
+        accounts.update_user(
+            user("admin@example.gov"), target, name=target.name, role=target.role, division=target.division,
+            active=False, expected_version=version,
+        )  # fmt: skip
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    answer = rm.get(path)
+    assert answer.status_code == 302
+    assert answer.headers["Location"].startswith("/login")
 
 
 def test_nothing_is_kept_when_the_office_turns_it_off(app, rm):
