@@ -20,6 +20,7 @@ import sqlalchemy.orm as so
 from models.base import db
 
 THE_ROW = 1
+SELECT_VERSION = "SELECT token FROM data_version WHERE id = 1"  # THE_ROW's, in the driver's own SQL
 
 
 class DataVersion(db.Model):
@@ -29,13 +30,22 @@ class DataVersion(db.Model):
     token: so.Mapped[str] = so.mapped_column(sa.String(32))
 
 
-_READ_TOKEN = sa.select(DataVersion.token).where(DataVersion.id == THE_ROW)
+def current_data_version(engine: sa.Engine) -> str | None:
+    """The token now: read before anything a kept answer shows, so that answer is at least this new.
 
-
-def current_data_version(session: so.Session) -> str | None:
-    """The token now: read before anything a kept answer shows, so that answer is at least this new."""
-    # On the session's connection, past the ORM: this runs on every read of a kept page.
-    return session.connection().execute(_READ_TOKEN).scalar()
+    On a pooled connection of its own and through the driver alone: every read of a kept page runs
+    this, and one answered from the store then opens no session at all. It reads what is committed,
+    as the page's own reads (outside a transaction on SQLite, read committed on PostgreSQL) do after it.
+    """
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(SELECT_VERSION)
+        row = cursor.fetchone()
+        cursor.close()
+    finally:
+        connection.close()  # back to the pool, which ends the driver's transaction if it began one
+    return row[0] if row else None
 
 
 # Whether the session's transaction wrote: a flush that did work, or a statement other than a

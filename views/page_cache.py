@@ -111,7 +111,7 @@ def init_page_cache(app: Flask) -> None:
             return None
         if not getattr(app.view_functions.get(request.endpoint or ""), "kept_whole", False):
             return None
-        g.data_version = current_data_version(db.session)
+        g.data_version = current_data_version(db.engine)
         key = _key()
         kept = answers.get(key) if key is not None else None
         if kept is None:
