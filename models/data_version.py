@@ -72,6 +72,8 @@ def _replace_token(session: so.Session) -> None:
     session.flush()
     if not session.info.pop(WROTE, False):
         return
+    if not sa.inspect(session.connection()).has_table(DataVersion.__tablename__):
+        return  # a database not yet migrated to 0014 (a migration's own data step): nothing is kept for it
     token = secrets.token_hex(16)
     replaced = session.execute(sa.update(DataVersion).where(DataVersion.id == THE_ROW).values(token=token))
     if replaced.rowcount == 0:  # a database whose migration did not make the row
