@@ -41,7 +41,10 @@ def round_to_dollars(
     floors: list[int] = []
     fractions: list[float] = []
     for value in values:
-        value = max(value, 0.0)
+        if value <= 0.0:  # most pairs get nothing
+            floors.append(0)
+            fractions.append(0.0)
+            continue
         nearest = round(value)
         if abs(value - nearest) < SNAP:
             floors.append(int(nearest))
