@@ -23,8 +23,8 @@ tolerances mean something; amounts return to dollars at the edge.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from planner.allocation.constraints import Constraint
 from planner.allocation.grid import Grid, Total
@@ -53,8 +53,7 @@ def choose_scale(problem: Problem) -> int:
     return 10 ** max(0, largest.adjusted() - 4) if largest > 0 else 1
 
 
-@dataclass(frozen=True)
-class Model:
+class Model(NamedTuple):
     prob: LinearProgram
     grid: Grid
     gifts: dict[tuple[int, int], int]  # (group, fund) -> the column of what the fund gives the group
