@@ -1,7 +1,9 @@
 """The allocation problem (``allocation-problem/1``): immutable dataclasses and their parser.
 
 ``parse_problem`` is the only way in: it checks everything the contract says and raises
-``InvalidProblem(field, message)`` naming the first offending field.
+``InvalidProblem(field, message)`` naming the first offending field. Each dataclass
+has a docstring, so that ``dataclass`` need not write one with ``inspect.signature``
+(a cost paid at import by every cold ``python -m planner solve``).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ class Segment:
 
 @dataclass(frozen=True)
 class Cell:
+    """One cell of the grid to fund: its key, bounds, value segments and target."""
+
     key: Key
     min: Decimal = Decimal(0)
     max: Decimal | None = None
@@ -50,6 +54,8 @@ class Cell:
 
 @dataclass(frozen=True)
 class Fund:
+    """Money to allocate, and the cells it may pay for."""
+
     id: str
     label: str
     available: Decimal
@@ -59,6 +65,8 @@ class Fund:
 
 @dataclass(frozen=True)
 class Rule:
+    """Bounds on what the (cell, fund) pairs its ``where`` matches receive."""
+
     id: str
     label: str
     where: Filter = ()
@@ -71,11 +79,15 @@ class Rule:
 
 @dataclass(frozen=True)
 class Options:
+    """How to solve: the time limit, in seconds (None: no limit)."""
+
     time_limit_s: float | None = None
 
 
 @dataclass(frozen=True)
 class Problem:
+    """An allocation-problem/1 document, checked."""
+
     objective: Objective
     cells: tuple[Cell, ...]
     funds: tuple[Fund, ...]
