@@ -49,7 +49,7 @@ class Cell:
 
     @property  # not cached: a join costs less than functools' cached_property (a lock) the first time
     def id(self) -> str:
-        return "/".join(value for _, value in self.key)
+        return "/".join([value for _, value in self.key])  # a list joins faster than a generator
 
 
 @dataclass(frozen=True)
