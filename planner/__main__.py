@@ -1,5 +1,23 @@
+import os
 import sys
 
-from planner.cli import main
+# NumPy comes in with highspy, and OpenBLAS starts a thread per core at import, which
+# spins while this process works: on two shared cores, a third of the command's CPU
+# time (measured at 3,760 cells: 0.34 s of CPU against 0.21 s). The planner uses NumPy
+# for indexing only, never for linear algebra. A caller's own setting wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-sys.exit(main())
+from planner.cli import main  # after the setting above: numpy reads it on import
+
+code = main()
+if "multiprocessing" in sys.modules:
+    sys.exit(code)  # a selection: multiprocessing's exit handler sees its worker off
+# The result is written and the output file closed: end the process without tearing
+# down every module the interpreter loaded (NumPy's and HiGHS's included), which cost
+# 20 ms of a 3,760-cell solve's 250 (measured). Only the standard streams need flushing.
+try:
+    sys.stdout.flush()
+    sys.stderr.flush()
+except OSError:
+    sys.exit(code)  # e.g. a closed pipe: let the interpreter report it as it always has
+os._exit(code)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 INF = math.inf
 
@@ -79,8 +79,7 @@ class LinearProgram:
         return "<=" if self.row_lower[i] == -INF else ">="
 
 
-@dataclass(frozen=True)
-class Solution:
+class Solution(NamedTuple):
     """Values and duals by column and row index, as the solver reports them."""
 
     values: list[float]

@@ -13,8 +13,7 @@ from __future__ import annotations
 import abc
 import enum
 import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from planner.deadline import Deadline
 from planner.errors import SolverError
@@ -43,16 +42,14 @@ class Outcome(enum.Enum):
     TIME_LIMIT = "time_limit"
 
 
-@dataclass(frozen=True)
-class Run:
+class Run(NamedTuple):
     outcome: Outcome
     seconds: float  # wall time of the solve, including the hand-over to the solver
     solver_seconds: float  # time inside the solver alone, where it says
     solution: Solution | None = None  # when optimal
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(NamedTuple):
     """What a solver said of a linear program, before ``run`` classifies it."""
 
     outcome: Outcome | None  # OPTIMAL or INFEASIBLE; None otherwise

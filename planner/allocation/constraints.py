@@ -8,10 +8,9 @@ binding report and the exact check after rounding, so each rule is written down 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from itertools import chain
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from planner.allocation.grid import Grid, Total
 from planner.money import dollars
@@ -21,16 +20,15 @@ Side = Literal["available", "spend_all", "min", "max", "min_share", "max_share"]
 Sense = Literal[">=", "<=", "=="]
 
 ONE = Decimal(1)
+ZERO = Decimal(0)
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(NamedTuple):
     coefficient: Decimal
     total: Total
 
 
-@dataclass(frozen=True)
-class Constraint:
+class Constraint(NamedTuple):
     """``sum(coefficient * total) <sense> rhs``, in dollars, with what it means.
 
     ``relaxable``: the elastic model may relax it (>= rows downwards, <= rows upwards,
@@ -49,17 +47,22 @@ class Constraint:
 
     def activity(self, amounts: Sequence[int]) -> Decimal:
         """The exact left-hand side for whole-dollar amounts."""
+        parts = self.parts
+        if len(parts) == 1 and parts[0].coefficient is ONE:  # most rows: one sum, counted once
+            return Decimal(parts[0].total.of(amounts))  # ints (or Decimals) add up exactly
         total = Decimal(0)
-        for part in self.parts:
+        for part in parts:
             amount = part.total.of(amounts)
-            total += amount if part.coefficient is ONE else part.coefficient * amount  # most parts count once
+            total += amount if part.coefficient is ONE else part.coefficient * amount
         return total
 
     def shortfall(self, activity: Decimal) -> Decimal:
         """How far ``activity`` is from satisfying the row (0 when it holds)."""
-        below = self.rhs - activity if self.sense in (">=", "==") else Decimal(0)
-        above = activity - self.rhs if self.sense in ("<=", "==") else Decimal(0)
-        return max(below, above, Decimal(0))
+        if self.sense == "<=":
+            return activity - self.rhs if activity > self.rhs else ZERO
+        if self.sense == ">=":
+            return self.rhs - activity if activity < self.rhs else ZERO
+        return abs(activity - self.rhs)
 
 
 def fund_limits(grid: Grid) -> Iterator[Constraint]:
@@ -77,18 +80,20 @@ def fund_limits(grid: Grid) -> Iterator[Constraint]:
 def cell_floors(grid: Grid) -> Iterator[Constraint]:
     for c, cell in enumerate(grid.problem.cells):
         if cell.min > 0:
-            label = f"{cell.id}: at least {dollars(cell.min)}"
+            cell_id = cell.id
+            label = f"{cell_id}: at least {dollars(cell.min)}"
             yield Constraint(
-                f"cell_min_{c}", "cell_min", cell.id, label, "min", (Part(ONE, grid.cells[c]),), ">=", cell.min
+                f"cell_min_{c}", "cell_min", cell_id, label, "min", (Part(ONE, grid.cells[c]),), ">=", cell.min
             )
 
 
 def cell_caps(grid: Grid) -> Iterator[Constraint]:
     for c, cell in enumerate(grid.problem.cells):
         if cell.max is not None:
-            label = f"{cell.id}: at most {dollars(cell.max)}"
+            cell_id = cell.id
+            label = f"{cell_id}: at most {dollars(cell.max)}"
             yield Constraint(
-                f"cell_max_{c}", "cell_max", cell.id, label, "max", (Part(ONE, grid.cells[c]),), "<=", cell.max
+                f"cell_max_{c}", "cell_max", cell_id, label, "max", (Part(ONE, grid.cells[c]),), "<=", cell.max
             )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from planner.allocation.constraints import Constraint
+from planner.allocation.constraints import ONE, Constraint
 from planner.allocation.grid import Grid
 from planner.allocation.model import Model
 from planner.allocation.problem import Cell
@@ -26,8 +26,12 @@ _FEASIBILITY = 1e-7  # the solvers' default primal feasibility tolerance, in mod
 
 def solved_activity(constraint: Constraint, values: Sequence[float]) -> tuple[float, float]:
     """(left-hand side, sum of absolute terms) of a row at the solved amounts, in dollars."""
+    parts = constraint.parts
+    if len(parts) == 1 and parts[0].coefficient is ONE:  # most rows: one sum, counted once
+        total = parts[0].total.of(values)
+        return total, total
     activity = size = 0.0
-    for part in constraint.parts:
+    for part in parts:
         total = part.total.of(values)
         coefficient = float(part.coefficient)
         activity += coefficient * total

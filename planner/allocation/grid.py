@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from itertools import chain
 from typing import NamedTuple
 
 from planner.allocation.problem import Filter, Problem, Rule
@@ -25,8 +25,7 @@ class Pair(NamedTuple):
     fund: int
 
 
-@dataclass(frozen=True)
-class Total:
+class Total(NamedTuple):
     """A named sum of pairs: a fund's, a cell's, what a rule matches. Rows share them."""
 
     name: str
@@ -36,22 +35,19 @@ class Total:
         return sum(map(amounts.__getitem__, self.pairs))
 
 
-@dataclass(frozen=True)
-class RuleTotals:
+class RuleTotals(NamedTuple):
     matching: Total  # the pairs the rule's ``where`` selects
     base: Total  # the pairs of the funds its shares are measured against
 
 
-@dataclass(frozen=True)
-class Group:
+class Group(NamedTuple):
     """Cells every constraint treats alike, and the funds eligible for all of them."""
 
     cells: tuple[int, ...]
     funds: tuple[int, ...]
 
 
-@dataclass(frozen=True)
-class Grid:
+class Grid(NamedTuple):
     problem: Problem
     pairs: tuple[Pair, ...]
     cells: tuple[Total, ...]  # each cell's pairs, in fund order
@@ -111,10 +107,16 @@ def _rule_totals(
     bases: dict[tuple[bool, ...], Total],
 ) -> RuleTotals:
     counted = tuple(rule.funds is None or fund.id in rule.funds for fund in problem.funds)
-    matching = tuple(p for c in sorted(cells_matched) for p in cells[c].pairs if counted[pairs[p].fund])
+    every = all(counted)
+    in_order = sorted(cells_matched)
+    if every:  # most rules count every fund: all the matched cells' pairs
+        matching = tuple(chain.from_iterable(cells[c].pairs for c in in_order))
+    else:
+        matching = tuple(p for c in in_order for p in cells[c].pairs if counted[pairs[p].fund])
     if counted not in bases:
-        name = "funds_all" if all(counted) else "funds_" + "_".join(str(f) for f, ok in enumerate(counted) if ok)
-        bases[counted] = Total(name, tuple(p for p, pair in enumerate(pairs) if counted[pair.fund]))
+        name = "funds_all" if every else "funds_" + "_".join(str(f) for f, ok in enumerate(counted) if ok)
+        chosen = range(len(pairs)) if every else (p for p, pair in enumerate(pairs) if counted[pair.fund])
+        bases[counted] = Total(name, tuple(chosen))
     return RuleTotals(Total(f"rule_{r}", matching), bases[counted])
 
 

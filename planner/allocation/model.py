@@ -23,8 +23,8 @@ tolerances mean something; amounts return to dollars at the edge.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from planner.allocation.constraints import Constraint
 from planner.allocation.grid import Grid, Total
@@ -53,8 +53,7 @@ def choose_scale(problem: Problem) -> int:
     return 10 ** max(0, largest.adjusted() - 4) if largest > 0 else 1
 
 
-@dataclass(frozen=True)
-class Model:
+class Model(NamedTuple):
     prob: LinearProgram
     grid: Grid
     gifts: dict[tuple[int, int], int]  # (group, fund) -> the column of what the fund gives the group
@@ -71,7 +70,9 @@ class Model:
         solved = solution.values
         values = [0.0] * len(self.grid.pairs)
         for g, group in enumerate(self.grid.groups):
-            needs = [sum(solved[j] for j in self.pieces[c]) * self.scale for c in group.cells]
+            needs = [
+                sum(solved[own.start : own.stop]) * self.scale for own in map(self.pieces.__getitem__, group.cells)
+            ]
             gifts = [solved[self.gifts[g, f]] * self.scale for f in group.funds]
             for i, j, amount in spread(needs, gifts):
                 values[self.grid.cells[group.cells[i]].pairs[j]] = amount  # a cell's pairs are in fund order
@@ -113,27 +114,36 @@ def build_model(grid: Grid, constraints: Sequence[Constraint], scale: int, deadl
     idle: list[tuple[int, float]] = []  # pieces that earn nothing
     piece_columns: dict[int, range] = {}
     caps: dict[str, int] = {}
+    cells = problem.cells
     for g, group in enumerate(grid.groups):
-        row: list[tuple[int, float]] = [(gifts[g, f], -1.0) for f in group.funds]
+        # The group's pieces, cell after cell, made as columns in one go.
+        names: list[str] = []
+        widths: list[float] = []
+        weights: list[float] = []
+        ends: list[int] = []  # where each cell's pieces end in the lists above
         for c in group.cells:
             if deadline is not None and c % 1024 == 0:
                 deadline.check()
-            cell = problem.cells[c]
+            cell = cells[c]
             pieces = capped(cell_pieces[c][0], cell.max)
-            columns = lp.columns(
-                [f"piece_{c}_{k}" for k in range(len(pieces))],
-                [INF if width is None else float(width) / scale for width, _ in pieces],
-            )
-            piece_columns[c] = columns
-            row += [(j, 1.0) for j in columns]
-            for j, (_, weight) in zip(columns, pieces, strict=True):
-                if weight:
-                    objective.append((j, weight / weight_scale))
-                else:
-                    idle.append((j, tie_break))
-            if cell.max is not None:
-                caps[f"cell_max_{c}"] = columns[-1]
+            names += [f"piece_{c}_{k}" for k in range(len(pieces))]
+            widths += [INF if width is None else float(width) / scale for width, _ in pieces]
+            weights += [weight for _, weight in pieces]
+            ends.append(len(names))
+        columns = lp.columns(names, widths)
+        start = columns.start
+        for c, end in zip(group.cells, ends, strict=True):
+            piece_columns[c] = range(start, columns.start + end)
+            start = columns.start + end
+            if cells[c].max is not None:
+                caps[f"cell_max_{c}"] = start - 1
+        for j, weight in zip(columns, weights, strict=True):
+            if weight:
+                objective.append((j, weight / weight_scale))
+            else:
+                idle.append((j, tie_break))
         # The group's cells' pieces add up to what its funds give it.
+        row = [(gifts[g, f], -1.0) for f in group.funds] + [(j, 1.0) for j in columns]
         lp.row(f"group_{g}", row, "==", 0.0)
     sums = SumVariables(lp, grid, gifts)
     rows = {}

@@ -1,4 +1,8 @@
-"""The allocation result (``allocation-result/1``): immutable dataclasses and their JSON."""
+"""The allocation result (``allocation-result/1``): immutable dataclasses and their JSON.
+
+Each dataclass has a docstring: without one, ``dataclass`` writes one from
+``inspect.signature``, which a cold ``python -m planner solve`` pays for at import.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,8 @@ Status = Literal["optimal", "infeasible", "time_limit"]
 
 @dataclass(frozen=True)
 class Allocation:
+    """What one fund gives one cell, in whole dollars."""
+
     key: Key
     fund: str
     amount: int
@@ -25,12 +31,16 @@ class Allocation:
 
 @dataclass(frozen=True)
 class CellTotal:
+    """What a cell receives from all funds, in whole dollars."""
+
     key: Key
     total: int
 
 
 @dataclass(frozen=True)
 class FundTotal:
+    """What a fund has and what it gives, in dollars."""
+
     id: str
     available: Decimal
     allocated: int
@@ -65,6 +75,8 @@ class Conflict:
 
 @dataclass(frozen=True)
 class Result:
+    """An allocation-result/1: the status, the allocation and why it is so."""
+
     status: Status
     objective: float | None
     allocations: tuple[Allocation, ...] = ()

@@ -15,8 +15,8 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from planner.allocation.constraints import Constraint, all_constraints
 from planner.allocation.grid import Grid
@@ -27,8 +27,7 @@ SNAP = 1e-4  # dollars: nearer than this to a whole dollar is solver noise, not 
 _EPS = 1e-6  # dollars: breaches smaller than this are float noise in the repair search
 
 
-@dataclass(frozen=True)
-class Breach:
+class Breach(NamedTuple):
     constraint: Constraint
     activity: Decimal  # the row's left-hand side after rounding
     off: Decimal  # dollars by which it misses its bound
@@ -41,7 +40,10 @@ def round_to_dollars(
     floors: list[int] = []
     fractions: list[float] = []
     for value in values:
-        value = max(value, 0.0)
+        if value <= 0.0:  # most pairs get nothing
+            floors.append(0)
+            fractions.append(0.0)
+            continue
         nearest = round(value)
         if abs(value - nearest) < SNAP:
             floors.append(int(nearest))
