@@ -20,7 +20,7 @@ import io
 import math
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -32,6 +32,7 @@ from exports.errors import ImportRejected
 from exports.fields import shorten
 from exports.importer import _rejecting_unreadable
 from exports.limits import ACTUALS_LIMITS, Limits
+from exports.progress import EVERY_ROWS, ReadingStopped, ReadProgress, tell
 from money import MoneyError, parse_money
 
 __all__ = ["COLUMNS", "ExtractRow", "ImportRejected", "ParsedExtract", "RowProblem", "parse_extract"]
@@ -98,13 +99,16 @@ class _BadCell(Exception):
         self.message = message
 
 
-def parse_extract(data: bytes, filename: str = "", limits: Limits = ACTUALS_LIMITS) -> ParsedExtract:
-    """Parse an uploaded extract; raise ImportRejected if the file cannot be used."""
+def parse_extract(
+    data: bytes, filename: str = "", limits: Limits = ACTUALS_LIMITS, progress: ReadProgress | None = None
+) -> ParsedExtract:
+    """Parse an uploaded extract; raise ImportRejected if the file cannot be used. `progress` is told how
+    much of a CSV is read (exports.progress); a workbook's reading is not measured."""
     data = bytes(data)
     _check_size(data, limits)
     if _is_workbook(data, filename):
         return _parse_workbook(data, limits)
-    return _parse_csv(data, limits)
+    return _parse_csv(data, limits, progress)
 
 
 def check_extract(data: bytes, filename: str = "", limits: Limits = ACTUALS_LIMITS) -> None:
@@ -141,15 +145,28 @@ def _is_workbook(data: bytes, filename: str) -> bool:
 # --------------------------------------------------------------------------- the two formats
 
 
-def _parse_csv(data: bytes, limits: Limits) -> ParsedExtract:
+def _parse_csv(data: bytes, limits: Limits, progress: ReadProgress | None) -> ParsedExtract:
     _check_text(data)
     # Lines decoded as they are read, split as StringIO(newline="") would (\n, \r\n or \r, kept in the
     # line): a StringIO of the whole text held four bytes a character, some 70 MB for 200,000 rows.
-    reader = csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline=""), strict=True)
+    raw = io.BytesIO(data)
+    reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""), strict=True)
+    rows = ((row, "s") for row in reader)
+    if progress is not None:
+        rows = _telling(rows, progress, lambda: raw.tell() / len(data))
     try:
-        return _read_table(((row, "s") for row in reader), limits)
+        return _read_table(rows, limits)
     except csv.Error as exc:
         raise ImportRejected(f"The file is not a well-formed CSV (line {reader.line_num:,}: {exc}).") from None
+    except ReadingStopped as stopped:  # the caller's own exception, as it raised it
+        raise stopped.__cause__ from None
+
+
+def _telling(rows: Iterator, progress: ReadProgress, fraction: Callable[[], float]) -> Iterator:
+    for count, row in enumerate(rows, start=1):
+        if count % EVERY_ROWS == 0:
+            tell(progress, fraction())
+        yield row
 
 
 def _check_text(data: bytes) -> None:

@@ -42,6 +42,7 @@ from exports.detail import (
 from exports.errors import ImportRejected
 from exports.fields import FULL_CHECK, BadCell, is_blank, quick_reader, read_cell, shorten
 from exports.limits import LIMITS, Limits
+from exports.progress import ReadingStopped, ReadProgress
 from exports.sheet_reader import Cells, UploadedWorkbook
 
 __all__ = ["LIMITS", "CellError", "ImportRejected", "ImportedRow", "Limits", "ParsedWorkbook", "parse_submission"]
@@ -108,15 +109,16 @@ if [column.field for _, column in _IMPORTED[:2]] != ["line_id", "version"]:
     raise ImportError("the quick reading expects Line id and Version first")
 
 
-def parse_submission(data: bytes, limits: Limits = LIMITS) -> ParsedWorkbook:
-    """Parse the Detail sheet of an uploaded workbook; raise ImportRejected if the file cannot be used."""
+def parse_submission(data: bytes, limits: Limits = LIMITS, progress: ReadProgress | None = None) -> ParsedWorkbook:
+    """Parse the Detail sheet of an uploaded workbook; raise ImportRejected if the file cannot be used.
+    `progress` is told how much of the Detail sheet is read (exports.progress)."""
     check_package(bytes(data), limits)
     with _rejecting_unreadable(), warnings.catch_warnings():
         # openpyxl warns about parts it drops (extensions, data validation): not the uploader's concern.
         # catch_warnings swaps the process-wide filters for the moment; at worst it hides another thread's warning.
         warnings.simplefilter("ignore")
         with UploadedWorkbook(data) as workbook, _no_cycle_collection():
-            rows, errors = _read_detail(_detail_rows(workbook), limits)
+            rows, errors = _read_detail(_detail_rows(workbook, progress), limits)
             scenario, checksum = _read_about(workbook, limits)
     return ParsedWorkbook(rows=rows, errors=errors, checksum_in_file=checksum, scenario_in_file=scenario)
 
@@ -128,6 +130,8 @@ def _rejecting_unreadable() -> Iterator[None]:
         yield
     except ImportRejected:
         raise
+    except ReadingStopped as stopped:  # the caller's own exception, as it raised it
+        raise stopped.__cause__ from None
     except Exception as exc:  # the boundary: a bad upload must never become a server error
         log.info("workbook rejected as unreadable", exc_info=True)
         raise ImportRejected(_explain(exc)) from None
@@ -161,14 +165,14 @@ def _explain(exc: BaseException) -> str:
     return _UNREADABLE
 
 
-def _detail_rows(workbook: UploadedWorkbook) -> Iterator[tuple[int, Cells]]:
+def _detail_rows(workbook: UploadedWorkbook, progress: ReadProgress | None) -> Iterator[tuple[int, Cells]]:
     if not workbook.has_worksheet(DETAIL_SHEET):
         found = ", ".join(shorten(name, 31) for name in workbook.sheet_names[:10]) or "none"
         raise ImportRejected(
             f"The workbook has no {DETAIL_SHEET} sheet (it has: {found}). Upload the workbook Apportion "
             f"exported, with your changes in its {DETAIL_SHEET} sheet."
         )
-    return workbook.rows(DETAIL_SHEET)  # the rows the file holds, whatever size it states
+    return workbook.rows(DETAIL_SHEET, progress)  # the rows the file holds, whatever size it states
 
 
 def _in_order(rows: Iterator[tuple[int, Cells]], first: int, last: int | None = None) -> Iterator[tuple[int, Cells]]:

@@ -23,6 +23,8 @@ from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.worksheet._reader import WorkSheetParser
 
+from exports.progress import EVERY_ROWS, ReadProgress, tell
+
 Cells = list[dict[str, Any]]
 
 
@@ -84,11 +86,13 @@ class UploadedWorkbook:
     def has_worksheet(self, name: str) -> bool:
         return name in self._reader.worksheet_parts
 
-    def rows(self, name: str) -> Iterator[tuple[int, Cells]]:
+    def rows(self, name: str, progress: ReadProgress | None = None) -> Iterator[tuple[int, Cells]]:
         """The worksheet's rows as stored: (row number, its cells), only the rows the file holds, in
-        file order (so a number may repeat or go back: a caller that needs order skips those)."""
+        file order (so a number may repeat or go back: a caller that needs order skips those).
+        `progress` is told the share of the sheet's XML parsed, every EVERY_ROWS rows."""
         workbook = self._reader.wb
-        with self._reader.archive.open(self._reader.worksheet_parts[name]) as source:
+        part = self._reader.archive.getinfo(self._reader.worksheet_parts[name])
+        with self._reader.archive.open(part) as source:
             parser = WorkSheetParser(
                 source,
                 self._reader.shared_strings,
@@ -97,4 +101,11 @@ class UploadedWorkbook:
                 date_formats=workbook._date_formats,
                 timedelta_formats=workbook._timedelta_formats,
             )
-            yield from parser.parse()
+            if progress is None:
+                yield from parser.parse()
+                return
+            size = max(part.file_size, 1)
+            for count, row in enumerate(parser.parse(), start=1):
+                if count % EVERY_ROWS == 0:
+                    tell(progress, source.tell() / size)
+                yield row

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -33,7 +33,7 @@ from money import to_cents
 from services.audit.events import record_event
 from services.errors import ConflictError, ValidationError
 from services.funds.control import lock_appropriations
-from services.jobs.lifecycle import Progress
+from services.jobs.lifecycle import Progress, step
 
 _CHUNK = 5_000  # ids per IN (...) and rows per INSERT
 
@@ -246,9 +246,9 @@ def _listed(problems: list[dict], kind: str) -> list[dict]:
     return [*problems[:limit], _problem(problems[limit]["row"], "", f"And {more:,} more {kind} from this row on.")]
 
 
-def _parsed(filename: str, content: bytes) -> ParsedExtract:
+def _parsed(filename: str, content: bytes, reading: Callable[[float], None] | None = None) -> ParsedExtract:
     try:
-        return parse_extract(content, filename)
+        return parse_extract(content, filename, progress=reading)
     except ImportRejected as exc:
         raise ValidationError(exc.message, fields={"file": exc.message}) from exc
 
@@ -265,9 +265,12 @@ def preview_load(actor: User, filename: str, content: bytes, progress: Progress 
 
 
 def _preview_load(actor: User, filename: str, content: bytes, progress: Progress | None) -> ActualsLoad:
+    reading = step(progress, 5, 80, f"Reading the extract ({len(content) / 2**20:.1f} MB)")
+    if reading is not None:
+        reading(0)
+    parsed = _parsed(filename, content, reading)
     if progress is not None:
-        progress(5, f"Reading the extract ({len(content) / 2**20:.1f} MB)")
-    parsed = _parsed(filename, content)
+        progress(80, f"Checking {parsed.read:,} rows against the office's records")
     after_load_id = last_committed_id()  # read before the comparison: a later commit makes this stale
     outcome = _classify(parsed)
     preview = {

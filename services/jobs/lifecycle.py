@@ -33,6 +33,14 @@ STARTED_WITH: dict[JobKind, Action] = {
 }
 
 
+def step(progress: Progress | None, start: int, end: int, doing: str) -> Callable[[float], None] | None:
+    """One step of a job's bar, for work that knows how far it has come (0 to 1): shown from `start` to
+    `end` percent, as "<doing> (40%)". None for work not run as a job."""
+    if progress is None:
+        return None
+    return lambda fraction: progress(start + round((end - start) * fraction), f"{doing} ({fraction:.0%})")
+
+
 class JobCancelled(Exception):
     """Raised by a Progress call once someone has asked the job to stop."""
 

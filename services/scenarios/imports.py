@@ -41,7 +41,7 @@ from money import from_cents, to_cents
 from services.audit.events import record_event
 from services.errors import ConflictError, DomainError, ValidationError, WorkflowError
 from services.funds.control import ensure_not_overdrawn, lock_appropriations
-from services.jobs.lifecycle import Progress
+from services.jobs.lifecycle import Progress, step
 from services.office.settings import funds_control
 from services.scenarios.submission import object_class_name
 
@@ -177,12 +177,15 @@ def preview_import(
 ) -> ImportBatch:
     """Parse and compare; store the preview (errors included). Raises ValidationError for an unreadable file.
     A job passes its `progress`, told before anything is written (where a cancelled job stops)."""
-    if progress is not None:
-        progress(5, f"Reading the workbook ({len(content) / 2**20:.1f} MB)")
+    reading = step(progress, 5, 80, f"Reading the workbook ({len(content) / 2**20:.1f} MB)")
+    if reading is not None:
+        reading(0)
     try:
-        parsed = parse_submission(content)
+        parsed = parse_submission(content, progress=reading)
     except ImportRejected as exc:
         raise ValidationError(exc.message, fields={"file": exc.message}) from exc
+    if progress is not None:
+        progress(80, f"Comparing {len(parsed.rows):,} rows with the scenario")
     file_sha256 = hashlib.sha256(content).hexdigest()
     errors = [{"sheet": e.sheet, "row": e.row, "column": e.column, "message": e.message} for e in parsed.errors]
     if not scenario.is_editable:
