@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from models.data_version import renew_data_version
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -92,6 +94,12 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+
+    # Pages are kept under the data's version (views/page_cache.py) and a migration may change
+    # data: whatever servers keep running compute their pages again. (Its own transaction: on
+    # SQLite the migrations' connection commits nothing it did not run as a migration.)
+    with connectable.begin() as connection:
+        renew_data_version(connection)
 
 
 if context.is_offline_mode():

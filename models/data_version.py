@@ -32,20 +32,25 @@ class DataVersion(db.Model):
 
 def current_data_version(engine: sa.Engine) -> str | None:
     """The token now: read before anything a kept answer shows, so that answer is at least this new.
+    None when it cannot be read (a database not yet migrated, a busy or lost one): nothing is kept then,
+    and the page's own reads meet the trouble as they always have.
 
-    On a pooled connection of its own and through the driver alone: every read of a kept page runs
-    this, and one answered from the store then opens no session at all. It reads what is committed,
-    as the page's own reads (outside a transaction on SQLite, read committed on PostgreSQL) do after it.
+    On a pooled connection of its own, as driver SQL: every read of a kept page runs this, and one
+    answered from the store then opens no session at all. It reads what is committed, as the page's
+    own reads (outside a transaction on SQLite, read committed on PostgreSQL) do after it.
     """
-    connection = engine.raw_connection()
     try:
-        cursor = connection.cursor()
-        cursor.execute(SELECT_VERSION)
-        row = cursor.fetchone()
-        cursor.close()
-    finally:
-        connection.close()  # back to the pool, which ends the driver's transaction if it began one
-    return row[0] if row else None
+        with engine.connect() as connection:
+            return connection.exec_driver_sql(SELECT_VERSION).scalar()
+    except sa.exc.DBAPIError:
+        return None
+
+
+def renew_data_version(connection: sa.Connection) -> None:
+    """Replace the token outside the ORM session (a migration, which may change data): no page kept
+    before it is served after it."""
+    if sa.inspect(connection).has_table(DataVersion.__tablename__):
+        connection.execute(sa.update(DataVersion).where(DataVersion.id == THE_ROW).values(token=secrets.token_hex(16)))
 
 
 # Whether the session's transaction wrote: a flush that did work, or a statement other than a
@@ -66,6 +71,8 @@ def _executed(state: so.ORMExecuteState) -> None:
 
 @sa.event.listens_for(db.session, "before_commit")
 def _replace_token(session: so.Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: the transaction's own commit replaces it, last
     # Flush first, so the row is the last thing the transaction locks before it commits: on
     # PostgreSQL, transactions queue for it only while they commit and never hold it while
     # waiting for another lock (no deadlock with the appropriations' locks).
@@ -82,6 +89,7 @@ def _replace_token(session: so.Session) -> None:
     session.info.pop(WROTE, None)  # set again by the statement above
 
 
-@sa.event.listens_for(db.session, "after_rollback")
-def _rolled_back(session: so.Session) -> None:
-    session.info.pop(WROTE, None)
+@sa.event.listens_for(db.session, "after_transaction_end")
+def _ended(session: so.Session, transaction: so.SessionTransaction) -> None:
+    if transaction.parent is None:  # the whole transaction, not a savepoint rolled back within it
+        session.info.pop(WROTE, None)

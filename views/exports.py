@@ -87,12 +87,20 @@ def job_workbook(job_id: int):
     if not may_download_made_workbook(current_user, job.created_by_id):
         abort(403)
     removed = export_jobs.removed_workbook(job)
-    if removed is not None:  # older than JOBS_EXPORTS_KEEP_HOURS: a script is told as JSON, a person on a page
-        if bearer_token() is not None:
-            return error_body(410, removed)
-        scenario_page = url_for("scenarios.show", scenario_id=job.result["scenario_id"])
-        return render_template("errors/410.html", message=removed, back=scenario_page), 410
-    return send_file(path, mimetype=XLSX, as_attachment=True, download_name=job.result["download_name"])
+    if removed is not None:  # older than JOBS_EXPORTS_KEEP_HOURS
+        return _gone(job, removed)
+    try:
+        return send_file(path, mimetype=XLSX, as_attachment=True, download_name=job.result["download_name"])
+    except FileNotFoundError:  # removed by another consumer's clean-up since it was looked for
+        return _gone(job, export_jobs.removed_workbook(job))
+
+
+def _gone(job: Job, why: str):
+    """A prepared workbook no longer kept: a script is told as JSON, a person on a page."""
+    if bearer_token() is not None:
+        return error_body(410, why)
+    scenario_page = url_for("scenarios.show", scenario_id=job.result["scenario_id"])
+    return render_template("errors/410.html", message=why, back=scenario_page), 410
 
 
 @bp.route("/scenarios/<int:scenario_id>/imports", methods=["POST"])

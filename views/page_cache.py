@@ -84,7 +84,9 @@ def _credentials() -> tuple | None:
     token = bearer_token()
     if token is not None:  # a script: the token alone says who it is (a cookie sent too is ignored)
         return ("token", hashlib.sha256(token.encode()).hexdigest())
-    user_id = session.get("_user_id")  # Flask-Login's "<user id>:<session version>"
+    # Flask-Login's "<user id>:<session version>". Its session protection is "basic" (extensions.py),
+    # which only marks a session no longer fresh, never signs it out: a kept answer may skip it.
+    user_id = session.get("_user_id")
     form_token = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
     if user_id is None or form_token is None:
         return None  # not signed in; or this render makes the CSRF token, and the next one is kept

@@ -56,10 +56,8 @@ def removed_workbook(job: Job) -> str | None:
     path = workbook_path(job) if job.state == JobState.SUCCEEDED else None
     if path is None or path.is_file():
         return None
-    return (
-        f"Prepared workbooks are kept for {keep_hours()} hours, and this one has been removed. "
-        "Prepare it again from the scenario's page."
-    )
+    which = f"Prepared workbooks are kept for {keep_hours()} hours; this one" if keep_hours() else "This workbook"
+    return f"{which} is no longer here. Prepare it again from the scenario's page."
 
 
 def remove_old_workbooks() -> int:

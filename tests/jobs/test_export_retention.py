@@ -1,4 +1,4 @@
-"""Prepared workbooks are kept `JOBS_EXPORTS_KEEP_HOURS`: each export job that ends removes the older ones
+"""Prepared workbooks are kept `JOBS_EXPORTS_KEEP_HOURS`: each export job that succeeds removes the older ones
 (real files, their age set with os.utime), and asking for a removed one says so (410), never a 500."""
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def test_a_removed_workbook_is_answered_as_gone_on_its_page_its_download_and_the
     made_hours_ago(exports_folder(app) / f"{removed.id}.xlsx", 25)
     assert export_jobs.remove_old_workbooks() == 1
     why = (
-        "Prepared workbooks are kept for 24 hours, and this one has been removed. "
+        "Prepared workbooks are kept for 24 hours; this one is no longer here. "
         "Prepare it again from the scenario's page."
     )
 

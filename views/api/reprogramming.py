@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextvars import ContextVar
 
 from flask import jsonify
-from marshmallow import fields, post_dump, pre_dump, validate
+from marshmallow import fields, validate
 
 from models import Reprogramming, ReprogrammingStatus, db
 from money import money_str
@@ -35,7 +35,7 @@ from views.unit_of_work import perform
 
 _MONEY = {"type": "string", "example": "1400000.00"}
 # What the answer's reprogrammings stand at today (their timing, their moves' cumulative reasons): read once
-# per answer by ReprogrammingSchema's pre_dump, then by each of the fields that show it.
+# per answer by ReprogrammingSchema.dump, then by each of the fields that show it.
 _STANDING: ContextVar[dict[int, Standing] | None] = ContextVar("reprogramming_standing", default=None)
 
 
@@ -92,16 +92,16 @@ class ReprogrammingSchema(derived_schema(ReprogrammingInput)):
     waiver_reason = fields.String(dump_only=True)
     created_at = UtcDateTime(dump_only=True)
 
-    @pre_dump(pass_collection=True)
-    def _read_standing(self, data, many: bool, **_kwargs):
-        """The settings and the year's executed moves, read once for every reprogramming in the answer."""
-        _STANDING.set(queries.standing(data if many else [data]))
-        return data
-
-    @post_dump(pass_collection=True)
-    def _forget_standing(self, data, many: bool, **_kwargs):
-        _STANDING.set(None)  # as of this answer only
-        return data
+    def dump(self, obj, *, many: bool | None = None):
+        """The settings and the year's executed moves are read once for every reprogramming in the
+        answer, and forgotten with it however the dump ends."""
+        many = self.many if many is None else bool(many)
+        records = list(obj) if many else [obj]
+        standing = _STANDING.set(queries.standing(records))
+        try:
+            return super().dump(records if many else obj, many=many)
+        finally:
+            _STANDING.reset(standing)
 
 
 def _earliest(record: Reprogramming) -> str | None:
