@@ -6,8 +6,9 @@ token is never served once the data behind it has changed, on any web server or 
 shares the database. The token is random rather than a counter, so a database made again from
 nothing (or by another test) can never reuse a token a process still keeps answers under.
 
-Writes that bypass the ORM session (a job's progress, written on a connection of its own; a
-migration) leave the token alone: no kept page shows them, and a migration restarts the servers.
+A migration renews it too (migrations/env.py), as it may change data. Other writes that bypass
+the ORM session (a job's progress, written on a connection of its own) leave it alone: no kept page
+shows them.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import sqlalchemy.orm as so
 from models.base import db
 
 THE_ROW = 1
-SELECT_VERSION = "SELECT token FROM data_version WHERE id = 1"  # THE_ROW's, in the driver's own SQL
 
 
 class DataVersion(db.Model):
@@ -30,25 +30,28 @@ class DataVersion(db.Model):
     token: so.Mapped[str] = so.mapped_column(sa.String(32))
 
 
+_READ_TOKEN = sa.select(DataVersion.token).where(DataVersion.id == THE_ROW)  # built once: read on every kept page
+
+
 def current_data_version(engine: sa.Engine) -> str | None:
     """The token now: read before anything a kept answer shows, so that answer is at least this new.
     None when it cannot be read (a database not yet migrated, a busy or lost one): nothing is kept then,
     and the page's own reads meet the trouble as they always have.
 
-    On a pooled connection of its own, as driver SQL: every read of a kept page runs this, and one
-    answered from the store then opens no session at all. It reads what is committed, as the page's
-    own reads (outside a transaction on SQLite, read committed on PostgreSQL) do after it.
+    On a pooled connection of its own: every read of a kept page runs this, and one answered from
+    the store then opens no session at all. It reads what is committed, as the page's own reads
+    (outside a transaction on SQLite, read committed on PostgreSQL) do after it.
     """
     try:
         with engine.connect() as connection:
-            return connection.exec_driver_sql(SELECT_VERSION).scalar()
+            return connection.execute(_READ_TOKEN).scalar()
     except sa.exc.DBAPIError:
         return None
 
 
 def renew_data_version(connection: sa.Connection) -> None:
-    """Replace the token outside the ORM session (a migration, which may change data): no page kept
-    before it is served after it."""
+    """Replace the token in the connection's transaction: no page kept before it is served after it.
+    A database not yet migrated to 0014 (a migration's own data step) has no token to replace."""
     if sa.inspect(connection).has_table(DataVersion.__tablename__):
         connection.execute(sa.update(DataVersion).where(DataVersion.id == THE_ROW).values(token=secrets.token_hex(16)))
 
@@ -77,16 +80,8 @@ def _replace_token(session: so.Session) -> None:
     # PostgreSQL, transactions queue for it only while they commit and never hold it while
     # waiting for another lock (no deadlock with the appropriations' locks).
     session.flush()
-    if not session.info.pop(WROTE, False):
-        return
-    if not sa.inspect(session.connection()).has_table(DataVersion.__tablename__):
-        return  # a database not yet migrated to 0014 (a migration's own data step): nothing is kept for it
-    token = secrets.token_hex(16)
-    replaced = session.execute(sa.update(DataVersion).where(DataVersion.id == THE_ROW).values(token=token))
-    if replaced.rowcount == 0:  # a database whose migration did not make the row
-        session.add(DataVersion(id=THE_ROW, token=token))
-        session.flush()
-    session.info.pop(WROTE, None)  # set again by the statement above
+    if session.info.pop(WROTE, False):
+        renew_data_version(session.connection())
 
 
 @sa.event.listens_for(db.session, "after_transaction_end")
