@@ -15,7 +15,7 @@ from services.allocation.problems import AllocationSettings, grid_cells
 from services.allocation.results import SWEEP_STEPS, sensitivity
 from services.allocation.runs import check_settings, run_with_settings
 from services.errors import ValidationError
-from services.jobs.lifecycle import Outcome, Progress, start_job
+from services.jobs.lifecycle import Outcome, Progress, job_record, start_job
 
 
 def sweep_solves(run: AllocationRun, steps: int = SWEEP_STEPS) -> int:
@@ -56,9 +56,7 @@ def sweeps_of(run: AllocationRun, limit: int = 10) -> list[Job]:
 
 
 def run_sweep_job(actor: User, params: dict, progress: Progress) -> Outcome:
-    run = db.session.get(AllocationRun, params["run_id"])
-    if run is None:
-        raise ValidationError("The allocation run is gone.")
+    run = job_record(AllocationRun, params["run_id"], "allocation run")
 
     def on_point(done: int, steps: int) -> None:
         progress(round(100 * done / steps), f"Solved {done} of {steps} levels")
@@ -81,9 +79,7 @@ def run_or_queue(actor: User, scenario: Scenario, settings: AllocationSettings, 
 
 
 def run_allocation_job(actor: User, params: dict, progress: Progress) -> Outcome:
-    scenario = db.session.get(Scenario, params["scenario_id"])
-    if scenario is None:
-        raise ValidationError("The scenario is gone.")
+    scenario = job_record(Scenario, params["scenario_id"], "scenario")
     settings = AllocationSettings.from_json(params["settings"])
     progress(10, f"Building and solving {grid_cells(scenario, settings):,} cells")
     run = run_with_settings(actor, scenario, settings, on_solved=lambda: progress(90, "Saving the run"))

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import sqlalchemy as sa
 
 from models import Job, JobKind, JobState, User, db
 from models.base import utcnow
 from services.audit.events import record_event
-from services.errors import ConflictError, PermissionDenied
+from services.errors import ConflictError, PermissionDenied, ValidationError
 from services.jobs.uploads import discard_upload
 from services.permissions import Action, can
 
+T = TypeVar("T")
 Progress = Callable[[int, str], None]  # (percent 0–100, what is happening) → None, or JobCancelled
 
 # Who may start each kind of job (and so cancel anyone's): the action of the work it does.
@@ -31,6 +33,14 @@ STARTED_WITH: dict[JobKind, Action] = {
     JobKind.WORKBOOK_IMPORT: Action.EDIT_BUDGET,
     JobKind.ACTUALS_LOAD: Action.LOAD_ACTUALS,
 }
+
+
+def job_record(model: type[T], record_id: int, what: str) -> T:
+    """The record a job works on, read again by its consumer: refused if it was deleted since the job was queued."""
+    record = db.session.get(model, record_id)
+    if record is None:
+        raise ValidationError(f"The {what} is gone.")
+    return record
 
 
 def step(progress: Progress | None, start: int, end: int, doing: str) -> Callable[[float], None] | None:

@@ -10,8 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from models import FundingNotice, Job, JobKind, Proposal, SelectionRun, User, db
-from services.errors import ValidationError
-from services.jobs.lifecycle import Outcome, Progress, start_job
+from services.jobs.lifecycle import Outcome, Progress, job_record, start_job
 from services.programs.selection import DEFAULT_TIME_LIMIT_S, check_open, run_selection
 
 RESULT_TYPE = "selection_run"
@@ -38,9 +37,7 @@ def run_or_queue(
 
 
 def run_selection_job(actor: User, params: dict, progress: Progress) -> Outcome:
-    notice = db.session.get(FundingNotice, params["notice_id"])
-    if notice is None:
-        raise ValidationError("The funding notice is gone.")
+    notice = job_record(FundingNotice, params["notice_id"], "funding notice")
     run = run_selection(actor, notice, params.get("time_limit_s", DEFAULT_TIME_LIMIT_S), progress=progress)
     chosen = len(run.selected)
     return Outcome(f"Run {run.id}: {run.status.value.replace('_', ' ')}, {chosen} selected.", RESULT_TYPE, run.id)

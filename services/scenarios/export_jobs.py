@@ -19,9 +19,8 @@ from flask import current_app
 
 from exports.submission import write_submission
 from models import BudgetLine, Job, JobKind, JobState, Scenario, User, db
-from services.errors import ValidationError
 from services.jobs.files import written_whole
-from services.jobs.lifecycle import Outcome, Progress, start_job
+from services.jobs.lifecycle import Outcome, Progress, job_record, start_job
 from services.scenarios.submission import build_workbook, comparison_scenarios
 
 log = logging.getLogger(__name__)
@@ -96,9 +95,7 @@ def start_export(actor: User, scenario: Scenario, actual_id: int | None = None, 
 
 
 def run_export_job(actor: User, params: dict, progress: Progress) -> Outcome:
-    scenario = db.session.get(Scenario, params["scenario_id"])
-    if scenario is None:
-        raise ValidationError("The scenario is gone.")
+    scenario = job_record(Scenario, params["scenario_id"], "scenario")
     lines = line_count(scenario)
     progress(5, f"Reading {lines:,} budget lines")
     data = build_workbook(

@@ -12,7 +12,7 @@ from exports.archive import check_package
 from exports.importer import LIMITS, ImportRejected
 from models import Job, JobKind, Scenario, User, db
 from services.errors import ValidationError
-from services.jobs.lifecycle import Outcome, Progress, start_job
+from services.jobs.lifecycle import Outcome, Progress, job_record, start_job
 from services.jobs.uploads import keep_upload, read_upload
 from services.scenarios.imports import preview_import
 
@@ -33,9 +33,7 @@ def start_import(actor: User, scenario: Scenario, filename: str, content: bytes)
 
 
 def run_import_job(actor: User, params: dict, progress: Progress) -> Outcome:
-    scenario = db.session.get(Scenario, params["scenario_id"])
-    if scenario is None:
-        raise ValidationError("The scenario is gone.")
+    scenario = job_record(Scenario, params["scenario_id"], "scenario")
     batch = preview_import(actor, scenario, params["filename"], read_upload(params), progress)
     preview = batch.preview
     counts = f"{len(preview['added'])} added, {len(preview['changed'])} changed, {len(preview['removed'])} removed"
