@@ -20,7 +20,7 @@ import io
 import math
 import re
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -32,7 +32,7 @@ from exports.errors import ImportRejected
 from exports.fields import shorten
 from exports.importer import _rejecting_unreadable
 from exports.limits import ACTUALS_LIMITS, Limits
-from exports.progress import EVERY_ROWS, ReadingStopped, ReadProgress, tell
+from exports.progress import ReadingStopped, ReadProgress, reported
 from money import MoneyError, parse_money
 
 __all__ = ["COLUMNS", "ExtractRow", "ImportRejected", "ParsedExtract", "RowProblem", "parse_extract"]
@@ -153,20 +153,13 @@ def _parse_csv(data: bytes, limits: Limits, progress: ReadProgress | None) -> Pa
     reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""), strict=True)
     rows = ((row, "s") for row in reader)
     if progress is not None:
-        rows = _telling(rows, progress, lambda: raw.tell() / len(data))
+        rows = reported(rows, progress, lambda: raw.tell() / len(data))
     try:
         return _read_table(rows, limits)
     except csv.Error as exc:
         raise ImportRejected(f"The file is not a well-formed CSV (line {reader.line_num:,}: {exc}).") from None
     except ReadingStopped as stopped:  # the caller's own exception, as it raised it
         raise stopped.__cause__ from None
-
-
-def _telling(rows: Iterator, progress: ReadProgress, fraction: Callable[[], float]) -> Iterator:
-    for count, row in enumerate(rows, start=1):
-        if count % EVERY_ROWS == 0:
-            tell(progress, fraction())
-        yield row
 
 
 def _check_text(data: bytes) -> None:

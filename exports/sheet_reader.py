@@ -23,7 +23,7 @@ from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.worksheet._reader import WorkSheetParser
 
-from exports.progress import EVERY_ROWS, ReadProgress, tell
+from exports.progress import ReadProgress, reported
 
 Cells = list[dict[str, Any]]
 
@@ -101,11 +101,8 @@ class UploadedWorkbook:
                 date_formats=workbook._date_formats,
                 timedelta_formats=workbook._timedelta_formats,
             )
-            if progress is None:
-                yield from parser.parse()
-                return
-            size = max(part.file_size, 1)
-            for count, row in enumerate(parser.parse(), start=1):
-                if count % EVERY_ROWS == 0:
-                    tell(progress, source.tell() / size)
-                yield row
+            rows = parser.parse()
+            if progress is not None:
+                size = max(part.file_size, 1)
+                rows = reported(rows, progress, lambda: source.tell() / size)
+            yield from rows
