@@ -266,8 +266,6 @@ def preview_load(actor: User, filename: str, content: bytes, progress: Progress 
 
 def _preview_load(actor: User, filename: str, content: bytes, progress: Progress | None) -> ActualsLoad:
     reading = step(progress, 5, 80, f"Reading the extract ({len(content) / 2**20:.1f} MB)")
-    if reading is not None:
-        reading(0)
     parsed = _parsed(filename, content, reading)
     if progress is not None:
         progress(80, f"Checking {parsed.read:,} rows against the office's records")

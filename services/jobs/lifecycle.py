@@ -44,11 +44,16 @@ def job_record(model: type[T], record_id: int, what: str) -> T:
 
 
 def step(progress: Progress | None, start: int, end: int, doing: str) -> Callable[[float], None] | None:
-    """One step of a job's bar, for work that knows how far it has come (0 to 1): shown from `start` to
-    `end` percent, as "<doing> (40%)". None for work not run as a job."""
+    """Begin one step of a job's bar (shown at `start`, at once), for work that then says how far it
+    has come (0 to 1): shown up to `end` percent, as "<doing> (40%)". None for work not run as a job."""
     if progress is None:
         return None
-    return lambda fraction: progress(start + round((end - start) * fraction), f"{doing} ({fraction:.0%})")
+
+    def report(fraction: float) -> None:
+        progress(start + round((end - start) * fraction), f"{doing} ({fraction:.0%})")
+
+    report(0)
+    return report
 
 
 class JobCancelled(Exception):

@@ -178,8 +178,6 @@ def preview_import(
     """Parse and compare; store the preview (errors included). Raises ValidationError for an unreadable file.
     A job passes its `progress`, told before anything is written (where a cancelled job stops)."""
     reading = step(progress, 5, 80, f"Reading the workbook ({len(content) / 2**20:.1f} MB)")
-    if reading is not None:
-        reading(0)
     try:
         parsed = parse_submission(content, progress=reading)
     except ImportRejected as exc:
