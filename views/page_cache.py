@@ -19,7 +19,6 @@ answers, least recently used first out (0 keeps none).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from cachetools import LRUCache
 from flask import Flask, current_app, g, make_response, request, session
 
 from models import current_data_version, db
+from services.office.accounts import token_digest
 from views.security import bearer_token
 
 NOT_KEPT_HEADERS = frozenset({"set-cookie", "content-length"})  # the session's own; recomputed
@@ -83,7 +83,7 @@ def kept_whole(view: Callable) -> Callable:
 def _credentials() -> tuple | None:
     token = bearer_token()
     if token is not None:  # a script: the token alone says who it is (a cookie sent too is ignored)
-        return ("token", hashlib.sha256(token.encode()).hexdigest())
+        return ("token", token_digest(token))
     # Flask-Login's "<user id>:<session version>". Its session protection is "basic" (extensions.py),
     # which only marks a session no longer fresh, never signs it out: a kept answer may skip it.
     user_id = session.get("_user_id")

@@ -237,14 +237,15 @@ def load_session_user(session_id: str) -> User | None:
     return user
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """How a token is kept (and named in a kept page's key): never as written."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 def issue_token(actor: User | None, user: User, label: str) -> str:
     """Create a personal token and return its only plain-text copy."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    record = ApiToken(user_id=user.id, label=label.strip() or "token", digest=_digest(token), prefix=token[:10])
+    record = ApiToken(user_id=user.id, label=label.strip() or "token", digest=token_digest(token), prefix=token[:10])
     db.session.add(record)
     db.session.flush()
     record_event(actor, "api_token.create", "api_token", record.id, after={"user_id": user.id, "label": record.label})
@@ -277,7 +278,7 @@ def _tokens_revoked(count: int) -> str:
 
 def user_for_token(token: str) -> User | None:
     # The user with the token, in one query: every API request reads both.
-    query = sa.select(ApiToken).where(ApiToken.digest == _digest(token)).options(so.joinedload(ApiToken.user))
+    query = sa.select(ApiToken).where(ApiToken.digest == token_digest(token)).options(so.joinedload(ApiToken.user))
     record = db.session.scalar(query)
     if record is None or record.revoked_at is not None or not record.user.active:
         return None
