@@ -42,16 +42,16 @@ def reporter(job_id: int) -> Progress:
     job's own transaction (which only writes at its end) stays open; it also reads a cancellation."""
 
     def report(percent: int, message: str) -> None:
-        try:
-            with db.engine.begin() as connection:
-                connection.execute(
-                    sa.update(Job)
-                    .where(Job.id == job_id)
-                    .values(progress=max(0, min(int(percent), 99)), message=message[:200])
-                )
-        except sa.exc.OperationalError:  # another writer held the lock past its wait (a large commit):
-            log.warning("Job %s: progress %s%% not recorded", job_id, percent)  # the bar skips a step
         with db.engine.connect() as connection:
+            try:
+                with connection.begin():
+                    connection.execute(
+                        sa.update(Job)
+                        .where(Job.id == job_id)
+                        .values(progress=max(0, min(int(percent), 99)), message=message[:200])
+                    )
+            except sa.exc.OperationalError:  # another writer held the lock past its wait (a large commit):
+                log.warning("Job %s: progress %s%% not recorded", job_id, percent)  # the bar skips a step
             stop = connection.execute(sa.select(Job.cancel_requested).where(Job.id == job_id)).scalar_one()
         if stop:
             raise JobCancelled
