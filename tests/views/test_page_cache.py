@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 from conftest import make_config
-from helpers import DEMO_PASSWORD, api_cents, appropriation, bearer, csrf_from, plan_scenario, same_line_with, user
+from helpers import Auth, api_cents, appropriation, bearer, csrf_from, plan_scenario, same_line_with, user
 
 from app import create_app
 from models import BudgetLine, Division, LineSource, db
@@ -123,9 +123,9 @@ def test_the_status_of_funds_shows_a_new_line_at_once(app, client):
 
 
 def _signed_in(app, email: str):
+    """Another browser, signed in as `email`."""
     other = app.test_client()
-    login = other.get("/login").get_data(as_text=True)
-    other.post("/login", data={"email": email, "password": DEMO_PASSWORD, "csrf_token": csrf_from(login)})
+    Auth(other).login(email)
     return other
 
 
