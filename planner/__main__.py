@@ -7,9 +7,17 @@ import sys
 # for indexing only, never for linear algebra. A caller's own setting wins.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from planner.cli import main  # after the setting above: numpy reads it on import
+from planner import highs_process  # after the setting above: numpy reads it on import
 
-code = main()
+# HiGHS and NumPy load in a child on the second core while this process reads the problem.
+highs_process.start_for(sys.argv[1:])
+
+from planner.cli import main  # noqa: E402
+
+try:
+    code = main()
+finally:
+    highs_process.stop()
 if "multiprocessing" in sys.modules:
     sys.exit(code)  # a selection: multiprocessing's exit handler sees its worker off
 # The result is written and the output file closed: end the process without tearing

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
+from planner import highs_process
 from planner.collector import collector_paused
 from planner.errors import InvalidProblem, SolverError
 
@@ -143,6 +144,7 @@ def _run(args: argparse.Namespace) -> int:
 
             curve = sweep(problem, args.fund, args.low, args.high, args.steps, args.solver, time_limit=args.time_limit)
             data, optimal = curve.to_json(), all(point.result.optimal for point in curve.points)
+    highs_process.done()
     _write(data, args.output)
     return EXIT_OPTIMAL if optimal else EXIT_NOT_OPTIMAL
 

@@ -13,23 +13,20 @@ from __future__ import annotations
 import abc
 import enum
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
+from planner import highs_process
 from planner.deadline import Deadline
 from planner.errors import SolverError
 from planner.lp import INF, LinearProgram, Solution
 
-try:
-    import highspy
-    import numpy as np  # highspy's own dependency: its arrays
-except ImportError:  # HiGHS is optional: CBC takes over
-    highspy = None
-
 if TYPE_CHECKING:
     import pulp
 
-# PuLP is imported where it is used (CBC, and the selection's MIPs through ``solver``):
-# an allocation solved with HiGHS never needs it, and a cold process saves its import.
+# highspy and PuLP are imported where they are used: a cold `python -m planner solve`
+# imports highspy in its HiGHS child (highs_process) and never PuLP, which only CBC and
+# the selection's MIPs need.
 
 # Variables above which HiGHS's interior point beats its simplex on `targets` models
 # (measured at 37,600 cells: 0.3 s against 1.1 s); on `value` models simplex stays ahead.
@@ -70,7 +67,13 @@ class Backend(abc.ABC):
     def solver(self, deadline: Deadline, interior_point: bool) -> pulp.LpSolver: ...
 
     @abc.abstractmethod
-    def solve_lp(self, lp: LinearProgram, deadline: Deadline, interior_point: bool) -> Answer: ...
+    def solve_lp(self, lp: LinearProgram, deadline: Deadline, interior_point: bool) -> Answer:
+        """Solve in this process."""
+
+    def submit(self, lp: LinearProgram, deadline: Deadline, interior_point: bool) -> Callable[[], Answer]:
+        """Start solving; the function returned waits for the answer. Here, at once."""
+        answer = self.solve_lp(lp, deadline, interior_point)
+        return lambda: answer
 
     @abc.abstractmethod
     def dual_sign(self, maximise: bool) -> int:
@@ -88,7 +91,17 @@ class HighsBackend(Backend):
     precision = 1e-9  # in-process: full doubles
 
     def available(self) -> bool:
-        return highspy is not None
+        if highs_process.running() is not None:
+            return True  # started only where highspy is installed
+        try:
+            self.load()
+        except ImportError:  # HiGHS is optional: CBC takes over
+            return False
+        return True
+
+    @staticmethod
+    def load() -> None:
+        import highspy  # noqa: F401 - the import is the check, and it warms the module cache
 
     def solver(self, deadline: Deadline, interior_point: bool) -> pulp.LpSolver:
         from planner.pulp_highs import BulkHiGHS
@@ -97,7 +110,16 @@ class HighsBackend(Backend):
         options = {"solver": "ipm"} if interior_point else {"presolve": "off"}
         return BulkHiGHS(deadline, **options)
 
+    def submit(self, lp: LinearProgram, deadline: Deadline, interior_point: bool) -> Callable[[], Answer]:
+        child = highs_process.running()
+        if child is not None:  # the command's: HiGHS solves in its own process meanwhile
+            return child.submit(lp, deadline, interior_point)
+        return super().submit(lp, deadline, interior_point)
+
     def solve_lp(self, lp: LinearProgram, deadline: Deadline, interior_point: bool) -> Answer:
+        import highspy
+        import numpy as np  # highspy's own dependency: its arrays
+
         # The columns in PuLP's order (by name) and "minimise -objective" for a maximisation,
         # as PuLP handed them over: the same model, so the same vertex and the same duals.
         # (The order the columns were made in is faster, each group's pieces side by side: at
@@ -159,6 +181,8 @@ class HighsBackend(Backend):
         return -1 if maximise else 1
 
     def stopped_on_time(self, prob: pulp.LpProblem) -> bool:
+        import highspy
+
         return prob.solverModel.getModelStatus() == highspy.HighsModelStatus.kTimeLimit
 
     def solver_seconds(self, prob: pulp.LpProblem, wall: float) -> float:
@@ -253,14 +277,21 @@ def pulp_model(lp: LinearProgram) -> tuple[pulp.LpProblem, list[pulp.LpVariable]
     return prob, columns
 
 
-def run(lp: LinearProgram, backend: Backend, deadline: Deadline) -> Run:
-    """Solve and classify the answer: only a proven optimum is optimal."""
+def run(lp: LinearProgram, backend: Backend, deadline: Deadline, meanwhile: Callable[[], object] | None = None) -> Run:
+    """Solve and classify the answer: only a proven optimum is optimal.
+
+    ``meanwhile``: work that does not need the solution, done while HiGHS solves in its
+    own process (``python -m planner``'s), or after the solve where it solves in this one.
+    """
     deadline.check()
     if not any(lp.cost):  # an objective with no column in it: PuLP adds this one, and so do we
         lp.cost[lp.column("__dummy", 0.0, 0.0)] = 1.0
     interior_point = not lp.maximise and lp.num_columns > IPM_ABOVE
     started = time.perf_counter()
-    answer = backend.solve_lp(lp, deadline, interior_point)
+    answer_of = backend.submit(lp, deadline, interior_point)
+    if meanwhile is not None:
+        meanwhile()
+    answer = answer_of()
     wall = time.perf_counter() - started
     seconds = wall if answer.solver_seconds is None else answer.solver_seconds
     if answer.outcome is not None:

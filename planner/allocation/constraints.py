@@ -134,3 +134,16 @@ CONSTRAINT_KINDS: tuple[Callable[[Grid], Iterator[Constraint]], ...] = (
 
 def all_constraints(grid: Grid) -> tuple[Constraint, ...]:
     return tuple(chain.from_iterable(kind(grid) for kind in CONSTRAINT_KINDS))
+
+
+def model_rows(grid: Grid) -> tuple[Constraint, ...]:
+    """Every constraint but the cells' caps, which the solver's model makes bounds
+    (model.py): a solve makes those while the solver works, and ``with_caps`` puts them
+    back in their place."""
+    return tuple(chain.from_iterable(kind(grid) for kind in CONSTRAINT_KINDS if kind is not cell_caps))
+
+
+def with_caps(rows: Sequence[Constraint], caps: Sequence[Constraint]) -> tuple[Constraint, ...]:
+    """``model_rows`` and ``cell_caps``, in the order of ``all_constraints``."""
+    before = sum(1 for row in rows if row.kind in ("fund", "cell_min"))  # the kinds listed before the caps
+    return (*rows[:before], *caps, *rows[before:])

@@ -11,20 +11,21 @@ These are LPs: a MIP (proposal selection) needs a worker process it can stop.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from planner.allocation.constraints import Constraint, all_constraints
-from planner.allocation.explain import binding, breach_message, input_notes, is_binding, unallocated_messages
+from planner.allocation.constraints import Constraint, cell_caps, model_rows, with_caps
 from planner.allocation.grid import Grid
-from planner.allocation.model import Model, build_model, choose_scale
-from planner.allocation.problem import Problem
-from planner.allocation.result import Allocation, CellTotal, FundTotal, Result
-from planner.allocation.rounding import round_to_dollars
+from planner.allocation.model import build_model, choose_scale
 from planner.collector import collector_paused
 from planner.deadline import Deadline, OutOfTime
-from planner.lp import Solution
-from planner.money import dollars
-from planner.solvers import Backend, Outcome, choose_backend, run
+from planner.solvers import Outcome, choose_backend, run
+
+if TYPE_CHECKING:
+    from planner.allocation.problem import Problem
+    from planner.allocation.result import Result
+
+# planner.allocation.answer (rounding, checks, explanations) is imported while the solver
+# works, by _prepare_answer: a cold command loads it then rather than before the solve.
 
 
 def solve(problem: Problem, solver: str | None = None, *, time_limit: float | None = None) -> Result:
@@ -45,106 +46,29 @@ def _solve(problem: Problem, solver: str | None, time_limit: float | None) -> Re
     try:
         grid = Grid.of(problem)
         deadline.check()
-        constraints = all_constraints(grid)
+        rows = model_rows(grid)
         deadline.check()
-        model = build_model(grid, constraints, choose_scale(problem), deadline)
+        model = build_model(grid, rows, choose_scale(problem), deadline)
         timings["build"] = deadline.elapsed()
-        solved = run(model.prob, backend, deadline)
+        caps: list[Constraint] = []  # only the answer's checks and explanations need them
+        solved = run(model.prob, backend, deadline, meanwhile=lambda: _prepare_answer(grid, caps))
     except OutOfTime:
-        return _stopped(deadline, backend, timings)
+        from planner.allocation import answer
+
+        return answer.stopped(deadline, backend, timings)
+    from planner.allocation import answer
+
+    constraints = with_caps(rows, caps)
     timings |= {"solve": solved.seconds, "solver": solved.solver_seconds}
     if solved.outcome is Outcome.TIME_LIMIT:
-        return _stopped(deadline, backend, timings)
+        return answer.stopped(deadline, backend, timings)
     if solved.outcome is Outcome.INFEASIBLE:
-        return _infeasible(grid, constraints, model.scale, backend, deadline, timings)
-    return _optimal(grid, constraints, model, solved.solution, backend, deadline, timings)
+        return answer.infeasible(grid, constraints, model.scale, backend, deadline, timings)
+    return answer.optimal(grid, constraints, model, solved.solution, backend, deadline, timings)
 
 
-def _optimal(
-    grid: Grid,
-    constraints: Sequence[Constraint],
-    model: Model,
-    solution: Solution,
-    backend: Backend,
-    deadline: Deadline,
-    timings: dict[str, float],
-) -> Result:
-    started = deadline.elapsed()
-    problem = grid.problem
-    values = model.pair_values(solution)
-    amounts, breaches = round_to_dollars(grid, constraints, values)
-    binding_rows = [c for c in constraints if is_binding(c, values, backend.precision, model.scale)]
-    messages = (
-        input_notes(grid)
-        + unallocated_messages(grid, binding_rows, values, amounts)
-        + [breach_message(breach) for breach in breaches]
-    )
-    timings["finish"] = deadline.elapsed() - started
-    return Result(
-        status="optimal",
-        objective=model.objective_value(solution),
-        allocations=tuple(
-            Allocation(problem.cells[pair.cell].key, problem.funds[pair.fund].id, amount)
-            for pair, amount in zip(grid.pairs, amounts, strict=True)
-            if amount
-        ),
-        cells=tuple(CellTotal(cell.key, grid.cells[c].of(amounts)) for c, cell in enumerate(problem.cells)),
-        funds=tuple(
-            FundTotal(fund.id, fund.available, grid.funds[f].of(amounts)) for f, fund in enumerate(problem.funds)
-        ),
-        binding=tuple(binding(binding_rows, model, solution, backend, problem.objective, values)),
-        messages=tuple(messages),
-        solver=backend.name,
-        seconds=deadline.elapsed(),
-        timings=timings,
-    )
-
-
-def _infeasible(
-    grid: Grid,
-    constraints: Sequence[Constraint],
-    scale: int,
-    backend: Backend,
-    deadline: Deadline,
-    timings: dict[str, float],
-) -> Result:
-    from planner.allocation.elastic import least_relaxation  # only an infeasible problem needs it
-
-    messages = ["No allocation satisfies every constraint."]
-    try:
-        conflicts = least_relaxation(grid, constraints, scale, backend, deadline)
-    except OutOfTime:
-        conflicts = None
-    if conflicts is None:
-        messages.append("The time limit ran out before the least relaxation was found.")
-        conflicts = []
-    else:
-        total = sum(conflict.relaxed_by for conflict in conflicts)
-        messages.append(
-            f"The least relaxation that makes it feasible moves {len(conflicts)} constraint(s) "
-            f"by {dollars(total)} in all; see conflicts."
-        )
-    return Result(
-        status="infeasible",
-        objective=None,
-        conflicts=tuple(conflicts),
-        messages=tuple(input_notes(grid) + messages),
-        solver=backend.name,
-        seconds=deadline.elapsed(),
-        timings=timings,
-    )
-
-
-def _stopped(deadline: Deadline, backend: Backend, timings: dict[str, float]) -> Result:
-    message = (
-        f"The time limit of {deadline.seconds:g} s ran out before an optimum was proven, "
-        "so no allocation is reported. Allow more time (options.time_limit_s or --time-limit)."
-    )
-    return Result(
-        status="time_limit",
-        objective=None,
-        messages=(message,),
-        solver=backend.name,
-        seconds=deadline.elapsed(),
-        timings=timings,
-    )
+def _prepare_answer(grid: Grid, caps: list[Constraint]) -> None:
+    """What the answer needs and the solution does not: the cells' caps (the model has
+    them as bounds), and the answer's code."""
+    caps.extend(cell_caps(grid))
+    import planner.allocation.answer  # noqa: F401 - loaded now, used once the solution is back

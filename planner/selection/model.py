@@ -45,7 +45,12 @@ import pulp
 from planner.deadline import Deadline, OutOfTime
 from planner.errors import SolverError
 from planner.selection.problem import SelectionProblem
-from planner.solvers import Backend, HighsBackend, Outcome, choose_backend, highspy
+from planner.solvers import Backend, HighsBackend, Outcome, choose_backend
+
+try:
+    import highspy
+except ImportError:  # HiGHS is optional: CBC takes over
+    highspy = None
 
 if highspy is not None:
     from planner.pulp_highs import BulkHiGHS
