@@ -23,8 +23,33 @@ from planner.errors import InvalidProblem, SolverError
 EXIT_OPTIMAL, EXIT_NOT_OPTIMAL, EXIT_INVALID, EXIT_SOLVER = 0, 1, 2, 3
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help, as wide as the terminal as ``shutil.get_terminal_size`` reads it.
+
+    argparse makes a formatter for every argument it adds, and its own reads the width
+    through shutil, whose import (with bz2 and lzma) cost 2 ms of every cold command.
+    """
+
+    def __init__(self, prog: str) -> None:
+        try:
+            columns = int(os.environ["COLUMNS"])
+        except (KeyError, ValueError):
+            columns = 0
+        if columns <= 0:
+            try:
+                columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+            except (AttributeError, ValueError, OSError):  # not a terminal, or none
+                columns = 80
+        super().__init__(prog, width=(columns or 80) - 2)
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line (no usage block), like every other refusal."""
+    """argparse, but a usage error is one line (no usage block), like every other refusal;
+    and the help's width read without shutil, in the command's sub-parsers too."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         raise InvalidProblem(self.prog, message)

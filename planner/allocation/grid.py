@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from decimal import Decimal
 from itertools import chain
 from typing import NamedTuple
 
@@ -58,42 +59,51 @@ class Grid(NamedTuple):
     @classmethod
     def of(cls, problem: Problem) -> Grid:
         index = _CellIndex(problem)
-        eligible = [index.matching(fund.eligible) for fund in problem.funds]
-        pairs = tuple(
-            Pair(c, f) for c in range(len(problem.cells)) for f in range(len(problem.funds)) if c in eligible[f]
-        )
-        by_cell: list[list[int]] = [[] for _ in problem.cells]
+        eligible = [(f, index.matching(fund.eligible)) for f, fund in enumerate(problem.funds)]
+        # Plain loops, not comprehensions: this runs for every cell and fund (a cold solve's
+        # every millisecond counts; measured).
+        pairs: list[Pair] = []
+        by_cell: list[tuple[int, ...]] = []
+        funds_of: list[tuple[int, ...]] = []  # each cell's eligible funds, in order
         by_fund: list[list[int]] = [[] for _ in problem.funds]
-        for p, pair in enumerate(pairs):
-            by_cell[pair.cell].append(p)
-            by_fund[pair.fund].append(p)
-        cells = tuple(Total(f"cell_{c}", tuple(ps)) for c, ps in enumerate(by_cell))
+        for c in range(len(problem.cells)):
+            own: list[int] = []
+            for f, accepted in eligible:
+                if c in accepted:
+                    own.append(f)
+                    by_fund[f].append(len(pairs))
+                    pairs.append(Pair(c, f))
+            end = len(pairs)
+            by_cell.append(tuple(range(end - len(own), end)))
+            funds_of.append(tuple(own))
+        cells = tuple([Total(f"cell_{c}", ps) for c, ps in enumerate(by_cell)])
         funds = tuple(Total(f"fund_{f}", tuple(ps)) for f, ps in enumerate(by_fund))
         matched = [index.matching(rule.where) for rule in problem.rules]
         bases: dict[tuple[bool, ...], Total] = {}  # rules over the same funds share one base
         rules = tuple(
             _rule_totals(r, rule, problem, matched[r], pairs, cells, bases) for r, rule in enumerate(problem.rules)
         )
-        groups = _groups(problem, pairs, cells, matched)
-        return cls(problem, pairs, cells, funds, rules, groups)
+        groups = _groups(problem, funds_of, matched)
+        return cls(problem, tuple(pairs), cells, funds, rules, groups)
 
 
 class _CellIndex:
-    """Cells by dimension value: ``index[dimension][value]`` is a set of cell indices."""
+    """Cells by dimension value: ``index[(dimension, value)]`` is a set of cell indices."""
 
     def __init__(self, problem: Problem) -> None:
         self.everything = set(range(len(problem.cells)))
-        self.index: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+        index: dict[tuple[str, str], set[int]] = defaultdict(set)
         for c, cell in enumerate(problem.cells):
-            for dimension, value in cell.key:
-                self.index[dimension][value].add(c)
+            for item in cell.key:  # the key's own (dimension, value) pairs: no tuple to make
+                index[item].add(c)
+        self.index = index
 
     def matching(self, where: Filter) -> set[int]:
         """Cells whose value is accepted for every dimension the filter names."""
         found = self.everything
+        nothing: set[int] = set()
         for dimension, accepted in where:
-            values = self.index.get(dimension, {})
-            found = found & set().union(*(values.get(value, set()) for value in accepted))
+            found = found & set().union(*(self.index.get((dimension, value), nothing) for value in accepted))
         return found
 
 
@@ -120,9 +130,7 @@ def _rule_totals(
     return RuleTotals(Total(f"rule_{r}", matching), bases[counted])
 
 
-def _groups(
-    problem: Problem, pairs: Sequence[Pair], cells: Sequence[Total], matched: Sequence[set[int]]
-) -> tuple[Group, ...]:
+def _groups(problem: Problem, funds_of: Sequence[tuple[int, ...]], matched: Sequence[set[int]]) -> tuple[Group, ...]:
     """Cells by what the constraints see of them: their funds and rules. A cell with a
     floor keeps a group of its own, as its floor is a row of its own."""
     rules_of: list[list[int]] = [[] for _ in problem.cells]  # each cell's rules, in order
@@ -130,9 +138,9 @@ def _groups(
         for c in cells_matched:
             rules_of[c].append(r)
     members: dict[tuple, list[int]] = defaultdict(list)
+    zero = Decimal(0)
     for c, cell in enumerate(problem.cells):
-        if not cells[c].pairs:
-            continue
-        funds = tuple(pairs[p].fund for p in cells[c].pairs)
-        members[(funds, tuple(rules_of[c]), c if cell.min > 0 else None)].append(c)
+        funds = funds_of[c]
+        if funds:
+            members[(funds, tuple(rules_of[c]), c if cell.min > zero else None)].append(c)
     return tuple(Group(tuple(group), signature[0]) for signature, group in members.items())

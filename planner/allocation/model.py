@@ -38,6 +38,7 @@ from planner.lp import INF, LinearProgram, Solution
 TIE_BREAK = 1e-6
 _DUST = 1e-7  # dollars: what is left of a need or a gift after spreading is float noise
 
+_ZERO = Decimal(0)  # made once: these run for every cell, and Decimal(0) costs more than a compare
 Piece = tuple[Decimal | None, float]  # (width in dollars, None = no end; objective per dollar)
 
 
@@ -124,11 +125,12 @@ def build_model(grid: Grid, constraints: Sequence[Constraint], scale: int, deadl
         for c in group.cells:
             if deadline is not None and c % 1024 == 0:
                 deadline.check()
-            cell = cells[c]
-            pieces = capped(cell_pieces[c][0], cell.max)
-            names += [f"piece_{c}_{k}" for k in range(len(pieces))]
-            widths += [INF if width is None else float(width) / scale for width, _ in pieces]
-            weights += [weight for _, weight in pieces]
+            # One plain loop: three comprehensions a cell cost a tenth of the model's time.
+            prefix = f"piece_{c}_"
+            for k, (width, weight) in enumerate(capped(cell_pieces[c][0], cells[c].max)):
+                names.append(prefix + str(k))
+                widths.append(INF if width is None else float(width) / scale)
+                weights.append(weight)
             ends.append(len(names))
         columns = lp.columns(names, widths)
         start = columns.start
@@ -208,14 +210,14 @@ def _merged(terms: list[tuple[int, float]]) -> list[tuple[int, float]]:
 def value_pieces(cell: Cell) -> tuple[list[Piece], float]:
     """The segments that earn something, then an unvalued rest (weights never increase)."""
     pieces: list[Piece] = []
-    start = Decimal(0)
-    for segment in cell.value:
-        if segment.weight <= 0:
+    start = _ZERO
+    for upto, weight in cell.value:
+        if weight <= _ZERO:
             break
-        pieces.append((None if segment.upto is None else segment.upto - start, float(segment.weight)))
-        if segment.upto is None:
+        pieces.append((None if upto is None else upto - start, float(weight)))
+        if upto is None:
             return pieces, 0.0
-        start = segment.upto
+        start = upto
     return [*pieces, (None, 0.0)], 0.0
 
 
@@ -236,9 +238,9 @@ def capped(pieces: Sequence[Piece], cap: Decimal | None) -> list[Piece]:
     if cap is None:
         return [piece for piece in pieces if piece[0] != 0]
     cut: list[Piece] = []
-    start = Decimal(0)
+    start = _ZERO
     for width, weight in pieces:
-        if width == 0:
+        if width == _ZERO:
             continue
         room = cap - start
         if width is not None and width <= room:

@@ -1,17 +1,14 @@
-"""The allocation problem (``allocation-problem/1``): immutable dataclasses and their parser.
+"""The allocation problem (``allocation-problem/1``): immutable records and their parser.
 
 ``parse_problem`` is the only way in: it checks everything the contract says and raises
-``InvalidProblem(field, message)`` naming the first offending field. Each dataclass
-has a docstring, so that ``dataclass`` need not write one with ``inspect.signature``
-(a cost paid at import by every cold ``python -m planner solve``).
+``InvalidProblem(field, message)`` naming the first offending field.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from planner.collector import collector_paused
 from planner.errors import InvalidProblem
@@ -28,16 +25,19 @@ Key = tuple[tuple[str, str], ...]  # (dimension, value) pairs in the order given
 Filter = tuple[tuple[str, frozenset[str]], ...]  # (dimension, accepted values)
 
 
-@dataclass(frozen=True)
-class Segment:
+# NamedTuples, not frozen dataclasses: a problem has thousands of cells and segments,
+# which a dataclass takes two to three times as long to make; and a cold `planner solve`
+# need not import dataclasses (and inspect) before it hands the model to HiGHS.
+
+
+class Segment(NamedTuple):
     """Value per dollar (``weight``) up to a cumulative amount (``upto``; None = no end)."""
 
     upto: Decimal | None
     weight: Decimal
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
     """One cell of the grid to fund: its key, bounds, value segments and target."""
 
     key: Key
@@ -52,8 +52,7 @@ class Cell:
         return "/".join([value for _, value in self.key])  # a list joins faster than a generator
 
 
-@dataclass(frozen=True)
-class Fund:
+class Fund(NamedTuple):
     """Money to allocate, and the cells it may pay for."""
 
     id: str
@@ -63,8 +62,7 @@ class Fund:
     eligible: Filter = ()
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """Bounds on what the (cell, fund) pairs its ``where`` matches receive."""
 
     id: str
@@ -77,15 +75,13 @@ class Rule:
     max_share: Decimal | None = None
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(NamedTuple):
     """How to solve: the time limit, in seconds (None: no limit)."""
 
     time_limit_s: float | None = None
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """An allocation-problem/1 document, checked."""
 
     objective: Objective
@@ -104,8 +100,8 @@ class Problem:
     def with_available(self, fund_id: str, available: Decimal) -> Problem:
         """A copy with one fund's ``available`` changed (for sensitivity sweeps)."""
         self.fund(fund_id)
-        funds = tuple(replace(fund, available=available) if fund.id == fund_id else fund for fund in self.funds)
-        return replace(self, funds=funds)
+        funds = tuple(fund._replace(available=available) if fund.id == fund_id else fund for fund in self.funds)
+        return self._replace(funds=funds)
 
 
 def _closed(properties: dict, required: tuple[str, ...] = ()) -> dict:

@@ -136,10 +136,8 @@ def test_highs_and_cbc_agree(data: dict[str, Any]) -> None:
         assert abs(totals[0] - totals[1]) <= max(len(highs.conflicts), len(cbc.conflicts))
 
 
-def _one_group_per_cell(problem: Any, pairs: Any, cells: Any, matched: Any) -> tuple[Group, ...]:
-    return tuple(
-        Group((c,), tuple(pairs[p].fund for p in cells[c].pairs)) for c in range(len(problem.cells)) if cells[c].pairs
-    )
+def _one_group_per_cell(problem: Any, funds_of: Any, matched: Any) -> tuple[Group, ...]:
+    return tuple(Group((c,), funds_of[c]) for c in range(len(problem.cells)) if funds_of[c])
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
