@@ -126,7 +126,7 @@ def to_text(data: Any, depth: int = 0, compact: Callable[[Any], str] | None = No
         fields = (f"{inner}{compact(str(key))}: {to_text(value, depth + 1, compact)}" for key, value in data.items())
         return "{\n" + ",\n".join(fields) + f"\n{pad}}}"
     if depth < 2 and isinstance(data, list) and data:
-        return "[\n" + ",\n".join(inner + compact(item) for item in data) + f"\n{pad}]"
+        return f"[\n{inner}" + f",\n{inner}".join(map(compact, data)) + f"\n{pad}]"
     return compact(data)
 
 

@@ -17,6 +17,7 @@ import contextlib
 import os
 import pickle
 import signal
+from array import array
 from typing import TYPE_CHECKING, BinaryIO, NoReturn
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ class HighsChild:
     def submit(self, lp: LinearProgram, deadline: Deadline, interior_point: bool) -> Callable[[], Answer]:
         """Send ``lp`` to the child; the function returned waits for its answer."""
         try:
-            pickle.dump((lp, deadline.remaining(), interior_point), self.requests, _PROTOCOL)
+            pickle.dump((_packed(lp), deadline.remaining(), interior_point), self.requests, _PROTOCOL)
             self.requests.flush()
         except (OSError, ValueError):  # the child is gone, or the command said it was done
             return self._gone
@@ -81,6 +82,35 @@ class HighsChild:
             pass  # already gone
         self.done()
         self.answers.close()
+
+
+# A linear program down the pipe: its numbers as arrays, pickled as bytes and read by
+# NumPy in the child without a Python object per number (2.6 ms of a 3,760-cell
+# hand-over's 4.6, measured).
+_FLOATS = ("lower", "upper", "cost", "row_lower", "row_upper", "values")
+_INTS = ("starts", "indices")
+
+
+def _packed(lp: LinearProgram) -> tuple:
+    return (
+        lp.name,
+        lp.maximise,
+        lp.column_names,
+        lp.row_names,
+        *(array("d", getattr(lp, name)) for name in _FLOATS),
+        *(array("i", getattr(lp, name)) for name in _INTS),
+    )
+
+
+def _unpacked(packed: tuple) -> LinearProgram:
+    from planner.lp import LinearProgram
+
+    name, maximise, column_names, row_names, *numbers = packed
+    lp = LinearProgram(name, maximise)
+    lp.column_names, lp.row_names = column_names, row_names
+    for field, values in zip(_FLOATS + _INTS, numbers, strict=True):
+        setattr(lp, field, values)  # arrays where lists were: solve_lp only reads them
+    return lp
 
 
 _running: HighsChild | None = None
@@ -152,14 +182,14 @@ def _serve(requests_fd: int, answers_fd: int) -> None:
             unavailable = f"HiGHS could not be loaded: {error}"
         while True:
             try:
-                lp, remaining, interior_point = pickle.load(requests)  # noqa: S301 - from our parent
+                packed, remaining, interior_point = pickle.load(requests)  # noqa: S301 - from our parent
             except EOFError:
                 break
             try:
                 if unavailable is not None:
                     reply: tuple[str, object] = ("failed", unavailable)
                 else:
-                    reply = ("answer", backend.solve_lp(lp, Deadline(remaining), interior_point))
+                    reply = ("answer", backend.solve_lp(_unpacked(packed), Deadline(remaining), interior_point))
             except OutOfTime:
                 reply = ("out_of_time", None)
             except Exception as error:  # any failure is the parent's SolverError
