@@ -230,8 +230,8 @@ def print_cold(size: int, repeat: int, objective: str, target: str) -> None:
     (ours_wall, ours_cpu), (raw_wall, raw_cpu) = figures["ours"], figures["raw"]
     print(
         f"{figures['cells']:>9,} cells, cold process, best of {repeat}: "
-        f"python -m planner solve {ours_wall:.2f} s (CPU {ours_cpu:.2f}), "
-        f"raw highspy {raw_wall:.2f} s (CPU {raw_cpu:.2f}); "
+        f"python -m planner solve {ours_wall:.3f} s (CPU {ours_cpu:.3f}), "
+        f"raw highspy {raw_wall:.3f} s (CPU {raw_cpu:.3f}); "
         f"ratio {ours_wall / raw_wall:.2f} wall, {ours_cpu / raw_cpu:.2f} CPU ({target}); "
         f"objectives equal ({figures['objective']:,.2f})"
     )
