@@ -13,7 +13,7 @@ gc.disable()
 # for indexing only, never for linear algebra. A caller's own setting wins.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from planner import highs_process  # after the setting above: numpy reads it on import
+from planner import highs_process  # noqa: E402 - after the setting above: numpy reads it on import
 
 # HiGHS and NumPy load in a child on the second core while this process reads the problem.
 highs_process.start_for(sys.argv[1:])

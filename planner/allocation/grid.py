@@ -60,8 +60,7 @@ class Grid(NamedTuple):
     def of(cls, problem: Problem) -> Grid:
         index = _CellIndex(problem)
         eligible = [(f, index.matching(fund.eligible)) for f, fund in enumerate(problem.funds)]
-        # Plain loops, not comprehensions: this runs for every cell and fund (a cold solve's
-        # every millisecond counts; measured).
+        # One pass makes the pairs, each cell's pairs and funds, and each fund's pairs.
         pairs: list[Pair] = []
         by_cell: list[tuple[int, ...]] = []
         funds_of: list[tuple[int, ...]] = []  # each cell's eligible funds, in order
@@ -76,7 +75,7 @@ class Grid(NamedTuple):
             end = len(pairs)
             by_cell.append(tuple(range(end - len(own), end)))
             funds_of.append(tuple(own))
-        cells = tuple([Total(f"cell_{c}", ps) for c, ps in enumerate(by_cell)])
+        cells = tuple(Total(f"cell_{c}", ps) for c, ps in enumerate(by_cell))
         funds = tuple(Total(f"fund_{f}", tuple(ps)) for f, ps in enumerate(by_fund))
         matched = [index.matching(rule.where) for rule in problem.rules]
         bases: dict[tuple[bool, ...], Total] = {}  # rules over the same funds share one base
