@@ -18,9 +18,9 @@ from planner import highs_process  # noqa: E402 - after the setting above: numpy
 # HiGHS and NumPy load in a child on the second core while this process reads the problem.
 highs_process.start_for(sys.argv[1:])
 
-from planner.cli import main  # noqa: E402
-
 try:
+    from planner.cli import main
+
     code = main()
 finally:
     highs_process.stop()

@@ -17,6 +17,7 @@ import contextlib
 import os
 import pickle
 import signal
+import time
 from array import array
 from typing import TYPE_CHECKING, BinaryIO, NoReturn
 
@@ -42,7 +43,11 @@ class HighsChild:
     def submit(self, lp: LinearProgram, deadline: Deadline, interior_point: bool) -> Callable[[], Answer]:
         """Send ``lp`` to the child; the function returned waits for its answer."""
         try:
-            pickle.dump((_packed(lp), deadline.remaining(), interior_point), self.requests, _PROTOCOL)
+            remaining = deadline.remaining()
+            # The end as a time on the clock both processes share, so that time the request
+            # waits in the pipe (or for the child's imports) counts against the limit.
+            ends = None if remaining is None else time.monotonic() + remaining
+            pickle.dump((_packed(lp), ends, interior_point), self.requests, _PROTOCOL)
             self.requests.flush()
         except (OSError, ValueError):  # the child is gone, or the command said it was done
             return self._gone
@@ -129,7 +134,7 @@ def start_for(args: list[str]) -> None:
     the parent as before), and the platform must fork.
     """
     global _running
-    if not args or args[0] not in _ALLOCATION_COMMANDS or not hasattr(os, "fork"):
+    if _running is not None or not args or args[0] not in _ALLOCATION_COMMANDS or not hasattr(os, "fork"):
         return
     if any(arg == "cbc" or arg.endswith("=cbc") for arg in args):
         return
@@ -137,13 +142,22 @@ def start_for(args: list[str]) -> None:
 
     if importlib.util.find_spec("highspy") is None:
         return
-    requests_read, requests_write = os.pipe()
-    answers_read, answers_write = os.pipe()
-    pid = os.fork()
+    parent = os.getpid()
+    made: list[int] = []
+    try:
+        requests_read, requests_write = os.pipe()
+        made += (requests_read, requests_write)
+        answers_read, answers_write = os.pipe()
+        made += (answers_read, answers_write)
+        pid = os.fork()
+    except OSError:  # out of processes or descriptors: solve in this process, as before
+        for fd in made:
+            os.close(fd)
+        return
     if pid == 0:
         os.close(requests_write)
         os.close(answers_read)
-        _serve(requests_read, answers_write)  # never returns
+        _serve(requests_read, answers_write, parent)  # never returns
     os.close(requests_read)
     os.close(answers_write)
     _running = HighsChild(pid, os.fdopen(requests_write, "wb"), os.fdopen(answers_read, "rb"))
@@ -162,9 +176,14 @@ def stop() -> None:
         _running = None
 
 
-def _serve(requests_fd: int, answers_fd: int) -> None:
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+def _serve(requests_fd: int, answers_fd: int, parent: int) -> None:
     """The child: import HiGHS, then answer requests until the parent closes its end."""
     try:
+        _end_with(parent)
         # Nothing of the child's may reach the command's streams: stdout is for JSON, and
         # a caller reading stderr to its end must not wait for this process.
         devnull = os.open(os.devnull, os.O_RDWR)
@@ -178,23 +197,41 @@ def _serve(requests_fd: int, answers_fd: int) -> None:
         try:
             backend.load()
             unavailable = None
-        except ImportError as error:
-            unavailable = f"HiGHS could not be loaded: {error}"
+        except Exception as error:  # a broken install: the command says why, in one line
+            unavailable = f"HiGHS could not be loaded: {_first_line(error)}"
         while True:
             try:
-                packed, remaining, interior_point = pickle.load(requests)  # noqa: S301 - from our parent
+                packed, ends, interior_point = pickle.load(requests)  # noqa: S301 - from our parent
             except EOFError:
                 break
             try:
                 if unavailable is not None:
                     reply: tuple[str, object] = ("failed", unavailable)
                 else:
-                    reply = ("answer", backend.solve_lp(_unpacked(packed), Deadline(remaining), interior_point))
+                    deadline = Deadline(None if ends is None else ends - time.monotonic())
+                    reply = ("answer", backend.solve_lp(_unpacked(packed), deadline, interior_point))
             except OutOfTime:
                 reply = ("out_of_time", None)
             except Exception as error:  # any failure is the parent's SolverError
-                reply = ("failed", f"HiGHS failed: {error}")
+                reply = ("failed", f"HiGHS failed: {_first_line(error)}")
             pickle.dump(reply, answers, _PROTOCOL)
             answers.flush()
     finally:
         os._exit(0)  # never back into the parent's code: the parent's work is its own
+
+
+def _end_with(parent: int) -> None:
+    """On Linux, have the kernel kill the child when the parent dies, however it dies (a
+    parent killed mid-solve would otherwise leave HiGHS solving for nobody). Elsewhere
+    the child still ends when it finds the pipe closed."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return  # not Linux
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(0)
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h

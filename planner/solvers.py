@@ -92,7 +92,7 @@ class HighsBackend(Backend):
 
     def available(self) -> bool:
         if highs_process.running() is not None:
-            return True  # started only where highspy is installed
+            return True  # started only where highspy is found; a broken one fails the solve, saying why
         try:
             self.load()
         except ImportError:  # HiGHS is optional: CBC takes over
@@ -289,9 +289,11 @@ def run(lp: LinearProgram, backend: Backend, deadline: Deadline, meanwhile: Call
     interior_point = not lp.maximise and lp.num_columns > IPM_ABOVE
     started = time.perf_counter()
     answer_of = backend.submit(lp, deadline, interior_point)
-    if meanwhile is not None:
-        meanwhile()
-    answer = answer_of()
+    try:
+        if meanwhile is not None:
+            meanwhile()
+    finally:
+        answer = answer_of()  # always read: a child's answer left in the pipe would block the next
     wall = time.perf_counter() - started
     seconds = wall if answer.solver_seconds is None else answer.solver_seconds
     if answer.outcome is not None:

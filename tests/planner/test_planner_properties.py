@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from planner_helpers import run
 
 from planner import Result, parse_problem, remainder_home
-from planner.allocation.constraints import all_constraints
+from planner.allocation.constraints import all_constraints, cell_caps, model_rows, with_caps
 from planner.allocation.grid import Grid, Group
 
 REGIONS = ["AF", "EAP", "EUR"]
@@ -134,6 +134,15 @@ def test_highs_and_cbc_agree(data: dict[str, Any]) -> None:
         # The least total is unique; whole-dollar rounding of each relaxation may differ by a dollar.
         totals = [sum(c.relaxed_by for c in result.conflicts) for result in (highs, cbc)]
         assert abs(totals[0] - totals[1]) <= max(len(highs.conflicts), len(cbc.conflicts))
+
+
+@settings(max_examples=60, deadline=None)
+@given(problems())
+def test_the_caps_made_during_the_solve_go_back_in_their_place(data: dict[str, Any]) -> None:
+    # The rounding's checks, the binding report and the least relaxation read the rows in
+    # this order; a solve makes the caps apart (while the solver works) and puts them back.
+    grid = Grid.of(parse_problem(data))
+    assert with_caps(model_rows(grid), tuple(cell_caps(grid))) == all_constraints(grid)
 
 
 def _one_group_per_cell(problem: Any, funds_of: Any, matched: Any) -> tuple[Group, ...]:
