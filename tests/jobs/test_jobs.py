@@ -22,6 +22,8 @@ from huey import RedisHuey, SqliteHuey
 import jobs
 from bench.bench_planner import synthetic_problem
 from models import AllocationRun, AuditEvent, Job, JobKind, JobState, Scenario, db
+from planner.allocation import sweep as planner_sweep
+from planner.allocation.solve import solve
 from services.allocation import jobs as allocation_jobs
 from services.allocation import runs as allocation
 from services.allocation.problems import AllocationSettings
@@ -155,7 +157,19 @@ def _progress(job_id: int) -> int:
     return progress
 
 
-def test_a_running_job_stops_at_its_next_step_and_keeps_nothing(app, client):
+def test_a_running_job_stops_at_its_next_step_and_keeps_nothing(app, client, monkeypatch):
+    # The sweep's second level waits for the cancel to be sent: however fast the solves, the
+    # job is running, past its first step, when the person cancels it.
+    cancel_sent = threading.Event()
+    solves: list[int] = []
+
+    def held(*args, **kwargs):
+        solves.append(len(solves))
+        if len(solves) == 2:
+            cancel_sent.wait(WAIT_S)
+        return solve(*args, **kwargs)
+
+    monkeypatch.setattr(planner_sweep, "solve", held)
     run = _large_run()
     job = allocation_jobs.start_sweep(user("rm@example.gov"), run, "INCLE-FY27", Decimal("0.7"), Decimal("1.3"))
     db.session.commit()
@@ -169,7 +183,9 @@ def test_a_running_job_stops_at_its_next_step_and_keeps_nothing(app, client):
         assert answer.status_code == 200
         assert answer.get_json()["state"] in ("running", "cancelled")
     finally:
+        cancel_sent.set()
         consumer.join(WAIT_S)
+    assert len(solves) == 2  # stopped at the step after the cancel: no third level was solved
     job = job_row(job.id)
     assert (job.state, job.result, job.message) == (JobState.CANCELLED, None, "Cancelled: nothing was saved.")
     assert job.progress < 100
