@@ -228,8 +228,8 @@ def _end_with(parent: int) -> None:
         import ctypes
 
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        return  # not Linux
+    except (ImportError, OSError, AttributeError):
+        return  # not Linux (or no ctypes)
     if os.getppid() != parent:  # the parent died before the request took effect
         os._exit(0)
 
