@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from decimal import Decimal
 from itertools import chain
 from typing import NamedTuple
 
@@ -137,9 +136,8 @@ def _groups(problem: Problem, funds_of: Sequence[tuple[int, ...]], matched: Sequ
         for c in cells_matched:
             rules_of[c].append(r)
     members: dict[tuple, list[int]] = defaultdict(list)
-    zero = Decimal(0)
     for c, cell in enumerate(problem.cells):
         funds = funds_of[c]
         if funds:
-            members[(funds, tuple(rules_of[c]), c if cell.min > zero else None)].append(c)
+            members[(funds, tuple(rules_of[c]), c if cell.min > 0 else None)].append(c)
     return tuple(Group(tuple(group), signature[0]) for signature, group in members.items())

@@ -26,7 +26,7 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import NamedTuple
 
-from planner.allocation.constraints import Constraint
+from planner.allocation.constraints import ZERO, Constraint
 from planner.allocation.grid import Grid, Total
 from planner.allocation.problem import Cell, Problem
 from planner.deadline import Deadline
@@ -38,7 +38,6 @@ from planner.lp import INF, LinearProgram, Solution
 TIE_BREAK = 1e-6
 _DUST = 1e-7  # dollars: what is left of a need or a gift after spreading is float noise
 
-_ZERO = Decimal(0)  # made once: these run for every cell, and Decimal(0) costs more than a compare
 Piece = tuple[Decimal | None, float]  # (width in dollars, None = no end; objective per dollar)
 
 
@@ -210,9 +209,9 @@ def _merged(terms: list[tuple[int, float]]) -> list[tuple[int, float]]:
 def value_pieces(cell: Cell) -> tuple[list[Piece], float]:
     """The segments that earn something, then an unvalued rest (weights never increase)."""
     pieces: list[Piece] = []
-    start = _ZERO
+    start = ZERO
     for upto, weight in cell.value:
-        if weight <= _ZERO:
+        if weight <= ZERO:
             break
         pieces.append((None if upto is None else upto - start, float(weight)))
         if upto is None:
@@ -238,9 +237,9 @@ def capped(pieces: Sequence[Piece], cap: Decimal | None) -> list[Piece]:
     if cap is None:
         return [piece for piece in pieces if piece[0] != 0]
     cut: list[Piece] = []
-    start = _ZERO
+    start = ZERO
     for width, weight in pieces:
-        if width == _ZERO:
+        if width == ZERO:
             continue
         room = cap - start
         if width is not None and width <= room:
