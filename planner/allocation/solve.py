@@ -53,15 +53,14 @@ def _solve(problem: Problem, solver: str | None, time_limit: float | None) -> Re
         caps: list[Constraint] = []  # only the answer's checks and explanations need them
         solved = run(model.prob, backend, deadline, meanwhile=lambda: _prepare_answer(grid, caps))
     except OutOfTime:
-        from planner.allocation import answer
-
-        return answer.stopped(deadline, backend, timings)
+        solved = None
     from planner.allocation import answer
 
-    constraints = with_caps(rows, caps)
-    timings |= {"solve": solved.seconds, "solver": solved.solver_seconds}
-    if solved.outcome is Outcome.TIME_LIMIT:
+    if solved is not None:
+        timings |= {"solve": solved.seconds, "solver": solved.solver_seconds}
+    if solved is None or solved.outcome is Outcome.TIME_LIMIT:
         return answer.stopped(deadline, backend, timings)
+    constraints = with_caps(rows, caps)
     if solved.outcome is Outcome.INFEASIBLE:
         return answer.infeasible(grid, constraints, model.scale, backend, deadline, timings)
     return answer.optimal(grid, constraints, model, solved.solution, backend, deadline, timings)
