@@ -14,6 +14,7 @@ model it saw when PuLP built it and comes to the same vertex.
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -77,6 +78,32 @@ class LinearProgram:
         if self.row_lower[i] == self.row_upper[i]:
             return "=="
         return "<=" if self.row_lower[i] == -INF else ">="
+
+    # To another process (the command's HiGHS child, planner/highs_process.py): the numbers as
+    # arrays, pickled as bytes and read by NumPy without a Python object per number (2.6 ms of
+    # a 3,760-cell hand-over's 4.6, measured).
+    _FLOATS = ("lower", "upper", "cost", "row_lower", "row_upper", "values")
+    _INTS = ("starts", "indices")
+
+    def packed(self) -> tuple:
+        return (
+            self.name,
+            self.maximise,
+            self.column_names,
+            self.row_names,
+            *(array("d", getattr(self, name)) for name in self._FLOATS),
+            *(array("i", getattr(self, name)) for name in self._INTS),
+        )
+
+    @classmethod
+    def unpacked(cls, packed: tuple) -> LinearProgram:
+        """The program ``packed`` made, its numbers in arrays where lists were: for reading only."""
+        name, maximise, column_names, row_names, *numbers = packed
+        lp = cls(name, maximise)
+        lp.column_names, lp.row_names = column_names, row_names
+        for field, values in zip(cls._FLOATS + cls._INTS, numbers, strict=True):
+            setattr(lp, field, values)
+        return lp
 
 
 class Solution(NamedTuple):
